@@ -1,0 +1,17 @@
+# `make run`: install what is missing, then start the service on its embedded default.
+# `make test`: install what is missing, then lint, type-check and run the whole test suite.
+.PHONY: deps run test lint
+
+deps:
+	@scripts/install-deps.sh
+
+run: deps
+	.venv/bin/vanban serve
+
+lint: deps
+	.venv/bin/ruff check service signing tests benchmarks
+	.venv/bin/ruff format --check service signing tests benchmarks
+	.venv/bin/mypy
+
+test: lint
+	.venv/bin/python -m pytest -ra $(PYTEST_ARGS)

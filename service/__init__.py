@@ -1,0 +1,1 @@
+"""vanban: official documents of a provincial political school, filled, converted, numbered, signed, archived."""

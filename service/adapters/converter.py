@@ -1,0 +1,165 @@
+"""DOCX -> PDF with LibreOffice, kept warm behind unoserver.
+
+unoserver runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to, here through
+``.venv-uno``); this module starts it in its own process group, talks to it over XML-RPC on 127.0.0.1, and
+kills and restarts the whole group when LibreOffice crashes or hangs past the timeout.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+import xmlrpc.client
+from pathlib import Path
+
+from service.errors import ConversionError
+
+log = logging.getLogger(__name__)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _TimeoutTransport(xmlrpc.client.Transport):
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def make_connection(self, host: str | tuple[str, dict[str, str]]) -> http.client.HTTPConnection:
+        conn = super().make_connection(host)
+        conn.timeout = self._timeout
+        return conn
+
+
+class Converter:
+    """One warm LibreOffice. Thread-safe: conversions are serialised, LibreOffice being single-threaded."""
+
+    def __init__(self, python: Path, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
+        self._python = python
+        self._timeout = timeout
+        self._start_timeout = start_timeout
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._port = 0
+        self._profile: str | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            self._start_locked()
+
+    def _start_locked(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        if not self._python.exists():
+            raise ConversionError(
+                f"converter interpreter {self._python} is missing (run `make run` or `make test` to install it)",
+                f"Thiếu trình thông dịch của bộ chuyển đổi {self._python} (chạy `make run` để cài)",
+            )
+        self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
+        self._port = _free_port()
+        cmd = [
+            str(self._python),
+            "-m",
+            "unoserver.server",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self._port),
+            "--uno-port",
+            str(_free_port()),
+            "--user-installation",
+            self._profile,
+            "--quiet",
+        ]
+        self._proc = subprocess.Popen(
+            cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + self._start_timeout
+        while time.monotonic() < deadline:
+            if self._proc.poll() is not None:
+                break
+            try:
+                self._proxy(5.0).info()
+                log.info("converter ready on port %s (pid %s)", self._port, self._proc.pid)
+                return
+            except (OSError, xmlrpc.client.Error):
+                time.sleep(0.2)
+        self._kill_locked()
+        raise ConversionError("LibreOffice did not start", "LibreOffice không khởi động được")
+
+    def stop(self) -> None:
+        with self._lock:
+            self._kill_locked()
+
+    def _kill_locked(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(5)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        if self._profile:
+            shutil.rmtree(self._profile, ignore_errors=True)
+            self._profile = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
+        return xmlrpc.client.ServerProxy(
+            f"http://127.0.0.1:{self._port}", allow_none=True, transport=_TimeoutTransport(timeout)
+        )
+
+    # -- use -----------------------------------------------------------------------------------------------
+    def ping(self) -> bool:
+        """True when LibreOffice answers. Does not start it."""
+        if self._proc is None or self._proc.poll() is not None:
+            return False
+        try:
+            self._proxy(5.0).info()
+        except (OSError, xmlrpc.client.Error):
+            return False
+        return True
+
+    def to_pdf(self, docx: bytes) -> bytes:
+        """Convert a DOCX to PDF. A crash or a hang kills LibreOffice (restarted on the next call) and raises
+        ``ConversionError``, which the job retries."""
+        with self._lock:
+            self._start_locked()
+            try:
+                result = self._proxy(self._timeout).convert(
+                    None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", []
+                )
+            except TimeoutError:
+                self._kill_locked()
+                raise ConversionError(
+                    f"LibreOffice did not finish within {self._timeout:g} s and was restarted",
+                    f"LibreOffice không chuyển đổi xong trong {self._timeout:g} giây và đã được khởi động lại",
+                ) from None
+            except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
+                self._kill_locked()
+                raise ConversionError(
+                    f"LibreOffice failed to convert the document: {exc}",
+                    f"LibreOffice không chuyển đổi được văn bản: {exc}",
+                ) from None
+        data = result.data if isinstance(result, xmlrpc.client.Binary) else result
+        if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
+            raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF")
+        return data

@@ -1,0 +1,84 @@
+"""Settings: one pydantic-settings class, read from ``VANBAN_*`` environment variables.
+
+The embedded default needs no server: SQLite in the data folder, a local archive folder, a Celery queue on
+kombu's filesystem transport, worker processes started with ``vanban serve`` and a demo PKI made on first start.
+The scale-out setup differs only in settings (``VANBAN_DATABASE_URL=postgresql+psycopg://...``,
+``VANBAN_BROKER_URL=redis://...`` or ``amqp://...``, ``VANBAN_EMBEDDED_WORKERS=0``).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service.errors import ConfigurationError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VANBAN_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = PROJECT_ROOT / "data"
+    database_url: str | None = Field(default=None, description="default: SQLite file in data_dir")
+    broker_url: str = Field(default="filesystem://", description="filesystem:// keeps the queue in data_dir")
+    queue_name: str = "vanban"
+    archive_dir: Path | None = Field(default=None, description="default: data_dir/archive")
+    templates_dir: Path = PROJECT_ROOT / "templates_docx"
+    pki_dir: Path | None = Field(default=None, description="default: data_dir/pki (demo PKI made there)")
+    pki_password: str = "demo"
+    embedded_workers: bool | None = Field(
+        default=None, description="start workers with `serve`; default: yes for the filesystem queue"
+    )
+    worker_concurrency: int = 2
+    converter_timeout: float = 60.0
+    converter_python: Path = PROJECT_ROOT / ".venv-uno" / "bin" / "python"
+    task_max_retries: int = 3
+    max_body_bytes: int = 1_048_576
+    heartbeat_seconds: float = 5.0
+    production: bool = False
+
+    @cached_property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'vanban.sqlite'}"
+
+    @cached_property
+    def archive(self) -> Path:
+        return self.archive_dir or self.data_dir / "archive"
+
+    @cached_property
+    def pki(self) -> Path:
+        return self.pki_dir or self.data_dir / "pki"
+
+    @cached_property
+    def queue_dir(self) -> Path:
+        return self.data_dir / "queue"
+
+    @property
+    def local_queue(self) -> bool:
+        return self.broker_url.startswith("filesystem:")
+
+    @property
+    def start_workers(self) -> bool:
+        return self.local_queue if self.embedded_workers is None else self.embedded_workers
+
+    def check(self) -> None:
+        """Refuse a production configuration that still runs on demo keys or the local single-machine queue."""
+        if not self.production:
+            return
+        problems = []
+        if self.pki_password == "demo":
+            problems.append("VANBAN_PKI_PASSWORD is the demo password")
+        if self.local_queue:
+            problems.append("VANBAN_BROKER_URL is the local filesystem queue")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Domain: plain dataclasses and rules (documents, templates, numbers, Vietnamese formats). No I/O."""

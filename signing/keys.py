@@ -1,0 +1,110 @@
+"""Signing keys. One ``KeyMaterial`` per key, loaded once and reused for every document it signs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from asn1crypto import keys as asn1_keys
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
+from pyhanko.sign import signers
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signing.errors import CertificateRefused, KeyLoadError
+
+
+@dataclass(frozen=True)
+class KeyMaterial:
+    """A loaded signing key.
+
+    signer: the pyHanko signer holding the private key and its chain.
+    certificate: the signer's certificate, for names shown to people.
+    """
+
+    signer: signers.Signer
+    certificate: x509.Certificate
+
+    @property
+    def subject_common_name(self) -> str:
+        names = self.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        return str(names[0].value) if names else self.certificate.subject.rfc4514_string()
+
+    @property
+    def organisation(self) -> str:
+        names = self.certificate.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
+        return str(names[0].value) if names else ""
+
+
+def check_certificate(cert: x509.Certificate, at: datetime | None = None) -> None:
+    """Refuse a certificate that may not make a signature the decree accepts."""
+    now = at or datetime.now(UTC)
+    name = cert.subject.rfc4514_string()
+    if now < cert.not_valid_before_utc:
+        raise CertificateRefused(f"certificate of {name} is not valid before {cert.not_valid_before_utc}")
+    if now > cert.not_valid_after_utc:
+        raise CertificateRefused(f"certificate of {name} expired on {cert.not_valid_after_utc}")
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
+        raise CertificateRefused(f"RSA key of {name} has {key.key_size} bits, fewer than 2048")
+    if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 256:
+        raise CertificateRefused(f"EC key of {name} has {key.curve.key_size} bits, fewer than 256")
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return
+    if not (usage.digital_signature or usage.content_commitment):
+        raise CertificateRefused(f"certificate of {name} allows neither digitalSignature nor nonRepudiation")
+
+
+def load_pkcs12(path: Path, password: str) -> KeyMaterial:
+    """Load a PKCS#12 file once; the password is used here and not kept."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise KeyLoadError(f"cannot read key file {path}: {exc.strerror}") from None
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, password.encode())
+    except ValueError:
+        raise KeyLoadError(f"cannot open key file {path}: wrong password or damaged file") from None
+    if key is None or cert is None:
+        raise KeyLoadError(f"key file {path} holds no private key and certificate")
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise KeyLoadError(f"key file {path} holds a {type(key).__name__}; RSA or ECDSA is needed")
+    check_certificate(cert)
+    chain = [_to_asn1(c) for c in (extra or [])]
+    signer = LoadedKeySigner(key, _to_asn1(cert), SimpleCertificateStore.from_certs(chain))
+    return KeyMaterial(signer=signer, certificate=cert)
+
+
+def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+class LoadedKeySigner(signers.SimpleSigner):
+    """A pyHanko ``SimpleSigner`` that keeps the parsed private key.
+
+    pyHanko's ``SimpleSigner`` parses the key again for every raw signature (twice per document, counting its
+    size-estimating dry run); this one parses it once, when the key is loaded.
+    """
+
+    def __init__(
+        self,
+        key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+        cert: asn1_x509.Certificate,
+        registry: SimpleCertificateStore,
+    ) -> None:
+        der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        super().__init__(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(der), cert_registry=registry)
+        self._key = key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        hash_algo = get_pyca_cryptography_hash(digest_algorithm)
+        if isinstance(self._key, rsa.RSAPrivateKey):
+            return self._key.sign(data, padding.PKCS1v15(), hash_algo)
+        return self._key.sign(data, ec.ECDSA(hash_algo))
