@@ -138,6 +138,15 @@ class Converter:
             return False
         return True
 
+    def healthy(self) -> bool:
+        """For heartbeats: answers a ping, or is busy converting (which is answering too)."""
+        if not self._lock.acquire(blocking=False):
+            return self._proc is not None and self._proc.poll() is None
+        try:
+            return self.ping()
+        finally:
+            self._lock.release()
+
     def to_pdf(self, docx: bytes) -> bytes:
         """Convert a DOCX to PDF. A crash or a hang kills LibreOffice (restarted on the next call) and raises
         ``ConversionError``, which the job retries."""

@@ -1,0 +1,61 @@
+"""Content-addressed, immutable file store: ``<root>/<ab>/<cd>/<sha256><suffix>``.
+
+Writes go to a temporary file, are flushed to disk, then linked into place; an existing file is never replaced.
+Reads recompute the sha256 and refuse bytes that no longer match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from service.errors import ArchiveCorrupted, ArchiveError
+
+
+class Archive:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, digest: str, suffix: str) -> Path:
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise ArchiveError(f"not a sha256: {digest!r}", f"Không phải mã sha256: {digest!r}")
+        return self.root / digest[:2] / digest[2:4] / f"{digest}{suffix}"
+
+    def put(self, data: bytes, suffix: str) -> str:
+        """Store ``data``; returns its sha256. Storing the same bytes twice keeps the first copy."""
+        digest = hashlib.sha256(data).hexdigest()
+        path = self._path(digest, suffix)
+        if path.exists():
+            return digest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o444)
+            try:
+                os.link(tmp, path)  # fails rather than overwrite
+            except FileExistsError:
+                pass
+        finally:
+            os.unlink(tmp)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return digest
+
+    def get(self, digest: str, suffix: str) -> bytes:
+        path = self._path(digest, suffix)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise ArchiveError(f"archived file {digest} is missing", f"Thiếu tệp lưu trữ {digest}") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ArchiveCorrupted(digest)
+        return data

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from service.api.deps import RuntimeDep
+from service.api.schemas import JobOut, Progress
+
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, rt: RuntimeDep) -> JobOut:
+    with rt.db.uow() as tx:
+        job = tx.repo.job(job_id)
+        documents = [d.id for d in tx.repo.documents_of_job(job_id)]
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        progress=Progress(done=job.done, total=job.total),
+        attempts=job.attempts,
+        error=job.error,
+        documents=documents,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )

@@ -1,0 +1,152 @@
+"""The ``vanban`` command: serve, worker, render, templates."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from service.config import get_settings
+from service.errors import InvalidRequest, VanbanError
+
+app = typer.Typer(help="vanban: official documents of the school, filled, converted, numbered, signed.")
+templates_app = typer.Typer(help="Document templates.")
+app.add_typer(templates_app, name="templates")
+console = Console(stderr=True)
+
+
+def _fail(exc: VanbanError) -> None:
+    console.print(f"[red]{exc.message_vi}[/red]\n{exc.message_en}")
+    if isinstance(exc, InvalidRequest):
+        for e in exc.errors:
+            console.print(f"  {e.path}: {e.message_vi} / {e.message_en}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def serve() -> None:
+    """Start the API (and, on the embedded default, the workers with it)."""
+    import uvicorn
+
+    from service.main import create_app
+    from service.runtime import prepare
+
+    settings = get_settings()
+    prepare(settings)
+    worker: subprocess.Popen[bytes] | None = None
+    if settings.start_workers:
+        worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], start_new_session=True)
+        console.print(f"started {settings.worker_concurrency} worker process(es), pid {worker.pid}")
+    try:
+        console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="worker processes (default VANBAN_WORKER_CONCURRENCY)")] = None,
+) -> None:
+    """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
+    from service.runtime import prepare
+    from service.worker import celery_app
+
+    settings = get_settings()
+    prepare(settings)
+    celery_app.worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={settings.queue_name}",
+            f"--hostname=vanban-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+
+
+@app.command()
+def render(
+    template: str,
+    data: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON payload (the template's data)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="where to write the PDF")],
+    no_sign: Annotated[bool, typer.Option("--no-sign", help="an unsigned, unnumbered draft; nothing recorded")] = False,
+) -> None:
+    """Render one document. Signed (default): the whole pipeline in this process: numbered in the register,
+    signed with the organisation key, archived. ``--no-sign``: a draft PDF with no number."""
+    from service.adapters.renderer import render_docx
+    from service.domain.vietnamese import nfc
+    from service.runtime import Runtime, prepare
+    from service.services.documents import render_context, request_document
+    from service.services.validation import validate
+
+    settings = get_settings()
+    rt = Runtime(settings)
+    try:
+        payload = json.loads(data.read_text(encoding="utf-8"))
+        if no_sign:
+            tpl = rt.templates.get(template)
+            payload = nfc(payload)
+            validate(tpl.schema, payload)
+            context = render_context(tpl, payload, f".../{tpl.type_abbreviation}", date.today())
+            pdf = rt.converter.to_pdf(render_docx(tpl.docx, context))
+        else:
+            prepare(settings)
+            requested = request_document(rt.db, rt.templates, template, payload)
+            rt.producer.produce(requested.document_id)
+            with rt.db.uow() as tx:
+                doc = tx.repo.document(requested.document_id)
+            assert doc.pdf_sha256 is not None
+            pdf = rt.archive.get(doc.pdf_sha256, ".pdf")
+            console.print(f"issued {doc.notation} (document {doc.id})")
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]Tệp JSON không đọc được[/red] / cannot read JSON: {exc}")
+        raise typer.Exit(1) from None
+    except VanbanError as exc:
+        _fail(exc)
+    finally:
+        rt.converter.stop()
+    output.write_bytes(pdf)
+    console.print(f"wrote {output}")
+
+
+@templates_app.command("list")
+def templates_list() -> None:
+    """The templates this service can fill."""
+    from service.adapters.template_files import TemplateFolder
+
+    folder = TemplateFolder(get_settings().templates_dir)
+    for template_id in folder.ids():
+        t = folder.get(template_id)
+        typer.echo(f"{t.id}\t{t.title}\t{t.version[:12]}")
+
+
+@templates_app.command("example")
+def templates_example(template: str) -> None:
+    """Print a template's example payload (the ``data`` of a request)."""
+    from service.adapters.template_files import TemplateFolder
+
+    try:
+        t = TemplateFolder(get_settings().templates_dir).get(template)
+    except VanbanError as exc:
+        _fail(exc)
+    typer.echo(json.dumps(t.example, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,13 @@
+"""Alembic environment: the URL comes from the caller (service.adapters.migrate), never from a file."""
+
+from alembic import context
+
+from service.adapters.orm import Base, make_engine
+
+config = context.config
+engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

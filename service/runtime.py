@@ -1,0 +1,71 @@
+"""The objects one process shares (database, templates, archive, converter, keys), built once from Settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from service.adapters.archive import Archive
+from service.adapters.converter import Converter
+from service.adapters.migrate import upgrade
+from service.adapters.template_files import TemplateFolder
+from service.config import Settings
+from service.services.documents import Producer
+from service.unit_of_work import Database
+from signing import KeyMaterial, load_pkcs12
+from signing.pki import make_demo_pki
+
+log = logging.getLogger(__name__)
+
+
+def prepare(settings: Settings) -> None:
+    """Once per start: refuse insecure settings, create folders, migrate the schema, make the demo PKI."""
+    settings.check()
+    for folder in (settings.data_dir, settings.archive, settings.queue_dir):
+        folder.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database)
+    if not settings.production:
+        make_demo_pki(settings.pki, settings.pki_password)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    _key_lock: threading.Lock = field(default_factory=threading.Lock)
+    _key: KeyMaterial | None = None
+
+    @cached_property
+    def db(self) -> Database:
+        return Database(self.settings.database)
+
+    @cached_property
+    def templates(self) -> TemplateFolder:
+        return TemplateFolder(self.settings.templates_dir)
+
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(self.settings.archive)
+
+    @cached_property
+    def converter(self) -> Converter:
+        return Converter(self.settings.converter_python, timeout=self.settings.converter_timeout)
+
+    def organisation_key(self) -> KeyMaterial:
+        """The organisation's key, loaded once per process (the password is read from settings, never from a
+        message)."""
+        with self._key_lock:
+            if self._key is None:
+                self._key = load_pkcs12(self.settings.pki / "org.p12", self.settings.pki_password)
+            return self._key
+
+    @cached_property
+    def producer(self) -> Producer:
+        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_key)
+
+    @cached_property
+    def worker_id(self) -> str:
+        return f"{socket.gethostname()}:{os.getpid()}"

@@ -1,0 +1,1 @@
+"""Use cases: request a document, produce it (render, convert, number, sign, archive), report health."""

@@ -1,0 +1,214 @@
+"""Requesting a document and producing it: render -> convert -> number -> sign -> archive."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from service.adapters.archive import Archive
+from service.adapters.orm import DocumentRow, JobRow, utcnow
+from service.adapters.renderer import render_docx
+from service.adapters.template_files import TemplateFolder
+from service.domain.documents import DocumentStatus, JobStatus, Notation
+from service.domain.templates import Template
+from service.domain.vietnamese import nfc, place_date
+from service.errors import VanbanError
+from service.services.validation import validate
+from service.unit_of_work import Database
+from signing import KeyMaterial, SignatureRequest, sign_pdf
+
+log = logging.getLogger(__name__)
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class IdempotencyConflict(VanbanError):
+    status_code = 422
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency-Key '{key}' was already used for a different request",
+            f"Khóa Idempotency-Key '{key}' đã được dùng cho một yêu cầu khác",
+        )
+
+
+class PdfConverter(Protocol):
+    def to_pdf(self, docx: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class Requested:
+    document_id: str
+    job_id: str
+    created: bool
+
+
+def _request_hash(template_id: str, data: dict[str, Any]) -> str:
+    canonical = json.dumps({"template": template_id, "data": data}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def request_document(
+    db: Database,
+    templates: TemplateFolder,
+    template_id: str,
+    data: Any,
+    idempotency_key: str | None = None,
+) -> Requested:
+    """Validate ``data`` against the template, record a job and its document, commit. The caller enqueues the
+    job only after this returns (the transaction has committed)."""
+    template = templates.get(template_id)
+    data = nfc(data)
+    validate(template.schema, data)
+    digest = _request_hash(template_id, data)
+    if idempotency_key:
+        with db.uow() as tx:
+            earlier = tx.repo.document_by_idempotency_key(idempotency_key)
+            if earlier is not None:
+                return _replay(earlier, digest, idempotency_key)
+    job = JobRow(id=str(uuid.uuid4()), kind="document", status=JobStatus.QUEUED, done=0, total=1, attempts=0)
+    doc = DocumentRow(
+        id=str(uuid.uuid4()),
+        job_id=job.id,
+        template_id=template.id,
+        template_version=template.version,
+        data=data,
+        status=DocumentStatus.REQUESTED,
+        organisation=data["organisation"]["abbreviation"],
+        register="default",
+        idempotency_key=idempotency_key,
+        request_hash=digest,
+    )
+    try:
+        with db.uow() as tx:
+            tx.repo.add(job)
+            tx.session.flush()
+            tx.repo.add(doc)
+            tx.commit()
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        with db.uow() as tx:  # a concurrent retry with the same key won the race
+            earlier = tx.repo.document_by_idempotency_key(idempotency_key)
+            if earlier is None:
+                raise
+            return _replay(earlier, digest, idempotency_key)
+    return Requested(doc.id, job.id, created=True)
+
+
+def _replay(earlier: DocumentRow, digest: str, key: str) -> Requested:
+    if earlier.request_hash != digest:
+        raise IdempotencyConflict(key)
+    return Requested(earlier.id, earlier.job_id, created=False)
+
+
+def _fill_defaults(schema: dict[str, Any], data: Any) -> Any:
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for name, sub in schema.get("properties", {}).items():
+        if name not in out and "default" in sub:
+            out[name] = copy.deepcopy(sub["default"])
+        elif name in out:
+            out[name] = _fill_defaults(sub, out[name])
+    return out
+
+
+def _salutation(gender: str | None) -> str:
+    return {"Nam": "Ông", "Nữ": "Bà"}.get(gender or "", "Ông/Bà")
+
+
+def render_context(template: Template, data: dict[str, Any], notation: str, issued_on: date) -> dict[str, Any]:
+    """What the template sees: the request's data with schema defaults, plus the document's number and date."""
+    context: dict[str, Any] = _fill_defaults(template.schema, data)
+    context["document"] = {
+        "notation": notation,
+        "issued_on": issued_on.isoformat(),
+        "place_date": place_date(context.get("place", ""), issued_on),
+    }
+    if isinstance(context.get("student"), dict):
+        context["student"] = {**context["student"], "salutation": _salutation(context["student"].get("gender"))}
+    return context
+
+
+@dataclass
+class Producer:
+    """Everything a worker needs to turn a requested document into a signed, archived PDF."""
+
+    db: Database
+    templates: TemplateFolder
+    converter: PdfConverter
+    archive: Archive
+    organisation_key: Callable[[], KeyMaterial]
+
+    def produce(self, document_id: str) -> None:
+        """Idempotent: a document already issued is left as it is; a number once taken is kept on retry."""
+        with self.db.uow() as tx:
+            doc = tx.repo.document(document_id)
+            if doc.status == DocumentStatus.ISSUED:
+                return
+            job = tx.repo.job(doc.job_id)
+            job.status, job.attempts, job.error = JobStatus.RUNNING, job.attempts + 1, None
+            job.started_at = job.started_at or utcnow()
+            tx.commit()
+
+        template = self.templates.get(doc.template_id)
+        if doc.number is None:
+            self._take_number(doc, template)
+        assert doc.notation is not None and doc.issued_on is not None
+
+        docx = render_docx(template.docx, render_context(template, doc.data, doc.notation, doc.issued_on))
+        docx_sha = self.archive.put(docx, ".docx")
+        pdf = self.converter.to_pdf(docx)
+        key = self.organisation_key()
+        signed = sign_pdf(
+            pdf,
+            key,
+            SignatureRequest(field_name="ToChuc", reason=f"Ban hành {doc.notation}", location=doc.data.get("place")),
+        )
+        pdf_sha = self.archive.put(signed, ".pdf")
+
+        with self.db.uow() as tx:
+            row = tx.repo.document(document_id)
+            row.template_version = template.version
+            row.docx_sha256, row.pdf_sha256 = docx_sha, pdf_sha
+            row.signer, row.signed_at = key.subject_common_name, datetime.now(UTC)
+            row.status = DocumentStatus.ISSUED
+            job = tx.repo.job(row.job_id)
+            job.status, job.done, job.finished_at = JobStatus.SUCCEEDED, 1, utcnow()
+            tx.commit()
+
+    def _take_number(self, doc: DocumentRow, template: Template) -> None:
+        issued_on = datetime.now(VIETNAM).date()
+        with self.db.uow() as tx:
+            row = tx.repo.document(doc.id)
+            if row.number is None:
+                number = tx.repo.take_number(row.organisation, row.register, issued_on.year)
+                row.number, row.year, row.issued_on = number, issued_on.year, issued_on
+                row.notation = str(Notation(number, template.type_abbreviation, row.organisation))
+                row.status = DocumentStatus.NUMBERED
+                tx.commit()
+            doc.number, doc.notation, doc.issued_on = row.number, row.notation, row.issued_on
+
+    def fail(self, document_id: str, error: VanbanError, final: bool) -> None:
+        """Record an attempt's error; a final one fails the job and the document."""
+        with self.db.uow() as tx:
+            doc = tx.repo.document(document_id)
+            job = tx.repo.job(doc.job_id)
+            job.error = {**error.to_dict(), "attempt": job.attempts, "final": final}
+            if final:
+                job.status, job.finished_at = JobStatus.FAILED, utcnow()
+                doc.status = DocumentStatus.FAILED
+            else:
+                job.status = JobStatus.QUEUED
+            tx.commit()

@@ -1,0 +1,58 @@
+"""Checks a request's data against its template's JSON Schema; every wrong field, by path, in both languages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from service.errors import FieldError, InvalidRequest
+
+_FORMATS_VI = {"date": "ngày dạng YYYY-MM-DD", "date-time": "thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00"}
+
+
+def _path(parts: list[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def _explain(error: ValidationError) -> FieldError:
+    path = list(error.absolute_path)
+    v, value = error.validator, error.validator_value
+    if v == "required":
+        match = re.match(r"'(.+)' is a required property", error.message)
+        name = match.group(1) if match else "?"
+        return FieldError(_path([*path, name]), "is required", "bắt buộc phải có")
+    if v == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return FieldError(
+            _path([*path, extra[0]]) if len(extra) == 1 else _path(path),
+            f"unknown field(s): {', '.join(extra)}",
+            f"trường không có trong mẫu: {', '.join(extra)}",
+        )
+    en = error.message
+    vi = {
+        "type": f"phải có kiểu {value}",
+        "minLength": "không được để trống" if value == 1 else f"phải có ít nhất {value} ký tự",
+        "maxLength": f"dài quá {value} ký tự",
+        "pattern": f"không đúng định dạng (mẫu {value})",
+        "format": f"phải là {_FORMATS_VI.get(str(value), value)}",
+        "enum": f"phải là một trong: {', '.join(map(str, value))}",
+        "minItems": f"phải có ít nhất {value} mục",
+        "maxItems": f"có quá {value} mục",
+        "minimum": f"phải từ {value} trở lên",
+        "maximum": f"phải không quá {value}",
+    }.get(str(v), "giá trị không hợp lệ")
+    return FieldError(_path(path), en, vi)
+
+
+def validate(schema: dict[str, Any], data: Any) -> None:
+    """Raise ``InvalidRequest`` listing every problem in ``data``."""
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    if errors:
+        raise InvalidRequest([_explain(e) for e in errors])

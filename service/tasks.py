@@ -1,0 +1,79 @@
+"""Celery tasks: thin wrappers over the service layer. Messages carry document IDs only."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from celery import Task
+from celery.signals import worker_process_init, worker_process_shutdown
+
+from service.config import get_settings
+from service.errors import RetryableError, VanbanError
+from service.runtime import Runtime
+from service.worker import celery_app
+from signing import SigningError
+
+log = logging.getLogger(__name__)
+_runtime: Runtime | None = None
+_stop = threading.Event()
+
+
+def runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(get_settings())
+    return _runtime
+
+
+def _heartbeat(rt: Runtime) -> None:
+    while True:
+        try:
+            with rt.db.uow() as tx:
+                tx.repo.beat(rt.worker_id, rt.converter.healthy(), f"converter pid {rt.converter.pid}")
+                tx.commit()
+        except Exception:
+            log.exception("heartbeat failed")
+        if _stop.wait(rt.settings.heartbeat_seconds):
+            return
+
+
+@worker_process_init.connect
+def _start_process(**_: Any) -> None:
+    """Each worker process keeps its own LibreOffice warm and reports it alive."""
+    rt = runtime()
+    try:
+        rt.converter.start()
+    except VanbanError:
+        log.exception("converter did not start; the next conversion will try again")
+    threading.Thread(target=_heartbeat, args=(rt,), daemon=True, name="heartbeat").start()
+
+
+@worker_process_shutdown.connect
+def _stop_process(**_: Any) -> None:
+    _stop.set()
+    rt = runtime()
+    rt.converter.stop()
+    with rt.db.uow() as tx:
+        tx.repo.forget_worker(rt.worker_id)
+        tx.commit()
+
+
+@celery_app.task(bind=True, name="vanban.produce_document", max_retries=None)
+def produce_document(self: Task, document_id: str) -> None:
+    rt = runtime()
+    try:
+        rt.producer.produce(document_id)
+    except RetryableError as exc:
+        final = self.request.retries + 1 >= rt.settings.task_max_retries
+        rt.producer.fail(document_id, exc, final=final)
+        if not final:
+            raise self.retry(countdown=min(2**self.request.retries, 30)) from None
+    except VanbanError as exc:
+        rt.producer.fail(document_id, exc, final=True)
+    except SigningError as exc:
+        rt.producer.fail(document_id, VanbanError(str(exc), f"Không ký được văn bản: {exc}"), final=True)
+    except Exception as exc:
+        log.exception("document %s failed", document_id)
+        rt.producer.fail(document_id, VanbanError(f"internal error: {type(exc).__name__}: {exc}"), final=True)

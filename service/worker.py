@@ -1,0 +1,31 @@
+"""The Celery app: configuration from Settings, tasks from service.tasks."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from service.config import Settings, get_settings
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("vanban", broker=settings.broker_url, include=["service.tasks"])
+    options: dict[str, object] = {}
+    if settings.local_queue:
+        folder = str(settings.queue_dir)
+        options = {"data_folder_in": folder, "data_folder_out": folder, "polling_interval": 0.1}
+    app.conf.update(
+        broker_transport_options=options,
+        broker_connection_retry_on_startup=True,
+        task_default_queue=settings.queue_name,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        task_serializer="json",
+        accept_content=["json"],
+    )
+    return app
+
+
+celery_app = make_celery(get_settings())
