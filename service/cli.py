@@ -59,7 +59,9 @@ def serve() -> None:
 
 @app.command()
 def worker(
-    concurrency: Annotated[int | None, typer.Option(help="worker processes (default VANBAN_WORKER_CONCURRENCY)")] = None,
+    concurrency: Annotated[
+        int | None, typer.Option(help="worker processes (default VANBAN_WORKER_CONCURRENCY)")
+    ] = None,
 ) -> None:
     """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
     from service.runtime import prepare

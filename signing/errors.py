@@ -1,8 +1,8 @@
 """Errors of the signing package::
 
-    SigningError
-    ├── KeyLoadError          the key file, token or password cannot be used
-    └── CertificateRefused    expired, not yet valid, weak key, or no signing key usage
+SigningError
+├── KeyLoadError          the key file, token or password cannot be used
+└── CertificateRefused    expired, not yet valid, weak key, or no signing key usage
 """
 
 

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from asn1crypto import keys as asn1_keys
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
 from pyhanko.sign import signers
-from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from signing.errors import CertificateRefused, KeyLoadError
 
@@ -78,7 +78,7 @@ def load_pkcs12(path: Path, password: str) -> KeyMaterial:
         raise KeyLoadError(f"key file {path} holds a {type(key).__name__}; RSA or ECDSA is needed")
     check_certificate(cert)
     chain = [_to_asn1(c) for c in (extra or [])]
-    signer = LoadedKeySigner(key, _to_asn1(cert), SimpleCertificateStore.from_certs(chain))
+    signer = LoadedKeySigner(key, _to_asn1(cert), SimpleCertificateStore.from_certs(chain))  # type: ignore[no-untyped-call]
     return KeyMaterial(signer=signer, certificate=cert)
 
 

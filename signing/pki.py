@@ -74,9 +74,7 @@ def _issue(
         .not_valid_after(now + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
     )
     if ca:
         usage = x509.KeyUsage(False, False, False, False, False, True, True, False, False)
@@ -104,9 +102,7 @@ def make_demo_pki(directory: Path, password: str, organisation: str = "Trường
     for filename, common_name in (("org.p12", organisation), ("leader.p12", "Nguyễn Văn An (DEMO)")):
         key = _key()
         cert = _issue(_name(common_name, organisation), key, ca_name, ca_key, ca=False, days=730)
-        blob = pkcs12.serialize_key_and_certificates(
-            common_name.encode(), key, cert, [ca_cert], encryption
-        )
+        blob = pkcs12.serialize_key_and_certificates(common_name.encode(), key, cert, [ca_cert], encryption)
         _write_private(directory / filename, blob)
     _write_private(directory / "ca.pem", ca_cert.public_bytes(serialization.Encoding.PEM))
     return pki

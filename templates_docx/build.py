@@ -128,8 +128,13 @@ def signing_block(doc: Document, lines: list[str]) -> None:
     para(recipients, "Nơi nhận:", size=12, bold=True, italic=True, before=12)
     for line in lines:
         para(recipients, line, size=11)
-    para(signer, "{% if signer.authority %}{{ signer.authority|upper }}{% endif %}", bold=True,
-         align="center", before=12)
+    para(
+        signer,
+        "{% if signer.authority %}{{ signer.authority|upper }}{% endif %}",
+        bold=True,
+        align="center",
+        before=12,
+    )
     para(signer, "{{ signer.title|upper }}", bold=True, align="center")
     # The signature area: leader's signature image and the seal go here (between title and name).
     for _ in range(4):
@@ -142,16 +147,25 @@ def giay_trieu_tap() -> Document:
     heading(doc)
     para(doc, "GIẤY TRIỆU TẬP", bold=True, align="center", before=18)
     para(doc, "{{ class.name }}", bold=True, align="center", after=12)
-    para(doc, "{{ organisation.head_title }} {{ organisation.name }} triệu tập:", align="justify",
-         indent_first=10, after=6)
+    para(
+        doc,
+        "{{ organisation.head_title }} {{ organisation.name }} triệu tập:",
+        align="justify",
+        indent_first=10,
+        after=6,
+    )
     para(doc, "{{ student.salutation }}: {{ student.full_name }}", bold=True, indent_first=10)
     para(doc, "Ngày sinh: {{ student.date_of_birth|date_dmy }}", indent_first=10)
     para(doc, "{%p if student.position %}")
     para(doc, "Chức vụ: {{ student.position }}", indent_first=10)
     para(doc, "{%p endif %}")
     para(doc, "Đơn vị công tác: {{ student.unit }}", align="justify", indent_first=10, after=6)
-    para(doc, "Tham gia {{ class.name }}{% if class.course %} ({{ class.course }}){% endif %}.",
-         align="justify", indent_first=10)
+    para(
+        doc,
+        "Tham gia {{ class.name }}{% if class.course %} ({{ class.course }}){% endif %}.",
+        align="justify",
+        indent_first=10,
+    )
     para(doc, "Thời gian khai giảng: {{ session.start|time_and_date }}.", align="justify", indent_first=10)
     para(doc, "Địa điểm: {{ session.place }}.", align="justify", indent_first=10)
     para(doc, "{%p if session.bring %}")
@@ -163,8 +177,12 @@ def giay_trieu_tap() -> Document:
     para(doc, "{%p if session.contact %}")
     para(doc, "Thông tin liên hệ: {{ session.contact }}.", align="justify", indent_first=10)
     para(doc, "{%p endif %}")
-    para(doc, "Đề nghị cơ quan, đơn vị tạo điều kiện để học viên tham gia khóa học đầy đủ, đúng thời gian./.",
-         align="justify", indent_first=10)
+    para(
+        doc,
+        "Đề nghị cơ quan, đơn vị tạo điều kiện để học viên tham gia khóa học đầy đủ, đúng thời gian./.",
+        align="justify",
+        indent_first=10,
+    )
     signing_block(
         doc,
         [

@@ -6,6 +6,7 @@ Reads recompute the sha256 and refuse bytes that no longer match.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -37,10 +38,8 @@ class Archive:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.chmod(tmp, 0o444)
-            try:
-                os.link(tmp, path)  # fails rather than overwrite
-            except FileExistsError:
-                pass
+            with contextlib.suppress(FileExistsError):  # a concurrent writer stored the same bytes first
+                os.link(tmp, path)  # link, unlike rename, never replaces an existing file
         finally:
             os.unlink(tmp)
         dir_fd = os.open(path.parent, os.O_RDONLY)

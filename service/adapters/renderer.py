@@ -7,7 +7,8 @@ from typing import Any
 
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
-from jinja2.sandbox import SandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
 
 from service.domain import vietnamese
 from service.errors import VanbanError

@@ -137,7 +137,10 @@ def render_context(template: Template, data: dict[str, Any], notation: str, issu
         "place_date": place_date(context.get("place", ""), issued_on),
     }
     if isinstance(context.get("student"), dict):
-        context["student"] = {**context["student"], "salutation": _salutation(context["student"].get("gender"))}
+        context["student"] = {
+            **context["student"],
+            "salutation": _salutation(context["student"].get("gender")),
+        }
     return context
 
 

@@ -34,20 +34,32 @@ def _explain(error: ValidationError) -> FieldError:
             f"unknown field(s): {', '.join(extra)}",
             f"trường không có trong mẫu: {', '.join(extra)}",
         )
-    en = error.message
-    vi = {
-        "type": f"phải có kiểu {value}",
-        "minLength": "không được để trống" if value == 1 else f"phải có ít nhất {value} ký tự",
-        "maxLength": f"dài quá {value} ký tự",
-        "pattern": f"không đúng định dạng (mẫu {value})",
-        "format": f"phải là {_FORMATS_VI.get(str(value), value)}",
-        "enum": f"phải là một trong: {', '.join(map(str, value))}",
-        "minItems": f"phải có ít nhất {value} mục",
-        "maxItems": f"có quá {value} mục",
-        "minimum": f"phải từ {value} trở lên",
-        "maximum": f"phải không quá {value}",
-    }.get(str(v), "giá trị không hợp lệ")
-    return FieldError(_path(path), en, vi)
+    return FieldError(_path(path), error.message, _explain_vi(str(v), value))
+
+
+def _explain_vi(validator: str, value: Any) -> str:
+    match validator:
+        case "type":
+            return f"phải có kiểu {value}"
+        case "minLength":
+            return "không được để trống" if value == 1 else f"phải có ít nhất {value} ký tự"
+        case "maxLength":
+            return f"dài quá {value} ký tự"
+        case "pattern":
+            return f"không đúng định dạng (mẫu {value})"
+        case "format":
+            return f"phải là {_FORMATS_VI.get(str(value), value)}"
+        case "enum":
+            return f"phải là một trong: {', '.join(map(str, value))}"
+        case "minItems":
+            return f"phải có ít nhất {value} mục"
+        case "maxItems":
+            return f"có quá {value} mục"
+        case "minimum":
+            return f"phải từ {value} trở lên"
+        case "maximum":
+            return f"phải không quá {value}"
+    return "giá trị không hợp lệ"
 
 
 def validate(schema: dict[str, Any], data: Any) -> None:

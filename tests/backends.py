@@ -1,0 +1,137 @@
+"""Real backends for the tests: throw-away PostgreSQL databases, Redis and RabbitMQ queues on 127.0.0.1.
+
+A backend that does not answer is skipped with a loud reason (shown in pytest's summary), never faked.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN_URL = os.environ.get("VANBAN_TEST_PG", "postgresql://127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("VANBAN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+AMQP_URL = os.environ.get("VANBAN_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def require(name: str, host: str, port: int) -> None:
+    if not reachable(host, port):
+        message = f"BACKEND UNREACHABLE: {name} on {host}:{port} does not answer; its scenarios are SKIPPED"
+        print(f"\n*** {message} ***", file=sys.stderr)
+        pytest.skip(message)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database; yields its SQLAlchemy URL and drops it afterwards."""
+    require("PostgreSQL", "127.0.0.1", 5432)
+    import psycopg
+
+    name = f"vanban_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServiceProcesses:
+    """``vanban serve`` (and any ``vanban worker``s) started as a user would, with VANBAN_* settings."""
+
+    def __init__(self, env: dict[str, str], workers: int = 0) -> None:
+        self.port = free_port()
+        self.env = {**os.environ, **env, "VANBAN_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = Path(env["VANBAN_DATA_DIR"])
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self._start("serve")
+        for _ in range(workers):
+            self.start_worker()
+
+    def _start(self, command: str) -> subprocess.Popen[bytes]:
+        log = open(self.data_dir / f"{command}-{len(self.procs)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", command],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def start_worker(self) -> subprocess.Popen[bytes]:
+        return self._start("worker")
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=30)
+
+    def wait_healthy(self, timeout: float = 120) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        last: object = None
+        while time.monotonic() < deadline:
+            for p in self.procs:
+                if p.poll() is not None:
+                    raise AssertionError(f"a service process exited with {p.returncode}:\n{self.logs()}")
+            try:
+                r = httpx.get(f"{self.url}/healthz", timeout=5)
+                last = r.json()
+                if r.status_code == 200:
+                    return dict(r.json())
+            except httpx.HTTPError as exc:
+                last = exc
+            time.sleep(0.5)
+        raise AssertionError(f"service not healthy after {timeout} s: {last}\n{self.logs()}")
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.data_dir.glob("*.log"))
+
+    def stop(self) -> None:
+        import signal
+
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for p in self.procs:
+            try:
+                p.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed"):
+            return dict(job)
+        time.sleep(0.2)
+    raise AssertionError(f"job {job_id} did not finish in {timeout} s: {job}")

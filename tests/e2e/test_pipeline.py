@@ -1,0 +1,163 @@
+"""The whole pipeline as a user meets it: `vanban serve` (+ workers) started with VANBAN_* settings, a document
+requested over HTTP, a signed PDF out that qpdf and pdfsig accept. The same scenarios on each backend."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from service.config import PROJECT_ROOT
+from tests.backends import AMQP_URL, REDIS_URL, ServiceProcesses, postgres_database, require, wait_job
+from tests.pdftools import check_pdf, pdf_text
+
+pytestmark = pytest.mark.slow
+EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module", params=["embedded", "postgres+redis", "postgres+rabbitmq"])
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
+    data_dir = tmp_path_factory.mktemp(request.param.replace("+", "-"))
+    env = {"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"vanban-test-{uuid.uuid4().hex[:8]}"}
+    if request.param == "embedded":
+        svc = ServiceProcesses(env)
+        try:
+            svc.wait_healthy()
+            yield svc
+        finally:
+            svc.stop()
+        return
+    broker = REDIS_URL if request.param.endswith("redis") else AMQP_URL
+    require("Redis" if "redis" in broker else "RabbitMQ", "127.0.0.1", 6379 if "redis" in broker else 5672)
+    with postgres_database() as db_url:
+        env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": broker, "VANBAN_EMBEDDED_WORKERS": "0"}
+        svc = ServiceProcesses(env)
+        try:
+            # No worker yet: the service answers, but says it cannot work and why.
+            _wait_for_status(svc, 503)
+            health = httpx.get(f"{svc.url}/healthz").json()
+            assert health["failing"] == ["worker", "converter"], health
+            svc.start_worker()  # scale-out: workers are started on their own, any number of them
+            svc.wait_healthy()
+            yield svc
+        finally:
+            svc.stop()
+
+
+def _wait_for_status(svc: ServiceProcesses, status: int) -> None:
+    import time
+
+    for _ in range(120):
+        try:
+            if httpx.get(f"{svc.url}/healthz", timeout=5).status_code == status:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"/healthz never answered {status}\n{svc.logs()}")
+
+
+def test_health_names_every_component(service: ServiceProcesses) -> None:
+    body = httpx.get(f"{service.url}/healthz").json()
+    assert body["status"] == "ok"
+    assert {k for k, v in body["components"].items() if v["ok"]} == {"database", "queue", "worker", "converter"}
+
+
+def test_templates_expose_schema_and_example(service: ServiceProcesses) -> None:
+    with service.client() as c:
+        listed = c.get("/api/v1/templates").json()
+        assert "giay-trieu-tap" in [t["id"] for t in listed]
+        t = c.get("/api/v1/templates/giay-trieu-tap").json()
+        assert t["schema"]["type"] == "object" and t["example"] == EXAMPLE
+        assert len(t["version"]) == 64
+        assert c.get("/api/v1/templates/khong-co").status_code == 404
+        assert "/api/v1/documents" in c.get("/openapi.json").json()["paths"]
+
+
+def test_document_is_numbered_signed_and_archived(service: ServiceProcesses, tmp_path: Path) -> None:
+    with service.client() as c:
+        r = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE})
+        assert r.status_code == 202, r.text
+        accepted = r.json()
+        assert r.headers["Location"] == f"/api/v1/documents/{accepted['id']}"
+        job = wait_job(c, accepted["job_id"])
+        assert job["status"] == "succeeded", job
+        assert job["progress"] == {"done": 1, "total": 1}
+
+        doc = c.get(f"/api/v1/documents/{accepted['id']}").json()
+        assert doc["status"] == "issued" and doc["template"] == "giay-trieu-tap"
+        assert doc["notation"] == f"{doc['number']:02d}/GTT-TCT"
+        assert "DEMO" in doc["signer"]
+        pdf = c.get(f"/api/v1/documents/{accepted['id']}/pdf")
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert hashlib.sha256(pdf.content).hexdigest() == doc["pdf_sha256"]
+        docx = c.get(f"/api/v1/documents/{accepted['id']}/docx")
+        assert hashlib.sha256(docx.content).hexdigest() == doc["docx_sha256"]
+
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf.content)
+    assert "1 signature(s)" in check_pdf(path)
+    text = pdf_text(path)
+    assert EXAMPLE["student"]["full_name"] in text
+    assert f"Số: {doc['notation']}" in text
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    # The archive holds the signed file under its hash, read-only.
+    stored = service.data_dir / "archive" / doc["pdf_sha256"][:2] / doc["pdf_sha256"][2:4] / f"{doc['pdf_sha256']}.pdf"
+    assert stored.read_bytes() == pdf.content
+
+
+def test_numbers_follow_each_other(service: ServiceProcesses) -> None:
+    with service.client() as c:
+        numbers = []
+        for _ in range(3):
+            accepted = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE}).json()
+            assert wait_job(c, accepted["job_id"])["status"] == "succeeded"
+            numbers.append(c.get(f"/api/v1/documents/{accepted['id']}").json()["number"])
+    assert numbers == sorted(numbers) and len(set(numbers)) == 3
+
+
+def test_idempotency_key_returns_the_first_document(service: ServiceProcesses) -> None:
+    key = str(uuid.uuid4())
+    body = {"template": "giay-trieu-tap", "data": EXAMPLE}
+    with service.client() as c:
+        first = c.post("/api/v1/documents", json=body, headers={"Idempotency-Key": key})
+        second = c.post("/api/v1/documents", json=body, headers={"Idempotency-Key": key})
+        assert first.status_code == second.status_code == 202
+        assert first.json() == second.json()
+        changed = {**EXAMPLE, "place": "Việt Trì"}
+        reused = c.post("/api/v1/documents", json={**body, "data": changed}, headers={"Idempotency-Key": key})
+        assert reused.status_code == 422 and reused.json()["code"] == "idempotency_conflict"
+        assert wait_job(c, first.json()["job_id"])["status"] == "succeeded"
+
+
+def test_invalid_requests_get_4xx_with_every_field(service: ServiceProcesses) -> None:
+    bad = json.loads(json.dumps(EXAMPLE))
+    bad["student"]["date_of_birth"] = "12/03/1988"
+    del bad["student"]["full_name"]
+    bad["organisation"]["abbreviation"] = "tct"
+    bad["surprise"] = 1
+    with service.client() as c:
+        r = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": bad})
+        assert r.status_code == 422
+        errors = {e["path"]: e for e in r.json()["errors"]}
+        assert set(errors) == {
+            "student.date_of_birth",
+            "student.full_name",
+            "organisation.abbreviation",
+            "surprise",
+        }
+        assert errors["student.full_name"]["message_vi"] == "bắt buộc phải có"
+        assert all(e["message"] and e["message_vi"] for e in errors.values())
+
+        assert c.post("/api/v1/documents", json={"template": "khong-co", "data": {}}).status_code == 404
+        bad_json = c.post("/api/v1/documents", content=b"{not json", headers={"content-type": "application/json"})
+        assert bad_json.status_code == 422 and bad_json.json()["message_vi"]
+        huge = c.post("/api/v1/documents", content=b"x" * 2_000_000, headers={"content-type": "application/json"})
+        assert huge.status_code == 413
+        assert c.get(f"/api/v1/documents/{uuid.uuid4()}").status_code == 404
+        assert c.get(f"/api/v1/jobs/{uuid.uuid4()}").status_code == 404
