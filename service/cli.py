@@ -92,6 +92,7 @@ def render(
     """Render one document. Signed (default): the whole pipeline in this process: numbered in the register,
     signed with the organisation key, archived. ``--no-sign``: a draft PDF with no number."""
     from service.adapters.renderer import render_docx
+    from service.domain.documents import Notation
     from service.domain.vietnamese import nfc
     from service.runtime import Runtime, prepare
     from service.services.documents import render_context, request_document
@@ -105,7 +106,8 @@ def render(
             tpl = rt.templates.get(template)
             payload = nfc(payload)
             validate(tpl.schema, payload)
-            context = render_context(tpl, payload, f".../{tpl.type_abbreviation}", date.today())
+            draft = Notation(0, tpl.type_abbreviation, payload["organisation"]["abbreviation"])
+            context = render_context(tpl, payload, str(draft), date.today())
             pdf = rt.converter.to_pdf(render_docx(tpl.docx, context))
         else:
             prepare(settings)

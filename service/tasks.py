@@ -28,10 +28,19 @@ def runtime() -> Runtime:
 
 
 def _heartbeat(rt: Runtime) -> None:
+    """Report this process alive, and bring its LibreOffice back (warm) if it died."""
     while True:
         try:
+            ok = rt.converter.healthy()
+            if not ok:
+                rt.converter.start()
+                ok = rt.converter.healthy()
+        except VanbanError:
+            log.exception("converter is down")
+            ok = False
+        try:
             with rt.db.uow() as tx:
-                tx.repo.beat(rt.worker_id, rt.converter.healthy(), f"converter pid {rt.converter.pid}")
+                tx.repo.beat(rt.worker_id, ok, f"converter pid {rt.converter.pid}")
                 tx.commit()
         except Exception:
             log.exception("heartbeat failed")

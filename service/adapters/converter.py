@@ -145,20 +145,21 @@ class Converter:
         finally:
             self._lock.release()
 
-    def to_pdf(self, docx: bytes) -> bytes:
+    def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
         """Convert a DOCX to PDF. A crash or a hang kills LibreOffice (restarted on the next call) and raises
         ``ConversionError``, which the job retries."""
+        timeout = timeout or self._timeout
         with self._lock:
             self._start_locked()
             try:
-                result = self._proxy(self._timeout).convert(
+                result = self._proxy(timeout).convert(
                     None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", []
                 )
             except TimeoutError:
                 self._kill_locked()
                 raise ConversionError(
-                    f"LibreOffice did not finish within {self._timeout:g} s and was restarted",
-                    f"LibreOffice không chuyển đổi xong trong {self._timeout:g} giây và đã được khởi động lại",
+                    f"LibreOffice did not finish within {timeout:g} s and was stopped",
+                    f"LibreOffice không chuyển đổi xong trong {timeout:g} giây và đã bị dừng",
                 ) from None
             except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
                 self._kill_locked()

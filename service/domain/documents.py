@@ -26,7 +26,7 @@ class JobStatus(StrEnum):
 class Notation:
     """Số và ký hiệu (number and notation), e.g. ``05/QĐ-TCT``.
 
-    number: the register's running number, from 1 each 1 January.
+    number: the register's running number, from 1 each 1 January; 0 for a draft (shown as ``.../QĐ-TCT``).
     type_abbreviation: the document type's abbreviation (QĐ, GTT, ...); empty for a công văn.
     body_abbreviation: the issuing body's abbreviation (TCT).
     """
@@ -35,6 +35,10 @@ class Notation:
     type_abbreviation: str
     body_abbreviation: str
 
+    @property
+    def symbol(self) -> str:
+        """Ký hiệu: the type and body abbreviations, ``QĐ-TCT``."""
+        return "-".join(p for p in (self.type_abbreviation, self.body_abbreviation) if p)
+
     def __str__(self) -> str:
-        symbol = "-".join(p for p in (self.type_abbreviation, self.body_abbreviation) if p)
-        return f"{two_digits(self.number)}/{symbol}"
+        return f"{two_digits(self.number)}/{self.symbol}" if self.number else f".../{self.symbol}"

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from service.config import PROJECT_ROOT
+from service.errors import InvalidRequest
+from service.services.validation import validate
+
+SCHEMA = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/schema.json").read_text(encoding="utf-8"))
+EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
+
+
+def test_example_is_valid() -> None:
+    validate(SCHEMA, EXAMPLE)
+
+
+def test_every_wrong_field_is_listed_by_path_in_both_languages() -> None:
+    data = json.loads(json.dumps(EXAMPLE))
+    data["student"]["date_of_birth"] = "31/02/1988"
+    data["student"]["gender"] = "khác"
+    data["session"]["bring"] = ["ok", ""]
+    data["session"]["start"] = "sáng thứ hai"
+    del data["signer"]
+    with pytest.raises(InvalidRequest) as caught:
+        validate(SCHEMA, data)
+    errors = {e.path: e for e in caught.value.errors}
+    assert set(errors) == {
+        "signer",
+        "student.date_of_birth",
+        "student.gender",
+        "session.bring[1]",
+        "session.start",
+    }
+    assert errors["signer"].message_vi == "bắt buộc phải có"
+    assert errors["student.date_of_birth"].message_vi == "phải là ngày dạng YYYY-MM-DD"
+    assert errors["student.gender"].message_vi.startswith("phải là một trong: Nam, Nữ")
+    assert errors["session.bring[1]"].message_vi == "không được để trống"
+    body = caught.value.to_dict()
+    assert body["code"] == "invalid" and len(body["errors"]) == 5  # type: ignore[arg-type]
