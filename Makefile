@@ -9,8 +9,8 @@ run: deps
 	.venv/bin/vanban serve
 
 lint: deps
-	.venv/bin/ruff check service signing tests benchmarks
-	.venv/bin/ruff format --check service signing tests benchmarks
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/mypy
 
 test: lint
