@@ -36,6 +36,7 @@ def serve() -> None:
     """Start the API (and, on the embedded default, the workers with it)."""
     import uvicorn
 
+    from service.adapters.process import die_with_parent
     from service.main import create_app
     from service.runtime import prepare
 
@@ -43,8 +44,10 @@ def serve() -> None:
     prepare(settings)
     worker: subprocess.Popen[bytes] | None = None
     if settings.start_workers:
-        worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], start_new_session=True)
+        worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], preexec_fn=die_with_parent)
         console.print(f"started {settings.worker_concurrency} worker process(es), pid {worker.pid}")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it lets `finally` stop the workers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
@@ -54,7 +57,7 @@ def serve() -> None:
             try:
                 worker.wait(30)
             except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+                worker.kill()
 
 
 @app.command()

@@ -33,7 +33,7 @@ def _heartbeat(rt: Runtime) -> None:
         try:
             ok = rt.converter.healthy()
             if not ok:
-                rt.converter.start()
+                rt.converter.revive()
                 ok = rt.converter.healthy()
         except VanbanError:
             log.exception("converter is down")

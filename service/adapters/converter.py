@@ -7,6 +7,7 @@ kills and restarts the whole group when LibreOffice crashes or hangs past the ti
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import os
@@ -20,6 +21,7 @@ import time
 import xmlrpc.client
 from pathlib import Path
 
+from service.adapters.process import die_with_parent
 from service.errors import ConversionError
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,19 @@ class Converter:
         self._port = 0
         self._profile: str | None = None
         self._lock = threading.Lock()
+        self._stopped = False
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:
         with self._lock:
+            self._stopped = False
             self._start_locked()
+
+    def revive(self) -> None:
+        """Start LibreOffice again if it died, unless ``stop()`` was called (the process is shutting down)."""
+        with self._lock:
+            if not self._stopped:
+                self._start_locked()
 
     def _start_locked(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
@@ -83,7 +93,13 @@ class Converter:
             self._profile,
             "--quiet",
         ]
-        self._proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._proc = subprocess.Popen(
+            cmd,
+            start_new_session=True,  # its own process group, so LibreOffice is killed with it
+            preexec_fn=die_with_parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + self._start_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
@@ -99,19 +115,20 @@ class Converter:
 
     def stop(self) -> None:
         with self._lock:
+            self._stopped = True
             self._kill_locked()
 
     def _kill_locked(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(5)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(2)
+            # LibreOffice's oosplash outlives a SIGTERM; nothing of the group may stay behind.
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+            proc.wait()
         if self._profile:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
