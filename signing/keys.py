@@ -62,8 +62,10 @@ def check_certificate(cert: x509.Certificate, at: datetime | None = None) -> Non
         raise CertificateRefused(f"certificate of {name} allows neither digitalSignature nor nonRepudiation")
 
 
-def load_pkcs12(path: Path, password: str) -> KeyMaterial:
-    """Load a PKCS#12 file once; the password is used here and not kept."""
+def read_pkcs12(
+    path: Path, password: str
+) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, x509.Certificate, list[x509.Certificate]]:
+    """The key, certificate and chain of a PKCS#12 file; the password is used here and not kept."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -76,13 +78,18 @@ def load_pkcs12(path: Path, password: str) -> KeyMaterial:
         raise KeyLoadError(f"key file {path} holds no private key and certificate")
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise KeyLoadError(f"key file {path} holds a {type(key).__name__}; RSA or ECDSA is needed")
+    return key, cert, list(extra or [])
+
+
+def load_pkcs12(path: Path, password: str) -> KeyMaterial:
+    """Load a PKCS#12 file once, for any number of signatures; the password is used here and not kept."""
+    key, cert, chain = read_pkcs12(path, password)
     check_certificate(cert)
-    chain = [_to_asn1(c) for c in (extra or [])]
-    signer = LoadedKeySigner(key, _to_asn1(cert), SimpleCertificateStore.from_certs(chain))  # type: ignore[no-untyped-call]
-    return KeyMaterial(signer=signer, certificate=cert)
+    registry = SimpleCertificateStore.from_certs([to_asn1(c) for c in chain])
+    return KeyMaterial(signer=LoadedKeySigner(key, to_asn1(cert), registry), certificate=cert)
 
 
-def _to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 

@@ -1,50 +1,154 @@
-"""Applying a PAdES signature to a PDF as an incremental update."""
+"""Applying PAdES signatures to a PDF, each as an incremental update.
+
+Levels (ETSI EN 319 142-1 baseline): B-B (signature, SHA-256), B-T (+ RFC 3161 signature timestamp),
+B-LT (+ certificates and CRLs in the DSS), B-LTA (+ a document timestamp over all of it).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import StrEnum
 from io import BytesIO
 
+from PIL import Image
+from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
-from signing.errors import SigningError
+from signing.errors import CertificateRefused, SigningError
 from signing.keys import KeyMaterial
+from signing.trust import Trust
 
-# A PAdES B-B CMS with a 2-certificate chain and RSA-2048 fits well within this; reserving it up front skips
-# pyHanko's size-estimating dry run (a second signature per document).
-DEFAULT_RESERVED_BYTES = 16_384
+# A PAdES CMS with a 2-certificate chain and RSA-2048 fits in 8 KiB, with a timestamp token in 16 KiB (written as
+# hex, so twice that). Reserving it up front skips pyHanko's size-estimating dry run, a second signature per document.
+RESERVED_BYTES = {"B-B": 16_384, "B-T": 32_768, "B-LT": 32_768, "B-LTA": 32_768}
+
+
+class Level(StrEnum):
+    B_B = "B-B"
+    B_T = "B-T"
+    B_LT = "B-LT"
+    B_LTA = "B-LTA"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a page, in PDF points (origin bottom left)."""
+
+    page: int
+    x1: float
+    y1: float
+    x2: float
+    y2: float
 
 
 @dataclass(frozen=True)
 class SignatureRequest:
-    """What one signature says about itself.
+    """What one signature is.
 
     field_name: the PDF signature field to create or fill.
-    reason: why it is signed, shown by PDF readers (e.g. "Ban hành văn bản").
-    location: where it is signed (the place of the date line).
+    reason, location: shown by PDF readers (location: the place of the date line).
+    level: PAdES baseline level.
+    certify: a certification signature with DocMDP level 2: later form filling and signatures stay allowed, any
+        other change breaks it (the leader's signature, before the clerk fills number and date).
+    box: where the signature shows; ``None`` for an invisible signature.
+    image: PNG shown in ``box`` (the leader's signature, or the seal).
     """
 
     field_name: str = "Signature1"
     reason: str | None = None
     location: str | None = None
+    level: Level = Level.B_B
+    certify: bool = False
+    box: Box | None = None
+    image: bytes | None = field(default=None, repr=False)
 
 
-def sign_pdf(pdf: bytes, key: KeyMaterial, request: SignatureRequest | None = None) -> bytes:
-    """Sign ``pdf`` with ``key``: PAdES baseline B-B, SHA-256, an incremental update. Returns the signed PDF."""
-    request = request or SignatureRequest()
-    meta = signers.PdfSignatureMetadata(
+@dataclass(frozen=True)
+class SigningContext:
+    """What many signatures share: a time-stamping authority (B-T and up) and trust with revocation data (B-LT and up,
+    and the revocation check of every signer)."""
+
+    timestamper: TimeStamper | None = None
+    trust: Trust | None = None
+
+
+def signature_metadata(
+    key: KeyMaterial, request: SignatureRequest, context: SigningContext
+) -> signers.PdfSignatureMetadata:
+    """pyHanko's description of the signature ``request`` asks for; refuses what the level cannot have."""
+    level = Level(request.level)
+    if level != Level.B_B and context.timestamper is None:
+        raise SigningError(f"PAdES {level} needs a time-stamping authority")
+    long_term = level in (Level.B_LT, Level.B_LTA)
+    if long_term and (context.trust is None or not context.trust.crls):
+        raise SigningError(f"PAdES {level} needs trust roots and revocation data (CRLs)")
+    if context.trust is not None:
+        context.trust.check_not_revoked(key.certificate)
+    from pyhanko.sign.fields import MDPPerm
+
+    return signers.PdfSignatureMetadata(
         field_name=request.field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=request.reason,
         location=request.location,
         name=key.subject_common_name,
+        certify=request.certify,
+        docmdp_permissions=MDPPerm.FILL_FORMS,
+        embed_validation_info=long_term,
+        use_pades_lta=level == Level.B_LTA,
+        validation_context=context.trust.validation_context() if long_term and context.trust else None,
     )
+
+
+def pdf_signer(key: KeyMaterial, request: SignatureRequest, context: SigningContext) -> signers.PdfSigner:
+    meta = signature_metadata(key, request, context)
+    field_spec = None
+    if request.box is not None:  # a new field; an existing one keeps its place
+        b = request.box
+        field_spec = fields.SigFieldSpec(
+            request.field_name, on_page=b.page, box=(round(b.x1), round(b.y1), round(b.x2), round(b.y2))
+        )
+    style = None
+    if request.image is not None:
+        style = StaticStampStyle(
+            background=PdfImage(Image.open(BytesIO(request.image))),
+            background_opacity=1.0,
+            border_width=0,
+            background_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MID,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins.uniform(0),
+            ),
+        )
+    return signers.PdfSigner(
+        meta,
+        key.signer,
+        timestamper=context.timestamper if request.level != Level.B_B else None,
+        stamp_style=style,
+        new_field_spec=field_spec,
+    )
+
+
+def sign_pdf(
+    pdf: bytes, key: KeyMaterial, request: SignatureRequest | None = None, context: SigningContext | None = None
+) -> bytes:
+    """Sign ``pdf`` with ``key`` as ``request`` asks; returns the signed PDF (the input plus an incremental update)."""
+    request = request or SignatureRequest()
+    context = context or SigningContext()
+    signer = pdf_signer(key, request, context)
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
-        out = signers.sign_pdf(writer, meta, signer=key.signer, bytes_reserved=DEFAULT_RESERVED_BYTES)
-    except (PdfError, ValueError) as exc:
+        out = signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES[request.level])
+    except (PathBuildingError, PathValidationError) as exc:
+        raise CertificateRefused(f"the signer's certificate does not validate: {exc}") from exc
+    except (PdfError, PyHankoSigningError, ValueError) as exc:
         raise SigningError(f"cannot sign this PDF: {exc}") from exc
     return bytes(out.getbuffer())

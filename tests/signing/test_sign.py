@@ -15,7 +15,8 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 from service.adapters.converter import Converter
 from signing import CertificateRefused, KeyLoadError, SignatureRequest, load_pkcs12, sign_pdf
 from signing.keys import check_certificate
-from signing.pki import DemoPki, _name
+from signing.pki import DemoPki
+from signing.pki import name as _name
 from tests.pdftools import check_pdf
 
 PASSWORD = "test-password"

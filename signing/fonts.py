@@ -1,0 +1,34 @@
+"""Liberation Serif (metric-compatible with Times New Roman) for text that signing draws (info line, number and
+date fields), embedded as a subset.
+
+pyHanko writes glyph widths in the font's own units, which PDF readers take as thousandths of an em; Liberation
+uses 2048 units per em, so its glyphs would be drawn twice as far apart. A copy scaled to 1000 units per em, made
+once and cached, is drawn right.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+SOURCE = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+
+
+@cache
+def serif() -> Path:
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    cache_dir = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vanban"
+    target = cache_dir / f"LiberationSerif-1000upem-{SOURCE.stat().st_mtime_ns}.ttf"
+    if not target.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        font = TTFont(str(SOURCE))
+        scale_upem(font, 1000)
+        fd, tmp = tempfile.mkstemp(dir=cache_dir, suffix=".ttf")
+        os.close(fd)
+        font.save(tmp)
+        os.replace(tmp, target)
+    return target

@@ -1,0 +1,67 @@
+"""Trust anchors and revocation data, loaded once and shared by every signature and verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko_certvalidator import ValidationContext
+
+from signing.errors import CertificateRefused
+
+
+@dataclass(frozen=True)
+class Trust:
+    """roots: trusted CA certificates. crls: DER CRLs, shared by every document (nothing fetched per document)."""
+
+    roots: tuple[x509.Certificate, ...]
+    crls: tuple[bytes, ...] = ()
+    _parsed_crls: tuple[x509.CertificateRevocationList, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_parsed_crls", tuple(x509.load_der_x509_crl(c) for c in self.crls))
+
+    @classmethod
+    def load(cls, roots: list[Path], crls: list[Path] | None = None) -> Trust:
+        certs: list[x509.Certificate] = []
+        for path in roots:
+            data = path.read_bytes()
+            certs.extend(
+                x509.load_pem_x509_certificates(data)
+                if b"-----BEGIN" in data
+                else [x509.load_der_x509_certificate(data)]
+            )
+        return cls(tuple(certs), tuple(p.read_bytes() for p in crls or []))
+
+    def validation_context(self, *, revocation: bool = True, moment: datetime | None = None) -> ValidationContext:
+        """A pyHanko validation context that never fetches: revocation is checked against ``crls`` when
+        ``revocation`` is set (a missing CRL is then an error), otherwise not checked."""
+        return ValidationContext(
+            trust_roots=[_asn1(c) for c in self.roots],
+            crls=[asn1_crl.CertificateList.load(c) for c in self.crls],
+            allow_fetching=False,
+            revocation_mode="hard-fail" if revocation and self.crls else "soft-fail",
+            moment=moment,
+        )
+
+    def check_not_revoked(self, cert: x509.Certificate) -> None:
+        """Refuse a certificate its issuer's CRL lists as revoked (or whose CRL has expired)."""
+        for crl in self._parsed_crls:
+            if crl.issuer != cert.issuer:
+                continue
+            if crl.next_update_utc is not None and crl.next_update_utc < datetime.now(UTC):
+                raise CertificateRefused(f"the CRL of {crl.issuer.rfc4514_string()} expired; revocation unknown")
+            entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+            if entry is not None:
+                raise CertificateRefused(
+                    f"certificate of {cert.subject.rfc4514_string()} was revoked on {entry.revocation_date_utc}"
+                )
+
+
+def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
