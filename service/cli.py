@@ -8,11 +8,13 @@ import signal
 import subprocess
 import sys
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from service.config import get_settings
 from service.errors import InvalidRequest, VanbanError
@@ -20,6 +22,8 @@ from service.errors import InvalidRequest, VanbanError
 app = typer.Typer(help="vanban: official documents of the school, filled, converted, numbered, signed.")
 templates_app = typer.Typer(help="Document templates.")
 app.add_typer(templates_app, name="templates")
+pki_app = typer.Typer(help="Keys and certificates.")
+app.add_typer(pki_app, name="pki")
 console = Console(stderr=True)
 
 
@@ -153,6 +157,84 @@ def templates_example(template: str) -> None:
     except VanbanError as exc:
         _fail(exc)
     typer.echo(json.dumps(t.example, ensure_ascii=False, indent=2))
+
+
+@pki_app.command("demo")
+def pki_demo(
+    directory: Path,
+    password: Annotated[str, typer.Option(help="password of the .p12 files")] = "demo",
+) -> None:
+    """Make a DEMO PKI: ca.pem, ca.crl, leader.p12, org.p12, tsa.p12, signature.png, seal.png."""
+    from signing.pki import make_demo_pki
+
+    pki = make_demo_pki(directory, password)
+    for path in sorted(pki.directory.iterdir()):
+        typer.echo(path)
+
+
+class Appearance(StrEnum):
+    leader = "leader"
+    organisation = "organisation"
+    info_line = "info-line"
+    invisible = "invisible"
+
+
+@app.command()
+def sign(
+    pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    output: Annotated[Path, typer.Option("-o", "--output")],
+    key: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="PKCS#12 file")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, envvar="VANBAN_KEY_PASSWORD")],
+    level: Annotated[str, typer.Option(help="B-B, B-T, B-LT or B-LTA")] = "B-B",
+    appearance: Annotated[Appearance, typer.Option(help="where and how the signature shows")] = Appearance.invisible,
+    certify: Annotated[bool, typer.Option(help="certify (DocMDP 2): later only form filling and signatures")] = False,
+    pki: Annotated[Path | None, typer.Option(help="folder with ca.pem, ca.crl, tsa.p12 and the PNGs")] = None,
+    tsa_url: Annotated[
+        str | None, typer.Option(help="RFC 3161 time-stamping authority (default: the demo TSA)")
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="the info line (số và ký hiệu | time | organisation)")] = None,
+) -> None:
+    """Sign a PDF (PAdES). The leader's image goes on the template's [[sig:leader]] mark; the seal overlaps it."""
+    from signing import SigningError
+    from signing.files import sign_file
+
+    folder = pki or get_settings().pki
+    try:
+        sign_file(pdf, output, key, password, level, appearance.value, certify, folder, tsa_url, text)
+    except SigningError as exc:
+        console.print(f"[red]Không ký được[/red] / cannot sign: {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {output}")
+
+
+@app.command()
+def verify(
+    pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    trust: Annotated[list[Path] | None, typer.Option(help="trusted CA certificate(s), PEM or DER")] = None,
+    crl: Annotated[list[Path] | None, typer.Option(help="CRL(s) for the revocation check")] = None,
+) -> None:
+    """Check every signature; exit 0 only if all are intact, trusted, unrevoked and later changes are allowed.
+    Default trust: the service's PKI folder (ca.pem, ca.crl)."""
+    from signing.trust import Trust
+    from signing.verify import verify_pdf
+
+    folder = get_settings().pki
+    roots = trust or [folder / "ca.pem"]
+    crls = crl if crl is not None else ([folder / "ca.crl"] if trust is None and (folder / "ca.crl").exists() else [])
+    report = verify_pdf(pdf.read_bytes(), Trust.load(roots, crls))
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for s in report.signatures:
+            mark = "[green]OK[/green]" if s.ok else "[red]NOT OK[/red]"
+            console.print(
+                f"{mark} {s.field}: {s.signer} ({s.organisation}), {s.level}, intact={s.intact}, "
+                f"covers {s.covers}, later changes {s.later_changes}, trusted={s.trusted}, revocation {s.revocation}"
+            )
+        if not report.signatures:
+            console.print(f"[red]no signature[/red] {report.error or ''}")
+    raise typer.Exit(0 if report.ok else 1)
 
 
 if __name__ == "__main__":

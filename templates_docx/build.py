@@ -13,7 +13,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 
@@ -87,6 +87,13 @@ def rule(container: Document | _Cell, width_mm: float, cell_width_mm: float) -> 
     ppr.append(borders)
 
 
+def mark(p: Paragraph, name: str) -> None:
+    """An invisible mark (white, 1 pt) that signing finds in the PDF: ``[[name]]``."""
+    run = p.add_run(f"[[{name}]]")
+    run.font.size = Pt(1)
+    run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
+
+
 def table(doc: Document, widths_mm: list[float], rows: int = 1) -> list[list[_Cell]]:
     """A borderless layout table; returns its cells (first paragraph of each cell removed)."""
     t = doc.add_table(rows=rows, cols=len(widths_mm))
@@ -136,8 +143,11 @@ def signing_block(doc: Document, lines: list[str]) -> None:
         before=12,
     )
     para(signer, "{{ signer.title|upper }}", bold=True, align="center")
-    # The signature area: leader's signature image and the seal go here (between title and name).
-    for _ in range(4):
+    # The signature area, between title and name: a mark, invisible on paper, tells signing where the leader's
+    # signature image goes; the seal overlaps its left third.
+    para(signer, "", align="center")
+    mark(para(signer, "", align="center"), "sig:leader")
+    for _ in range(2):
         para(signer, "", align="center")
     para(signer, "{{ signer.name }}", bold=True, align="center")
 

@@ -1,0 +1,59 @@
+"""What ``vanban sign`` does with files: load the key, pick the appearance, sign, write."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from signing.appearance import add_info_line, leader_box, seal_box
+from signing.keys import load_pkcs12
+from signing.marks import find_marks
+from signing.sign import Level, SignatureRequest, SigningContext, sign_pdf
+from signing.timestamps import http_tsa, local_tsa
+from signing.trust import Trust
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def context_for(level: Level, pki: Path, password: str, tsa_url: str | None) -> SigningContext:
+    """A signing context from a PKI folder: its TSA (or ``tsa_url``), its CA and CRL."""
+    if level == Level.B_B:
+        return SigningContext(trust=_trust(pki))
+    timestamper = http_tsa(tsa_url) if tsa_url else local_tsa(pki / "tsa.p12", password)
+    return SigningContext(timestamper=timestamper, trust=_trust(pki))
+
+
+def _trust(pki: Path) -> Trust | None:
+    if not (pki / "ca.pem").exists():
+        return None
+    return Trust.load([pki / "ca.pem"], [pki / "ca.crl"] if (pki / "ca.crl").exists() else [])
+
+
+def sign_file(
+    pdf_path: Path,
+    output: Path,
+    key_path: Path,
+    password: str,
+    level: str,
+    appearance: str,
+    certify: bool,
+    pki: Path,
+    tsa_url: str | None,
+    text: str | None,
+) -> None:
+    key = load_pkcs12(key_path, password)
+    pdf = pdf_path.read_bytes()
+    request = SignatureRequest(field_name="Signature", level=Level(level), certify=certify)
+    if appearance in ("leader", "organisation"):
+        mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
+        box = leader_box(mark) if appearance == "leader" else seal_box(mark)
+        image = (pki / ("signature.png" if appearance == "leader" else "seal.png")).read_bytes()
+        name = "LanhDao" if appearance == "leader" else "ToChuc"
+        request = SignatureRequest(name, level=Level(level), certify=certify, box=box, image=image)
+    elif appearance == "info-line":
+        now = datetime.now(VIETNAM).isoformat(timespec="seconds")
+        pdf = add_info_line(pdf, text or f"{now} | {key.organisation}")
+        request = SignatureRequest("ToChuc", level=Level(level), certify=certify)
+    signed = sign_pdf(pdf, key, request, context_for(Level(level), pki, password, tsa_url))
+    output.write_bytes(signed)
