@@ -24,6 +24,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 DEMO = "DEMO - KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
 ORGANISATION = "Trường Chính trị tỉnh (DEMO)"
 LEADER = "Nguyễn Văn An (DEMO)"
+CRL_URL = "http://127.0.0.1/vanban-demo/ca.crl"  # never fetched: the CRL file is handed to the validator
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,9 @@ def issue(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False)
         .add_extension(usage or (CA_USAGE if ca else SIGNING_USAGE), critical=True)
     )
+    if not ca:  # revocation checkers only look for revocation of certificates that say where to find it
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(CRL_URL)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     if time_stamping:
         builder = builder.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
     return builder.sign(issuer_key, hashes.SHA256())

@@ -1,0 +1,56 @@
+"""Fixtures of the signing tests: a call-up letter PDF made by real LibreOffice, the demo PKI as a test PKI,
+its TSA and CRL."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from service.adapters.converter import Converter
+from service.adapters.renderer import render_docx
+from service.adapters.template_files import TemplateFolder
+from service.config import PROJECT_ROOT
+from service.services.documents import render_context
+from signing.keys import KeyMaterial, load_pkcs12
+from signing.pki import DemoPki
+from signing.sign import SigningContext
+from signing.timestamps import local_tsa
+from signing.trust import Trust
+
+PASSWORD = "test-password"
+
+
+@pytest.fixture(scope="session")
+def unsigned_pdf(converter: Converter) -> bytes:
+    t = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
+    data = json.loads(json.dumps(t.example))
+    return converter.to_pdf(render_docx(t.docx, render_context(t, data, "05/GTT-TCT", date(2026, 2, 4))))
+
+
+@pytest.fixture(scope="session")
+def org(pki: DemoPki) -> KeyMaterial:
+    return load_pkcs12(pki.org_p12, PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def leader(pki: DemoPki) -> KeyMaterial:
+    return load_pkcs12(pki.leader_p12, PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def trust(pki: DemoPki) -> Trust:
+    return Trust.load([pki.ca_cert], [pki.crl])
+
+
+@pytest.fixture(scope="session")
+def context(pki: DemoPki, trust: Trust) -> SigningContext:
+    return SigningContext(timestamper=local_tsa(pki.tsa_p12, PASSWORD), trust=trust)
+
+
+def write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
