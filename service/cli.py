@@ -222,7 +222,12 @@ def verify(
     folder = get_settings().pki
     roots = trust or [folder / "ca.pem"]
     crls = crl if crl is not None else ([folder / "ca.crl"] if trust is None and (folder / "ca.crl").exists() else [])
-    report = verify_pdf(pdf.read_bytes(), Trust.load(roots, crls))
+    try:
+        trusted = Trust.load(roots, crls)
+    except (OSError, ValueError) as exc:
+        console.print(f"[red]Không đọc được chứng thư tin cậy[/red] / cannot read trust anchors: {escape(str(exc))}")
+        raise typer.Exit(2) from None
+    report = verify_pdf(pdf.read_bytes(), trusted)
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -1,0 +1,97 @@
+"""Keys the service does not hold in a file: a CSC v2 remote-signing service and a PKCS#11 token (SoftHSM2)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+
+from signing import KeyLoadError, SignatureRequest, SigningError, sign_pdf
+from signing.csc import CscClient, sign_many
+from signing.keys import read_pkcs12
+from signing.pkcs11 import SOFTHSM2, pkcs11_key
+from signing.pki import DemoPki
+from signing.trust import Trust
+from signing.verify import verify_pdf
+from tests.pdftools import check_pdf
+from tests.signing.conftest import PASSWORD, write
+from tests.signing.csc_server import CscServer
+
+
+@pytest.fixture
+def csc(pki: DemoPki) -> Iterator[CscServer]:
+    key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
+    with CscServer(key, [cert, *chain], pin="2468", token="test-token") as server:  # type: ignore[arg-type]
+        yield server
+
+
+def test_csc_batch_signs_with_one_authorisation_and_one_call(
+    csc: CscServer, unsigned_pdf: bytes, trust: Trust, tmp_path: Path
+) -> None:
+    client = CscClient(csc.url, "test-token")
+    assert client.list_credentials() == ["leader-1"]
+    signed = sign_many([unsigned_pdf] * 3, client, "leader-1", "2468", SignatureRequest("LanhDao"))
+    assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
+    for i, pdf in enumerate(signed):
+        check_pdf(write(tmp_path, f"csc-{i}.pdf", pdf))
+        report = verify_pdf(pdf, trust)
+        assert report.ok and report.signatures[0].signer == "Nguyễn Văn An (DEMO)"
+
+
+def test_csc_wrong_pin_and_token_are_clear_errors(csc: CscServer, unsigned_pdf: bytes) -> None:
+    with pytest.raises(SigningError, match="invalid"):
+        sign_many([unsigned_pdf], CscClient(csc.url, "test-token"), "leader-1", "0000", SignatureRequest())
+    with pytest.raises(SigningError, match="401"):
+        CscClient(csc.url, "stolen").list_credentials()
+
+
+@pytest.fixture(scope="module")
+def softhsm(pki: DemoPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """A SoftHSM2 token, initialised here, holding the leader's key and certificate."""
+    for tool in ("softhsm2-util", "pkcs11-tool"):
+        assert shutil.which(tool), f"{tool} missing: `make test` installs softhsm2 and opensc"
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
+    env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
+    key, cert, _ = read_pkcs12(pki.leader_p12, PASSWORD)
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (folder / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
+    run = lambda *a: subprocess.run(a, env=env, check=True, capture_output=True)  # noqa: E731
+    run("softhsm2-util", "--init-token", "--free", "--label", "vanban", "--pin", "1234", "--so-pin", "5678")
+    run("softhsm2-util", "--import", str(folder / "key.pem"), "--token", "vanban", "--label", "leader",
+        "--id", "01", "--pin", "1234")  # fmt: skip
+    run("pkcs11-tool", "--module", str(SOFTHSM2), "--token-label", "vanban", "--login", "--pin", "1234",
+        "--write-object", str(folder / "cert.der"), "--type", "cert", "--id", "01", "--label", "leader")  # fmt: skip
+    (folder / "key.pem").unlink()
+    old = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    yield env
+    if old is None:
+        del os.environ["SOFTHSM2_CONF"]
+    else:
+        os.environ["SOFTHSM2_CONF"] = old
+
+
+def test_pkcs11_token_signs_several_documents_with_one_pin(
+    softhsm: dict[str, str], unsigned_pdf: bytes, trust: Trust, tmp_path: Path
+) -> None:
+    with pkcs11_key(SOFTHSM2, "vanban", "leader", "1234") as key:
+        signed = [sign_pdf(unsigned_pdf, key, SignatureRequest("LanhDao")) for _ in range(3)]
+    for i, pdf in enumerate(signed):
+        check_pdf(write(tmp_path, f"hsm-{i}.pdf", pdf))
+        assert verify_pdf(pdf, trust).ok
+
+
+def test_pkcs11_wrong_pin_is_refused_without_showing_it(softhsm: dict[str, str]) -> None:
+    with pytest.raises(KeyLoadError) as caught, pkcs11_key(SOFTHSM2, "vanban", "leader", "9999"):
+        pass
+    assert "9999" not in str(caught.value)
