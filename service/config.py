@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     converter_timeout: float = 60.0
     converter_python: Path = PROJECT_ROOT / ".venv-uno" / "bin" / "python"
     task_max_retries: int = 3
-    max_body_bytes: int = 1_048_576
+    max_body_bytes: int = Field(default=1_048_576, description="largest JSON request body")
+    max_upload_bytes: int = Field(default=50 * 1_048_576, description="largest uploaded file (PDF to verify, ...)")
     heartbeat_seconds: float = 5.0
+    signing_session_seconds: float = Field(default=300, description="how long a two-step signature may take")
     production: bool = False
 
     @cached_property

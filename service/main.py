@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.routes import documents, health, jobs, templates
+from service.api.routes import documents, health, jobs, signatures, templates
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.runtime import Runtime
@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         title="vanban",
         version="0.1.0",
         description="Văn bản: official documents, signed.",
-        max_body_size=settings.max_body_bytes,
+        max_body_size=settings.max_upload_bytes,
     )
     app.state.runtime = Runtime(settings)
     app.state.celery = celery
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         vi = {
             404: "Không tìm thấy",
             405: "Phương thức không được hỗ trợ",
-            413: f"Dữ liệu gửi lên lớn hơn {settings.max_body_bytes} byte",
+            413: "Dữ liệu gửi lên quá lớn",
         }.get(exc.status_code, "Yêu cầu không hợp lệ")
         return JSONResponse(
             {"code": f"http_{exc.status_code}", "message": str(exc.detail), "message_vi": vi},
@@ -70,6 +70,6 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             headers=exc.headers,
         )
 
-    for router in (health.router, templates.router, documents.router, jobs.router):
+    for router in (health.router, templates.router, documents.router, jobs.router, signatures.router):
         app.include_router(router)
     return app

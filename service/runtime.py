@@ -18,6 +18,8 @@ from service.services.documents import Producer
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
 from signing.pki import make_demo_pki
+from signing.sign import SigningContext
+from signing.trust import Trust
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,18 @@ class Runtime:
             if self._key is None:
                 self._key = load_pkcs12(self.settings.pki / "org.p12", self.settings.pki_password)
             return self._key
+
+    @cached_property
+    def trust(self) -> Trust:
+        """Trust anchors and revocation data from the PKI folder (ca.pem, ca.crl)."""
+        folder = self.settings.pki
+        ca, crl = folder / "ca.pem", folder / "ca.crl"
+        return Trust.load([ca] if ca.exists() else [], [crl] if crl.exists() else [])
+
+    @cached_property
+    def signing_context(self) -> SigningContext:
+        """For two-step signatures at B-B: trust for the revocation check."""
+        return SigningContext(trust=self.trust)
 
     @cached_property
     def producer(self) -> Producer:

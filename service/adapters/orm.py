@@ -98,6 +98,20 @@ class RegisterCounterRow(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class SigningSessionRow(Base):
+    """A two-step signature waiting for its value (USB token plugin, phone app): expires after a while."""
+
+    __tablename__ = "signing_sessions"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    base_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
 class WorkerHeartbeatRow(Base):
     __tablename__ = "worker_heartbeats"
 

@@ -161,3 +161,48 @@ def test_invalid_requests_get_4xx_with_every_field(service: ServiceProcesses) ->
         assert huge.status_code == 413
         assert c.get(f"/api/v1/documents/{uuid.uuid4()}").status_code == 404
         assert c.get(f"/api/v1/jobs/{uuid.uuid4()}").status_code == 404
+
+
+def test_verify_and_two_step_signature_over_the_api(service: ServiceProcesses, tmp_path: Path) -> None:
+    import base64
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+    from signing.keys import read_pkcs12
+
+    with service.client() as c:
+        accepted = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE}).json()
+        assert wait_job(c, accepted["job_id"])["status"] == "succeeded"
+        doc_url = f"/api/v1/documents/{accepted['id']}"
+        pdf = c.get(f"{doc_url}/pdf").content
+        report = c.post("/api/v1/verify", files={"file": ("letter.pdf", pdf, "application/pdf")}).json()
+        assert report["ok"] and report["signatures"][0]["revocation"] == "good"
+        broken = c.post("/api/v1/verify", files={"file": ("x.pdf", pdf[:-2000], "application/pdf")}).json()
+        assert not broken["ok"]
+
+        # the leader adds a signature with a key the service never sees (a USB token behind a browser plugin)
+        key, cert, chain = read_pkcs12(service.data_dir / "pki" / "leader.p12", "demo")
+        pem = "".join(x.public_bytes(serialization.Encoding.PEM).decode() for x in [cert, *chain])
+        prepared = c.post(f"{doc_url}/signatures:prepare", json={"certificates": pem}).json()
+        digest = base64.b64decode(prepared["digest"])
+        value = key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+        bad = c.post(
+            f"{doc_url}/signatures:complete",
+            json={"session_id": prepared["session_id"], "signature": base64.b64encode(b"\0" * 256).decode()},
+        )
+        assert bad.status_code == 422 and bad.json()["code"] == "signature_refused"
+        done = c.post(
+            f"{doc_url}/signatures:complete",
+            json={"session_id": prepared["session_id"], "signature": base64.b64encode(value).decode()},
+        )
+        assert done.status_code == 200, done.text
+        again = c.post(
+            f"{doc_url}/signatures:complete",
+            json={"session_id": prepared["session_id"], "signature": base64.b64encode(value).decode()},
+        )
+        assert again.status_code == 410  # a session is used once
+        signed = c.get(f"{doc_url}/pdf").content
+    path = tmp_path / "two-signatures.pdf"
+    path.write_bytes(signed)
+    assert "2 signature(s)" in check_pdf(path)

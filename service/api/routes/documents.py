@@ -8,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from service.adapters.orm import DocumentRow
 from service.api.deps import CeleryDep, RuntimeDep
 from service.api.schemas import DocumentAccepted, DocumentOut, DocumentRequest
+from service.config import get_settings
 from service.errors import NotReady
 from service.services.documents import request_document
 
@@ -33,7 +34,7 @@ def _out(doc: DocumentRow) -> DocumentOut:
     )
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, max_body_size=get_settings().max_body_bytes)
 async def create_document(
     body: DocumentRequest,
     response: Response,

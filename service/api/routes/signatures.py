@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field
+
+from service.api.deps import RuntimeDep
+from service.services.signatures import complete_signature, prepare_signature
+from signing.verify import verify_pdf
+
+router = APIRouter(prefix="/api/v1", tags=["signatures"])
+
+
+class PrepareRequest(BaseModel):
+    certificates: str = Field(description="the signer's certificate, then its chain, PEM")
+    field_name: str = Field(default="LanhDao", max_length=60)
+
+
+class PrepareResponse(BaseModel):
+    session_id: str
+    digest: str = Field(description="base64 SHA-256 to sign (hash-signing tokens and CSC signHash)")
+    digest_algorithm: str = "SHA-256"
+    signed_attributes: str = Field(description="base64 DER, for signers that hash themselves")
+    expires_at: datetime
+
+
+class CompleteRequest(BaseModel):
+    session_id: str
+    signature: str = Field(description="base64 raw signature value, or a CMS SignedData")
+
+
+class CompleteResponse(BaseModel):
+    document_id: str
+    pdf_sha256: str
+
+
+@router.post("/documents/{document_id}/signatures:prepare")
+async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep) -> PrepareResponse:
+    """Step one of a two-step signature: the digest to sign, and a session that expires."""
+    p = await run_in_threadpool(
+        prepare_signature,
+        rt.db,
+        rt.archive,
+        rt.signing_context,
+        document_id,
+        body.certificates,
+        body.field_name,
+        rt.settings.signing_session_seconds,
+    )
+    b64 = base64.b64encode
+    return PrepareResponse(
+        session_id=p.session_id,
+        digest=b64(p.digest).decode(),
+        signed_attributes=b64(p.signed_attributes).decode(),
+        expires_at=p.expires_at,
+    )
+
+
+@router.post("/documents/{document_id}/signatures:complete")
+async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep) -> CompleteResponse:
+    """Step two: the signature value is checked against the certificate and embedded."""
+    digest = await run_in_threadpool(
+        complete_signature, rt.db, rt.archive, rt.signing_context, document_id, body.session_id, body.signature
+    )
+    return CompleteResponse(document_id=document_id, pdf_sha256=digest)
+
+
+@router.post("/verify")
+async def verify(file: Annotated[UploadFile, File(description="a signed PDF")], rt: RuntimeDep) -> dict[str, object]:
+    """Every signature of the PDF: signer, times, level, integrity, coverage, later changes, trust, revocation."""
+    data = await file.read()
+    report = await run_in_threadpool(verify_pdf, data, rt.trust)
+    return report.to_dict()

@@ -1,0 +1,131 @@
+"""Two-step signatures on a document (USB token in a browser plugin, a phone app): prepare, then complete."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography import x509
+
+from service.adapters.archive import Archive
+from service.adapters.orm import SigningSessionRow, utcnow
+from service.errors import FieldError, InvalidRequest, NotReady, VanbanError
+from service.unit_of_work import Database
+from signing import SigningError
+from signing.external import PreparedSignature, complete, prepare
+from signing.sign import SignatureRequest, SigningContext
+
+
+class SessionExpired(VanbanError):
+    status_code = 410
+    code = "session_expired"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"signing session {session_id} expired or was already used; prepare again",
+            f"Phiên ký {session_id} đã hết hạn hoặc đã dùng; hãy chuẩn bị lại",
+        )
+
+
+class SignatureRefused(VanbanError):
+    status_code = 422
+    code = "signature_refused"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    session_id: str
+    digest: bytes
+    signed_attributes: bytes
+    expires_at: datetime
+
+
+def _certificates(chain_pem: str) -> list[x509.Certificate]:
+    try:
+        certs = x509.load_pem_x509_certificates(chain_pem.encode())
+    except ValueError:
+        certs = []
+    if not certs:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "certificates",
+                    "must be the signer's certificate (then its chain), PEM",
+                    "phải là chứng thư số của người ký (và chuỗi chứng thư), dạng PEM",
+                )
+            ]
+        )
+    return certs
+
+
+def prepare_signature(
+    db: Database,
+    archive: Archive,
+    context: SigningContext,
+    document_id: str,
+    chain_pem: str,
+    field_name: str,
+    lifetime_seconds: float,
+) -> Prepared:
+    with db.uow() as tx:
+        doc = tx.repo.document(document_id)
+    if doc.pdf_sha256 is None:
+        raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
+    certs = _certificates(chain_pem)
+    try:
+        prepared = prepare(
+            archive.get(doc.pdf_sha256, ".pdf"), certs[0], certs[1:], SignatureRequest(field_name), context
+        )
+    except SigningError as exc:
+        raise SignatureRefused(str(exc), f"Không chuẩn bị được chữ ký: {exc}") from None
+    session = SigningSessionRow(
+        id=str(uuid.uuid4()),
+        document_id=document_id,
+        base_sha256=doc.pdf_sha256,
+        state=prepared.to_json(),
+        expires_at=utcnow() + timedelta(seconds=lifetime_seconds),
+    )
+    with db.uow() as tx:
+        tx.repo.add(session)
+        tx.commit()
+    return Prepared(session.id, prepared.digest, prepared.signed_attributes, session.expires_at)
+
+
+def complete_signature(
+    db: Database, archive: Archive, context: SigningContext, document_id: str, session_id: str, signature: str
+) -> str:
+    """Embed the signature; the signed PDF replaces the document's file (both stay in the archive). Returns its
+    sha256."""
+    try:
+        value = base64.b64decode(signature, validate=True)
+    except ValueError:
+        raise InvalidRequest([FieldError("signature", "must be base64", "phải mã hóa base64")]) from None
+    with db.uow() as tx:
+        session = tx.session.get(SigningSessionRow, session_id)
+        if (
+            session is None
+            or session.document_id != document_id
+            or session.completed_at is not None
+            or session.expires_at < utcnow()
+        ):
+            raise SessionExpired(session_id)
+        prepared = PreparedSignature.from_json(session.state)
+    try:
+        signed = complete(prepared, value, context)
+    except SigningError as exc:
+        raise SignatureRefused(str(exc), f"Chữ ký không hợp lệ: {exc}") from None
+    digest = archive.put(signed, ".pdf")
+    signer = x509.load_der_x509_certificate(prepared.certificate).subject.rfc4514_string()
+    with db.uow() as tx:
+        session = tx.session.get(SigningSessionRow, session_id)
+        doc = tx.repo.document(document_id)
+        assert session is not None
+        if session.completed_at is not None or doc.pdf_sha256 != session.base_sha256:
+            raise SessionExpired(session_id)  # someone else completed or changed the document meanwhile
+        session.completed_at = utcnow()
+        doc.pdf_sha256 = digest
+        doc.signer = f"{doc.signer}; {signer}" if doc.signer else signer
+        tx.commit()
+    return digest
