@@ -104,7 +104,7 @@ def signature_metadata(
         docmdp_permissions=MDPPerm.FILL_FORMS,
         embed_validation_info=long_term,
         use_pades_lta=level == Level.B_LTA,
-        validation_context=context.trust.validation_context() if long_term and context.trust else None,
+        validation_context=context.trust.shared_validation_context if long_term and context.trust else None,
     )
 
 

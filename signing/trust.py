@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
@@ -38,16 +39,20 @@ class Trust:
             )
         return cls(tuple(certs), tuple(p.read_bytes() for p in crls or []))
 
-    def validation_context(self, *, revocation: bool = True, moment: datetime | None = None) -> ValidationContext:
-        """A pyHanko validation context that never fetches: revocation is checked against ``crls`` when
-        ``revocation`` is set (a missing CRL is then an error), otherwise not checked."""
+    def validation_context(self) -> ValidationContext:
+        """A fresh pyHanko validation context that never fetches; revocation is checked against ``crls``
+        (hard-fail: a certificate whose CRL is missing does not validate)."""
         return ValidationContext(
             trust_roots=[_asn1(c) for c in self.roots],
             crls=[asn1_crl.CertificateList.load(c) for c in self.crls],
             allow_fetching=False,
-            revocation_mode="hard-fail" if revocation and self.crls else "soft-fail",
-            moment=moment,
+            revocation_mode="hard-fail" if self.crls else "soft-fail",
         )
+
+    @cached_property
+    def shared_validation_context(self) -> ValidationContext:
+        """One validation context for many signatures: chains and CRL checks are computed once and reused."""
+        return self.validation_context()
 
     def check_not_revoked(self, cert: x509.Certificate) -> None:
         """Refuse a certificate its issuer's CRL lists as revoked (or whose CRL has expired)."""
