@@ -88,7 +88,9 @@ def rule(container: Document | _Cell, width_mm: float, cell_width_mm: float) -> 
 
 
 def mark(p: Paragraph, name: str) -> None:
-    """An invisible mark (white, 1 pt) that signing finds in the PDF: ``[[name]]``."""
+    """An invisible mark (white, 1 pt) that signing finds in the PDF: ``[[name]]``. A no-break space in body type
+    keeps the line as tall as its neighbours."""
+    p.add_run("\u00a0")
     run = p.add_run(f"[[{name}]]")
     run.font.size = Pt(1)
     run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
@@ -145,7 +147,8 @@ def signing_block(doc: Document, lines: list[str]) -> None:
     para(signer, "{{ signer.title|upper }}", bold=True, align="center")
     # The signature area, between title and name: a mark, invisible on paper, tells signing where the leader's
     # signature image goes; the seal overlaps its left third.
-    para(signer, "", align="center")
+    for _ in range(2):
+        para(signer, "", align="center")
     mark(para(signer, "", align="center"), "sig:leader")
     for _ in range(2):
         para(signer, "", align="center")
