@@ -14,11 +14,12 @@ from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
-from service.services.documents import Producer
+from service.services.documents import OrganisationSignature, Producer
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
 from signing.pki import make_demo_pki
-from signing.sign import SigningContext
+from signing.sign import Level, SigningContext
+from signing.timestamps import http_tsa, local_tsa
 from signing.trust import Trust
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,26 @@ class Runtime:
 
     @cached_property
     def signing_context(self) -> SigningContext:
-        """For two-step signatures at B-B: trust for the revocation check."""
-        return SigningContext(trust=self.trust)
+        """Trust for the revocation check of every signer, and a TSA when the level asks for timestamps."""
+        if self.settings.signature_level == "B-B":
+            return SigningContext(trust=self.trust)
+        if self.settings.tsa_url:
+            return SigningContext(timestamper=http_tsa(self.settings.tsa_url), trust=self.trust)
+        return SigningContext(local_tsa(self.settings.pki / "tsa.p12", self.settings.pki_password), self.trust)
+
+    @cached_property
+    def organisation_signature(self) -> OrganisationSignature:
+        seal = self.settings.pki / "seal.png"
+        return OrganisationSignature(
+            key=self.organisation_key,
+            context=self.signing_context,
+            level=Level(self.settings.signature_level),
+            seal_image=seal.read_bytes() if seal.exists() else None,
+        )
 
     @cached_property
     def producer(self) -> Producer:
-        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_key)
+        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature)
 
     @cached_property
     def worker_id(self) -> str:

@@ -2,18 +2,37 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
 from service.adapters.converter import Converter
+from service.adapters.renderer import render_docx
+from service.adapters.template_files import TemplateFolder
 from service.config import PROJECT_ROOT
+from service.services.documents import render_context
 from signing.pki import DemoPki, make_demo_pki
 
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
     return make_demo_pki(tmp_path_factory.mktemp("pki"), "test-password")
+
+
+@pytest.fixture(scope="session")
+def letter_docx() -> bytes:
+    """The call-up letter template filled with its example, numbered 05/GTT-TCT on 4 February 2026."""
+    template = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
+    data = json.loads(json.dumps(template.example))
+    return render_docx(template.docx, render_context(template, data, "05/GTT-TCT", date(2026, 2, 4)))
+
+
+@pytest.fixture(scope="session")
+def letter_pdf(converter: Converter, letter_docx: bytes) -> bytes:
+    """That letter as LibreOffice makes it, unsigned."""
+    return converter.to_pdf(letter_docx)
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,10 @@ from service.domain.vietnamese import nfc, place_date
 from service.errors import VanbanError
 from service.services.validation import validate
 from service.unit_of_work import Database
-from signing import KeyMaterial, SignatureRequest, sign_pdf
+from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
+from signing.appearance import seal_box
+from signing.marks import find_marks
+from signing.sign import Level, SigningContext
 
 log = logging.getLogger(__name__)
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -145,6 +148,34 @@ def render_context(template: Template, data: dict[str, Any], notation: str, issu
 
 
 @dataclass
+class OrganisationSignature:
+    """The organisation's signature on an issued document: its seal over the left third of the leader's place in
+    the signing block (the template's ``[[sig:leader]]`` mark), or invisible where the template has no mark."""
+
+    key: Callable[[], KeyMaterial]
+    context: SigningContext
+    level: Level
+    seal_image: bytes | None
+
+    def sign(self, pdf: bytes, reason: str, location: str | None) -> tuple[bytes, str]:
+        key = self.key()
+        box = None
+        try:
+            box = seal_box(find_marks(pdf, ["sig:leader"])["sig:leader"])
+        except SigningError:
+            log.info("no signature mark in the PDF: the organisation's signature is invisible")
+        request = SignatureRequest(
+            field_name="ToChuc",
+            reason=reason,
+            location=location,
+            level=self.level,
+            box=box,
+            image=self.seal_image if box is not None else None,
+        )
+        return sign_pdf(pdf, key, request, self.context), key.subject_common_name
+
+
+@dataclass
 class Producer:
     """Everything a worker needs to turn a requested document into a signed, archived PDF."""
 
@@ -152,7 +183,7 @@ class Producer:
     templates: TemplateFolder
     converter: PdfConverter
     archive: Archive
-    organisation_key: Callable[[], KeyMaterial]
+    organisation: OrganisationSignature
 
     def produce(self, document_id: str) -> None:
         """Idempotent: a document already issued is left as it is; a number once taken is kept on retry."""
@@ -173,19 +204,14 @@ class Producer:
         docx = render_docx(template.docx, render_context(template, doc.data, doc.notation, doc.issued_on))
         docx_sha = self.archive.put(docx, ".docx")
         pdf = self.converter.to_pdf(docx)
-        key = self.organisation_key()
-        signed = sign_pdf(
-            pdf,
-            key,
-            SignatureRequest(field_name="ToChuc", reason=f"Ban hành {doc.notation}", location=doc.data.get("place")),
-        )
+        signed, signer = self.organisation.sign(pdf, f"Ban hành {doc.notation}", doc.data.get("place"))
         pdf_sha = self.archive.put(signed, ".pdf")
 
         with self.db.uow() as tx:
             row = tx.repo.document(document_id)
             row.template_version = template.version
             row.docx_sha256, row.pdf_sha256 = docx_sha, pdf_sha
-            row.signer, row.signed_at = key.subject_common_name, datetime.now(UTC)
+            row.signer, row.signed_at = signer, datetime.now(UTC)
             row.status = DocumentStatus.ISSUED
             job = tx.repo.job(row.job_id)
             job.status, job.done, job.finished_at = JobStatus.SUCCEEDED, 1, utcnow()

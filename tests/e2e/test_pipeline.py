@@ -11,8 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from service.config import PROJECT_ROOT
+from signing.appearance import SEAL_DIAMETER
 from tests.backends import AMQP_URL, REDIS_URL, ServiceProcesses, postgres_database, require, wait_job
 from tests.pdftools import check_pdf, pdf_text
 
@@ -33,6 +35,8 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             svc.stop()
         return
     broker = REDIS_URL if request.param.endswith("redis") else AMQP_URL
+    if broker == AMQP_URL:  # this backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
+        env["VANBAN_SIGNATURE_LEVEL"] = "B-LT"
     require("Redis" if "redis" in broker else "RabbitMQ", "127.0.0.1", 6379 if "redis" in broker else 5672)
     with postgres_database() as db_url:
         env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": broker, "VANBAN_EMBEDDED_WORKERS": "0"}
@@ -106,6 +110,11 @@ def test_document_is_numbered_signed_and_archived(service: ServiceProcesses, tmp
     assert EXAMPLE["student"]["full_name"] in text
     assert f"Số: {doc['notation']}" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    # the organisation's seal shows in the signing block, at real size (about 36 mm)
+    annots = [a.get_object() for a in PdfReader(path).pages[0]["/Annots"]]
+    (seal,) = [a for a in annots if a.get("/FT") == "/Sig"]
+    x1, _, x2, _ = (float(v) for v in seal["/Rect"])
+    assert abs((x2 - x1) - SEAL_DIAMETER) <= 1
     # The archive holds the signed file under its hash, read-only.
     stored = service.data_dir / "archive" / doc["pdf_sha256"][:2] / doc["pdf_sha256"][2:4] / f"{doc['pdf_sha256']}.pdf"
     assert stored.read_bytes() == pdf.content
@@ -178,6 +187,7 @@ def test_verify_and_two_step_signature_over_the_api(service: ServiceProcesses, t
         pdf = c.get(f"{doc_url}/pdf").content
         report = c.post("/api/v1/verify", files={"file": ("letter.pdf", pdf, "application/pdf")}).json()
         assert report["ok"] and report["signatures"][0]["revocation"] == "good"
+        assert report["signatures"][0]["level"] == service.env.get("VANBAN_SIGNATURE_LEVEL", "B-B")
         broken = c.post("/api/v1/verify", files={"file": ("x.pdf", pdf[:-2000], "application/pdf")}).json()
         assert not broken["ok"]
 

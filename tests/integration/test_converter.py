@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
-from datetime import date
 
 import pytest
 
 from service.adapters.converter import Converter
-from service.adapters.renderer import render_docx
-from service.adapters.template_files import TemplateFolder
-from service.config import PROJECT_ROOT
 from service.errors import ConversionError
-from service.services.documents import render_context
-
-
-@pytest.fixture(scope="module")
-def letter_docx() -> bytes:
-    template = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
-    data = json.loads(json.dumps(template.example))
-    return render_docx(template.docx, render_context(template, data, "05/GTT-TCT", date(2026, 2, 4)))
 
 
 def test_converts_docx_to_pdf(converter: Converter, letter_docx: bytes) -> None:

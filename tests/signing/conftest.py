@@ -3,17 +3,10 @@ its TSA and CRL."""
 
 from __future__ import annotations
 
-import json
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from service.adapters.converter import Converter
-from service.adapters.renderer import render_docx
-from service.adapters.template_files import TemplateFolder
-from service.config import PROJECT_ROOT
-from service.services.documents import render_context
 from signing.keys import KeyMaterial, load_pkcs12
 from signing.pki import DemoPki
 from signing.sign import SigningContext
@@ -24,10 +17,8 @@ PASSWORD = "test-password"
 
 
 @pytest.fixture(scope="session")
-def unsigned_pdf(converter: Converter) -> bytes:
-    t = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
-    data = json.loads(json.dumps(t.example))
-    return converter.to_pdf(render_docx(t.docx, render_context(t, data, "05/GTT-TCT", date(2026, 2, 4))))
+def unsigned_pdf(letter_pdf: bytes) -> bytes:
+    return letter_pdf
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,57 @@
+"""Two-step signing sessions expire, and a document changed meanwhile cannot be completed on stale bytes."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+from service.adapters.archive import Archive
+from service.adapters.migrate import upgrade
+from service.adapters.orm import DocumentRow, JobRow
+from service.services.signatures import SessionExpired, complete_signature, prepare_signature
+from service.unit_of_work import Database
+from signing.keys import read_pkcs12
+from signing.pki import DemoPki
+from signing.sign import SigningContext
+
+
+def _document(db: Database, archive: Archive, pdf: bytes) -> str:
+    job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded", done=1, total=1, attempts=1)
+    doc = DocumentRow(
+        id=str(uuid.uuid4()), job_id=job.id, template_id="giay-trieu-tap", template_version="0" * 64, data={},
+        status="issued", organisation="TCT", register="default", request_hash="0" * 64,
+        pdf_sha256=archive.put(pdf, ".pdf"),
+    )  # fmt: skip
+    with db.uow() as tx:
+        tx.repo.add(job)
+        tx.session.flush()
+        tx.repo.add(doc)
+        tx.commit()
+    return doc.id
+
+
+@pytest.mark.parametrize("lifetime", [0.0, 300.0])
+def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_path: Path, letter_pdf: bytes) -> None:
+    from tests.signing.conftest import PASSWORD
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    db, archive = Database(url), Archive(tmp_path / "archive")
+    document_id = _document(db, archive, letter_pdf)
+    key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
+    pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
+    prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, "LanhDao", lifetime)
+    value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
+    if lifetime == 0:
+        with pytest.raises(SessionExpired):
+            complete_signature(db, archive, SigningContext(), document_id, prepared.session_id, value.decode())
+        return
+    complete_signature(db, archive, SigningContext(), document_id, prepared.session_id, value.decode())
+    with pytest.raises(SessionExpired):
+        complete_signature(db, archive, SigningContext(), document_id, prepared.session_id, value.decode())
+    db.dispose()
