@@ -18,6 +18,11 @@ FILTERS = {
     "date_in_words": vietnamese.date_in_words,
     "time_and_date": vietnamese.time_and_date,
     "two_digits": vietnamese.two_digits,
+    "number_in_words": vietnamese.number_in_words,
+    "money_in_words": vietnamese.money_in_words,
+    "thousands": vietnamese.thousands,
+    "title_name": vietnamese.title_case_name,
+    "slug": vietnamese.slug,
 }
 
 

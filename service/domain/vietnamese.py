@@ -56,3 +56,75 @@ def time_and_date(value: datetime | str) -> str:
     """``07 giờ 30 phút, ngày 02 tháng 3 năm 2026`` for a meeting time."""
     dt = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return f"{dt.hour:02d} giờ {dt.minute:02d} phút, {date_in_words(dt.date())}"
+
+
+# -- numbers in words ------------------------------------------------------------------------------------------
+def number_in_words(n: int) -> str:
+    """``1250000`` -> ``một triệu hai trăm năm mươi nghìn`` (num2words, Vietnamese)."""
+    from num2words import num2words
+
+    return str(num2words(n, lang="vi"))
+
+
+def money_in_words(amount: int) -> str:
+    """``1250000`` -> ``Một triệu hai trăm năm mươi nghìn đồng``: the written amount of a payment line."""
+    words = number_in_words(amount)
+    return f"{words[:1].upper()}{words[1:]} đồng"
+
+
+def thousands(n: int) -> str:
+    """``1250000`` -> ``1.250.000``: Vietnamese digit grouping."""
+    return f"{n:,}".replace(",", ".")
+
+
+# -- names -----------------------------------------------------------------------------------------------------
+# Vietnamese alphabet order: the letters with marks come after their base letter (a ă â, d đ, e ê, o ô ơ, u ư);
+# tone marks only break ties, in the order: none, huyền, hỏi, ngã, sắc, nặng.
+_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+_LETTER_RANK = {c: i for i, c in enumerate(_ALPHABET)}
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}  # huyền hỏi ngã sắc nặng
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve (ă), circumflex (â ê ô), horn (ơ ư)
+
+
+def _letters_and_tones(word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    letters: list[int] = []
+    tones: list[int] = []
+    for ch in unicodedata.normalize("NFC", word.lower()):
+        if ch == "đ":
+            base, tone = "đ", 0
+        else:
+            decomposed = unicodedata.normalize("NFD", ch)
+            tone = next((_TONES[m] for m in decomposed[1:] if m in _TONES), 0)
+            base = unicodedata.normalize(
+                "NFC", decomposed[0] + "".join(m for m in decomposed[1:] if m in _LETTER_MARKS)
+            )
+        letters.append(_LETTER_RANK.get(base, 100 + ord(base)))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)
+
+
+def collation_key(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Sort key for Vietnamese words: letters in the Vietnamese alphabet order, then tones."""
+    return _letters_and_tones(text)
+
+
+def name_sort_key(full_name: str) -> tuple[object, ...]:
+    """Sort people the Vietnamese way: by given name (the last word), then middle names, then family name."""
+    words = nfc(full_name).split()
+    if not words:
+        return ()
+    given, family, middle = words[-1], words[0] if len(words) > 1 else "", words[1:-1]
+    return (collation_key(given), tuple(collation_key(w) for w in middle), collation_key(family))
+
+
+def title_case_name(name: str) -> str:
+    """``nguyễn thị HỒNG nhung`` -> ``Nguyễn Thị Hồng Nhung``."""
+    return " ".join(w[:1].upper() + w[1:].lower() for w in nfc(name).split())
+
+
+def slug(text: str, max_length: int = 80) -> str:
+    """``Nguyễn Thị Đào`` -> ``nguyen-thi-dao`` for file names (đ becomes d, which NFD alone does not do)."""
+    lowered = nfc(text).lower().replace("đ", "d")
+    ascii_only = unicodedata.normalize("NFD", lowered).encode("ascii", "ignore").decode()
+    parts = "".join(c if c.isalnum() else " " for c in ascii_only).split()
+    return "-".join(parts)[:max_length].strip("-") or "van-ban"
