@@ -118,41 +118,58 @@ def table(doc: Document, widths_mm: list[float], rows: int = 1) -> list[list[_Ce
 LEFT_MM, RIGHT_MM = 70.0, 95.0
 
 
-def heading(doc: Document) -> None:
-    """Issuing body (left) and national title (right), number line and place-date line."""
+def heading(doc: Document, partner: bool = False, subject: str | None = None) -> None:
+    """Issuing body (left) and national title (right), number line and place-date line. ``partner``: a joint
+    document names both bodies; ``subject``: a công văn's "V/v ..." line under the number."""
     (left, right), (number, dateline) = table(doc, [LEFT_MM, RIGHT_MM], rows=2)
-    para(left, "{{ organisation.parent|upper }}", size=13, align="center")
-    para(left, "{{ organisation.name|upper }}", size=13, bold=True, align="center")
+    if partner:
+        para(left, "{{ partner.name|upper }}", size=13, bold=True, align="center")
+        para(left, "{{ organisation.name|upper }}", size=13, bold=True, align="center")
+    else:
+        para(left, "{{ organisation.parent|upper }}", size=13, align="center")
+        para(left, "{{ organisation.name|upper }}", size=13, bold=True, align="center")
     rule(left, 25, LEFT_MM)
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align="center")
     para(right, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, align="center")
     rule(right, 60, RIGHT_MM)
     para(number, "Số: {{ document.notation }}", size=13, align="center", before=6)
+    if subject:
+        para(number, subject, size=12, align="center")
     para(dateline, "{{ document.place_date }}", size=14, italic=True, align="center", before=6)
 
 
-def signing_block(doc: Document, lines: list[str]) -> None:
-    """Nơi nhận (left) and the signing block (right): authority, title, signature area, name."""
+RECIPIENTS = [
+    "{%p for r in recipients %}",
+    "- {{ r }};",
+    "{%p endfor %}",
+    "- Lưu: VT, {{ organisation.archive_unit }}.",
+]
+
+
+def signer_block(cell: _Cell, var: str = "signer", mark_name: str = "sig:leader") -> None:
+    """Authority (TM., KT., ...), title, the signature area with its mark, full name."""
+    para(cell, f"{{%p if {var}.authority %}}")
+    para(cell, f"{{{{ {var}.authority|upper }}}}", bold=True, align="center")
+    para(cell, "{%p endif %}")
+    para(cell, f"{{{{ {var}.title|upper }}}}", bold=True, align="center")
+    # The signature area, between title and name: a mark, invisible on paper, tells signing where the signer's
+    # image goes; the seal overlaps its left third.
+    for _ in range(2):
+        para(cell, "", align="center")
+    mark(para(cell, "", align="center"), mark_name)
+    for _ in range(2):
+        para(cell, "", align="center")
+    para(cell, f"{{{{ {var}.name }}}}", bold=True, align="center")
+
+
+def signing_block(doc: Document, lines: list[str] = RECIPIENTS) -> None:
+    """Nơi nhận (left) and the signing block (right)."""
     ((recipients, signer),) = table(doc, [LEFT_MM, RIGHT_MM])
     para(recipients, "Nơi nhận:", size=12, bold=True, italic=True, before=12)
     for line in lines:
         para(recipients, line, size=11)
-    para(
-        signer,
-        "{% if signer.authority %}{{ signer.authority|upper }}{% endif %}",
-        bold=True,
-        align="center",
-        before=12,
-    )
-    para(signer, "{{ signer.title|upper }}", bold=True, align="center")
-    # The signature area, between title and name: a mark, invisible on paper, tells signing where the leader's
-    # signature image goes; the seal overlaps its left third.
-    for _ in range(2):
-        para(signer, "", align="center")
-    mark(para(signer, "", align="center"), "sig:leader")
-    for _ in range(2):
-        para(signer, "", align="center")
-    para(signer, "{{ signer.name }}", bold=True, align="center")
+    para(signer, "", size=6)
+    signer_block(signer)
 
 
 def giay_trieu_tap() -> Document:
@@ -196,23 +213,211 @@ def giay_trieu_tap() -> Document:
         align="justify",
         indent_first=10,
     )
-    signing_block(
-        doc,
-        [
-            "{%p for r in recipients %}",
-            "- {{ r }};",
-            "{%p endfor %}",
-            "- Lưu: VT, {{ organisation.archive_unit }}.",
-        ],
-    )
+    signing_block(doc)
     return doc
 
 
-BUILDERS = {"giay-trieu-tap": giay_trieu_tap}
+def grid(doc: Document, headers: list[str], widths_mm: list[float], cells: list[str], loop: str) -> None:
+    """A ruled table: a bold header row, then one row per item of ``loop`` (docxtpl ``{%tr %}`` rows)."""
+    t = doc.add_table(rows=4, cols=len(headers))
+    t.style = doc.styles["Table Grid"]
+    t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    t.autofit = False
+    for col, w in zip(t.columns, widths_mm, strict=True):
+        col.width = Mm(w)
+    head, start, body, end = t.rows
+    start.cells[0].paragraphs[0].add_run(f"{{%tr for row in {loop} %}}")
+    end.cells[0].paragraphs[0].add_run("{%tr endfor %}")
+    for i, (h, c, w) in enumerate(zip(headers, cells, widths_mm, strict=True)):
+        for cell, text, bold in ((head.cells[i], h, True), (body.cells[i], c, False)):
+            cell.width = Mm(w)
+            p = cell.paragraphs[0]
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER if bold or i == 0 else WD_ALIGN_PARAGRAPH.LEFT
+            run = p.add_run(text)
+            run.font.size, run.font.bold = Pt(12), bold
+    # the header repeats on every page of a long list
+    trpr = head._tr.get_or_add_trPr()
+    trpr.append(OxmlElement("w:tblHeader"))
+
+
+def title_block(doc: Document, kind: str, subject: str) -> None:
+    para(doc, kind, bold=True, align="center", before=18)
+    para(doc, subject, bold=True, align="center", after=12)
+
+
+def body(doc: Document, text: str, **kw: object) -> None:
+    para(doc, text, align="justify", indent_first=10, after=3, **kw)  # type: ignore[arg-type]
+
+
+def loop(doc: Document, items: str, text: str, var: str = "item") -> None:
+    para(doc, f"{{%p for {var} in {items} %}}")
+    body(doc, text)
+    para(doc, "{%p endfor %}")
+
+
+def quyet_dinh_mo_lop() -> Document:
+    doc = new_document()
+    heading(doc)
+    title_block(doc, "QUYẾT ĐỊNH", "Về việc mở {{ class.name }}")
+    para(doc, "{{ organisation.head_title|upper }} {{ organisation.name|upper }}", bold=True, align="center", after=6)
+    loop(doc, "legal_bases", "Căn cứ {{ item }};")
+    body(doc, "Theo đề nghị của {{ proposer }}.", italic=True)
+    para(doc, "QUYẾT ĐỊNH:", bold=True, align="center", before=6, after=6)
+    body(
+        doc,
+        "Điều 1. Mở {{ class.name }}{% if class.course %} ({{ class.course }}){% endif %} cho "
+        "{{ students|length }} ({{ students|length|number_in_words }}) học viên có tên trong danh sách kèm theo. "
+        "Thời gian học từ {{ class.start|date_dmy }} đến {{ class.end|date_dmy }}, tại {{ class.place }}.",
+    )
+    body(doc, "Điều 2. {{ article_2 }}")
+    body(doc, "Điều 3. {{ article_3 }}./.")
+    signing_block(doc)
+    doc.add_page_break()
+    para(doc, "DANH SÁCH HỌC VIÊN {{ class.name|upper }}", bold=True, align="center")
+    para(
+        doc,
+        "(Kèm theo Quyết định số {{ document.notation }} {{ document.issued_on|date_in_words }} "
+        "của {{ organisation.head_title }} {{ organisation.name }})",
+        italic=True,
+        align="center",
+        after=12,
+    )
+    grid(
+        doc,
+        ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị công tác"],
+        [12, 45, 25, 38, 45],
+        [
+            "{{ loop.index }}",
+            "{{ row.full_name }}",
+            "{{ row.date_of_birth|date_dmy }}",
+            "{{ row.position }}",
+            "{{ row.unit }}",
+        ],
+        "students",
+    )
+    para(doc, "Danh sách có {{ students|length }} học viên./.", italic=True, align="right", before=6)
+    return doc
+
+
+def cong_van_chieu_sinh() -> Document:
+    doc = new_document()
+    heading(doc, subject="V/v chiêu sinh {{ class.name }}")
+    ((_, kinh_gui),) = table(doc, [25, 140])
+    para(_, "Kính gửi:", before=12, align="right")
+    para(kinh_gui, "", size=6)
+    para(kinh_gui, "{%p for r in addressees %}")
+    para(kinh_gui, "- {{ r }};")
+    para(kinh_gui, "{%p endfor %}")
+    body(doc, "{{ introduction }}", before=12)
+    body(
+        doc,
+        "{{ organisation.name }} thông báo chiêu sinh {{ class.name }}{% if class.course %} "
+        "({{ class.course }}){% endif %}, thời gian học từ {{ class.start|date_dmy }} đến {{ class.end|date_dmy }}, "
+        "tại {{ class.place }}; chỉ tiêu {{ class.quota }} ({{ class.quota|number_in_words }}) học viên.",
+    )
+    body(doc, "1. Đối tượng, tiêu chuẩn:", bold=True)
+    loop(doc, "eligibility", "- {{ item }};")
+    body(doc, "2. Hồ sơ dự tuyển gồm:", bold=True)
+    loop(doc, "dossier", "- {{ item }};")
+    para(doc, "{%p if fee %}")
+    body(doc, "3. Kinh phí: {{ fee|thousands }} đồng/học viên ({{ fee|money_in_words }}).", bold=False)
+    para(doc, "{%p endif %}")
+    body(doc, "Hồ sơ gửi về {{ organisation.name }} trước ngày {{ deadline|date_dmy }}.")
+    body(doc, "Thông tin liên hệ: {{ contact }}.")
+    body(doc, "Đề nghị các cơ quan, đơn vị quan tâm, cử cán bộ tham gia./.")
+    signing_block(doc)
+    return doc
+
+
+def bao_cao_ket_qua() -> Document:
+    doc = new_document()
+    heading(doc)
+    title_block(doc, "BÁO CÁO", "Kết quả học tập {{ class.name }}")
+    loop(doc, "summary", "{{ item }}")
+    body(doc, "Kết quả cụ thể như sau:", before=3)
+    grid(
+        doc,
+        ["STT", "Họ và tên", "Đơn vị", "Điểm trung bình", "Xếp loại"],
+        [12, 45, 50, 28, 30],
+        [
+            "{{ loop.index }}",
+            "{{ row.full_name }}",
+            "{{ row.unit }}",
+            "{{ row.average_text }}",
+            "{{ row.classification }}",
+        ],
+        "results",
+    )
+    body(doc, "Tổng số học viên: {{ totals.count }}; điểm trung bình chung: {{ totals.average_text }}.", before=6)
+    para(doc, "{%p for c in totals.by_classification %}")
+    body(doc, "- {{ c.name }}: {{ c.count }} học viên ({{ c.percent }}%);")
+    para(doc, "{%p endfor %}")
+    loop(doc, "proposals", "{{ item }}")
+    signing_block(doc)
+    return doc
+
+
+def ke_hoach() -> Document:
+    doc = new_document()
+    heading(doc)
+    title_block(doc, "KẾ HOẠCH", "{{ title }}")
+    para(doc, "I. MỤC ĐÍCH, YÊU CẦU", bold=True, before=6)
+    loop(doc, "objectives", "- {{ item }};")
+    para(doc, "II. NỘI DUNG, THỜI GIAN THỰC HIỆN", bold=True, before=6)
+    grid(
+        doc,
+        ["STT", "Nội dung", "Đơn vị chủ trì", "Thời gian"],
+        [12, 80, 40, 33],
+        ["{{ loop.index }}", "{{ row.content }}", "{{ row.lead }}", "{{ row.timeline }}"],
+        "tasks",
+    )
+    para(doc, "III. TỔ CHỨC THỰC HIỆN", bold=True, before=6)
+    loop(doc, "implementation", "{{ item }}")
+    body(doc, "Trên đây là Kế hoạch {{ title[:1]|lower }}{{ title[1:] }} của {{ organisation.name }}./.")
+    signing_block(doc)
+    return doc
+
+
+def quy_che_phoi_hop() -> Document:
+    doc = new_document()
+    heading(doc, partner=True)
+    title_block(doc, "QUY CHẾ", "Phối hợp giữa {{ organisation.name }} và {{ partner.name }} {{ subject }}")
+    para(doc, "{%p for chapter in chapters %}")
+    para(doc, "Chương {{ chapter.roman }}", bold=True, align="center", before=6)
+    para(doc, "{{ chapter.title|upper }}", bold=True, align="center", after=3)
+    para(doc, "{%p for article in chapter.articles %}")
+    body(doc, "Điều {{ article.number }}. {{ article.title }}", bold=True)
+    para(doc, "{%p for clause in article.clauses %}")
+    body(doc, "{{ clause }}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endfor %}")
+    para(doc, "{%p endfor %}")
+    ((theirs, ours),) = table(doc, [82, 83])
+    para(theirs, "", size=6)
+    para(ours, "", size=6)
+    signer_block(theirs, "partner_signer", "sig:partner")
+    signer_block(ours)
+    para(doc, "Nơi nhận:", size=12, bold=True, italic=True, before=12)
+    for line in RECIPIENTS:
+        para(doc, line, size=11)
+    return doc
+
+
+BUILDERS = {
+    "giay-trieu-tap": giay_trieu_tap,
+    "quyet-dinh-mo-lop": quyet_dinh_mo_lop,
+    "cong-van-chieu-sinh": cong_van_chieu_sinh,
+    "bao-cao-ket-qua": bao_cao_ket_qua,
+    "ke-hoach": ke_hoach,
+    "quy-che-phoi-hop": quy_che_phoi_hop,
+}
 
 if __name__ == "__main__":
+    from schemas import write_schemas_and_examples
+
     for template_id, build in BUILDERS.items():
         out = HERE / template_id / "template.docx"
         out.parent.mkdir(exist_ok=True)
         build().save(str(out))
         print(f"wrote {out.relative_to(HERE.parent)}")
+    write_schemas_and_examples(HERE)

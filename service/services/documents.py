@@ -20,6 +20,7 @@ from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.adapters.renderer import render_docx
 from service.adapters.template_files import TemplateFolder
 from service.domain.documents import DocumentStatus, JobStatus, Notation
+from service.domain.enrich import enrich
 from service.domain.templates import Template
 from service.domain.vietnamese import nfc, place_date
 from service.errors import VanbanError
@@ -139,6 +140,7 @@ def render_context(template: Template, data: dict[str, Any], notation: str, issu
         "issued_on": issued_on.isoformat(),
         "place_date": place_date(context.get("place", ""), issued_on),
     }
+    enrich(context, template.schema.get("x-vanban", {}).get("enrich", []))
     if isinstance(context.get("student"), dict):
         context["student"] = {
             **context["student"],
