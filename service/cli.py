@@ -18,6 +18,7 @@ from rich.markup import escape
 
 from service.config import get_settings
 from service.errors import InvalidRequest, VanbanError
+from service.services.templates import TemplateCatalog
 
 app = typer.Typer(help="vanban: official documents of the school, filled, converted, numbered, signed.")
 templates_app = typer.Typer(help="Document templates.")
@@ -106,6 +107,7 @@ def render(
     from service.services.validation import validate
 
     settings = get_settings()
+    prepare(settings)
     rt = Runtime(settings)
     try:
         payload = json.loads(data.read_text(encoding="utf-8"))
@@ -113,12 +115,14 @@ def render(
             tpl = rt.templates.get(template)
             payload = nfc(payload)
             validate(tpl.schema, payload)
-            draft = Notation(0, tpl.type_abbreviation, payload["organisation"]["abbreviation"])
+            body = (payload.get("organisation") or {}).get("abbreviation") or settings.organisation_abbreviation
+            draft = Notation(0, tpl.type_abbreviation, body)
             context = render_context(tpl, payload, str(draft), date.today())
             pdf = rt.converter.to_pdf(render_docx(tpl.docx, context))
         else:
-            prepare(settings)
-            requested = request_document(rt.db, rt.templates, template, payload)
+            requested = request_document(
+                rt.db, rt.templates, template, payload, default_organisation=settings.organisation_abbreviation
+            )
             rt.producer.produce(requested.document_id)
             with rt.db.uow() as tx:
                 doc = tx.repo.document(requested.document_id)
@@ -136,24 +140,28 @@ def render(
     console.print(f"wrote {output}")
 
 
+def _catalog() -> TemplateCatalog:
+    from service.runtime import Runtime, prepare
+
+    settings = get_settings()
+    prepare(settings)
+    return Runtime(settings).templates
+
+
 @templates_app.command("list")
 def templates_list() -> None:
-    """The templates this service can fill."""
-    from service.adapters.template_files import TemplateFolder
-
-    folder = TemplateFolder(get_settings().templates_dir)
-    for template_id in folder.ids():
-        t = folder.get(template_id)
+    """The templates this service can fill (shipped and registered)."""
+    catalog = _catalog()
+    for template_id in catalog.ids():
+        t = catalog.get(template_id)
         typer.echo(f"{t.id}\t{t.title}\t{t.version[:12]}")
 
 
 @templates_app.command("example")
 def templates_example(template: str) -> None:
     """Print a template's example payload (the ``data`` of a request)."""
-    from service.adapters.template_files import TemplateFolder
-
     try:
-        t = TemplateFolder(get_settings().templates_dir).get(template)
+        t = _catalog().get(template)
     except VanbanError as exc:
         _fail(exc)
     typer.echo(json.dumps(t.example, ensure_ascii=False, indent=2))

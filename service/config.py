@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     converter_python: Path = PROJECT_ROOT / ".venv-uno" / "bin" / "python"
     task_max_retries: int = 3
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON request body")
+    max_template_bytes: int = Field(default=5 * 1_048_576, description="largest uploaded template .docx")
+    organisation_abbreviation: str = Field(default="TCT", description="register of documents that name no body")
     max_upload_bytes: int = Field(default=50 * 1_048_576, description="largest uploaded file (PDF to verify, ...)")
     heartbeat_seconds: float = 5.0
     signature_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$", description="PAdES level of issued PDFs")

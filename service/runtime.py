@@ -15,6 +15,7 @@ from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.services.documents import OrganisationSignature, Producer
+from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
 from signing.pki import make_demo_pki
@@ -46,8 +47,8 @@ class Runtime:
         return Database(self.settings.database)
 
     @cached_property
-    def templates(self) -> TemplateFolder:
-        return TemplateFolder(self.settings.templates_dir)
+    def templates(self) -> TemplateCatalog:
+        return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive)
 
     @cached_property
     def archive(self) -> Archive:

@@ -66,8 +66,12 @@ CLASS = obj(
         "quota": {"type": "integer", "minimum": 1, "maximum": 10000},
     },
 )
-COMMON = {"organisation": ORGANISATION, "place": text(60, description="Địa danh"), "signer": SIGNER,
-          "recipients": items(text(200), max_items=30)}  # fmt: skip
+COMMON = {
+    "organisation": ORGANISATION,
+    "place": text(60, description="Địa danh"),
+    "signer": SIGNER,
+    "recipients": items(text(200), max_items=30),
+}
 COMMON_REQUIRED = ["organisation", "place", "signer"]
 
 ORG_EXAMPLE = {
@@ -88,15 +92,35 @@ CLASS_EXAMPLE = {
     "quota": 80,
 }
 STUDENTS = [
-    {"full_name": "Nguyễn Thị Hồng Nhung", "date_of_birth": "1988-03-12", "gender": "Nữ",
-     "position": "Phó Chủ tịch Ủy ban nhân dân xã", "unit": "Ủy ban nhân dân xã Thanh Ba"},
-    {"full_name": "Trần Văn An", "date_of_birth": "1985-07-01", "gender": "Nam",
-     "position": "Bí thư Đoàn xã", "unit": "Đảng ủy xã Hạ Hòa"},
-    {"full_name": "Lê Đức Anh", "date_of_birth": "1990-11-23", "gender": "Nam",
-     "position": "Chuyên viên", "unit": "Sở Nội vụ tỉnh Phú Thọ"},
-    {"full_name": "Phạm Thị Ánh", "date_of_birth": "1992-02-05", "gender": "Nữ",
-     "position": "Công chức Văn phòng - Thống kê", "unit": "Ủy ban nhân dân xã Cẩm Khê"},
-]  # fmt: skip
+    {
+        "full_name": "Nguyễn Thị Hồng Nhung",
+        "date_of_birth": "1988-03-12",
+        "gender": "Nữ",
+        "position": "Phó Chủ tịch Ủy ban nhân dân xã",
+        "unit": "Ủy ban nhân dân xã Thanh Ba",
+    },
+    {
+        "full_name": "Trần Văn An",
+        "date_of_birth": "1985-07-01",
+        "gender": "Nam",
+        "position": "Bí thư Đoàn xã",
+        "unit": "Đảng ủy xã Hạ Hòa",
+    },
+    {
+        "full_name": "Lê Đức Anh",
+        "date_of_birth": "1990-11-23",
+        "gender": "Nam",
+        "position": "Chuyên viên",
+        "unit": "Sở Nội vụ tỉnh Phú Thọ",
+    },
+    {
+        "full_name": "Phạm Thị Ánh",
+        "date_of_birth": "1992-02-05",
+        "gender": "Nữ",
+        "position": "Công chức Văn phòng - Thống kê",
+        "unit": "Ủy ban nhân dân xã Cẩm Khê",
+    },
+]
 
 
 def schema(

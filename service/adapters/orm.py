@@ -98,6 +98,22 @@ class RegisterCounterRow(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class TemplateVersionRow(Base):
+    """A registered template version: its files are in the archive (docx) and here (schema, example)."""
+
+    __tablename__ = "template_versions"
+
+    template_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    type_abbreviation: Mapped[str] = mapped_column(String(20))
+    docx_sha256: Mapped[str] = mapped_column(String(64))
+    schema_: Mapped[dict[str, Any]] = mapped_column("schema", JSON)
+    example: Mapped[dict[str, Any]] = mapped_column(JSON)
+    placeholders: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class SigningSessionRow(Base):
     """A two-step signature waiting for its value (USB token plugin, phone app): expires after a while."""
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import zipfile
 from io import BytesIO
 from typing import Any
+from xml.etree import ElementTree
 
 from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from lxml import etree
 
 from service.domain import vietnamese
 from service.errors import VanbanError
@@ -35,6 +38,46 @@ def _environment() -> SandboxedEnvironment:
     env = SandboxedEnvironment(autoescape=False)
     env.filters.update(FILTERS)
     return env
+
+
+MAX_UNCOMPRESSED = 30 * 1_048_576  # a .docx of official documents is a few hundred KiB unpacked
+MAX_ENTRIES = 2000
+MAX_RATIO = 200  # a zip bomb packs a thousand times and more
+
+
+def inspect_docx(docx: bytes) -> set[str]:
+    """Check an uploaded .docx is a sane Word file (no zip bomb, no broken zip, a body, Jinja that parses) and
+    return the placeholders it uses (docxtpl's undeclared variables)."""
+    try:
+        with zipfile.ZipFile(BytesIO(docx)) as archive:
+            entries = archive.infolist()
+            total = sum(e.file_size for e in entries)
+            if len(entries) > MAX_ENTRIES or total > MAX_UNCOMPRESSED:
+                raise RenderError(
+                    f"the .docx unpacks to {total} bytes in {len(entries)} parts; the limit is {MAX_UNCOMPRESSED} "
+                    f"bytes and {MAX_ENTRIES} parts",
+                    f"Tệp .docx giải nén ra {total} byte trong {len(entries)} phần, vượt giới hạn",
+                )
+            for e in entries:
+                if e.compress_size and e.file_size / e.compress_size > MAX_RATIO and e.file_size > 1_048_576:
+                    raise RenderError(
+                        f"part {e.filename} expands {e.file_size // e.compress_size}x: refused as a zip bomb",
+                        f"Phần {e.filename} giải nén gấp {e.file_size // e.compress_size} lần: nghi tệp nén độc hại",
+                    )
+            if "word/document.xml" not in archive.namelist():
+                raise RenderError(
+                    "not a Word document: word/document.xml is missing", "Không phải tệp Word: thiếu word/document.xml"
+                )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+        raise RenderError(f"not a .docx file: {exc}", f"Không phải tệp .docx: {exc}") from None
+    try:
+        return set(DocxTemplate(BytesIO(docx)).get_undeclared_template_variables(jinja_env=_environment()))
+    except TemplateError as exc:
+        raise RenderError(
+            f"the template's placeholders do not parse: {exc}", f"Trường dữ liệu trong mẫu sai cú pháp: {exc}"
+        ) from None
+    except (KeyError, ValueError, ElementTree.ParseError, etree.XMLSyntaxError) as exc:
+        raise RenderError(f"the .docx is damaged: {exc}", f"Tệp .docx bị hỏng: {exc}") from None
 
 
 def render_docx(template: bytes, context: dict[str, Any]) -> bytes:

@@ -30,17 +30,22 @@ class TemplateFolder:
         return _load(folder, stamps)
 
 
+def template_version(docx: bytes, schema: bytes, example: bytes) -> str:
+    """A template version's identity: sha256 over the sha256 of each of its three files."""
+    digest = hashlib.sha256()
+    for name, blob in zip(FILES, (docx, schema, example), strict=True):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(blob).digest())
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=64)
 def _load(folder: Path, _stamps: tuple[int, ...]) -> Template:
     blobs = {name: (folder / name).read_bytes() for name in FILES}
-    digest = hashlib.sha256()
-    for name in FILES:
-        digest.update(name.encode() + b"\0" + hashlib.sha256(blobs[name]).digest())
     schema = json.loads(blobs["schema.json"])
     facts = schema.get("x-vanban", {})
     return Template(
         id=folder.name,
-        version=digest.hexdigest(),
+        version=template_version(*(blobs[name] for name in FILES)),
         title=schema.get("title", folder.name),
         type_abbreviation=facts.get("type_abbreviation", ""),
         schema=schema,

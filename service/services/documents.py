@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.adapters.renderer import render_docx
-from service.adapters.template_files import TemplateFolder
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich
 from service.domain.templates import Template
@@ -26,6 +25,9 @@ from service.domain.vietnamese import nfc, place_date
 from service.errors import VanbanError
 from service.services.validation import validate
 from service.unit_of_work import Database
+
+if TYPE_CHECKING:
+    from service.services.templates import TemplateCatalog
 from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
 from signing.appearance import seal_box
 from signing.marks import find_marks
@@ -64,10 +66,11 @@ def _request_hash(template_id: str, data: dict[str, Any]) -> str:
 
 def request_document(
     db: Database,
-    templates: TemplateFolder,
+    templates: TemplateCatalog,
     template_id: str,
     data: Any,
     idempotency_key: str | None = None,
+    default_organisation: str = "TCT",
 ) -> Requested:
     """Validate ``data`` against the template, record a job and its document, commit. The caller enqueues the
     job only after this returns (the transaction has committed)."""
@@ -88,7 +91,7 @@ def request_document(
         template_version=template.version,
         data=data,
         status=DocumentStatus.REQUESTED,
-        organisation=data["organisation"]["abbreviation"],
+        organisation=(data.get("organisation") or {}).get("abbreviation") or default_organisation,
         register="default",
         idempotency_key=idempotency_key,
         request_hash=digest,
@@ -182,7 +185,7 @@ class Producer:
     """Everything a worker needs to turn a requested document into a signed, archived PDF."""
 
     db: Database
-    templates: TemplateFolder
+    templates: TemplateCatalog
     converter: PdfConverter
     archive: Archive
     organisation: OrganisationSignature
@@ -198,7 +201,7 @@ class Producer:
             job.started_at = job.started_at or utcnow()
             tx.commit()
 
-        template = self.templates.get(doc.template_id)
+        template = self.templates.get(doc.template_id, doc.template_version)
         if doc.number is None:
             self._take_number(doc, template)
         assert doc.notation is not None and doc.issued_on is not None
@@ -211,7 +214,6 @@ class Producer:
 
         with self.db.uow() as tx:
             row = tx.repo.document(document_id)
-            row.template_version = template.version
             row.docx_sha256, row.pdf_sha256 = docx_sha, pdf_sha
             row.signer, row.signed_at = signer, datetime.now(UTC)
             row.status = DocumentStatus.ISSUED

@@ -23,10 +23,17 @@ from signing.sign import SigningContext
 def _document(db: Database, archive: Archive, pdf: bytes) -> str:
     job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded", done=1, total=1, attempts=1)
     doc = DocumentRow(
-        id=str(uuid.uuid4()), job_id=job.id, template_id="giay-trieu-tap", template_version="0" * 64, data={},
-        status="issued", organisation="TCT", register="default", request_hash="0" * 64,
+        id=str(uuid.uuid4()),
+        job_id=job.id,
+        template_id="giay-trieu-tap",
+        template_version="0" * 64,
+        data={},
+        status="issued",
+        organisation="TCT",
+        register="default",
+        request_hash="0" * 64,
         pdf_sha256=archive.put(pdf, ".pdf"),
-    )  # fmt: skip
+    )
     with db.uow() as tx:
         tx.repo.add(job)
         tx.session.flush()

@@ -67,10 +67,37 @@ def softhsm(pki: DemoPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     (folder / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
     run = lambda *a: subprocess.run(a, env=env, check=True, capture_output=True)  # noqa: E731
     run("softhsm2-util", "--init-token", "--free", "--label", "vanban", "--pin", "1234", "--so-pin", "5678")
-    run("softhsm2-util", "--import", str(folder / "key.pem"), "--token", "vanban", "--label", "leader",
-        "--id", "01", "--pin", "1234")  # fmt: skip
-    run("pkcs11-tool", "--module", str(SOFTHSM2), "--token-label", "vanban", "--login", "--pin", "1234",
-        "--write-object", str(folder / "cert.der"), "--type", "cert", "--id", "01", "--label", "leader")  # fmt: skip
+    run(
+        "softhsm2-util",
+        "--import",
+        str(folder / "key.pem"),
+        "--token",
+        "vanban",
+        "--label",
+        "leader",
+        "--id",
+        "01",
+        "--pin",
+        "1234",
+    )
+    run(
+        "pkcs11-tool",
+        "--module",
+        str(SOFTHSM2),
+        "--token-label",
+        "vanban",
+        "--login",
+        "--pin",
+        "1234",
+        "--write-object",
+        str(folder / "cert.der"),
+        "--type",
+        "cert",
+        "--id",
+        "01",
+        "--label",
+        "leader",
+    )
     (folder / "key.pem").unlink()
     old = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.orm import DocumentRow
+from service.adapters.preview import page_picture
 from service.api.deps import CeleryDep, RuntimeDep
 from service.api.schemas import DocumentAccepted, DocumentOut, DocumentRequest
 from service.config import get_settings
@@ -45,7 +46,13 @@ async def create_document(
     """Validate, record and queue a document. A retried request with the same ``Idempotency-Key`` returns the
     first document."""
     requested = await run_in_threadpool(
-        request_document, rt.db, rt.templates, body.template, body.data, idempotency_key
+        request_document,
+        rt.db,
+        rt.templates,
+        body.template,
+        body.data,
+        idempotency_key,
+        rt.settings.organisation_abbreviation,
     )
     if requested.created:  # enqueue only after the transaction committed
         celery.send_task("vanban.produce_document", args=[requested.document_id])
@@ -90,6 +97,16 @@ def _file(rt: RuntimeDep, document_id: str, kind: str) -> Response:
 def get_pdf(document_id: str, rt: RuntimeDep) -> Response:
     """The signed PDF, its sha256 checked against the record on every read."""
     return _file(rt, document_id, "pdf")
+
+
+@router.get("/{document_id}/preview.png", response_class=Response)
+def get_preview(document_id: str, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+    """A picture of one page of the document (the signed PDF, or the draft while it is not signed)."""
+    doc = _document(rt, document_id)
+    if doc.pdf_sha256 is None:
+        raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
+    png = page_picture(rt.archive.get(doc.pdf_sha256, ".pdf"), page)
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/{document_id}/docx", response_class=Response)

@@ -1,9 +1,15 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import RuntimeDep
 from service.api.schemas import TemplateOut, TemplateSummary
+from service.config import get_settings
+from service.domain.templates import Template
+from service.services.templates import register_template
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 
@@ -17,9 +23,39 @@ def list_templates(rt: RuntimeDep) -> list[TemplateSummary]:
     return out
 
 
-@router.get("/{template_id}", response_model_by_alias=True)
-def get_template(template_id: str, rt: RuntimeDep) -> TemplateOut:
-    t = rt.templates.get(template_id)
+@router.post("", status_code=201, max_body_size=get_settings().max_template_bytes)
+async def register(
+    response: Response,
+    rt: RuntimeDep,
+    id: Annotated[str, Form(description="template id, e.g. giay-moi-hop")],
+    docx: Annotated[UploadFile, File(description="the Word template, with docxtpl placeholders")],
+    schema: Annotated[UploadFile | None, File(description="JSON Schema of the data (derived if absent)")] = None,
+    example: Annotated[UploadFile | None, File(description="an example payload (made up if absent)")] = None,
+    type_abbreviation: Annotated[str, Form(max_length=20, description="ký hiệu of the type, e.g. QĐ")] = "",
+) -> TemplateOut:
+    """Register a template, or a new version of one. The same files twice are the same version (200)."""
+    docx_bytes = await docx.read()
+    schema_bytes = await schema.read() if schema is not None else None
+    example_bytes = await example.read() if example is not None else None
+    template, created = await run_in_threadpool(
+        register_template, rt.templates, id, docx_bytes, schema_bytes, example_bytes, type_abbreviation
+    )
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = f"/api/v1/templates/{template.id}?version={template.version}"
+    return _out(template)
+
+
+@router.get("/{template_id}/versions")
+def versions(template_id: str, rt: RuntimeDep) -> list[dict[str, object]]:
+    """Every version, oldest first: the shipped one and those registered since."""
+    return [
+        {"version": v.version, "source": v.source, "created_at": v.created_at}
+        for v in rt.templates.versions(template_id)
+    ]
+
+
+def _out(t: Template) -> TemplateOut:
     return TemplateOut(
         id=t.id,
         title=t.title,
@@ -28,3 +64,8 @@ def get_template(template_id: str, rt: RuntimeDep) -> TemplateOut:
         schema=t.schema,
         example=t.example,
     )
+
+
+@router.get("/{template_id}", response_model_by_alias=True)
+def get_template(template_id: str, rt: RuntimeDep, version: str | None = None) -> TemplateOut:
+    return _out(rt.templates.get(template_id, version))

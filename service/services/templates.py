@@ -1,0 +1,213 @@
+"""The template registry: shipped templates (templates_docx/) and versions registered over the API.
+
+A version is the sha256 over its three files; documents record the version they used, and every version stays
+available for them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+
+from service.adapters.archive import Archive
+from service.adapters.orm import TemplateVersionRow
+from service.adapters.renderer import RenderError, inspect_docx, render_docx
+from service.adapters.template_files import TemplateFolder, template_version
+from service.domain.templates import Template
+from service.errors import FieldError, InvalidRequest, TemplateNotFound
+from service.unit_of_work import Database
+
+TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
+COMPUTED = {"document"}  # what the service adds to every context: number, date line
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    version: str
+    source: str  # "shipped" or "registered"
+    created_at: datetime | None
+
+
+class TemplateCatalog:
+    """Shipped templates, overridden by the newest registered version of the same id."""
+
+    def __init__(self, folder: TemplateFolder, db: Database, archive: Archive) -> None:
+        self.folder, self.db, self.archive = folder, db, archive
+        self._docx = lru_cache(maxsize=128)(lambda digest: self.archive.get(digest, ".docx"))
+
+    def _rows(self, template_id: str | None = None) -> list[TemplateVersionRow]:
+        query = select(TemplateVersionRow).order_by(TemplateVersionRow.created_at)
+        if template_id is not None:
+            query = query.where(TemplateVersionRow.template_id == template_id)
+        with self.db.uow() as tx:
+            return list(tx.session.scalars(query))
+
+    def _from_row(self, row: TemplateVersionRow) -> Template:
+        return Template(
+            id=row.template_id,
+            version=row.version,
+            title=row.title,
+            type_abbreviation=row.type_abbreviation,
+            schema=row.schema_,
+            example=row.example,
+            docx=self._docx(row.docx_sha256),
+        )
+
+    def ids(self) -> list[str]:
+        return sorted(set(self.folder.ids()) | {r.template_id for r in self._rows()})
+
+    def get(self, template_id: str, version: str | None = None) -> Template:
+        rows = self._rows(template_id)
+        if version is None:
+            return self._from_row(rows[-1]) if rows else self.folder.get(template_id)
+        for row in rows:
+            if row.version == version:
+                return self._from_row(row)
+        shipped = self.folder.get(template_id)
+        if shipped.version == version:
+            return shipped
+        raise TemplateNotFound(f"{template_id}@{version[:12]}")
+
+    def versions(self, template_id: str) -> list[VersionInfo]:
+        out = []
+        if template_id in self.folder.ids():
+            out.append(VersionInfo(self.folder.get(template_id).version, "shipped", None))
+        out += [VersionInfo(r.version, "registered", r.created_at) for r in self._rows(template_id)]
+        if not out:
+            raise TemplateNotFound(template_id)
+        return out
+
+
+def derive_schema(title: str, placeholders: set[str]) -> dict[str, Any]:
+    """A starting schema for a template that came without one: every placeholder a required text."""
+    names = sorted(placeholders - COMPUTED)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        "type": "object",
+        "required": names,
+        "properties": {n: {"type": "string", "minLength": 1} for n in names},
+    }
+
+
+def _example_for(schema: dict[str, Any]) -> Any:
+    kind = schema.get("type")
+    if "default" in schema:
+        return schema["default"]
+    if "enum" in schema:
+        return schema["enum"][0]
+    if kind == "object":
+        return {k: _example_for(v) for k, v in schema.get("properties", {}).items()}
+    if kind == "array":
+        return [_example_for(schema.get("items", {}))]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if schema.get("format") == "date":
+        return "2026-01-05"
+    return "Ví dụ"
+
+
+def _parse_json(name: str, data: bytes | None) -> Any:
+    if data is None:
+        return None
+    try:
+        return json.loads(data)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest([FieldError(name, f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
+
+
+def register_template(
+    catalog: TemplateCatalog,
+    template_id: str,
+    docx: bytes,
+    schema_file: bytes | None,
+    example_file: bytes | None,
+    type_abbreviation: str = "",
+) -> tuple[Template, bool]:
+    """Check and store a template version. Returns it and whether it is new (the same files twice are one
+    version)."""
+    from service.services.documents import render_context
+    from service.services.validation import validate
+
+    if not TEMPLATE_ID.match(template_id):
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "id",
+                    "lowercase letters, digits and hyphens, 2-61 characters",
+                    "chữ thường, chữ số và gạch nối, 2-61 ký tự",
+                )
+            ]
+        )
+    placeholders = inspect_docx(docx)
+    schema = _parse_json("schema", schema_file)
+    if schema is None:
+        schema = derive_schema(template_id, placeholders)
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        raise InvalidRequest(
+            [FieldError("schema", "must be a JSON Schema of an object", "phải là JSON Schema kiểu object")]
+        )
+    uncovered = sorted(placeholders - COMPUTED - set(schema.get("properties", {})))
+    if uncovered:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    f"schema.properties.{n}",
+                    "placeholder used by the .docx but missing from the schema",
+                    "trường dữ liệu có trong .docx nhưng thiếu trong schema",
+                )
+                for n in uncovered
+            ]
+        )
+    schema.setdefault("x-vanban", {}).setdefault("type_abbreviation", type_abbreviation)
+    example = _parse_json("example", example_file)
+    if example is None:
+        example = _example_for(schema)
+    try:
+        validate(schema, example)
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            [FieldError(f"example.{e.path}", e.message_en, e.message_vi) for e in exc.errors]
+        ) from None
+    schema_bytes = json.dumps(schema, ensure_ascii=False, sort_keys=True).encode()
+    example_bytes = json.dumps(example, ensure_ascii=False, sort_keys=True).encode()
+    version = template_version(docx, schema_bytes, example_bytes)
+    template = Template(
+        template_id,
+        version,
+        str(schema.get("title", template_id)),
+        schema["x-vanban"]["type_abbreviation"],
+        schema,
+        example,
+        docx,
+    )
+    # Render the example once, in the sandbox: a template that tries to escape it is refused here.
+    from datetime import date
+
+    render_docx(docx, render_context(template, example, "01/VD", date.today()))
+    known = {v.version for v in catalog.versions(template_id)} if template_id in catalog.ids() else set()
+    if version in known:
+        return template, False
+    row = TemplateVersionRow(
+        template_id=template_id,
+        version=version,
+        title=template.title,
+        type_abbreviation=template.type_abbreviation,
+        docx_sha256=catalog.archive.put(docx, ".docx"),
+        schema_=schema,
+        example=example,
+        placeholders=sorted(placeholders),
+    )
+    with catalog.db.uow() as tx:
+        tx.repo.add(row)
+        tx.commit()
+    return template, True
+
+
+__all__ = ["RenderError", "TemplateCatalog", "VersionInfo", "derive_schema", "register_template"]
