@@ -57,3 +57,17 @@ def test_render_signed_and_draft(tmp_path: Path) -> None:
     refused = vanban("render", "giay-trieu-tap", str(payload), "-o", str(tmp_path / "x.pdf"), data_dir=tmp_path)
     assert refused.returncode == 1 and "student.date_of_birth" in refused.stderr
     assert not (tmp_path / "x.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "template_id", ["quyet-dinh-mo-lop", "cong-van-chieu-sinh", "bao-cao-ket-qua", "ke-hoach", "quy-che-phoi-hop"]
+)
+def test_render_every_document_type(template_id: str, tmp_path: Path) -> None:
+    payload = tmp_path / "data.json"
+    example = vanban("templates", "example", template_id, data_dir=tmp_path)
+    assert example.returncode == 0, example.stderr
+    payload.write_text(example.stdout, encoding="utf-8")
+    out = tmp_path / f"{template_id}.pdf"
+    signed = vanban("render", template_id, str(payload), "-o", str(out), data_dir=tmp_path)
+    assert signed.returncode == 0, signed.stderr
+    assert "1 signature(s)" in check_pdf(out)

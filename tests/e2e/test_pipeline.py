@@ -216,3 +216,103 @@ def test_verify_and_two_step_signature_over_the_api(service: ServiceProcesses, t
     path = tmp_path / "two-signatures.pdf"
     path.write_bytes(signed)
     assert "2 signature(s)" in check_pdf(path)
+
+
+def test_every_template_renders_through_the_api(service: ServiceProcesses, tmp_path: Path) -> None:
+    with service.client() as c:
+        ids = [t["id"] for t in c.get("/api/v1/templates").json()]
+        assert len(ids) >= 6
+        jobs = {}
+        for template_id in ids:
+            example = c.get(f"/api/v1/templates/{template_id}").json()["example"]
+            r = c.post("/api/v1/documents", json={"template": template_id, "data": example})
+            assert r.status_code == 202, (template_id, r.text)
+            jobs[template_id] = r.json()
+        for template_id, accepted in jobs.items():
+            assert wait_job(c, accepted["job_id"])["status"] == "succeeded", template_id
+            path = tmp_path / f"{template_id}.pdf"
+            path.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
+            check_pdf(path)
+            preview = c.get(f"/api/v1/documents/{accepted['id']}/preview.png", params={"page": 1})
+            assert preview.status_code == 200 and preview.content.startswith(b"\x89PNG")
+        assert c.get(f"/api/v1/documents/{accepted['id']}/preview.png", params={"page": 99}).status_code == 404
+
+
+def _custom_docx(*paragraphs: str) -> bytes:
+    from io import BytesIO
+
+    from docx import Document
+    from docx.shared import Mm, Pt
+
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    doc.styles["Normal"].font.name = "Times New Roman"
+    doc.styles["Normal"].font.size = Pt(14)
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    out = BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_registered_template_versions(service: ServiceProcesses, tmp_path: Path) -> None:
+    import zipfile
+    from io import BytesIO
+
+    template_id = f"giay-moi-{uuid.uuid4().hex[:6]}"
+    v1 = _custom_docx("Số: {{ document.notation }}", "Kính gửi: {{ recipient }}", "{{ body }}")
+    with service.client() as c:
+
+        def register(docx: bytes, **files: bytes) -> httpx.Response:
+            parts = {"docx": ("t.docx", docx)} | {k: (f"{k}.json", v) for k, v in files.items()}
+            return c.post("/api/v1/templates", data={"id": template_id, "type_abbreviation": "GM"}, files=parts)
+
+        first = register(v1)
+        assert first.status_code == 201, first.text
+        derived = first.json()
+        assert set(derived["schema"]["required"]) == {"recipient", "body"}  # introspected placeholders
+        assert register(v1).status_code == 200  # the same files are the same version
+
+        # a schema that does not cover the placeholders is refused, naming them
+        partial = json.dumps({"type": "object", "properties": {"recipient": {"type": "string"}}}).encode()
+        refused = register(v1, schema=partial)
+        assert refused.status_code == 422
+        assert [e["path"] for e in refused.json()["errors"]] == ["schema.properties.body"]
+
+        v2 = _custom_docx("Số: {{ document.notation }}", "Kính gửi: {{ recipient|upper }}", "{{ body }}", "Hết.")
+        second = register(v2)
+        assert second.status_code == 201 and second.json()["version"] != derived["version"]
+        versions = c.get(f"/api/v1/templates/{template_id}/versions").json()
+        assert [v["version"] for v in versions] == [derived["version"], second.json()["version"]]
+        old = c.get(f"/api/v1/templates/{template_id}", params={"version": derived["version"]})
+        assert old.status_code == 200 and old.json()["version"] == derived["version"]
+
+        data = {"recipient": "Ông Nguyễn Văn Nam", "body": "Mời dự họp."}
+        accepted = c.post("/api/v1/documents", json={"template": template_id, "data": data}).json()
+        assert wait_job(c, accepted["job_id"])["status"] == "succeeded"
+        doc = c.get(f"/api/v1/documents/{accepted['id']}").json()
+        assert doc["template_version"] == second.json()["version"] and doc["notation"].endswith("/GM-TCT")
+        path = tmp_path / "custom.pdf"
+        path.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
+        check_pdf(path)
+        assert "ÔNG NGUYỄN VĂN NAM" in pdf_text(path)
+
+        # escapes, bombs and broken files: 422 with a reason, never 500
+        escape = _custom_docx("{{ ''.__class__.__mro__[1].__subclasses__() }}")
+        r = c.post("/api/v1/templates", data={"id": "tro-lua"}, files={"docx": ("t.docx", escape)})
+        assert r.status_code == 422 and "sandbox" in r.json()["message"]
+        bomb = BytesIO()
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("word/document.xml", b"<w:document/>")
+            z.writestr("word/media/huge.bin", b"\0" * 60_000_000)
+        r = c.post("/api/v1/templates", data={"id": "bom-nen"}, files={"docx": ("t.docx", bomb.getvalue())})
+        assert r.status_code == 422 and "bytes" in r.json()["message"]
+        for junk in (b"not a docx at all", v1[: len(v1) // 2]):
+            r = c.post("/api/v1/templates", data={"id": "hong"}, files={"docx": ("t.docx", junk)})
+            assert r.status_code == 422, r.text
+        broken_jinja = _custom_docx("{{ recipient ")
+        r = c.post("/api/v1/templates", data={"id": "hong"}, files={"docx": ("t.docx", broken_jinja)})
+        assert r.status_code == 422 and r.json()["message_vi"]
+        too_big = c.post("/api/v1/templates", data={"id": "lon"}, files={"docx": ("t.docx", b"x" * 6_000_000)})
+        assert too_big.status_code == 413

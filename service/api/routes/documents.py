@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -10,6 +11,7 @@ from service.adapters.preview import page_picture
 from service.api.deps import CeleryDep, RuntimeDep
 from service.api.schemas import DocumentAccepted, DocumentOut, DocumentRequest
 from service.config import get_settings
+from service.domain.vietnamese import slug
 from service.errors import NotReady
 from service.services.documents import request_document
 
@@ -86,10 +88,11 @@ def _file(rt: RuntimeDep, document_id: str, kind: str) -> Response:
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }[kind]
     name = (doc.notation or doc.id).replace("/", "-")
+    disposition = f"attachment; filename=\"{slug(name)}.{kind}\"; filename*=UTF-8''{quote(name)}.{kind}"
     return Response(
         rt.archive.get(digest, f".{kind}"),
         media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{kind}"', "ETag": f'"{digest}"'},
+        headers={"Content-Disposition": disposition, "ETag": f'"{digest}"'},
     )
 
 
