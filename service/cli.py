@@ -158,13 +158,102 @@ def templates_list() -> None:
 
 
 @templates_app.command("example")
-def templates_example(template: str) -> None:
+def templates_example(
+    template: str,
+    batch: Annotated[bool, typer.Option("--batch", help='{"batch": ..., "rows": [...]} for a class list')] = False,
+) -> None:
     """Print a template's example payload (the ``data`` of a request)."""
+    from service.services.batches import batch_example
+
     try:
         t = _catalog().get(template)
     except VanbanError as exc:
         _fail(exc)
-    typer.echo(json.dumps(t.example, ensure_ascii=False, indent=2))
+    example = t.example
+    if batch:
+        facts = t.schema.get("x-vanban", {})
+        if "row" not in facts and "rows_into" not in facts:
+            console.print(f"{template} is not made from a list / mẫu này không lập từ danh sách")
+            raise typer.Exit(1)
+        example = batch_example(t.example, facts)
+    typer.echo(json.dumps(example, ensure_ascii=False, indent=2))
+
+
+@app.command("batch")
+def batch_command(
+    template: str,
+    class_list: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv with a header row")],
+    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="the batch part (class, session, ...)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="folder for the letters, merged.pdf, report.json")],
+    on_error: Annotated[str, typer.Option(help="reject (nothing issued) or skip (valid rows go on)")] = "reject",
+) -> None:
+    """Issue one document per row of a class list (or one with the whole list), in this process, with progress."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from service.adapters.pdf_pages import merge
+    from service.api.routes.batches import letter_name
+    from service.runtime import Runtime, prepare
+    from service.services.batches import BatchRejected, request_batch
+
+    settings = get_settings()
+    prepare(settings)
+    rt = Runtime(settings)
+    try:
+        batch_data = json.loads(data.read_text(encoding="utf-8"))
+        requested = request_batch(
+            rt.db,
+            rt.templates,
+            template,
+            class_list.read_bytes(),
+            class_list.name,
+            batch_data,
+            on_error,
+            settings.organisation_abbreviation,
+        )
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as bar:
+            task = bar.add_task("ban hành / issuing", total=requested.documents)
+            if requested.per_row:
+                for chunk in range(requested.chunks):
+                    bar.advance(task, rt.batch_producer.produce_chunk(requested.batch_id, chunk))
+            else:
+                with rt.db.uow() as tx:
+                    (doc,) = tx.repo.documents_of_batch(requested.batch_id)
+                rt.producer.produce(doc.id)
+                bar.advance(task, 1)
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]Tệp JSON không đọc được[/red] / cannot read JSON: {exc}")
+        raise typer.Exit(1) from None
+    except BatchRejected as exc:
+        output.mkdir(parents=True, exist_ok=True)
+        (output / "report.json").write_text(json.dumps(exc.report, ensure_ascii=False, indent=2), encoding="utf-8")
+        for p in exc.report["problems"]:
+            console.print(f"  dòng/row {p['row']}, {p['column']}: {p['reason_vi']} / {p['reason']}")
+        _fail(exc)
+    except VanbanError as exc:
+        _fail(exc)
+    finally:
+        rt.converter.stop()
+    output.mkdir(parents=True, exist_ok=True)
+    pdfs = []
+    with rt.db.uow() as tx:
+        docs = tx.repo.documents_of_batch(requested.batch_id)
+    for d in docs:
+        if d.status != "issued" or d.pdf_sha256 is None:
+            continue
+        pdf = rt.archive.get(d.pdf_sha256, ".pdf")
+        pdfs.append(pdf)
+        name = (d.data.get("student") or {}).get("full_name") or d.template_id
+        (output / letter_name(d.number, name)).write_bytes(pdf)
+    (output / "merged.pdf").write_bytes(merge(pdfs))
+    report = {**requested.report, "documents": [{"number": d.notation, "status": d.status} for d in docs]}
+    (output / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
+    console.print(f"{len(pdfs)} document(s) in {output}")
 
 
 @pki_app.command("demo")

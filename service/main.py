@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.routes import documents, health, jobs, signatures, templates
+from service.api.routes import batches, documents, health, jobs, signatures, templates
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.runtime import Runtime
@@ -70,6 +70,13 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             headers=exc.headers,
         )
 
-    for router in (health.router, templates.router, documents.router, jobs.router, signatures.router):
+    for router in (
+        health.router,
+        templates.router,
+        documents.router,
+        batches.router,
+        jobs.router,
+        signatures.router,
+    ):
         app.include_router(router)
     return app

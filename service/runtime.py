@@ -14,6 +14,7 @@ from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
+from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
 from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
@@ -95,6 +96,10 @@ class Runtime:
     @cached_property
     def producer(self) -> Producer:
         return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature)
+
+    @cached_property
+    def batch_producer(self) -> BatchProducer:
+        return BatchProducer(self.producer)
 
     @cached_property
     def worker_id(self) -> str:

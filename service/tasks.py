@@ -86,3 +86,22 @@ def produce_document(self: Task, document_id: str) -> None:
     except Exception as exc:
         log.exception("document %s failed", document_id)
         rt.producer.fail(document_id, VanbanError(f"internal error: {type(exc).__name__}: {exc}"), final=True)
+
+
+@celery_app.task(bind=True, name="vanban.produce_batch_chunk", max_retries=None)
+def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
+    rt = runtime()
+    try:
+        rt.batch_producer.produce_chunk(batch_id, chunk)
+    except RetryableError as exc:
+        final = self.request.retries + 1 >= rt.settings.task_max_retries
+        rt.batch_producer.fail_chunk(batch_id, chunk, exc, final=final)
+        if not final:
+            raise self.retry(countdown=min(2**self.request.retries, 30)) from None
+    except VanbanError as exc:
+        rt.batch_producer.fail_chunk(batch_id, chunk, exc, final=True)
+    except SigningError as exc:
+        rt.batch_producer.fail_chunk(batch_id, chunk, VanbanError(str(exc), f"Không ký được: {exc}"), final=True)
+    except Exception as exc:
+        log.exception("batch %s chunk %s failed", batch_id, chunk)
+        rt.batch_producer.fail_chunk(batch_id, chunk, VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)

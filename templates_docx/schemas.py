@@ -186,6 +186,7 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                 "students": items(STUDENT, 1, 2000),
             },
             enrich=["students"],
+            rows_into="students",
             workflow="review",
         ),
         {

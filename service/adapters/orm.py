@@ -61,6 +61,22 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None]
 
 
+class BatchRow(Base):
+    """A class list turned into documents: one per row (call-up letters) or one with every row (a decision)."""
+
+    __tablename__ = "batches"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
+    template_id: Mapped[str] = mapped_column(String(100))
+    template_version: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    on_error: Mapped[str] = mapped_column(String(10))
+    report: Mapped[dict[str, Any]] = mapped_column(JSON)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DocumentRow(Base):
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("organisation", "register", "year", "number", name="uq_document_number"),)
@@ -82,6 +98,8 @@ class DocumentRow(Base):
     signer: Mapped[str | None] = mapped_column(String(300))
     signed_at: Mapped[datetime | None]
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    batch_index: Mapped[int | None] = mapped_column(Integer)
     request_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -95,3 +95,47 @@ def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
     out = BytesIO()
     doc.save(out)
     return out.getvalue()
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def _paragraph(text: str | None = None, page_break: bool = False) -> etree._Element:
+    p = etree.Element(f"{{{W}}}p")
+    run = etree.SubElement(p, f"{{{W}}}r")
+    if page_break:
+        etree.SubElement(run, f"{{{W}}}br").set(f"{{{W}}}type", "page")
+    else:
+        etree.SubElement(run, f"{{{W}}}t").text = text
+    return p
+
+
+def _repeating(template: bytes, names: list[str]) -> bytes:
+    """The template with its body wrapped in a loop over ``letters``, a page break between two letters."""
+    source = zipfile.ZipFile(BytesIO(template))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "word/document.xml":
+                root = etree.fromstring(data)
+                body = root.find(f"{{{W}}}body")
+                assert body is not None
+                section = body[-1]  # the final w:sectPr stays last: one section for all letters
+                bindings = ", ".join(f"{n}=letter[{n!r}]" for n in names)
+                body.insert(0, _paragraph(f"{{%p with {bindings} %}}"))
+                body.insert(0, _paragraph("{%p for letter in letters %}"))
+                at = list(body).index(section)
+                tail = ["{%p endwith %}", "{%p if not loop.last %}", None, "{%p endif %}", "{%p endfor %}"]
+                for offset, text in enumerate(tail):
+                    body.insert(at + offset, _paragraph(text, page_break=text is None))
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+def render_many(template: bytes, contexts: list[dict[str, Any]]) -> bytes:
+    """Fill ``template`` once per context into one .docx, each letter starting on a new page: one Jinja pass and
+    one LibreOffice conversion for a whole chunk of letters. Each letter reads as ``render_docx`` would make it."""
+    names = sorted({name for context in contexts for name in context if name.isidentifier()})
+    return render_docx(_repeating(template, names), {"letters": contexts})

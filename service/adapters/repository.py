@@ -8,8 +8,8 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.adapters.orm import DocumentRow, JobRow, RegisterCounterRow, WorkerHeartbeatRow, utcnow
-from service.errors import DocumentNotFound, JobNotFound
+from service.adapters.orm import BatchRow, DocumentRow, JobRow, RegisterCounterRow, WorkerHeartbeatRow, utcnow
+from service.errors import DocumentNotFound, JobNotFound, NotFound
 
 
 class Repository:
@@ -34,10 +34,32 @@ class Repository:
     def document_by_idempotency_key(self, key: str) -> DocumentRow | None:
         return self.session.scalars(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
 
+    def batch(self, batch_id: str) -> BatchRow:
+        row = self.session.get(BatchRow, batch_id)
+        if row is None:
+            raise NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'")
+        return row
+
+    def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[DocumentRow]:
+        query = select(DocumentRow).where(DocumentRow.batch_id == batch_id, DocumentRow.batch_index >= first)
+        if end is not None:
+            query = query.where(DocumentRow.batch_index < end)
+        return list(self.session.scalars(query.order_by(DocumentRow.batch_index)))
+
+    def add_progress(self, job_id: str, done: int) -> JobRow:
+        """Count ``done`` more documents of the job, atomically (several workers report at once)."""
+        self.session.execute(update(JobRow).where(JobRow.id == job_id).values(done=JobRow.done + done))
+        return self.job(job_id)
+
     def documents_of_job(self, job_id: str) -> list[DocumentRow]:
         return list(self.session.scalars(select(DocumentRow).where(DocumentRow.job_id == job_id)))
 
-    def take_number(self, organisation: str, register: str, year: int) -> int:
+    def take_numbers(self, organisation: str, register: str, year: int, count: int) -> int:
+        """Take ``count`` contiguous numbers at once; returns the first."""
+        last = self.take_number(organisation, register, year, count)
+        return last - count + 1
+
+    def take_number(self, organisation: str, register: str, year: int, count: int = 1) -> int:
         """Take the register's next number. Row-locked on PostgreSQL, write-locked on SQLite: two concurrent
         callers never get the same number. Belongs in the transaction that records the issue."""
         key = (
@@ -45,7 +67,7 @@ class Repository:
             & (RegisterCounterRow.register == register)
             & (RegisterCounterRow.year == year)
         )
-        bump = update(RegisterCounterRow).where(key).values(last_number=RegisterCounterRow.last_number + 1)
+        bump = update(RegisterCounterRow).where(key).values(last_number=RegisterCounterRow.last_number + count)
         result = self.session.execute(bump.returning(RegisterCounterRow.last_number)).scalar_one_or_none()
         if result is not None:
             return int(result)

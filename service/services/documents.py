@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from service.services.templates import TemplateCatalog
 from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
 from signing.appearance import seal_box
-from signing.marks import find_marks
+from signing.marks import Mark, find_marks
 from signing.sign import Level, SigningContext
 
 log = logging.getLogger(__name__)
@@ -162,13 +162,17 @@ class OrganisationSignature:
     level: Level
     seal_image: bytes | None
 
-    def sign(self, pdf: bytes, reason: str, location: str | None) -> tuple[bytes, str]:
+    def sign(self, pdf: bytes, reason: str, location: str | None, mark: Mark | None = None) -> tuple[bytes, str]:
+        """Sign ``pdf``; ``mark``: where the template's signature mark is, when the caller found it already."""
         key = self.key()
         box = None
-        try:
-            box = seal_box(find_marks(pdf, ["sig:leader"])["sig:leader"])
-        except SigningError:
-            log.info("no signature mark in the PDF: the organisation's signature is invisible")
+        if mark is None:
+            try:
+                mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
+            except SigningError:
+                log.info("no signature mark in the PDF: the organisation's signature is invisible")
+        if mark is not None:
+            box = seal_box(mark)
         request = SignatureRequest(
             field_name="ToChuc",
             reason=reason,

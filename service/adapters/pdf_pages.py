@@ -1,0 +1,68 @@
+"""Page-level work on PDFs: where each letter of a chunk starts and where its signature mark is (one pdftotext
+call for the whole chunk), and cutting the chunk into one PDF per letter (pikepdf)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from html import unescape
+from io import BytesIO
+from pathlib import Path
+
+import pikepdf
+
+from service.errors import ConversionError
+
+_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
+
+
+@dataclass(frozen=True)
+class PageWords:
+    height: float
+    text: str
+    words: list[tuple[str, float, float]]  # word, x, y (PDF coordinates, origin bottom left)
+
+
+def page_words(pdf: bytes) -> list[PageWords]:
+    with tempfile.TemporaryDirectory(prefix="vanban-pages-") as tmp:
+        path = Path(tmp) / "chunk.pdf"
+        path.write_bytes(pdf)
+        result = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        raise ConversionError(f"pdftotext failed: {result.stderr[:200]}", "Không đọc được chữ trong tệp PDF")
+    pages = []
+    for chunk in result.stdout.split("<page ")[1:]:
+        height = float(re.search(r'height="([\d.]+)"', chunk).group(1))  # type: ignore[union-attr]
+        words = [(unescape(w), float(a), height - float(d)) for a, _b, _c, d, w in _WORD.findall(chunk)]
+        pages.append(PageWords(height, " ".join(w for w, _, _ in words), words))
+    return pages
+
+
+def split_pages(pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+    """One PDF per (first, last) page range, 0-based inclusive."""
+    out = []
+    with pikepdf.open(BytesIO(pdf)) as source:
+        for first, last in ranges:
+            part = pikepdf.new()
+            part.pages.extend(source.pages[first : last + 1])
+            buffer = BytesIO()
+            part.save(buffer)
+            out.append(buffer.getvalue())
+    return out
+
+
+def merge(pdfs: list[bytes]) -> bytes:
+    """One PDF for printing, the documents one after the other."""
+    merged = pikepdf.new()
+    sources = [pikepdf.open(BytesIO(p)) for p in pdfs]
+    try:
+        for source in sources:
+            merged.pages.extend(source.pages)
+        buffer = BytesIO()
+        merged.save(buffer)
+        return buffer.getvalue()
+    finally:
+        for source in sources:
+            source.close()

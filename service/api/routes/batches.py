@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from service.adapters.pdf_pages import merge
+from service.api.deps import CeleryDep, RuntimeDep
+from service.config import get_settings
+from service.domain.vietnamese import slug
+from service.errors import FieldError, InvalidRequest, NotReady
+from service.services.batches import request_batch
+
+router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
+
+
+@router.post("", status_code=202, max_body_size=get_settings().max_upload_bytes)
+async def create_batch(
+    response: Response,
+    rt: RuntimeDep,
+    celery: CeleryDep,
+    file: Annotated[UploadFile, File(description="class list: .xlsx or .csv with a header row")],
+    template: Annotated[str, Form()],
+    data: Annotated[str, Form(description="the batch part of the data, JSON (class, session, signer, ...)")],
+    on_error: Annotated[
+        str, Form(description="reject (default: nothing is issued) or skip (valid rows go on)")
+    ] = "reject",
+) -> dict[str, Any]:
+    """A class list in: one document per row (call-up letters) or one with the whole list (a decision)."""
+    try:
+        batch_data = json.loads(data)
+    except ValueError as exc:
+        raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
+    upload = await file.read()
+    requested = await run_in_threadpool(
+        request_batch,
+        rt.db,
+        rt.templates,
+        template,
+        upload,
+        file.filename or "",
+        batch_data,
+        on_error,
+        rt.settings.organisation_abbreviation,
+    )
+    if requested.per_row:
+        for chunk in range(requested.chunks):
+            celery.send_task("vanban.produce_batch_chunk", args=[requested.batch_id, chunk])
+    else:
+        with rt.db.uow() as tx:
+            (doc,) = tx.repo.documents_of_batch(requested.batch_id)
+        celery.send_task("vanban.produce_document", args=[doc.id])
+    response.headers["Location"] = f"/api/v1/batches/{requested.batch_id}"
+    return {
+        "id": requested.batch_id,
+        "job_id": requested.job_id,
+        "documents": requested.documents,
+        "status_url": f"/api/v1/jobs/{requested.job_id}",
+        "report": requested.report,
+    }
+
+
+@router.get("/{batch_id}")
+def get_batch(batch_id: str, rt: RuntimeDep) -> dict[str, Any]:
+    """The batch, its progress, the row report and its documents with their numbers."""
+    with rt.db.uow() as tx:
+        batch = tx.repo.batch(batch_id)
+        job = tx.repo.job(batch.job_id)
+        docs = tx.repo.documents_of_batch(batch_id)
+    return {
+        "id": batch.id,
+        "template": batch.template_id,
+        "template_version": batch.template_version,
+        "job_id": job.id,
+        "status": job.status,
+        "progress": {"done": job.done, "total": job.total},
+        "error": job.error,
+        "report": batch.report,
+        "documents": [
+            {
+                "id": d.id,
+                "index": d.batch_index,
+                "row": d.data.get("_row"),
+                "number": d.number,
+                "notation": d.notation,
+                "status": d.status,
+                "name": (d.data.get("student") or {}).get("full_name"),
+                "pdf_sha256": d.pdf_sha256,
+            }
+            for d in docs
+        ],
+    }
+
+
+def _issued(rt: RuntimeDep, batch_id: str) -> list[tuple[Any, bytes]]:
+    with rt.db.uow() as tx:
+        tx.repo.batch(batch_id)
+        docs = [d for d in tx.repo.documents_of_batch(batch_id) if d.status == "issued" and d.pdf_sha256]
+    if not docs:
+        raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
+    return [(d, rt.archive.get(str(d.pdf_sha256), ".pdf")) for d in docs]
+
+
+@router.get("/{batch_id}/merged.pdf", response_class=Response)
+def merged(batch_id: str, rt: RuntimeDep) -> Response:
+    """Every issued document of the batch in one PDF, in list order, for printing."""
+    pdf = merge([data for _, data in _issued(rt, batch_id)])
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{batch_id}-merged.pdf"'},
+    )
+
+
+@router.get("/{batch_id}/archive.zip", response_class=FileResponse)
+def archive_zip(batch_id: str, rt: RuntimeDep) -> FileResponse:
+    """The signed documents named ``<number>-<slug of name>.pdf``, and ``report.json``."""
+    report = get_batch(batch_id, rt)
+    spool = tempfile.NamedTemporaryFile(prefix="vanban-batch-", suffix=".zip", delete=False)  # noqa: SIM115
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as z:
+        for doc, data in _issued(rt, batch_id):
+            z.writestr(
+                letter_name(doc.number, (doc.data.get("student") or {}).get("full_name") or doc.template_id), data
+            )
+        z.writestr("report.json", json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    spool.close()
+    return FileResponse(
+        spool.name,
+        media_type="application/zip",
+        filename=f"{batch_id}.zip",
+        background=BackgroundTask(os.unlink, spool.name),
+    )
+
+
+def letter_name(number: int | None, name: str) -> str:
+    return f"{number or 0:02d}-{slug(name)}.pdf"

@@ -1,0 +1,284 @@
+"""Class lists in, documents out: one call-up letter per student (rendered, converted, split, signed and archived
+a chunk at a time), or one decision with the whole list attached."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from service.adapters.orm import BatchRow, DocumentRow, JobRow, utcnow
+from service.adapters.pdf_pages import page_words, split_pages
+from service.adapters.renderer import render_many
+from service.adapters.spreadsheet import read_table
+from service.domain.batch import LABELS, RowProblem, check_rows
+from service.domain.documents import DocumentStatus, JobStatus, Notation
+from service.domain.vietnamese import nfc
+from service.errors import FieldError, InvalidRequest, VanbanError
+from service.services.documents import VIETNAM, Producer, render_context
+from service.services.templates import TemplateCatalog
+from service.services.validation import validate
+from service.unit_of_work import Database
+from signing.marks import Mark
+
+CHUNK_SIZE = 50
+
+
+class BatchRejected(VanbanError):
+    """Rows are wrong and ``on_error=reject``: nothing was issued; the report says which rows and why."""
+
+    status_code = 422
+    code = "batch_rejected"
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        n = len(report["problems"])
+        super().__init__(
+            f"{n} problem(s) in the class list; nothing was issued (on_error=reject)",
+            f"Danh sách có {n} lỗi; chưa văn bản nào được ban hành (on_error=reject)",
+        )
+        self.report = report
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "report": self.report}
+
+
+@dataclass(frozen=True)
+class BatchRequested:
+    batch_id: str
+    job_id: str
+    documents: int
+    chunks: int
+    per_row: bool
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def batch_example(template_example: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
+    """``{"batch": {...}, "rows": [...]}`` from a template's single-document example."""
+    if "row" in facts:
+        (row_field,) = facts["row"]
+        return {
+            "batch": {k: v for k, v in template_example.items() if k != row_field},
+            "rows": [template_example[row_field]],
+        }
+    rows_field = facts["rows_into"]
+    return {
+        "batch": {k: v for k, v in template_example.items() if k != rows_field},
+        "rows": template_example[rows_field],
+    }
+
+
+def request_batch(
+    db: Database,
+    templates: TemplateCatalog,
+    template_id: str,
+    upload: bytes,
+    filename: str,
+    batch_data: Any,
+    on_error: str = "reject",
+    default_organisation: str = "TCT",
+    chunk_size: int = CHUNK_SIZE,
+) -> BatchRequested:
+    """Check every row, then record the job, the batch and its documents and reserve their numbers, contiguous and
+    in list order, in one transaction. The caller enqueues the chunks after this returns."""
+    if on_error not in ("reject", "skip"):
+        raise InvalidRequest([FieldError("on_error", "must be reject or skip", "phải là reject hoặc skip")])
+    template = templates.get(template_id)
+    facts = template.schema.get("x-vanban", {})
+    if "row" not in facts and "rows_into" not in facts:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "template", f"{template_id} is not made from a list", f"mẫu {template_id} không lập từ danh sách"
+                )
+            ]
+        )
+    if not isinstance(batch_data, dict):
+        raise InvalidRequest([FieldError("data", "must be a JSON object", "phải là đối tượng JSON")])
+    batch_data = nfc(batch_data)
+    headers, raw = read_table(upload, filename)
+    checked = check_rows(headers, raw)
+    problems = list(checked.problems)
+    rows = checked.rows
+    per_row = "row" in facts
+    field_name = facts["row"][0] if per_row else facts["rows_into"]
+
+    def payload(student_rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**batch_data, field_name: student_rows[0] if per_row else student_rows}
+
+    if rows:  # the batch part once: its errors are the request's, not a row's
+        try:
+            validate(template.schema, payload([r for _, r in rows]))
+        except InvalidRequest as exc:
+            batch_errors = [e for e in exc.errors if not e.path.startswith(field_name)]
+            if batch_errors:
+                raise InvalidRequest(
+                    [FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in batch_errors]
+                ) from None
+    valid = []
+    for number, row in rows:
+        try:
+            validate(template.schema, payload([row]))
+        except InvalidRequest as exc:
+            for e in exc.errors:
+                column = e.path.split(".", 1)[1].split("[")[0].split(".")[0] if "." in e.path else e.path
+                problems.append(RowProblem(number, LABELS.get(column, column), e.message_en, e.message_vi))
+            continue
+        valid.append((number, row))
+    report = {
+        "rows": len(rows) + len({p.row for p in checked.problems if p.row > 1}),
+        "valid": len(valid),
+        "skipped_empty": checked.skipped_empty,
+        "problems": [p.to_dict() for p in sorted(problems, key=lambda p: (p.row, p.column))],
+    }
+    if (problems and on_error == "reject") or not valid:
+        raise BatchRejected(report)
+
+    organisation = (batch_data.get("organisation") or {}).get("abbreviation") or default_organisation
+    total = len(valid) if per_row else 1
+    job = JobRow(id=str(uuid.uuid4()), kind="batch", status=JobStatus.QUEUED, done=0, total=total, attempts=0)
+    batch = BatchRow(
+        id=str(uuid.uuid4()),
+        job_id=job.id,
+        template_id=template.id,
+        template_version=template.version,
+        data=batch_data,
+        on_error=on_error,
+        report=report,
+        chunk_size=chunk_size,
+    )
+    with db.uow() as tx:
+        tx.repo.add(job)
+        tx.session.flush()  # no ORM relationships: rows go in the order their keys need
+        tx.repo.add(batch)
+        tx.session.flush()
+        if per_row:
+            issued_on = datetime.now(VIETNAM).date()
+            first = tx.repo.take_numbers(organisation, "default", issued_on.year, len(valid))
+            for i, (number, row) in enumerate(valid):
+                tx.repo.add(_document(job, batch, i, payload([row]), organisation, number))
+            tx.session.flush()
+            for doc in tx.repo.documents_of_batch(batch.id):
+                assert doc.batch_index is not None
+                doc.number, doc.year, doc.issued_on = first + doc.batch_index, issued_on.year, issued_on
+                doc.notation = str(Notation(doc.number, template.type_abbreviation, organisation))
+                doc.status = DocumentStatus.NUMBERED
+        else:
+            tx.repo.add(_document(job, batch, 0, payload([r for _, r in valid]), organisation, None))
+        tx.commit()
+    chunks = -(-total // chunk_size) if per_row else 1
+    return BatchRequested(batch.id, job.id, total, chunks, per_row, report)
+
+
+def _document(
+    job: JobRow, batch: BatchRow, index: int, data: dict[str, Any], organisation: str, source_row: int | None
+) -> DocumentRow:
+    return DocumentRow(
+        id=str(uuid.uuid4()),
+        job_id=job.id,
+        template_id=batch.template_id,
+        template_version=batch.template_version,
+        data={**data, "_row": source_row} if source_row is not None else data,
+        status=DocumentStatus.REQUESTED,
+        organisation=organisation,
+        register="default",
+        request_hash="batch",
+        batch_id=batch.id,
+        batch_index=index,
+    )
+
+
+@dataclass
+class BatchProducer:
+    """Makes one chunk of a batch's letters: one render, one LibreOffice conversion, split, sign, archive."""
+
+    producer: Producer
+
+    def produce_chunk(self, batch_id: str, chunk: int) -> int:
+        """Idempotent: letters already issued are skipped. Returns how many letters this call issued."""
+        p = self.producer
+        with p.db.uow() as tx:
+            batch = tx.repo.batch(batch_id)
+            first = chunk * batch.chunk_size
+            docs = [
+                d
+                for d in tx.repo.documents_of_batch(batch_id, first, first + batch.chunk_size)
+                if d.status != DocumentStatus.ISSUED
+            ]
+            job = tx.repo.job(batch.job_id)
+            if job.status == JobStatus.QUEUED:
+                job.status, job.started_at = JobStatus.RUNNING, utcnow()
+            tx.commit()
+        if not docs:
+            return 0
+        template = p.templates.get(batch.template_id, batch.template_version)
+        contexts = []
+        for d in docs:
+            assert d.notation is not None and d.issued_on is not None
+            contexts.append(render_context(template, _letter_data(d.data), d.notation, d.issued_on))
+        pdf = p.converter.to_pdf(render_many(template.docx, contexts))
+        ranges, marks = _letters(pdf, [str(d.notation) for d in docs])
+        letters = split_pages(pdf, ranges)
+        signed = []
+        signer = ""
+        for d, letter, mark in zip(docs, letters, marks, strict=True):
+            pdf_signed, signer = p.organisation.sign(letter, f"Ban hành {d.notation}", d.data.get("place"), mark)
+            signed.append(pdf_signed)
+        digests = p.archive.put_many(signed, ".pdf")
+        now = datetime.now(UTC)
+        with p.db.uow() as tx:
+            for d, digest in zip(docs, digests, strict=True):
+                row = tx.repo.document(d.id)
+                row.pdf_sha256, row.signer, row.signed_at, row.status = digest, signer, now, DocumentStatus.ISSUED
+            job = tx.repo.add_progress(batch.job_id, len(docs))
+            tx.session.refresh(job)
+            if job.done >= job.total and job.status != JobStatus.FAILED:
+                job.status, job.finished_at = JobStatus.SUCCEEDED, utcnow()
+            tx.commit()
+        return len(docs)
+
+    def fail_chunk(self, batch_id: str, chunk: int, error: VanbanError, final: bool) -> None:
+        p = self.producer
+        with p.db.uow() as tx:
+            batch = tx.repo.batch(batch_id)
+            job = tx.repo.job(batch.job_id)
+            job.error = {**error.to_dict(), "chunk": chunk, "final": final}
+            if final:
+                job.status, job.finished_at = JobStatus.FAILED, utcnow()
+                first = chunk * batch.chunk_size
+                for d in tx.repo.documents_of_batch(batch_id, first, first + batch.chunk_size):
+                    if d.status != DocumentStatus.ISSUED:
+                        d.status = DocumentStatus.FAILED
+            tx.commit()
+
+
+def _letter_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k != "_row"}
+
+
+def _letters(pdf: bytes, notations: list[str]) -> tuple[list[tuple[int, int]], list[Mark | None]]:
+    """Page range and signature mark of each letter in a chunk's PDF (one pdftotext call)."""
+    pages = page_words(pdf)
+    starts: list[int] = []
+    page = 0
+    for notation in notations:
+        needle = f"Số: {notation}"
+        while page < len(pages) and needle not in pages[page].text:
+            page += 1
+        if page == len(pages):
+            raise VanbanError(
+                f"letter {notation} not found in the converted chunk",
+                f"Không tìm thấy văn bản {notation} trong tệp đã chuyển đổi",
+            )
+        starts.append(page)
+        page += 1
+    ranges = [(s, (starts[i + 1] if i + 1 < len(starts) else len(pages)) - 1) for i, s in enumerate(starts)]
+    marks: list[Mark | None] = []
+    for first, last in ranges:
+        found = None
+        for index in range(first, last + 1):
+            for word, x, y in pages[index].words:
+                if "[[sig:leader]]" in word:
+                    found = Mark(index - first, x, y)
+        marks.append(found)
+    return ranges, marks
