@@ -6,12 +6,15 @@ B-LT (+ certificates and CRLs in the DSS), B-LTA (+ a document timestamp over al
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from io import BytesIO
 
 from PIL import Image
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
+from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -108,6 +111,54 @@ def signature_metadata(
     )
 
 
+class EncodedImage(PdfImage):
+    """A transparent PNG as a PDF image, its pixels compressed once and reused in every PDF it goes into
+    (pyHanko's PdfImage compresses them again for each file)."""
+
+    def __init__(self, png: bytes) -> None:
+        image = Image.open(BytesIO(png)).convert("RGBA")
+        super().__init__(image)
+        self._rgb = zlib.compress(image.convert("RGB").tobytes())
+        self._alpha = zlib.compress(image.getchannel("A").tobytes())
+        self._ref: generic.IndirectObject | None = None
+
+    def _stream(self, data: bytes, colour_space: str, smask: generic.IndirectObject | None) -> generic.StreamObject:
+        entries = {
+            pdf_name("/Type"): pdf_name("/XObject"),
+            pdf_name("/Subtype"): pdf_name("/Image"),
+            pdf_name("/Width"): generic.NumberObject(self.image.width),
+            pdf_name("/Height"): generic.NumberObject(self.image.height),
+            pdf_name("/ColorSpace"): pdf_name(colour_space),
+            pdf_name("/BitsPerComponent"): generic.NumberObject(8),
+            pdf_name("/Filter"): pdf_name("/FlateDecode"),
+        }
+        if smask is not None:
+            entries[pdf_name("/SMask")] = smask
+        return generic.StreamObject(generic.DictionaryObject(entries), encoded_data=data)
+
+    @property
+    def image_ref(self) -> generic.IndirectObject:
+        assert self.writer is not None
+        if self._ref is None or self._ref.get_pdf_handler() is not self.writer:
+            smask = self.writer.add_object(self._stream(self._alpha, "/DeviceGray", None))
+            self._ref = self.writer.add_object(self._stream(self._rgb, "/DeviceRGB", smask))
+        return self._ref
+
+
+@lru_cache(maxsize=8)
+def _image_style(png: bytes) -> StaticStampStyle:
+    return StaticStampStyle(
+        background=EncodedImage(png),
+        background_opacity=1.0,
+        border_width=0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins.uniform(0),
+        ),
+    )
+
+
 def pdf_signer(key: KeyMaterial, request: SignatureRequest, context: SigningContext) -> signers.PdfSigner:
     meta = signature_metadata(key, request, context)
     field_spec = None
@@ -116,18 +167,7 @@ def pdf_signer(key: KeyMaterial, request: SignatureRequest, context: SigningCont
         field_spec = fields.SigFieldSpec(
             request.field_name, on_page=b.page, box=(round(b.x1), round(b.y1), round(b.x2), round(b.y2))
         )
-    style = None
-    if request.image is not None:
-        style = StaticStampStyle(
-            background=PdfImage(Image.open(BytesIO(request.image))),
-            background_opacity=1.0,
-            border_width=0,
-            background_layout=layout.SimpleBoxLayoutRule(
-                x_align=layout.AxisAlignment.ALIGN_MID,
-                y_align=layout.AxisAlignment.ALIGN_MID,
-                margins=layout.Margins.uniform(0),
-            ),
-        )
+    style = _image_style(request.image) if request.image is not None else None
     return signers.PdfSigner(
         meta,
         key.signer,
