@@ -209,6 +209,7 @@ def batch_command(
             batch_data,
             on_error,
             settings.organisation_abbreviation,
+            settings.batch_chunk_size,
         )
         with Progress(
             "[progress.description]{task.description}",

@@ -49,6 +49,7 @@ async def create_batch(
         batch_data,
         on_error,
         rt.settings.organisation_abbreviation,
+        rt.settings.batch_chunk_size,
     )
     if requested.per_row:
         for chunk in range(requested.chunks):
