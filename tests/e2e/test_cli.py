@@ -71,3 +71,25 @@ def test_render_every_document_type(template_id: str, tmp_path: Path) -> None:
     signed = vanban("render", template_id, str(payload), "-o", str(out), data_dir=tmp_path)
     assert signed.returncode == 0, signed.stderr
     assert "1 signature(s)" in check_pdf(out)
+
+
+def test_batch_command_writes_letters_merged_pdf_and_report(tmp_path: Path) -> None:
+    example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
+    assert set(example) == {"batch", "rows"} and "student" not in example["batch"]
+    (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
+    rows = "".join(f"{i};Học Viên Số {i:02d};0{1 + i % 9}/03/1990;Xã {i}\n" for i in range(1, 6))
+    csv = "\ufeffSTT;Họ và tên;Ngày sinh;Đơn vị công tác\n" + rows + "6;Người Lỗi;ngày mai;Xã 6\n"
+    (tmp_path / "lop.csv").write_text(csv, encoding="utf-8")
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+
+    rejected = vanban(*args, "-o", str(tmp_path / "rejected"), data_dir=tmp_path)
+    assert rejected.returncode == 1 and "dòng/row 7" in rejected.stderr
+    assert json.loads((tmp_path / "rejected" / "report.json").read_text())["problems"][0]["column"] == "Ngày sinh"
+
+    done = vanban(*args, "-o", str(tmp_path / "out"), "--on-error", "skip", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    letters = sorted((tmp_path / "out").glob("0*.pdf"))
+    assert [p.name for p in letters][:2] == ["01-hoc-vien-so-01.pdf", "02-hoc-vien-so-02.pdf"] and len(letters) == 5
+    assert check_pdf(letters[0]) and (tmp_path / "out" / "merged.pdf").exists()
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["valid"] == 5 and [d["number"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
