@@ -105,6 +105,23 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+def _kind(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    for key, name in (
+        ("soffice", "LibreOffice"),
+        ("oosplash", "LibreOffice"),
+        ("unoserver", "unoserver"),
+        ("worker", "workers"),
+        ("serve", "API"),
+    ):
+        if key in cmd:
+            return name
+    return "other"
+
+
 def _pss_kib(pid: int) -> int:
     """Proportional set size: pages shared by forked workers are counted once across them, as the machine does."""
     try:
@@ -133,6 +150,7 @@ class Service:
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.peak_kib = 0
+        self.peak_by_kind: dict[str, int] = {}
         self._stop = threading.Event()
         threading.Thread(target=self._sample, daemon=True).start()
         deadline = time.monotonic() + 120
@@ -147,10 +165,20 @@ class Service:
 
     def _sample(self) -> None:
         while not self._stop.wait(0.2):
-            self.peak_kib = max(self.peak_kib, sum(_pss_kib(p) for p in _tree(self.proc.pid)))
+            by_kind: dict[str, int] = {}
+            for pid in _tree(self.proc.pid):
+                by_kind[_kind(pid)] = by_kind.get(_kind(pid), 0) + _pss_kib(pid)
+            self.peak_kib = max(self.peak_kib, sum(by_kind.values()))
+            for kind, kib in by_kind.items():
+                self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0), kib)
+
+    def memory(self) -> str:
+        parts = ", ".join(f"{k} {v / 1024:.0f}" for k, v in sorted(self.peak_by_kind.items()))
+        return f"{self.peak_kib / 1024:.0f} MiB (peaks by kind, MiB: {parts})"
 
     def batch(self, xlsx: bytes) -> float:
         self.peak_kib = 0
+        self.peak_by_kind = {}
         with httpx.Client(base_url=self.url, timeout=600) as c:
             start = time.perf_counter()
             r = c.post(
@@ -201,7 +229,7 @@ def main() -> None:
                 f"({per_letter:.1f} ms/letter; goal <= 12 s for 1000)"
             )
             print(f"speed-up over the naive per-letter rate: {naive / per_letter:.1f}x (goal >= 15x)")
-            print(f"peak memory (PSS) of all service processes: {service.peak_kib / 1024:.0f} MiB")
+            print(f"peak memory (PSS) of all service processes: {service.memory()}")
             if args.scale:
                 big = service.batch(class_list(args.scale))
                 print(

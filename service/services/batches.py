@@ -115,13 +115,17 @@ def request_batch(
                 raise InvalidRequest(
                     [FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in batch_errors]
                 ) from None
+    # each row against the row's own part of the schema (the batch part was checked above)
+    row_schema = template.schema["properties"][field_name]
+    if not per_row:
+        row_schema = row_schema.get("items", {})
     valid = []
     for number, row in rows:
         try:
-            validate(template.schema, payload([row]))
+            validate(row_schema, row)
         except InvalidRequest as exc:
             for e in exc.errors:
-                column = e.path.split(".", 1)[1].split("[")[0].split(".")[0] if "." in e.path else e.path
+                column = e.path.split("[")[0].split(".")[0]
                 problems.append(RowProblem(number, LABELS.get(column, column), e.message_en, e.message_vi))
             continue
         valid.append((number, row))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -62,9 +64,14 @@ def _explain_vi(validator: str, value: Any) -> str:
     return "giá trị không hợp lệ"
 
 
+@lru_cache(maxsize=256)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
 def validate(schema: dict[str, Any], data: Any) -> None:
-    """Raise ``InvalidRequest`` listing every problem in ``data``."""
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    """Raise ``InvalidRequest`` listing every problem in ``data``. Validators are compiled once per schema."""
+    validator = _validator(json.dumps(schema, sort_keys=True))
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])
