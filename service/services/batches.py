@@ -10,7 +10,7 @@ from typing import Any
 
 from service.adapters.orm import BatchRow, DocumentRow, JobRow, utcnow
 from service.adapters.pdf_pages import page_words, split_pages
-from service.adapters.renderer import render_many
+from service.adapters.renderer import render_docx, render_many
 from service.adapters.spreadsheet import read_table
 from service.domain.batch import LABELS, RowProblem, check_rows
 from service.domain.documents import DocumentStatus, JobStatus, Notation
@@ -22,7 +22,7 @@ from service.services.validation import validate
 from service.unit_of_work import Database
 from signing.marks import Mark
 
-CHUNK_SIZE = 50
+CHUNK_SIZE = 100
 
 
 class BatchRejected(VanbanError):
@@ -254,6 +254,14 @@ class BatchProducer:
                     if d.status != DocumentStatus.ISSUED:
                         d.status = DocumentStatus.FAILED
             tx.commit()
+
+
+def letter_docx(templates: TemplateCatalog, doc: DocumentRow) -> bytes:
+    """The filled DOCX of one letter of a batch, made again from its data and template version (the same bytes
+    of text as its chunk had)."""
+    assert doc.notation is not None and doc.issued_on is not None
+    template = templates.get(doc.template_id, doc.template_version)
+    return render_docx(template.docx, render_context(template, _letter_data(doc.data), doc.notation, doc.issued_on))
 
 
 def _letter_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -152,6 +152,8 @@ def test_class_list_to_signed_letters(service: ServiceProcesses, tmp_path: Path)
         batch_text = " ".join(pdf_text(tmp_path / "batch.pdf").replace(row["notation"], "NUMBER").split())
         single_text = " ".join(pdf_text(tmp_path / "single.pdf").replace(single_notation, "NUMBER").split())
         assert batch_text == single_text and "Trần Thị An 0001" in batch_text
+        docx = c.get(f"/api/v1/documents/{first['id']}/docx")
+        assert docx.status_code == 200 and docx.content.startswith(b"PK")
 
         decision = _post(c, "quyet-dinh-mo-lop", xlsx, "skip")
         assert decision.status_code == 202, decision.text

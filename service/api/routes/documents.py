@@ -13,6 +13,7 @@ from service.api.schemas import DocumentAccepted, DocumentOut, DocumentRequest
 from service.config import get_settings
 from service.domain.vietnamese import slug
 from service.errors import NotReady
+from service.services.batches import letter_docx
 from service.services.documents import request_document
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
@@ -78,22 +79,22 @@ def get_document(document_id: str, rt: RuntimeDep) -> DocumentOut:
 def _file(rt: RuntimeDep, document_id: str, kind: str) -> Response:
     doc = _document(rt, document_id)
     digest = doc.pdf_sha256 if kind == "pdf" else doc.docx_sha256
-    if digest is None or (kind == "pdf" and doc.status != "issued"):
+    if kind == "docx" and digest is None and doc.batch_id and doc.notation:
+        data = letter_docx(rt.templates, doc)  # letters of a batch are made in chunks; one letter's DOCX on demand
+    elif digest is None or (kind == "pdf" and doc.status != "issued"):
         raise NotReady(
             f"document {document_id} has no {kind} yet (status {doc.status})",
             f"Văn bản {document_id} chưa có tệp {kind} (trạng thái {doc.status})",
         )
+    else:
+        data = rt.archive.get(digest, f".{kind}")
     media = {
         "pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     }[kind]
     name = (doc.notation or doc.id).replace("/", "-")
     disposition = f"attachment; filename=\"{slug(name)}.{kind}\"; filename*=UTF-8''{quote(name)}.{kind}"
-    return Response(
-        rt.archive.get(digest, f".{kind}"),
-        media_type=media,
-        headers={"Content-Disposition": disposition, "ETag": f'"{digest}"'},
-    )
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
 
 
 @router.get("/{document_id}/pdf", response_class=Response)
