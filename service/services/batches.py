@@ -3,6 +3,8 @@ a chunk at a time), or one decision with the whole list attached."""
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,6 +25,7 @@ from service.unit_of_work import Database
 from signing.marks import Mark
 
 CHUNK_SIZE = 100
+log = logging.getLogger(__name__)
 
 
 class BatchRejected(VanbanError):
@@ -215,20 +218,27 @@ class BatchProducer:
             tx.commit()
         if not docs:
             return 0
+        clock = [("start", time.perf_counter())]
         template = p.templates.get(batch.template_id, batch.template_version)
         contexts = []
         for d in docs:
             assert d.notation is not None and d.issued_on is not None
             contexts.append(render_context(template, _letter_data(d.data), d.notation, d.issued_on))
-        pdf = p.converter.to_pdf(render_many(template.docx, contexts))
+        docx = render_many(template.docx, contexts)
+        clock.append(("render", time.perf_counter()))
+        pdf = p.converter.to_pdf(docx)
+        clock.append(("convert", time.perf_counter()))
         ranges, marks = _letters(pdf, [str(d.notation) for d in docs])
         letters = split_pages(pdf, ranges)
+        clock.append(("split", time.perf_counter()))
         signed = []
         signer = ""
         for d, letter, mark in zip(docs, letters, marks, strict=True):
             pdf_signed, signer = p.organisation.sign(letter, f"Ban hành {d.notation}", d.data.get("place"), mark)
             signed.append(pdf_signed)
+        clock.append(("sign", time.perf_counter()))
         digests = p.archive.put_many(signed, ".pdf")
+        clock.append(("archive", time.perf_counter()))
         now = datetime.now(UTC)
         with p.db.uow() as tx:
             for d, digest in zip(docs, digests, strict=True):
@@ -239,6 +249,9 @@ class BatchProducer:
             if job.done >= job.total and job.status != JobStatus.FAILED:
                 job.status, job.finished_at = JobStatus.SUCCEEDED, utcnow()
             tx.commit()
+        clock.append(("record", time.perf_counter()))
+        stages = ", ".join(f"{name} {1000 * (t - clock[i][1]):.0f} ms" for i, (name, t) in enumerate(clock[1:]))
+        log.info("batch %s chunk %s: %s letters (%s)", batch_id, chunk, len(docs), stages)
         return len(docs)
 
     def fail_chunk(self, batch_id: str, chunk: int, error: VanbanError, final: bool) -> None:
