@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from asn1crypto import cms
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, pkcs12
 from pyhanko.sign import signers
@@ -93,6 +96,9 @@ def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
+_CONSTANT_PADES_ATTRIBUTES = {"content_type", "message_digest", "signing_certificate_v2", "cms_algorithm_protection"}
+
+
 class LoadedKeySigner(signers.SimpleSigner):
     """A pyHanko ``SimpleSigner`` that keeps the parsed private key.
 
@@ -109,6 +115,81 @@ class LoadedKeySigner(signers.SimpleSigner):
         der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
         super().__init__(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(der), cert_registry=registry)
         self._key = key
+        self._template: tuple[bytes, bytes, bytes, bytes] | bool | None = None
+
+    async def async_sign(
+        self,
+        data_digest: bytes,
+        digest_algorithm: str,
+        dry_run: bool = False,
+        use_pades: bool = False,
+        timestamper: Any = None,
+        signed_attr_settings: Any = None,
+        is_pdf_sig: bool = True,
+        encap_content_info: Any = None,
+    ) -> cms.ContentInfo:
+        """PAdES B-B CMS from a template when possible (see ``_fast_cms``), pyHanko's general path otherwise."""
+        simple = (
+            use_pades
+            and not dry_run
+            and timestamper is None
+            and is_pdf_sig
+            and encap_content_info is None
+            and digest_algorithm == "sha256"
+            and isinstance(self._key, rsa.RSAPrivateKey)
+            and len(data_digest) == 32
+        )
+        extra = signed_attr_settings is not None and (
+            getattr(signed_attr_settings, "cades_signed_attrs", None)
+            or getattr(signed_attr_settings, "adobe_revinfo_attr", None)
+        )
+        if simple and not extra:
+            fast = await self._fast_cms(data_digest, signed_attr_settings)
+            if fast is not None:
+                return fast
+        return await super().async_sign(
+            data_digest,
+            digest_algorithm,
+            dry_run=dry_run,
+            use_pades=use_pades,
+            timestamper=timestamper,
+            signed_attr_settings=signed_attr_settings,
+            is_pdf_sig=is_pdf_sig,
+            encap_content_info=encap_content_info,
+        )
+
+    async def _fast_cms(self, data_digest: bytes, settings: Any) -> cms.ContentInfo | None:
+        """With one key, every PAdES B-B signature's CMS is the same bytes but for the document digest and the
+        signature value, both of fixed length. pyHanko builds the first one (its asn1crypto assembly costs ~9 ms a
+        document); the following ones are that template with the two values put in, then checked.
+
+        Used only when the signed attributes are the constant PAdES set (content type, message digest, signing
+        certificate v2, algorithm protection); anything else (a timestamp, a signing time...) takes the general path.
+        """
+        if self._template is None:
+            probe = os.urandom(32)
+            info = await super().async_sign(probe, "sha256", use_pades=True, signed_attr_settings=settings)
+            signer_info = info["content"]["signer_infos"][0]
+            kinds = {a["type"].native for a in signer_info["signed_attrs"]}
+            if not kinds <= _CONSTANT_PADES_ATTRIBUTES:
+                self._template = False
+                return None
+            whole = info.dump()
+            attrs = signer_info["signed_attrs"].untag().dump(force=True)
+            value = signer_info["signature"].native
+            if whole.count(probe) != 1 or whole.count(value) != 1 or attrs.count(probe) != 1:
+                self._template = False
+                return None
+            self._template = (probe, value, attrs, whole)
+        if not isinstance(self._template, tuple):
+            return None
+        probe, value, attrs, whole = self._template
+        assert isinstance(self._key, rsa.RSAPrivateKey)
+        signed = attrs.replace(probe, data_digest)
+        signature = self._key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
+        if len(signature) != len(value):
+            return None
+        return cms.ContentInfo.load(whole.replace(probe, data_digest).replace(value, signature))
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         hash_algo = get_pyca_cryptography_hash(digest_algorithm)
