@@ -236,9 +236,7 @@ def main() -> None:
                     f"vanban batch: {args.scale} letters in {big:.1f} s: {big / seconds:.2f}x the time of "
                     f"{args.letters} (goal <= {args.scale / args.letters * 1.1:.0f}x)"
                 )
-                print(
-                    f"peak memory (PSS) of all service processes: {service.peak_kib / 1024:.0f} MiB (goal <= 1024 MiB)"
-                )
+                print(f"peak memory (PSS) of all service processes: {service.memory()} (goal <= 1024 MiB)")
         finally:
             service.stop()
 

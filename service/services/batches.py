@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
+
 from service.adapters.orm import BatchRow, DocumentRow, JobRow, utcnow
 from service.adapters.pdf_pages import page_words, split_pages
 from service.adapters.renderer import render_docx, render_many
@@ -162,14 +164,28 @@ def request_batch(
         if per_row:
             issued_on = datetime.now(VIETNAM).date()
             first = tx.repo.take_numbers(organisation, "default", issued_on.year, len(valid))
-            for i, (number, row) in enumerate(valid):
-                tx.repo.add(_document(job, batch, i, payload([row]), organisation, number))
-            tx.session.flush()
-            for doc in tx.repo.documents_of_batch(batch.id):
-                assert doc.batch_index is not None
-                doc.number, doc.year, doc.issued_on = first + doc.batch_index, issued_on.year, issued_on
-                doc.notation = str(Notation(doc.number, template.type_abbreviation, organisation))
-                doc.status = DocumentStatus.NUMBERED
+            now = utcnow()
+            rows_out = []
+            for i, (source_row, row) in enumerate(valid):
+                doc = _document(job, batch, i, payload([row]), organisation, source_row)
+                number = first + i
+                rows_out.append(
+                    {
+                        c.key: getattr(doc, c.key)
+                        for c in DocumentRow.__table__.columns
+                        if getattr(doc, c.key) is not None
+                    }
+                    | {
+                        "number": number,
+                        "year": issued_on.year,
+                        "issued_on": issued_on,
+                        "created_at": now,
+                        "updated_at": now,
+                        "status": DocumentStatus.NUMBERED,
+                        "notation": str(Notation(number, template.type_abbreviation, organisation)),
+                    }
+                )
+            tx.session.execute(insert(DocumentRow), rows_out)  # one executemany, no ORM object per letter
         else:
             tx.repo.add(_document(job, batch, 0, payload([r for _, r in valid]), organisation, None))
         tx.commit()
