@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Engine,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -79,7 +80,10 @@ class BatchRow(Base):
 
 class DocumentRow(Base):
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("organisation", "register", "year", "number", name="uq_document_number"),)
+    __table_args__ = (
+        UniqueConstraint("organisation", "register", "year", "number", name="uq_document_number"),
+        Index("ix_documents_batch_position", "batch_id", "batch_index"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
