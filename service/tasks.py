@@ -7,8 +7,10 @@ import threading
 from typing import Any
 
 from celery import Task
-from celery.signals import worker_process_init, worker_process_shutdown
+from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
+from service.adapters.converter import SharedConverter
+from service.adapters.process import release_memory
 from service.config import get_settings
 from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
@@ -17,6 +19,7 @@ from signing import SigningError
 
 log = logging.getLogger(__name__)
 _runtime: Runtime | None = None
+_node: Runtime | None = None  # the worker node's main process: owns the shared LibreOffice and the heartbeat
 _stop = threading.Event()
 
 
@@ -28,7 +31,7 @@ def runtime() -> Runtime:
 
 
 def _heartbeat(rt: Runtime) -> None:
-    """Report this process alive, and bring its LibreOffice back (warm) if it died."""
+    """Report this worker node alive, and bring its LibreOffice back (warm) if it died."""
     while True:
         try:
             ok = rt.converter.healthy()
@@ -48,25 +51,39 @@ def _heartbeat(rt: Runtime) -> None:
             return
 
 
+@worker_init.connect
+def _start_node(**_: Any) -> None:
+    """One LibreOffice per worker node, started by the main process before it forks the worker processes."""
+    global _node
+    _node = Runtime(get_settings())
+    try:
+        _node.converter.start()
+    except VanbanError:
+        log.exception("converter did not start; the heartbeat will try again")
+
+
+@worker_ready.connect
+def _start_heartbeat(**_: Any) -> None:
+    if _node is not None:
+        threading.Thread(target=_heartbeat, args=(_node,), daemon=True, name="heartbeat").start()
+
+
 @worker_process_init.connect
 def _start_process(**_: Any) -> None:
-    """Each worker process keeps its own LibreOffice warm and reports it alive."""
-    rt = runtime()
-    try:
-        rt.converter.start()
-    except VanbanError:
-        log.exception("converter did not start; the next conversion will try again")
-    threading.Thread(target=_heartbeat, args=(rt,), daemon=True, name="heartbeat").start()
+    """A worker process converts through the node's LibreOffice."""
+    if _node is not None:
+        rt = runtime()
+        rt.__dict__["converter"] = SharedConverter(_node.converter.port, rt.settings.converter_timeout)
 
 
-@worker_process_shutdown.connect
-def _stop_process(**_: Any) -> None:
+@worker_shutdown.connect
+def _stop_node(**_: Any) -> None:
     _stop.set()
-    rt = runtime()
-    rt.converter.stop()
-    with rt.db.uow() as tx:
-        tx.repo.forget_worker(rt.worker_id)
-        tx.commit()
+    if _node is not None:
+        _node.converter.stop()
+        with _node.db.uow() as tx:
+            tx.repo.forget_worker(_node.worker_id)
+            tx.commit()
 
 
 @celery_app.task(bind=True, name="vanban.produce_document", max_retries=None)
@@ -93,6 +110,7 @@ def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
     rt = runtime()
     try:
         rt.batch_producer.produce_chunk(batch_id, chunk)
+        release_memory()
     except RetryableError as exc:
         final = self.request.retries + 1 >= rt.settings.task_max_retries
         rt.batch_producer.fail_chunk(batch_id, chunk, exc, final=final)

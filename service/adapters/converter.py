@@ -44,6 +44,50 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return conn
 
 
+class ConversionTimeout(ConversionError):
+    """LibreOffice did not answer in time: it may be stuck, and is stopped."""
+
+
+def _convert(port: int, docx: bytes, timeout: float) -> bytes:
+    """One conversion by the unoserver on ``port``; any failure is a ``ConversionError``."""
+    proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", allow_none=True, transport=_TimeoutTransport(timeout))
+    try:
+        result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", [])
+    except TimeoutError:
+        raise ConversionTimeout(
+            f"LibreOffice did not finish within {timeout:g} s and was stopped",
+            f"LibreOffice không chuyển đổi xong trong {timeout:g} giây và đã bị dừng",
+        ) from None
+    except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
+        raise ConversionError(
+            f"LibreOffice failed to convert the document: {exc}",
+            f"LibreOffice không chuyển đổi được văn bản: {exc}",
+        ) from None
+    data = result.data if isinstance(result, xmlrpc.client.Binary) else result
+    if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
+        raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF")
+    return data
+
+
+class SharedConverter:
+    """A worker process's handle on the LibreOffice its worker node shares: one LibreOffice per node, not per
+    process, is the node's largest saving of memory. The node's main process owns it, restarts it when it dies,
+    and unoserver itself stops a conversion that hangs past the timeout."""
+
+    def __init__(self, port: int, timeout: float = 60.0) -> None:
+        self.port, self._timeout = port, timeout
+        self.pid: int | None = None
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        pass
+
+    def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
+        return _convert(self.port, docx, timeout or self._timeout)
+
+
 class Converter:
     """One warm LibreOffice. Thread-safe: conversions are serialised, LibreOffice being single-threaded."""
 
@@ -91,6 +135,8 @@ class Converter:
             str(_free_port()),
             "--user-installation",
             self._profile,
+            "--conversion-timeout",
+            str(max(1, round(self._timeout))),
             "--quiet",
         ]
         self._proc = subprocess.Popen(
@@ -145,13 +191,7 @@ class Converter:
     # -- use -----------------------------------------------------------------------------------------------
     def ping(self) -> bool:
         """True when LibreOffice answers. Does not start it."""
-        if self._proc is None or self._proc.poll() is not None:
-            return False
-        try:
-            self._proxy(5.0).info()
-        except (OSError, xmlrpc.client.Error):
-            return False
-        return True
+        return self._proc is not None and self._proc.poll() is None and self._answers()
 
     def healthy(self) -> bool:
         """For heartbeats: answers a ping, or is busy converting (which is answering too)."""
@@ -165,26 +205,24 @@ class Converter:
     def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
         """Convert a DOCX to PDF. A crash or a hang kills LibreOffice (restarted on the next call) and raises
         ``ConversionError``, which the job retries."""
-        timeout = timeout or self._timeout
         with self._lock:
             self._start_locked()
             try:
-                result = self._proxy(timeout).convert(
-                    None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", []
-                )
-            except TimeoutError:
-                self._kill_locked()
-                raise ConversionError(
-                    f"LibreOffice did not finish within {timeout:g} s and was stopped",
-                    f"LibreOffice không chuyển đổi xong trong {timeout:g} giây và đã bị dừng",
-                ) from None
-            except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
-                self._kill_locked()
-                raise ConversionError(
-                    f"LibreOffice failed to convert the document: {exc}",
-                    f"LibreOffice không chuyển đổi được văn bản: {exc}",
-                ) from None
-        data = result.data if isinstance(result, xmlrpc.client.Binary) else result
-        if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
-            raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF")
-        return data
+                return _convert(self._port, docx, timeout or self._timeout)
+            except ConversionError as exc:
+                if isinstance(exc, ConversionTimeout) or not self._answers():
+                    self._kill_locked()  # stuck or dead: the next call starts a fresh one
+                raise
+
+    def _answers(self) -> bool:
+        if self._proc is None or self._proc.poll() is not None:
+            return False
+        try:
+            self._proxy(5.0).info()
+        except (OSError, xmlrpc.client.Error):
+            return False
+        return True
+
+    @property
+    def port(self) -> int:
+        return self._port

@@ -22,7 +22,7 @@ from service.domain.vietnamese import nfc
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.services.documents import VIETNAM, Producer, render_context
 from service.services.templates import TemplateCatalog
-from service.services.validation import validate
+from service.services.validation import validate, validator_for
 from service.unit_of_work import Database
 from signing.marks import Mark
 
@@ -122,12 +122,11 @@ def request_batch(
                 ) from None
     # each row against the row's own part of the schema (the batch part was checked above)
     row_schema = template.schema["properties"][field_name]
-    if not per_row:
-        row_schema = row_schema.get("items", {})
+    row_validator = validator_for(row_schema if per_row else row_schema.get("items", {}))
     valid = []
     for number, row in rows:
         try:
-            validate(row_schema, row)
+            validate(row_validator, row)
         except InvalidRequest as exc:
             for e in exc.errors:
                 column = e.path.split("[")[0].split(".")[0]
@@ -165,50 +164,51 @@ def request_batch(
             issued_on = datetime.now(VIETNAM).date()
             first = tx.repo.take_numbers(organisation, "default", issued_on.year, len(valid))
             now = utcnow()
-            rows_out = []
-            for i, (source_row, row) in enumerate(valid):
-                doc = _document(job, batch, i, payload([row]), organisation, source_row)
-                number = first + i
-                rows_out.append(
-                    {
-                        c.key: getattr(doc, c.key)
-                        for c in DocumentRow.__table__.columns
-                        if getattr(doc, c.key) is not None
-                    }
-                    | {
-                        "number": number,
-                        "year": issued_on.year,
-                        "issued_on": issued_on,
-                        "created_at": now,
-                        "updated_at": now,
-                        "status": DocumentStatus.NUMBERED,
-                        "notation": str(Notation(number, template.type_abbreviation, organisation)),
-                    }
-                )
+            common = {
+                "job_id": job.id,
+                "template_id": batch.template_id,
+                "template_version": batch.template_version,
+                "status": DocumentStatus.NUMBERED,
+                "organisation": organisation,
+                "register": "default",
+                "year": issued_on.year,
+                "issued_on": issued_on,
+                "request_hash": "batch",
+                "batch_id": batch.id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            rows_out = [
+                common
+                | {
+                    "id": str(uuid.uuid4()),
+                    "data": {**payload([row]), "_row": source_row},
+                    "batch_index": i,
+                    "number": first + i,
+                    "notation": str(Notation(first + i, template.type_abbreviation, organisation)),
+                }
+                for i, (source_row, row) in enumerate(valid)
+            ]
             tx.session.execute(insert(DocumentRow), rows_out)  # one executemany, no ORM object per letter
         else:
-            tx.repo.add(_document(job, batch, 0, payload([r for _, r in valid]), organisation, None))
+            tx.repo.add(
+                DocumentRow(
+                    id=str(uuid.uuid4()),
+                    job_id=job.id,
+                    template_id=batch.template_id,
+                    template_version=batch.template_version,
+                    data=payload([r for _, r in valid]),
+                    status=DocumentStatus.REQUESTED,
+                    organisation=organisation,
+                    register="default",
+                    request_hash="batch",
+                    batch_id=batch.id,
+                    batch_index=0,
+                )
+            )
         tx.commit()
     chunks = -(-total // chunk_size) if per_row else 1
     return BatchRequested(batch.id, job.id, total, chunks, per_row, report)
-
-
-def _document(
-    job: JobRow, batch: BatchRow, index: int, data: dict[str, Any], organisation: str, source_row: int | None
-) -> DocumentRow:
-    return DocumentRow(
-        id=str(uuid.uuid4()),
-        job_id=job.id,
-        template_id=batch.template_id,
-        template_version=batch.template_version,
-        data={**data, "_row": source_row} if source_row is not None else data,
-        status=DocumentStatus.REQUESTED,
-        organisation=organisation,
-        register="default",
-        request_hash="batch",
-        batch_id=batch.id,
-        batch_index=index,
-    )
 
 
 @dataclass

@@ -69,9 +69,14 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
 
 
-def validate(schema: dict[str, Any], data: Any) -> None:
-    """Raise ``InvalidRequest`` listing every problem in ``data``. Validators are compiled once per schema."""
-    validator = _validator(json.dumps(schema, sort_keys=True))
+def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
+    """The compiled validator of ``schema`` (compiled once per schema)."""
+    return _validator(json.dumps(schema, sort_keys=True))
+
+
+def validate(schema: dict[str, Any] | Draft202012Validator, data: Any) -> None:
+    """Raise ``InvalidRequest`` listing every problem in ``data``."""
+    validator = schema if isinstance(schema, Draft202012Validator) else validator_for(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])

@@ -12,6 +12,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from service.adapters.pdf_pages import merge
+from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, RuntimeDep
 from service.config import get_settings
 from service.domain.vietnamese import slug
@@ -51,6 +52,8 @@ async def create_batch(
         rt.settings.organisation_abbreviation,
         rt.settings.batch_chunk_size,
     )
+    del upload
+    await run_in_threadpool(release_memory)
     if requested.per_row:
         for chunk in range(requested.chunks):
             celery.send_task("vanban.produce_batch_chunk", args=[requested.batch_id, chunk])
