@@ -51,8 +51,10 @@ class Repository:
         self.session.execute(update(JobRow).where(JobRow.id == job_id).values(done=JobRow.done + done))
         return self.job(job_id)
 
-    def documents_of_job(self, job_id: str) -> list[DocumentRow]:
-        return list(self.session.scalars(select(DocumentRow).where(DocumentRow.job_id == job_id)))
+    def document_ids_of_job(self, job_id: str, limit: int) -> list[str]:
+        """The first ``limit`` document ids of a job (ids only: a batch's job has thousands)."""
+        query = select(DocumentRow.id).where(DocumentRow.job_id == job_id).order_by(DocumentRow.batch_index)
+        return list(self.session.scalars(query.limit(limit)))
 
     def take_numbers(self, organisation: str, register: str, year: int, count: int) -> int:
         """Take ``count`` contiguous numbers at once; returns the first."""

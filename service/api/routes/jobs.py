@@ -12,7 +12,7 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
 def get_job(job_id: str, rt: RuntimeDep) -> JobOut:
     with rt.db.uow() as tx:
         job = tx.repo.job(job_id)
-        documents = [d.id for d in tx.repo.documents_of_job(job_id)]
+        documents = tx.repo.document_ids_of_job(job_id, limit=100)  # a batch lists all of them at /batches/{id}
     return JobOut(
         id=job.id,
         kind=job.kind,
