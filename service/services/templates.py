@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from service.adapters.archive import Archive
 from service.adapters.orm import TemplateVersionRow
-from service.adapters.renderer import RenderError, inspect_docx, render_docx
+from service.adapters.renderer import inspect_docx, render_docx
 from service.adapters.template_files import TemplateFolder, template_version
 from service.domain.templates import Template
 from service.errors import FieldError, InvalidRequest, TemplateNotFound
@@ -208,6 +208,3 @@ def register_template(
         tx.repo.add(row)
         tx.commit()
     return template, True
-
-
-__all__ = ["RenderError", "TemplateCatalog", "VersionInfo", "derive_schema", "register_template"]
