@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 def prepare(settings: Settings) -> None:
     """Once per start: refuse insecure settings, create folders, migrate the schema, make the demo PKI."""
     settings.check()
-    for folder in (settings.data_dir, settings.archive, settings.queue_dir):
+    for folder in (settings.data_dir, settings.archive, settings.queue_dir, settings.queue_dir / "control"):
         folder.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database)
     if not settings.production:

@@ -12,7 +12,13 @@ def make_celery(settings: Settings) -> Celery:
     options: dict[str, object] = {}
     if settings.local_queue:
         folder = str(settings.queue_dir)
-        options = {"data_folder_in": folder, "data_folder_out": folder, "polling_interval": 0.1}
+        control = str(settings.queue_dir / "control")  # kombu's default is ./control, in whatever folder we run
+        options = {
+            "data_folder_in": folder,
+            "data_folder_out": folder,
+            "control_folder": control,
+            "polling_interval": 0.1,
+        }
     app.conf.update(
         broker_transport_options=options,
         broker_connection_retry_on_startup=True,
