@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from celery import Task
@@ -86,40 +87,48 @@ def _stop_node(**_: Any) -> None:
             tx.commit()
 
 
-@celery_app.task(bind=True, name="vanban.produce_document", max_retries=None)
-def produce_document(self: Task, document_id: str) -> None:
+def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str) -> None:
+    """Do ``work``; classify its failure: a retryable error is retried a bounded number of times, anything else
+    fails at once, every failure recorded through ``fail(error, final)``."""
     rt = runtime()
     try:
-        rt.producer.produce(document_id)
+        work()
     except RetryableError as exc:
-        final = self.request.retries + 1 >= rt.settings.task_max_retries
-        rt.producer.fail(document_id, exc, final=final)
+        final = task.request.retries + 1 >= rt.settings.task_max_retries
+        fail(exc, final)
         if not final:
-            raise self.retry(countdown=min(2**self.request.retries, 30)) from None
+            raise task.retry(countdown=min(2**task.request.retries, 30)) from None
     except VanbanError as exc:
-        rt.producer.fail(document_id, exc, final=True)
+        fail(exc, True)
     except SigningError as exc:
-        rt.producer.fail(document_id, VanbanError(str(exc), f"Không ký được văn bản: {exc}"), final=True)
+        fail(VanbanError(str(exc), f"Không ký được văn bản: {exc}"), True)
     except Exception as exc:
-        log.exception("document %s failed", document_id)
-        rt.producer.fail(document_id, VanbanError(f"internal error: {type(exc).__name__}: {exc}"), final=True)
+        log.exception("%s failed", what)
+        fail(VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)
+
+
+@celery_app.task(bind=True, name="vanban.produce_document", max_retries=None)
+def produce_document(self: Task, document_id: str) -> None:
+    producer = runtime().producer
+    _run(
+        self,
+        lambda: producer.produce(document_id),
+        lambda error, final: producer.fail(document_id, error, final=final),
+        f"document {document_id}",
+    )
 
 
 @celery_app.task(bind=True, name="vanban.produce_batch_chunk", max_retries=None)
 def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
-    rt = runtime()
-    try:
-        rt.batch_producer.produce_chunk(batch_id, chunk)
+    batches = runtime().batch_producer
+
+    def work() -> None:
+        batches.produce_chunk(batch_id, chunk)
         release_memory()
-    except RetryableError as exc:
-        final = self.request.retries + 1 >= rt.settings.task_max_retries
-        rt.batch_producer.fail_chunk(batch_id, chunk, exc, final=final)
-        if not final:
-            raise self.retry(countdown=min(2**self.request.retries, 30)) from None
-    except VanbanError as exc:
-        rt.batch_producer.fail_chunk(batch_id, chunk, exc, final=True)
-    except SigningError as exc:
-        rt.batch_producer.fail_chunk(batch_id, chunk, VanbanError(str(exc), f"Không ký được: {exc}"), final=True)
-    except Exception as exc:
-        log.exception("batch %s chunk %s failed", batch_id, chunk)
-        rt.batch_producer.fail_chunk(batch_id, chunk, VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)
+
+    _run(
+        self,
+        work,
+        lambda error, final: batches.fail_chunk(batch_id, chunk, error, final=final),
+        f"batch {batch_id} chunk {chunk}",
+    )

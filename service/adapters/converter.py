@@ -191,7 +191,13 @@ class Converter:
     # -- use -----------------------------------------------------------------------------------------------
     def ping(self) -> bool:
         """True when LibreOffice answers. Does not start it."""
-        return self._proc is not None and self._proc.poll() is None and self._answers()
+        if self._proc is None or self._proc.poll() is not None:
+            return False
+        try:
+            self._proxy(5.0).info()
+        except (OSError, xmlrpc.client.Error):
+            return False
+        return True
 
     def healthy(self) -> bool:
         """For heartbeats: answers a ping, or is busy converting (which is answering too)."""
@@ -210,18 +216,9 @@ class Converter:
             try:
                 return _convert(self._port, docx, timeout or self._timeout)
             except ConversionError as exc:
-                if isinstance(exc, ConversionTimeout) or not self._answers():
+                if isinstance(exc, ConversionTimeout) or not self.ping():
                     self._kill_locked()  # stuck or dead: the next call starts a fresh one
                 raise
-
-    def _answers(self) -> bool:
-        if self._proc is None or self._proc.poll() is not None:
-            return False
-        try:
-            self._proxy(5.0).info()
-        except (OSError, xmlrpc.client.Error):
-            return False
-        return True
 
     @property
     def port(self) -> int:
