@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from asn1crypto import cms
+from asn1crypto import core as asn1_core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -19,6 +21,7 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
+from signing import der
 from signing.errors import CertificateRefused, KeyLoadError
 
 
@@ -96,6 +99,27 @@ def to_asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
+_TIMESTAMP_TOKEN_OID = asn1_core.ObjectIdentifier("1.2.840.113549.1.9.16.2.14").dump()  # id-aa-timeStampToken
+
+
+@dataclass(frozen=True)
+class _CmsTemplate:
+    """One key's PAdES CMS: content type, SignedData's fields before signerInfos (version, digest algorithms,
+    encapsulated content, certificates), the SignerInfo's content, its signed attributes as signed, and the probe
+    digest and signature value to replace."""
+
+    content_type: bytes
+    signed_data_head: bytes
+    signer_info: bytes
+    attrs: bytes
+    probe: bytes
+    value: bytes
+
+    def content_info(self, signer_info: bytes) -> bytes:
+        signed_data = der.wrap(0x30, self.signed_data_head + der.wrap(0x31, der.wrap(0x30, signer_info)))
+        return der.wrap(0x30, self.content_type + der.wrap(0xA0, signed_data))
+
+
 _CONSTANT_PADES_ATTRIBUTES = {"content_type", "message_digest", "signing_certificate_v2", "cms_algorithm_protection"}
 
 
@@ -115,7 +139,7 @@ class LoadedKeySigner(signers.SimpleSigner):
         der = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
         super().__init__(signing_cert=cert, signing_key=asn1_keys.PrivateKeyInfo.load(der), cert_registry=registry)
         self._key = key
-        self._template: tuple[bytes, bytes, bytes, bytes] | bool | None = None
+        self._template: _CmsTemplate | bool | None = None
 
     async def async_sign(
         self,
@@ -128,11 +152,10 @@ class LoadedKeySigner(signers.SimpleSigner):
         is_pdf_sig: bool = True,
         encap_content_info: Any = None,
     ) -> cms.ContentInfo:
-        """PAdES B-B CMS from a template when possible (see ``_fast_cms``), pyHanko's general path otherwise."""
+        """PAdES CMS from a template when possible (see ``_fast_cms``), pyHanko's general path otherwise."""
         simple = (
             use_pades
             and not dry_run
-            and timestamper is None
             and is_pdf_sig
             and encap_content_info is None
             and digest_algorithm == "sha256"
@@ -144,7 +167,7 @@ class LoadedKeySigner(signers.SimpleSigner):
             or getattr(signed_attr_settings, "adobe_revinfo_attr", None)
         )
         if simple and not extra:
-            fast = await self._fast_cms(data_digest, signed_attr_settings)
+            fast = await self._fast_cms(data_digest, signed_attr_settings, timestamper)
             if fast is not None:
                 return fast
         return await super().async_sign(
@@ -158,38 +181,48 @@ class LoadedKeySigner(signers.SimpleSigner):
             encap_content_info=encap_content_info,
         )
 
-    async def _fast_cms(self, data_digest: bytes, settings: Any) -> cms.ContentInfo | None:
-        """With one key, every PAdES B-B signature's CMS is the same bytes but for the document digest and the
-        signature value, both of fixed length. pyHanko builds the first one (its asn1crypto assembly costs ~9 ms a
-        document); the following ones are that template with the two values put in, then checked.
+    async def _fast_cms(self, data_digest: bytes, settings: Any, timestamper: Any) -> cms.ContentInfo | None:
+        """With one key, every PAdES signature's CMS is the same bytes but for the document digest and the
+        signature value, both of fixed length, and (B-T and up) the signature timestamp token, an unsigned attribute
+        at its very end. pyHanko builds the first one (its asn1crypto assembly costs ~9 ms a document); the following
+        ones are that template with the values put in and the enclosing lengths recomputed.
 
         Used only when the signed attributes are the constant PAdES set (content type, message digest, signing
-        certificate v2, algorithm protection); anything else (a timestamp, a signing time...) takes the general path.
+        certificate v2, algorithm protection); anything else (a signing time, revocation attributes...) takes the
+        general path.
         """
         if self._template is None:
-            probe = os.urandom(32)
-            info = await super().async_sign(probe, "sha256", use_pades=True, signed_attr_settings=settings)
-            signer_info = info["content"]["signer_infos"][0]
-            kinds = {a["type"].native for a in signer_info["signed_attrs"]}
-            if not kinds <= _CONSTANT_PADES_ATTRIBUTES:
-                self._template = False
-                return None
-            whole = info.dump()
-            attrs = signer_info["signed_attrs"].untag().dump(force=True)
-            value = signer_info["signature"].native
-            if whole.count(probe) != 1 or whole.count(value) != 1 or attrs.count(probe) != 1:
-                self._template = False
-                return None
-            self._template = (probe, value, attrs, whole)
-        if not isinstance(self._template, tuple):
+            self._template = await self._make_template(settings)
+        if not isinstance(self._template, _CmsTemplate):
             return None
-        probe, value, attrs, whole = self._template
+        t = self._template
         assert isinstance(self._key, rsa.RSAPrivateKey)
-        signed = attrs.replace(probe, data_digest)
-        signature = self._key.sign(signed, padding.PKCS1v15(), hashes.SHA256())
-        if len(signature) != len(value):
+        signature = self._key.sign(t.attrs.replace(t.probe, data_digest), padding.PKCS1v15(), hashes.SHA256())
+        if len(signature) != len(t.value):
             return None
-        return cms.ContentInfo.load(whole.replace(probe, data_digest).replace(value, signature))
+        signer_info = t.signer_info.replace(t.probe, data_digest).replace(t.value, signature)
+        if timestamper is not None:
+            token = await timestamper.async_timestamp(hashlib.sha256(signature).digest(), "sha256")
+            attribute = der.wrap(0x30, _TIMESTAMP_TOKEN_OID + der.wrap(0x31, token.dump()))
+            signer_info += der.wrap(0xA1, attribute)  # unsignedAttrs [1] IMPLICIT SET OF Attribute
+        return cms.ContentInfo.load(t.content_info(signer_info))
+
+    async def _make_template(self, settings: Any) -> _CmsTemplate | bool:
+        probe = os.urandom(32)
+        info = await super().async_sign(probe, "sha256", use_pades=True, signed_attr_settings=settings)
+        signed_data = info["content"]
+        signer_info = signed_data["signer_infos"][0]
+        kinds = {a["type"].native for a in signer_info["signed_attrs"]}
+        if not kinds <= _CONSTANT_PADES_ATTRIBUTES or len(signed_data["signer_infos"]) != 1:
+            return False
+        attrs = signer_info["signed_attrs"].untag().dump(force=True)
+        value = signer_info["signature"].native
+        body = der.content_of(signer_info.dump())
+        head = b"".join(signed_data[name].dump() for name, _, _ in signed_data._fields[:-1] if name in signed_data)
+        template = _CmsTemplate(info["content_type"].dump(), head, body, attrs, probe, value)
+        if template.content_info(body) != info.dump() or body.count(probe) != 1 or body.count(value) != 1:
+            return False
+        return template if attrs.count(probe) == 1 else False
 
     def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
         hash_algo = get_pyca_cryptography_hash(digest_algorithm)

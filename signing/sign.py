@@ -6,12 +6,15 @@ B-LT (+ certificates and CRLs in the DSS), B-LTA (+ a document timestamp over al
 
 from __future__ import annotations
 
+import asyncio
 import zlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
 from io import BytesIO
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
 from PIL import Image
 from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.generic import pdf_name
@@ -21,7 +24,9 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator import CertificateValidator
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 
 from signing.errors import CertificateRefused, SigningError
@@ -80,6 +85,33 @@ class SigningContext:
 
     timestamper: TimeStamper | None = None
     trust: Trust | None = None
+    _validation_data: dict[bytes, list[asn1_x509.Certificate]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def validation_certificates(self, key: KeyMaterial) -> list[asn1_x509.Certificate]:
+        """The certificates a B-LT signature by ``key`` carries in the DSS: the signer's path to a trust root and
+        the TSA's certificates. Computed once per key (the path is validated against the trust roots and CRLs then);
+        the CRLs themselves are ``trust.crls``."""
+        signer = key.signer
+        assert signer.signing_cert is not None and self.trust is not None and self.timestamper is not None
+        known = self._validation_data.get(signer.signing_cert.sha256)
+        if known is not None:
+            return known
+        validator = CertificateValidator(
+            signer.signing_cert,
+            intermediate_certs=list(signer.cert_registry),
+            validation_context=self.trust.shared_validation_context,
+        )
+        try:
+            path = asyncio.run(validator.async_validate_path())
+        except (PathBuildingError, PathValidationError) as exc:
+            raise CertificateRefused(f"the signer's certificate does not validate: {exc}") from exc
+        token = asyncio.run(self.timestamper.async_timestamp(bytes(32), "sha256"))
+        certs = {c.sha256: c for c in path}
+        certs |= {c.chosen.sha256: c.chosen for c in token["content"]["certificates"]}
+        self._validation_data[signer.signing_cert.sha256] = list(certs.values())
+        return self._validation_data[signer.signing_cert.sha256]
 
 
 def signature_metadata(
@@ -105,9 +137,10 @@ def signature_metadata(
         name=key.subject_common_name,
         certify=request.certify,
         docmdp_permissions=MDPPerm.FILL_FORMS,
-        embed_validation_info=long_term,
+        embed_validation_info=level == Level.B_LTA,  # B-LT: the DSS goes in with the signature (see sign_pdf)
         use_pades_lta=level == Level.B_LTA,
-        validation_context=context.trust.shared_validation_context if long_term and context.trust else None,
+        # B-LT validates the signer once per key (SigningContext.validation_certificates), not per document
+        validation_context=context.trust.shared_validation_context if level == Level.B_LTA and context.trust else None,
     )
 
 
@@ -186,6 +219,16 @@ def sign_pdf(
     signer = pdf_signer(key, request, context)
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
+        if request.level == Level.B_LT and context.trust is not None:
+            # The validation data of the signer and the TSA is known before signing and the same for every document
+            # this key signs: it goes into the DSS of the signature's own revision, one incremental update, instead
+            # of a second revision validated and written after each signature (pyHanko's way, ~3x the cost).
+            DocumentSecurityStore.supply_dss_in_writer(
+                writer,
+                None,
+                certs=context.validation_certificates(key),
+                crls=[asn1_crl.CertificateList.load(c) for c in context.trust.crls],
+            )
         out = signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES[request.level])
     except (PathBuildingError, PathValidationError) as exc:
         raise CertificateRefused(f"the signer's certificate does not validate: {exc}") from exc

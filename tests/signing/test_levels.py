@@ -67,3 +67,29 @@ def test_a_revoked_certificate_is_refused(pki: DemoPki, unsigned_pdf: bytes, tmp
         sign_pdf(unsigned_pdf, revoked, SignatureRequest(), SigningContext(trust=trust))
     report = verify_pdf(signed_before, trust)
     assert not report.ok and report.signatures[0].revocation == "revoked"
+
+
+def test_timestamp_tokens_from_the_template_are_each_their_own(
+    org: KeyMaterial, unsigned_pdf: bytes, context: SigningContext, trust: Trust, tmp_path: Path
+) -> None:
+    """Tokens after the first are the first one's template refilled: each must still carry its own imprint,
+    serial number and time, and validate."""
+    import asyncio
+    import hashlib
+
+    from asn1crypto import tsp
+
+    assert context.timestamper is not None
+    tokens = [
+        asyncio.run(context.timestamper.async_timestamp(hashlib.sha256(bytes([i])).digest(), "sha256"))
+        for i in range(3)
+    ]
+    infos = [tsp.TSTInfo.load(t["content"]["encap_content_info"]["content"].contents) for t in tokens]
+    assert [i["message_imprint"]["hashed_message"].native for i in infos] == [
+        hashlib.sha256(bytes([i])).digest() for i in range(3)
+    ]
+    assert len({i["serial_number"].native for i in infos}) == 3
+    signed = [sign_pdf(unsigned_pdf, org, SignatureRequest(level=Level.B_T), context) for _ in range(2)]
+    for n, pdf in enumerate(signed):
+        check_pdf(write(tmp_path, f"t{n}.pdf", pdf))
+        assert verify_pdf(pdf, trust).ok
