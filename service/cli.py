@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from service.config import get_settings
+from service.config import Settings, get_settings
 from service.errors import InvalidRequest, VanbanError
 from service.services.templates import TemplateCatalog
 
@@ -25,6 +25,10 @@ templates_app = typer.Typer(help="Document templates.")
 app.add_typer(templates_app, name="templates")
 pki_app = typer.Typer(help="Keys and certificates.")
 app.add_typer(pki_app, name="pki")
+users_app = typer.Typer(help="People and their roles.")
+app.add_typer(users_app, name="users")
+audit_app = typer.Typer(help="The audit trail.")
+app.add_typer(audit_app, name="audit")
 console = Console(stderr=True)
 
 
@@ -34,6 +38,26 @@ def _fail(exc: VanbanError) -> None:
         for e in exc.errors:
             console.print(f"  {e.path}: {e.message_vi} / {e.message_en}")
     raise typer.Exit(1)
+
+
+def _people(settings: Settings) -> None:
+    """The bootstrap API key (``VANBAN_BOOTSTRAP_API_KEY``) and, on a first demo start, the demo users."""
+    from service.services.auth import bootstrap_api_key, create_demo_users
+    from service.unit_of_work import Database
+
+    db = Database(settings.database)
+    try:
+        if settings.bootstrap_api_key:
+            bootstrap_api_key(db, settings.bootstrap_api_key, settings.organisation_abbreviation)
+        demo = settings.demo_users if settings.demo_users is not None else not settings.production
+        if demo:
+            people = create_demo_users(db, settings.organisation_abbreviation, settings.pki)
+            if people:
+                console.print("[bold]Demo users (passwords shown this once / mật khẩu chỉ hiện một lần):[/bold]")
+                for username, password, roles in people:
+                    console.print(f"  {username:<12} {password:<14} {roles}")
+    finally:
+        db.dispose()
 
 
 @app.command()
@@ -47,6 +71,7 @@ def serve() -> None:
 
     settings = get_settings()
     prepare(settings)
+    _people(settings)
     worker: subprocess.Popen[bytes] | None = None
     if settings.start_workers:
         worker = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], preexec_fn=die_with_parent)
@@ -120,8 +145,13 @@ def render(
             context = render_context(tpl, payload, str(draft), date.today())
             pdf = rt.converter.to_pdf(render_docx(tpl.docx, context))
         else:
-            requested = request_document(
-                rt.db, rt.templates, template, payload, default_organisation=settings.organisation_abbreviation
+            requested = request_document(  # the local operator issues directly, without the office's review
+                rt.db,
+                rt.templates,
+                template,
+                payload,
+                default_organisation=settings.organisation_abbreviation,
+                workflow="direct",
             )
             rt.producer.produce(requested.document_id)
             with rt.db.uow() as tx:
@@ -338,6 +368,66 @@ def verify(
         if not report.signatures:
             console.print(f"[red]no signature[/red] {report.error or ''}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    organisation: Annotated[str, typer.Option(help="abbreviation of the user's body, e.g. TCT")],
+    role: Annotated[list[str], typer.Option(help="requester, clerk, signer or admin (repeat for several)")],
+    full_name: Annotated[str, typer.Option(help="full name")] = "",
+    title: Annotated[str, typer.Option(help="e.g. Hiệu trưởng")] = "",
+    organisation_name: Annotated[str | None, typer.Option(help="the body's name, if it is new")] = None,
+    p12: Annotated[Path | None, typer.Option(help="a signer's PKCS#12 key file")] = None,
+    api_key: Annotated[bool, typer.Option(help="also print a new API key")] = False,
+) -> None:
+    """Create a user (the first admin, say); the password is asked for and never shown."""
+    from service.adapters.migrate import upgrade
+    from service.services.auth import NewUser, add_api_key, create_user
+    from service.unit_of_work import Database
+
+    settings = get_settings()
+    upgrade(settings.database)
+    password = typer.prompt("password / mật khẩu", hide_input=True, confirmation_prompt=True)
+    credential = {"kind": "pkcs12", "path": str(p12.resolve())} if p12 else None
+    db = Database(settings.database)
+    try:
+        with db.uow() as tx:
+            user = create_user(
+                tx,
+                NewUser(
+                    username, full_name or username, organisation, role, title, password, organisation_name, credential
+                ),
+            )
+            key = add_api_key(tx, user.id) if api_key else None
+            tx.repo.append_audit("cli", "create_user", user.id, {"username": username, "roles": user.roles})
+            tx.commit()
+    except VanbanError as exc:
+        _fail(exc)
+    finally:
+        db.dispose()
+    console.print(f"created {username} ({', '.join(role)}) in {organisation}")
+    if key:
+        typer.echo(key)
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit chain; exit 1 naming the first entry that was changed, removed or reordered."""
+    from service.domain.audit import first_break
+    from service.unit_of_work import Database
+
+    db = Database(get_settings().database)
+    try:
+        with db.uow() as tx:
+            entries, head_seq, head_hash = tx.repo.audit_chain()
+    finally:
+        db.dispose()
+    broken = first_break(entries, head_seq, head_hash)
+    if broken is not None:
+        console.print(f"[red]Nhật ký bị sửa: {broken.reason_vi}[/red]\naudit chain broken: {broken.reason_en}")
+        raise typer.Exit(1)
+    console.print(f"audit chain intact: {len(entries)} entries / nhật ký nguyên vẹn: {len(entries)} mục")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     signature_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$", description="PAdES level of issued PDFs")
     tsa_url: str | None = Field(default=None, description="RFC 3161 TSA; default: the demo PKI's own TSA")
     signing_session_seconds: float = Field(default=300, description="how long a two-step signature may take")
+    bootstrap_api_key: str | None = Field(
+        default=None, description="at start, create this API key once (every role, default organisation)"
+    )
+    access_token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="lifetime of a login token")
+    demo_users: bool | None = Field(
+        default=None, description="create demo users on first start; default: not production"
+    )
     production: bool = False
 
     @cached_property

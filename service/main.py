@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.api.routes import batches, documents, health, jobs, signatures, templates
+from service.api.routes import batches, documents, health, jobs, office, signatures, templates
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.runtime import Runtime
@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         vi = {
+            401: "Hãy đăng nhập",
+            403: "Không có quyền",
             404: "Không tìm thấy",
             405: "Phương thức không được hỗ trợ",
             413: "Dữ liệu gửi lên quá lớn",
@@ -77,6 +79,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         batches.router,
         jobs.router,
         signatures.router,
+        office.router,
     ):
         app.include_router(router)
     return app

@@ -16,6 +16,7 @@ from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
+from service.services.office import Office
 from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
@@ -96,6 +97,18 @@ class Runtime:
     @cached_property
     def producer(self) -> Producer:
         return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature)
+
+    @cached_property
+    def office(self) -> Office:
+        return Office(
+            self.db,
+            self.archive,
+            lambda doc: self.templates.get(doc.template_id, doc.template_version),
+            self.signing_context,
+            Level(self.settings.signature_level),
+            self.organisation_signature,
+            self.settings.pki / "signature.png",
+        )
 
     @cached_property
     def batch_producer(self) -> BatchProducer:

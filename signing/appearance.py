@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -43,9 +44,18 @@ def seal_box(mark: Mark) -> Box:
     return Box(mark.page, right - SEAL_DIAMETER, middle - SEAL_DIAMETER / 2, right, middle + SEAL_DIAMETER / 2)
 
 
-def text_style(font_size: int) -> TextBoxStyle:
-    """Liberation Serif (metric-compatible with Times New Roman), subset and embedded."""
-    return TextBoxStyle(font=GlyphAccumulatorFactory(str(fonts.serif()), font_size=font_size), font_size=font_size)
+def text_style(font_size: int, tight: bool = False) -> TextBoxStyle:
+    """Liberation Serif (metric-compatible with Times New Roman), subset and embedded; ``tight``: no margin around
+    the text (text that sits in a gap of a line, like the number and date the clerk fills)."""
+    font = GlyphAccumulatorFactory(str(fonts.serif()), font_size=font_size)
+    if not tight:
+        return TextBoxStyle(font=font, font_size=font_size)
+    rule = layout.SimpleBoxLayoutRule(
+        x_align=layout.AxisAlignment.ALIGN_MID,
+        y_align=layout.AxisAlignment.ALIGN_MID,
+        margins=layout.Margins.uniform(0),
+    )
+    return TextBoxStyle(font=font, font_size=font_size, box_layout_rule=rule)
 
 
 def add_info_line(pdf: bytes, text: str, right_margin_mm: float = 15, top_margin_mm: float = 8) -> bytes:

@@ -13,6 +13,7 @@ from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields
 from pyhanko.stamp import TextStamp, TextStampStyle
 
@@ -27,8 +28,9 @@ def _write(writer: IncrementalPdfFileWriter) -> bytes:
     return out.getvalue()
 
 
-def add_text_fields(pdf: bytes, boxes: dict[str, Box], font_size: int = 13) -> bytes:
-    """Add empty, read-only-for-readers text fields named as ``boxes`` says, as an incremental update."""
+def add_text_fields(pdf: bytes, boxes: dict[str, Box], sizes: dict[str, int] | None = None) -> bytes:
+    """Add empty, read-only-for-readers text fields named as ``boxes`` says, as an incremental update; ``sizes``:
+    each field's font size (default 13 pt), kept in the field and used when it is filled."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     root = writer.root
     if "/AcroForm" in root:
@@ -52,7 +54,7 @@ def add_text_fields(pdf: bytes, boxes: dict[str, Box], font_size: int = 13) -> b
                 ),
                 pdf_name("/F"): generic.NumberObject(4),  # print
                 pdf_name("/Ff"): generic.NumberObject(1),  # read-only in viewers: only the service fills it
-                pdf_name("/DA"): generic.pdf_string(f"/F1 {font_size} Tf 0 g"),
+                pdf_name("/DA"): generic.pdf_string(f"/F1 {(sizes or {}).get(name, 13)} Tf 0 g"),
                 pdf_name("/P"): page_ref,
             }
         )
@@ -78,29 +80,42 @@ def add_signature_fields(pdf: bytes, boxes: dict[str, Box]) -> bytes:
     return _write(writer)
 
 
-def fill_text_fields(pdf: bytes, values: dict[str, str], font_size: int = 13) -> bytes:
-    """Fill the named text fields (value and appearance) as an incremental update; allowed after a DocMDP level 2
-    certification."""
+def field_names(pdf: bytes) -> list[str]:
+    """The names of the PDF's (top-level) form fields."""
+    root = PdfFileReader(BytesIO(pdf), strict=False).root
+    if "/AcroForm" not in root:
+        return []
+    return [str(f.get_object().get("/T")) for f in root["/AcroForm"]["/Fields"]]
+
+
+def _font_size(field: generic.DictionaryObject) -> int:
+    parts = str(field.get("/DA", "")).split()
+    return int(float(parts[parts.index("Tf") - 1])) if "Tf" in parts else 13
+
+
+def fill_text_fields(pdf: bytes, values: dict[str, str]) -> bytes:
+    """Fill the named text fields (value and appearance, in each field's font size) as an incremental update;
+    allowed after a DocMDP level 2 certification."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     refs = writer.root["/AcroForm"]["/Fields"] if "/AcroForm" in writer.root else generic.ArrayObject()
     fields = {str(refs[i].get("/T")): refs.raw_get(i) for i in range(len(refs))}
     missing = [n for n in values if n not in fields]
     if missing:
         raise SigningError(f"the PDF has no form field {', '.join(missing)}")
-    style = TextStampStyle(
-        stamp_text="%(value)s",
-        text_box_style=text_style(font_size),
-        border_width=0,
-        inner_content_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MID,
-            y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins.uniform(0),
-            inner_content_scaling=layout.InnerScaling.NO_SCALING,
-        ),
-    )
     for name, value in values.items():
         ref = fields[name]
         field = ref.get_object()
+        style = TextStampStyle(
+            stamp_text="%(value)s",
+            text_box_style=text_style(_font_size(field), tight=True),
+            border_width=0,
+            inner_content_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MID,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins.uniform(0),
+                inner_content_scaling=layout.InnerScaling.NO_SCALING,
+            ),
+        )
         x1, y1, x2, y2 = (float(v) for v in field["/Rect"])
         stamp = TextStamp(writer, style, text_params={"value": value}, box=BoxConstraints(x2 - x1, y2 - y1))
         field[pdf_name("/V")] = generic.TextStringObject(value)

@@ -24,6 +24,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 DEMO = "DEMO - KHÔNG CÓ GIÁ TRỊ PHÁP LÝ"
 ORGANISATION = "Trường Chính trị tỉnh (DEMO)"
 LEADER = "Nguyễn Văn An (DEMO)"
+PARTNER = "Tỉnh đoàn (DEMO)"
+PARTNER_LEADER = "Phạm Thị Lan (DEMO)"
 CRL_URL = "http://127.0.0.1/vanban-demo/ca.crl"  # never fetched: the CRL file is handed to the validator
 
 
@@ -52,6 +54,11 @@ class DemoPki:
     @property
     def leader_p12(self) -> Path:
         return self.directory / "leader.p12"
+
+    @property
+    def partner_p12(self) -> Path:
+        """A partner body's leader (the other party of a joint document)."""
+        return self.directory / "partner.p12"
 
     @property
     def tsa_p12(self) -> Path:
@@ -146,6 +153,9 @@ def make_demo_pki(directory: Path, password: str, organisation: str = ORGANISATI
         pki.seal_image,
     )
     if all(p.exists() for p in wanted):
+        if not pki.partner_p12.exists():  # a PKI made before partners existed: add theirs, from the same CA
+            ca_cert, ca_key = load_ca(pki)
+            _person(pki.partner_p12, PARTNER_LEADER, PARTNER, ca_cert, ca_key, password)
         return pki
     directory.mkdir(parents=True, exist_ok=True)
     ca_key = new_key()
@@ -167,10 +177,19 @@ def make_demo_pki(directory: Path, password: str, organisation: str = ORGANISATI
         key = new_key()
         cert = issue(name(common_name, organisation), key, ca_name, ca_key, time_stamping=tsa)
         _write(path, pkcs12_blob(common_name, key, cert, [ca_cert], password))
+    _person(pki.partner_p12, PARTNER_LEADER, PARTNER, ca_cert, ca_key, password)
     write_crl(pki, revoked=[])
     _draw_signature(pki.signature_image)
     _draw_seal(pki.seal_image, organisation)
     return pki
+
+
+def _person(
+    path: Path, common_name: str, organisation: str, ca_cert: x509.Certificate, ca_key: rsa.RSAPrivateKey, password: str
+) -> None:
+    key = new_key()
+    cert = issue(name(common_name, organisation), key, ca_cert.subject, ca_key)
+    _write(path, pkcs12_blob(common_name, key, cert, [ca_cert], password))
 
 
 def load_ca(pki: DemoPki) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:

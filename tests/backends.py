@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("VANBAN_TEST_PG", "postgresql://127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("VANBAN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("VANBAN_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
+API_KEY = "vbk_test_" + uuid.uuid4().hex  # the bootstrap API key every test service starts with (all roles)
 
 
 def reachable(host: str, port: int) -> bool:
@@ -66,7 +67,13 @@ class ServiceProcesses:
 
     def __init__(self, env: dict[str, str], workers: int = 0) -> None:
         self.port = free_port()
-        self.env = {**os.environ, **env, "VANBAN_PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        self.env = {
+            **os.environ,
+            "VANBAN_BOOTSTRAP_API_KEY": API_KEY,
+            **env,
+            "VANBAN_PORT": str(self.port),
+            "PYTHONUNBUFFERED": "1",
+        }
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(env["VANBAN_DATA_DIR"])
         self.procs: list[subprocess.Popen[bytes]] = []
@@ -90,8 +97,9 @@ class ServiceProcesses:
     def start_worker(self) -> subprocess.Popen[bytes]:
         return self._start("worker")
 
-    def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+    def client(self, token: str = API_KEY) -> httpx.Client:
+        """A client sending ``token`` (default: the bootstrap API key, every role)."""
+        return httpx.Client(base_url=self.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
 
     def wait_healthy(self, timeout: float = 120) -> dict[str, object]:
         deadline = time.monotonic() + timeout

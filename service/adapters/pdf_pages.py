@@ -19,10 +19,22 @@ _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax=
 
 
 @dataclass(frozen=True)
+class WordBox:
+    """A word and its box in PDF coordinates (origin bottom left)."""
+
+    text: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(frozen=True)
 class PageWords:
     height: float
     text: str
     words: list[tuple[str, float, float]]  # word, x, y (PDF coordinates, origin bottom left)
+    boxes: list[WordBox]
 
 
 def page_words(pdf: bytes) -> list[PageWords]:
@@ -35,8 +47,12 @@ def page_words(pdf: bytes) -> list[PageWords]:
     pages = []
     for chunk in result.stdout.split("<page ")[1:]:
         height = float(re.search(r'height="([\d.]+)"', chunk).group(1))  # type: ignore[union-attr]
-        words = [(unescape(w), float(a), height - float(d)) for a, _b, _c, d, w in _WORD.findall(chunk)]
-        pages.append(PageWords(height, " ".join(w for w, _, _ in words), words))
+        boxes = [
+            WordBox(unescape(w), float(a), height - float(d), float(c), height - float(b))
+            for a, b, c, d, w in _WORD.findall(chunk)
+        ]
+        words = [(b.text, b.x1, b.y1) for b in boxes]
+        pages.append(PageWords(height, " ".join(w for w, _, _ in words), words, boxes))
     return pages
 
 

@@ -8,7 +8,19 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.adapters.orm import BatchRow, DocumentRow, JobRow, RegisterCounterRow, WorkerHeartbeatRow, utcnow
+from service.adapters.orm import (
+    AuditEntryRow,
+    AuditHeadRow,
+    BatchRow,
+    DocumentRow,
+    JobRow,
+    RegisterCounterRow,
+    RegisterEntryRow,
+    UserRow,
+    WorkerHeartbeatRow,
+    utcnow,
+)
+from service.domain.audit import Entry, entry_hash
 from service.errors import DocumentNotFound, JobNotFound, NotFound
 
 
@@ -83,6 +95,62 @@ class Repository:
         except IntegrityError:
             pass  # another transaction created the counter first
         return int(self.session.execute(bump.returning(RegisterCounterRow.last_number)).scalar_one())
+
+    def counter(self, organisation: str, register: str, year: int) -> int:
+        row = self.session.get(RegisterCounterRow, (organisation, register, year))
+        return row.last_number if row is not None else 0
+
+    def register_entry(self, organisation: str, register: str, year: int, number: int) -> RegisterEntryRow | None:
+        query = select(RegisterEntryRow).where(
+            RegisterEntryRow.organisation == organisation,
+            RegisterEntryRow.register == register,
+            RegisterEntryRow.year == year,
+            RegisterEntryRow.number == number,
+        )
+        return self.session.scalars(query).first()
+
+    def register_entries(self, organisation: str, register: str, year: int) -> list[RegisterEntryRow]:
+        query = select(RegisterEntryRow).where(
+            RegisterEntryRow.organisation == organisation,
+            RegisterEntryRow.register == register,
+            RegisterEntryRow.year == year,
+        )
+        return list(self.session.scalars(query.order_by(RegisterEntryRow.number)))
+
+    def user_by_name(self, username: str) -> UserRow | None:
+        return self.session.scalars(select(UserRow).where(UserRow.username == username)).first()
+
+    def documents_waiting(self, status: str) -> list[DocumentRow]:
+        return list(self.session.scalars(select(DocumentRow).where(DocumentRow.status == status)))
+
+    def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
+        """Append one entry to the audit chain. The head row is updated first: that takes the row lock
+        (PostgreSQL) or the write lock (SQLite), so concurrent appends line up one after the other."""
+        bump = update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1)
+        seq, prev = self.session.execute(bump.returning(AuditHeadRow.seq, AuditHeadRow.hash)).one()
+        at = utcnow()
+        digest = entry_hash(prev, seq, at, actor, action, object_id, detail)
+        self.session.add(
+            AuditEntryRow(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                object_id=object_id,
+                detail=detail,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        self.session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=digest))
+        return int(seq)
+
+    def audit_chain(self) -> tuple[list[Entry], int, str]:
+        rows = self.session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq))
+        entries = [Entry(r.seq, r.at, r.actor, r.action, r.object_id, r.detail, r.prev_hash, r.hash) for r in rows]
+        head = self.session.get(AuditHeadRow, 1)
+        assert head is not None
+        return entries, head.seq, head.hash
 
     def beat(self, worker_id: str, converter_ok: bool, detail: str | None) -> None:
         row = self.session.get(WorkerHeartbeatRow, worker_id)

@@ -1,4 +1,5 @@
-"""Reads class lists from XLSX (openpyxl) and CSV (UTF-8 with or without BOM, comma or semicolon)."""
+"""Reads class lists from XLSX (openpyxl) and CSV (UTF-8 with or without BOM, comma or semicolon); writes
+registers as XLSX."""
 
 from __future__ import annotations
 
@@ -46,3 +47,25 @@ def _csv(data: bytes) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     if not rows:
         raise InvalidRequest([FieldError("file", "the file is empty", "tệp trống")])
     return rows[0], [(i, r) for i, r in enumerate(rows[1:], start=2)]
+
+
+def write_table(title: str, header: list[str], rows: list[list[object]]) -> bytes:
+    """One sheet: a bold header row, then ``rows``; columns wide enough to read."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        sheet.append(row)
+    for column, width in zip("ABCDEFGH", (18, 14, 50, 24, 40, 18, 10, 16), strict=False):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,6 +11,10 @@ from pydantic import BaseModel, Field
 class DocumentRequest(BaseModel):
     template: str = Field(examples=["giay-trieu-tap"])
     data: dict[str, Any]
+    workflow: Literal["direct", "review"] | None = Field(
+        default=None, description="default: the template's; review may be asked for on a direct template"
+    )
+    signers: list[str] | None = Field(default=None, max_length=5, description="usernames, in signing order")
 
 
 class DocumentAccepted(BaseModel):
@@ -50,8 +54,30 @@ class DocumentOut(BaseModel):
     signed_at: datetime | None
     pdf_sha256: str | None
     docx_sha256: str | None
+    workflow: str
+    signers: list[str]
+    signatures: list[dict[str, Any]]
+    rejection: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+
+
+class SubmitRequest(BaseModel):
+    signers: list[str] | None = Field(default=None, max_length=5, description="usernames, in signing order")
+
+
+class RejectRequest(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class IssueRequest(BaseModel):
+    number: int | None = Field(default=None, ge=1, description="a number entered by hand; default: the next one")
+    issued_on: date | None = Field(default=None, description="default: today in Vietnam")
+
+
+class InboxSignRequest(BaseModel):
+    document_ids: list[str] = Field(min_length=1, max_length=500)
+    pin: str = Field(min_length=1, max_length=200, description="PIN or password of the signer's own key; not kept")
 
 
 class TemplateSummary(BaseModel):

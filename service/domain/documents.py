@@ -9,8 +9,15 @@ from service.domain.vietnamese import two_digits
 
 
 class DocumentStatus(StrEnum):
+    """requested -> (direct) numbered -> issued; requested -> (review) draft -> submitted -> signed -> issued, or
+    submitted -> rejected -> submitted ...; failed when its job failed for good."""
+
     REQUESTED = "requested"
     NUMBERED = "numbered"
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    SIGNED = "signed"
     ISSUED = "issued"
     FAILED = "failed"
 

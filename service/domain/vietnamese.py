@@ -40,14 +40,23 @@ def date_dmy(value: date | str) -> str:
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
 
-def date_in_words(value: date | str) -> str:
-    """``ngày 04 tháng 02 năm 2026``: days below 10 and months 1 and 2 take a leading zero."""
-    d = as_date(value)
-    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
-    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+BLANK = " " * 7  # room left in a draft for a number or day the clerk fills in at issuance
 
 
-def place_date(place: str, value: date | str) -> str:
+def day_month_year(d: date) -> tuple[str, str, str]:
+    """Days below 10 and months 1 and 2 take a leading zero."""
+    return f"{d.day:02d}", f"{d.month:02d}" if d.month < 3 else str(d.month), str(d.year)
+
+
+def date_in_words(value: date | str | None) -> str:
+    """``ngày 04 tháng 02 năm 2026``; for a draft (no date yet) the blanks the clerk's date goes into."""
+    if value is None or value == "":
+        return f"ngày{BLANK}tháng{BLANK}năm{BLANK}{BLANK}"
+    day, month, year = day_month_year(as_date(value))
+    return f"ngày {day} tháng {month} năm {year}"
+
+
+def place_date(place: str, value: date | str | None) -> str:
     """The italic place-and-date line: ``Phú Thọ, ngày 04 tháng 02 năm 2026``."""
     return f"{place}, {date_in_words(value)}"
 

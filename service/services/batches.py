@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from service.adapters.orm import BatchRow, DocumentRow, JobRow, utcnow
+from service.adapters.orm import BatchRow, DocumentRow, JobRow, RegisterEntryRow, utcnow
 from service.adapters.pdf_pages import page_words, split_pages
 from service.adapters.renderer import render_docx, render_many
 from service.adapters.spreadsheet import read_table
@@ -20,7 +20,7 @@ from service.domain.batch import LABELS, RowProblem, check_rows
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.vietnamese import nfc
 from service.errors import FieldError, InvalidRequest, VanbanError
-from service.services.documents import VIETNAM, Producer, render_context
+from service.services.documents import VIETNAM, Producer, register_line, render_context
 from service.services.templates import TemplateCatalog
 from service.services.validation import validate, validator_for
 from service.unit_of_work import Database
@@ -190,6 +190,7 @@ def request_batch(
                 for i, (source_row, row) in enumerate(valid)
             ]
             tx.session.execute(insert(DocumentRow), rows_out)  # one executemany, no ORM object per letter
+            tx.session.execute(insert(RegisterEntryRow), [register_line(r, template) for r in rows_out])
         else:
             tx.repo.add(
                 DocumentRow(

@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 
 from service.adapters.archive import Archive
-from service.adapters.orm import DocumentRow, JobRow, utcnow
+from service.adapters.orm import DocumentRow, JobRow, RegisterEntryRow, utcnow
 from service.adapters.renderer import render_docx
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich
+from service.domain.office import Principal, Role, Workflow, choose_workflow
 from service.domain.templates import Template
-from service.domain.vietnamese import nfc, place_date
-from service.errors import VanbanError
+from service.domain.vietnamese import BLANK, nfc, place_date
+from service.errors import FieldError, InvalidRequest, VanbanError
+from service.services.auth import Forbidden, require
 from service.services.validation import validate
 from service.unit_of_work import Database
 
@@ -71,13 +73,31 @@ def request_document(
     data: Any,
     idempotency_key: str | None = None,
     default_organisation: str = "TCT",
+    who: Principal | None = None,
+    workflow: str | None = None,
+    signers: list[str] | None = None,
 ) -> Requested:
     """Validate ``data`` against the template, record a job and its document, commit. The caller enqueues the
-    job only after this returns (the transaction has committed)."""
+    job only after this returns (the transaction has committed). ``who``: the requester (None from the local
+    CLI); ``workflow``: review may be asked for on a direct template; ``signers``: usernames, in signing order."""
+    if who is not None:
+        require(who, Role.REQUESTER)
     template = templates.get(template_id)
     data = nfc(data)
     validate(template.schema, data)
-    digest = _request_hash(template_id, data)
+    default = template.schema.get("x-vanban", {}).get("workflow", "direct")
+    try:  # the local CLI (no ``who``) may issue directly what the office would review
+        chosen = choose_workflow(default, workflow) if who is not None else Workflow(workflow or default)
+    except ValueError as exc:
+        raise InvalidRequest([FieldError("workflow", str(exc), "mẫu này phải qua trình ký")]) from None
+    organisation = (data.get("organisation") or {}).get("abbreviation") or default_organisation
+    if who is not None:
+        if who.organisation != organisation and not who.has(Role.ADMIN):
+            raise Forbidden(
+                f"{who.username} requests for {who.organisation}, not {organisation}",
+                f"{who.username} chỉ soạn văn bản cho {who.organisation}, không cho {organisation}",
+            )
+    digest = _request_hash(template_id, {"data": data, "workflow": chosen.value, "signers": signers})
     if idempotency_key:
         with db.uow() as tx:
             earlier = tx.repo.document_by_idempotency_key(idempotency_key)
@@ -91,16 +111,21 @@ def request_document(
         template_version=template.version,
         data=data,
         status=DocumentStatus.REQUESTED,
-        organisation=(data.get("organisation") or {}).get("abbreviation") or default_organisation,
+        organisation=organisation,
         register="default",
         idempotency_key=idempotency_key,
         request_hash=digest,
+        workflow=chosen.value,
+        requested_by=who.user_id if who else None,
+        signers=list(signers or []),
+        signatures=[],
     )
     try:
         with db.uow() as tx:
             tx.repo.add(job)
             tx.session.flush()
             tx.repo.add(doc)
+            tx.repo.append_audit(who.username if who else "cli", "request", doc.id, {"template": template.id})
             tx.commit()
     except IntegrityError:
         if not idempotency_key:
@@ -135,12 +160,13 @@ def _salutation(gender: str | None) -> str:
     return {"Nam": "Ông", "Nữ": "Bà"}.get(gender or "", "Ông/Bà")
 
 
-def render_context(template: Template, data: dict[str, Any], notation: str, issued_on: date) -> dict[str, Any]:
-    """What the template sees: the request's data with schema defaults, plus the document's number and date."""
+def render_context(template: Template, data: dict[str, Any], notation: str, issued_on: date | None) -> dict[str, Any]:
+    """What the template sees: the request's data with schema defaults, plus the document's number and date
+    (a draft has neither: blanks are left for the clerk, see ``drafts``)."""
     context: dict[str, Any] = _fill_defaults(template.schema, data)
     context["document"] = {
         "notation": notation,
-        "issued_on": issued_on.isoformat(),
+        "issued_on": issued_on.isoformat() if issued_on else None,
         "place_date": place_date(context.get("place", ""), issued_on),
     }
     enrich(context, template.schema.get("x-vanban", {}).get("enrich", []))
@@ -162,10 +188,18 @@ class OrganisationSignature:
     level: Level
     seal_image: bytes | None
 
-    def sign(self, pdf: bytes, reason: str, location: str | None, mark: Mark | None = None) -> tuple[bytes, str]:
-        """Sign ``pdf``; ``mark``: where the template's signature mark is, when the caller found it already."""
+    def sign(
+        self, pdf: bytes, reason: str, location: str | None, mark: Mark | None = None, prepared: bool = False
+    ) -> tuple[bytes, str]:
+        """Sign ``pdf``; ``mark``: where the template's signature mark is, when the caller found it already;
+        ``prepared``: the PDF has its ``ToChuc`` field already (a reviewed draft), placed over the leader's."""
         key = self.key()
         box = None
+        if prepared:
+            request = SignatureRequest(
+                "ToChuc", reason=reason, location=location, level=self.level, image=self.seal_image
+            )
+            return sign_pdf(pdf, key, request, self.context), key.subject_common_name
         if mark is None:
             try:
                 mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
@@ -184,6 +218,41 @@ class OrganisationSignature:
         return sign_pdf(pdf, key, request, self.context), key.subject_common_name
 
 
+def subject_of(template: Template, data: dict[str, Any]) -> str:
+    """Trích yếu: what the document is about, for the register."""
+    about = data.get("subject") or data.get("title") or (data.get("class") or {}).get("name") or ""
+    return f"{template.title} {about}".strip()
+
+
+def register_line(doc: DocumentRow | dict[str, Any], template: Template, **override: Any) -> dict[str, Any]:
+    """The register line (sổ đăng ký văn bản đi) of a numbered document (a row, or a batch's row values)."""
+    d = (
+        doc
+        if isinstance(doc, dict)
+        else {
+            c: getattr(doc, c)
+            for c in ("id", "organisation", "register", "year", "number", "notation", "issued_on", "data", "signer")
+        }
+    )
+    data = d["data"]
+    values = {
+        "organisation": d["organisation"],
+        "register": d["register"],
+        "year": d["year"],
+        "number": d["number"],
+        "notation": d["notation"],
+        "document_id": d["id"],
+        "issued_on": d["issued_on"],
+        "type_name": template.title,
+        "subject": subject_of(template, data),
+        "signer": d.get("signer") or (data.get("signer") or {}).get("name", ""),
+        "recipients": list(data.get("recipients") or []),
+        "archive_unit": (data.get("organisation") or {}).get("archive_unit") or "",
+        "manual": False,
+    }
+    return values | override
+
+
 @dataclass
 class Producer:
     """Everything a worker needs to turn a requested document into a signed, archived PDF."""
@@ -195,10 +264,11 @@ class Producer:
     organisation: OrganisationSignature
 
     def produce(self, document_id: str) -> None:
-        """Idempotent: a document already issued is left as it is; a number once taken is kept on retry."""
+        """Idempotent: a document already issued (or drafted) is left as it is; a number once taken is kept on
+        retry. A direct document is issued at once; a review document becomes a draft waiting to be submitted."""
         with self.db.uow() as tx:
             doc = tx.repo.document(document_id)
-            if doc.status == DocumentStatus.ISSUED:
+            if doc.status not in (DocumentStatus.REQUESTED, DocumentStatus.NUMBERED):
                 return
             job = tx.repo.job(doc.job_id)
             job.status, job.attempts, job.error = JobStatus.RUNNING, job.attempts + 1, None
@@ -206,6 +276,9 @@ class Producer:
             tx.commit()
 
         template = self.templates.get(doc.template_id, doc.template_version)
+        if doc.workflow == "review":
+            self._draft(doc, template)
+            return
         if doc.number is None:
             self._take_number(doc, template)
         assert doc.notation is not None and doc.issued_on is not None
@@ -215,14 +288,31 @@ class Producer:
         pdf = self.converter.to_pdf(docx)
         signed, signer = self.organisation.sign(pdf, f"Ban hành {doc.notation}", doc.data.get("place"))
         pdf_sha = self.archive.put(signed, ".pdf")
+        self._finish(document_id, DocumentStatus.ISSUED, docx_sha, pdf_sha, signer)
 
+    def _draft(self, doc: DocumentRow, template: Template) -> None:
+        """Render with blanks for the number and date, convert, add the fields the signers and the clerk fill."""
+        from service.services.drafts import prepare_draft
+
+        symbol = Notation(0, template.type_abbreviation, doc.organisation).symbol
+        docx = render_docx(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
+        docx_sha = self.archive.put(docx, ".docx")
+        pdf = prepare_draft(
+            self.converter.to_pdf(docx), symbol, 2 if "partner_signer" in template.schema.get("properties", {}) else 1
+        )
+        self._finish(doc.id, DocumentStatus.DRAFT, docx_sha, self.archive.put(pdf, ".pdf"), None)
+
+    def _finish(
+        self, document_id: str, status: DocumentStatus, docx_sha: str, pdf_sha: str, signer: str | None
+    ) -> None:
         with self.db.uow() as tx:
             row = tx.repo.document(document_id)
-            row.docx_sha256, row.pdf_sha256 = docx_sha, pdf_sha
-            row.signer, row.signed_at = signer, datetime.now(UTC)
-            row.status = DocumentStatus.ISSUED
+            row.docx_sha256, row.pdf_sha256, row.status = docx_sha, pdf_sha, status
+            if signer is not None:
+                row.signer, row.signed_at = signer, datetime.now(UTC)
             job = tx.repo.job(row.job_id)
             job.status, job.done, job.finished_at = JobStatus.SUCCEEDED, 1, utcnow()
+            tx.repo.append_audit("worker", "render", row.id, {"status": status.value, "pdf_sha256": pdf_sha})
             tx.commit()
 
     def _take_number(self, doc: DocumentRow, template: Template) -> None:
@@ -234,6 +324,7 @@ class Producer:
                 row.number, row.year, row.issued_on = number, issued_on.year, issued_on
                 row.notation = str(Notation(number, template.type_abbreviation, row.organisation))
                 row.status = DocumentStatus.NUMBERED
+                tx.repo.add(RegisterEntryRow(**register_line(row, template)))
                 tx.commit()
             doc.number, doc.notation, doc.issued_on = row.number, row.notation, row.issued_on
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import uuid
 
-import httpx
 import pytest
 
 from service.config import PROJECT_ROOT
@@ -42,6 +41,6 @@ def test_converter_hang_fails_the_job_after_bounded_retries(tmp_path_factory: py
             assert doc["status"] == "failed"
             assert c.get(f"/api/v1/documents/{accepted['id']}/pdf").status_code == 409
         svc.wait_healthy(timeout=60)  # still up, LibreOffice back and warm
-        assert httpx.get(f"{svc.url}/api/v1/templates").status_code == 200
+        assert svc.client().get("/api/v1/templates").status_code == 200
     finally:
         svc.stop()

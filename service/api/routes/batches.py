@@ -6,20 +6,22 @@ import tempfile
 import zipfile
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
-from service.api.deps import CeleryDep, RuntimeDep
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.config import get_settings
+from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
 from service.errors import FieldError, InvalidRequest, NotReady
+from service.services.auth import Forbidden, require
 from service.services.batches import request_batch
 
-router = APIRouter(prefix="/api/v1/batches", tags=["batches"])
+router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)])
 
 
 @router.post("", status_code=202, max_body_size=get_settings().max_upload_bytes)
@@ -27,6 +29,7 @@ async def create_batch(
     response: Response,
     rt: RuntimeDep,
     celery: CeleryDep,
+    who: CurrentUser,
     file: Annotated[UploadFile, File(description="class list: .xlsx or .csv with a header row")],
     template: Annotated[str, Form()],
     data: Annotated[str, Form(description="the batch part of the data, JSON (class, session, signer, ...)")],
@@ -39,6 +42,9 @@ async def create_batch(
         batch_data = json.loads(data)
     except ValueError as exc:
         raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
+    require(who, Role.REQUESTER)
+    if isinstance(batch_data, dict):
+        _check_organisation(who, batch_data, rt.settings.organisation_abbreviation)
     upload = await file.read()
     requested = await run_in_threadpool(
         request_batch,
@@ -71,11 +77,18 @@ async def create_batch(
     }
 
 
+def _check_organisation(who: Principal, data: dict[str, Any], default: str) -> None:
+    organisation = (data.get("organisation") or {}).get("abbreviation") or default
+    if who.organisation != organisation and not who.has(Role.ADMIN):
+        raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
+
+
 @router.get("/{batch_id}")
-def get_batch(batch_id: str, rt: RuntimeDep) -> dict[str, Any]:
+def get_batch(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     """The batch, its progress, the row report and its documents with their numbers."""
     with rt.db.uow() as tx:
         batch = tx.repo.batch(batch_id)
+        _check_organisation(who, batch.data, rt.settings.organisation_abbreviation)
         job = tx.repo.job(batch.job_id)
         docs = tx.repo.documents_of_batch(batch_id)
     return {
@@ -103,9 +116,9 @@ def get_batch(batch_id: str, rt: RuntimeDep) -> dict[str, Any]:
     }
 
 
-def _issued(rt: RuntimeDep, batch_id: str) -> list[tuple[Any, bytes]]:
+def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[Any, bytes]]:
     with rt.db.uow() as tx:
-        tx.repo.batch(batch_id)
+        _check_organisation(who, tx.repo.batch(batch_id).data, rt.settings.organisation_abbreviation)
         docs = [d for d in tx.repo.documents_of_batch(batch_id) if d.status == "issued" and d.pdf_sha256]
     if not docs:
         raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
@@ -113,9 +126,9 @@ def _issued(rt: RuntimeDep, batch_id: str) -> list[tuple[Any, bytes]]:
 
 
 @router.get("/{batch_id}/merged.pdf", response_class=Response)
-def merged(batch_id: str, rt: RuntimeDep) -> Response:
+def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    pdf = merge([data for _, data in _issued(rt, batch_id)])
+    pdf = merge([data for _, data in _issued(rt, who, batch_id)])
     return Response(
         pdf,
         media_type="application/pdf",
@@ -124,12 +137,12 @@ def merged(batch_id: str, rt: RuntimeDep) -> Response:
 
 
 @router.get("/{batch_id}/archive.zip", response_class=FileResponse)
-def archive_zip(batch_id: str, rt: RuntimeDep) -> FileResponse:
+def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse:
     """The signed documents named ``<number>-<slug of name>.pdf``, and ``report.json``."""
-    report = get_batch(batch_id, rt)
+    report = get_batch(batch_id, rt, who)
     spool = tempfile.NamedTemporaryFile(prefix="vanban-batch-", suffix=".zip", delete=False)  # noqa: SIM115
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as z:
-        for doc, data in _issued(rt, batch_id):
+        for doc, data in _issued(rt, who, batch_id):
             z.writestr(
                 letter_name(doc.number, (doc.data.get("student") or {}).get("full_name") or doc.template_id), data
             )

@@ -8,13 +8,21 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.orm import DocumentRow
 from service.adapters.preview import page_picture
-from service.api.deps import CeleryDep, RuntimeDep
-from service.api.schemas import DocumentAccepted, DocumentOut, DocumentRequest
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
+from service.api.schemas import (
+    DocumentAccepted,
+    DocumentOut,
+    DocumentRequest,
+    IssueRequest,
+    RejectRequest,
+    SubmitRequest,
+)
 from service.config import get_settings
 from service.domain.vietnamese import slug
 from service.errors import NotReady
 from service.services.batches import letter_docx
 from service.services.documents import request_document
+from service.services.office import check_can_see
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
 
@@ -33,6 +41,10 @@ def _out(doc: DocumentRow) -> DocumentOut:
         signed_at=doc.signed_at,
         pdf_sha256=doc.pdf_sha256,
         docx_sha256=doc.docx_sha256,
+        workflow=doc.workflow,
+        signers=list(doc.signers or []),
+        signatures=[{k: v for k, v in s.items() if k != "base_sha256"} for s in doc.signatures or []],
+        rejection={k: v for k, v in doc.rejection.items() if k != "draft_sha256"} if doc.rejection else None,
         created_at=doc.created_at,
         updated_at=doc.updated_at,
     )
@@ -44,10 +56,11 @@ async def create_document(
     response: Response,
     rt: RuntimeDep,
     celery: CeleryDep,
+    who: CurrentUser,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> DocumentAccepted:
-    """Validate, record and queue a document. A retried request with the same ``Idempotency-Key`` returns the
-    first document."""
+    """Validate, record and queue a document (requester). A retried request with the same ``Idempotency-Key``
+    returns the first document. A direct document is issued when its job ends; a review one becomes a draft."""
     requested = await run_in_threadpool(
         request_document,
         rt.db,
@@ -56,6 +69,9 @@ async def create_document(
         body.data,
         idempotency_key,
         rt.settings.organisation_abbreviation,
+        who,
+        body.workflow,
+        body.signers,
     )
     if requested.created:  # enqueue only after the transaction committed
         celery.send_task("vanban.produce_document", args=[requested.document_id])
@@ -66,28 +82,52 @@ async def create_document(
     )
 
 
-def _document(rt: RuntimeDep, document_id: str) -> DocumentRow:
+def _document(rt: RuntimeDep, who: CurrentUser, document_id: str) -> DocumentRow:
     with rt.db.uow() as tx:
-        return tx.repo.document(document_id)
+        doc = tx.repo.document(document_id)
+    check_can_see(who, doc)
+    return doc
 
 
 @router.get("/{document_id}")
-def get_document(document_id: str, rt: RuntimeDep) -> DocumentOut:
-    return _out(_document(rt, document_id))
+def get_document(document_id: str, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
+    return _out(_document(rt, who, document_id))
 
 
-def _file(rt: RuntimeDep, document_id: str, kind: str) -> Response:
-    doc = _document(rt, document_id)
+@router.post("/{document_id}:submit")
+def submit(document_id: str, body: SubmitRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
+    """Send a draft (or a rejected document) to its signers, in order (requester of the document's body)."""
+    return _out(rt.office.submit(who, document_id, body.signers))
+
+
+@router.post("/{document_id}:reject")
+def reject(document_id: str, body: RejectRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
+    """Send it back to the requester with a reason (the signer it waits for)."""
+    return _out(rt.office.reject(who, document_id, body.reason))
+
+
+@router.post("/{document_id}:issue")
+def issue(document_id: str, body: IssueRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
+    """Number, date, the organisation's signature, the register (clerk of the document's body). A number given by
+    hand that was already issued is refused (409), naming the document that has it."""
+    return _out(rt.office.issue(who, document_id, body.number, body.issued_on))
+
+
+def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Response:
+    doc = _document(rt, who, document_id)
     digest = doc.pdf_sha256 if kind == "pdf" else doc.docx_sha256
     if kind == "docx" and digest is None and doc.batch_id and doc.notation:
         data = letter_docx(rt.templates, doc)  # letters of a batch are made in chunks; one letter's DOCX on demand
-    elif digest is None or (kind == "pdf" and doc.status != "issued"):
+    elif digest is None:
         raise NotReady(
             f"document {document_id} has no {kind} yet (status {doc.status})",
             f"Văn bản {document_id} chưa có tệp {kind} (trạng thái {doc.status})",
         )
     else:
         data = rt.archive.get(digest, f".{kind}")
+    with rt.db.uow() as tx:
+        tx.repo.append_audit(who.username, "download", doc.id, {"kind": kind, "sha256": digest})
+        tx.commit()
     media = {
         "pdf": "application/pdf",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -98,15 +138,17 @@ def _file(rt: RuntimeDep, document_id: str, kind: str) -> Response:
 
 
 @router.get("/{document_id}/pdf", response_class=Response)
-def get_pdf(document_id: str, rt: RuntimeDep) -> Response:
-    """The signed PDF, its sha256 checked against the record on every read."""
-    return _file(rt, document_id, "pdf")
+def get_pdf(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
+    """The PDF as it is now (a draft, signed by some, or issued), its sha256 checked against the record."""
+    return _file(rt, who, document_id, "pdf")
 
 
 @router.get("/{document_id}/preview.png", response_class=Response)
-def get_preview(document_id: str, rt: RuntimeDep, page: Annotated[int, Query(ge=1, le=10_000)] = 1) -> Response:
+def get_preview(
+    document_id: str, rt: RuntimeDep, who: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] = 1
+) -> Response:
     """A picture of one page of the document (the signed PDF, or the draft while it is not signed)."""
-    doc = _document(rt, document_id)
+    doc = _document(rt, who, document_id)
     if doc.pdf_sha256 is None:
         raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
     png = page_picture(rt.archive.get(doc.pdf_sha256, ".pdf"), page)
@@ -114,5 +156,5 @@ def get_preview(document_id: str, rt: RuntimeDep, page: Annotated[int, Query(ge=
 
 
 @router.get("/{document_id}/docx", response_class=Response)
-def get_docx(document_id: str, rt: RuntimeDep) -> Response:
-    return _file(rt, document_id, "docx")
+def get_docx(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
+    return _file(rt, who, document_id, "docx")

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
-from service.api.deps import RuntimeDep
+from service.api.deps import RuntimeDep, authenticated
 from service.api.schemas import JobOut, Progress
 
-router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], dependencies=[Depends(authenticated)])
 
 
 @router.get("/{job_id}")

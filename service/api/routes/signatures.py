@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from service.api.deps import RuntimeDep
+from service.api.deps import CurrentUser, RuntimeDep, authenticated
+from service.domain.office import Principal, Role
+from service.services.auth import require
+from service.services.office import check_can_see
 from service.services.signatures import complete_signature, prepare_signature
 from signing.verify import verify_pdf
 
-router = APIRouter(prefix="/api/v1", tags=["signatures"])
+router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)])
 
 
 class PrepareRequest(BaseModel):
@@ -39,8 +43,10 @@ class CompleteResponse(BaseModel):
 
 
 @router.post("/documents/{document_id}/signatures:prepare")
-async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep) -> PrepareResponse:
-    """Step one of a two-step signature: the digest to sign, and a session that expires."""
+async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: CurrentUser) -> PrepareResponse:
+    """Step one of a two-step signature (signer): the digest to sign, and a session that expires."""
+    require(who, Role.SIGNER)
+    await run_in_threadpool(_visible, rt, who, document_id)
     p = await run_in_threadpool(
         prepare_signature,
         rt.db,
@@ -61,8 +67,10 @@ async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep) -> Pre
 
 
 @router.post("/documents/{document_id}/signatures:complete")
-async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep) -> CompleteResponse:
+async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who: CurrentUser) -> CompleteResponse:
     """Step two: the signature value is checked against the certificate and embedded."""
+    require(who, Role.SIGNER)
+    await run_in_threadpool(_visible, rt, who, document_id)
     digest = await run_in_threadpool(
         complete_signature, rt.db, rt.archive, rt.signing_context, document_id, body.session_id, body.signature
     )
@@ -70,8 +78,22 @@ async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep) -> C
 
 
 @router.post("/verify")
-async def verify(file: Annotated[UploadFile, File(description="a signed PDF")], rt: RuntimeDep) -> dict[str, object]:
+async def verify(
+    file: Annotated[UploadFile, File(description="a signed PDF")], rt: RuntimeDep, who: CurrentUser
+) -> dict[str, object]:
     """Every signature of the PDF: signer, times, level, integrity, coverage, later changes, trust, revocation."""
     data = await file.read()
     report = await run_in_threadpool(verify_pdf, data, rt.trust)
+    await run_in_threadpool(_audit_verify, rt, who, hashlib.sha256(data).hexdigest(), report.ok)
     return report.to_dict()
+
+
+def _visible(rt: RuntimeDep, who: Principal, document_id: str) -> None:
+    with rt.db.uow() as tx:
+        check_can_see(who, tx.repo.document(document_id))
+
+
+def _audit_verify(rt: RuntimeDep, who: Principal, sha256: str, ok: bool) -> None:
+    with rt.db.uow() as tx:
+        tx.repo.append_audit(who.username, "verify", None, {"sha256": sha256, "ok": ok})
+        tx.commit()

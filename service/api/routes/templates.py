@@ -2,16 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from service.api.deps import RuntimeDep
+from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.schemas import TemplateOut, TemplateSummary
 from service.config import get_settings
+from service.domain.office import Role
 from service.domain.templates import Template
+from service.services.auth import require
 from service.services.templates import register_template
 
-router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
+router = APIRouter(prefix="/api/v1/templates", tags=["templates"], dependencies=[Depends(authenticated)])
 
 
 @router.get("")
@@ -27,13 +29,15 @@ def list_templates(rt: RuntimeDep) -> list[TemplateSummary]:
 async def register(
     response: Response,
     rt: RuntimeDep,
+    who: CurrentUser,
     id: Annotated[str, Form(description="template id, e.g. giay-moi-hop")],
     docx: Annotated[UploadFile, File(description="the Word template, with docxtpl placeholders")],
     schema: Annotated[UploadFile | None, File(description="JSON Schema of the data (derived if absent)")] = None,
     example: Annotated[UploadFile | None, File(description="an example payload (made up if absent)")] = None,
     type_abbreviation: Annotated[str, Form(max_length=20, description="ký hiệu of the type, e.g. QĐ")] = "",
 ) -> TemplateOut:
-    """Register a template, or a new version of one. The same files twice are the same version (200)."""
+    """Register a template, or a new version of one (admin). The same files twice are the same version (200)."""
+    require(who, Role.ADMIN)
     docx_bytes = await docx.read()
     schema_bytes = await schema.read() if schema is not None else None
     example_bytes = await example.read() if example is not None else None

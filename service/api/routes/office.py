@@ -1,0 +1,168 @@
+"""People and the office: log in, users, the signer's inbox, the registers."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, Field
+
+from service.adapters.spreadsheet import write_table
+from service.api.deps import CurrentUser, RuntimeDep
+from service.api.routes.documents import _out
+from service.api.schemas import DocumentOut, InboxSignRequest
+from service.domain.office import Role
+from service.domain.registers import COLUMNS, entry_row
+from service.services.auth import Forbidden, NewUser, add_api_key, create_user, log_in, require
+
+router = APIRouter(prefix="/api/v1", tags=["office"])
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+@router.post("/auth/token")
+async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep) -> Token:
+    """OAuth2 password flow: a bearer token for ``VANBAN_ACCESS_TOKEN_MINUTES``."""
+    minutes = rt.settings.access_token_minutes
+    value, _ = await run_in_threadpool(log_in, rt.db, form.username, form.password, timedelta(minutes=minutes))
+    return Token(access_token=value, expires_in=minutes * 60)
+
+
+class Me(BaseModel):
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+    roles: list[str]
+
+
+@router.get("/auth/me")
+def me(who: CurrentUser) -> Me:
+    return Me(
+        username=who.username,
+        full_name=who.full_name,
+        title=who.title,
+        organisation=who.organisation,
+        roles=sorted(who.roles),
+    )
+
+
+class UserIn(BaseModel):
+    username: str = Field(min_length=1, max_length=100)
+    full_name: str = Field(min_length=1, max_length=200)
+    organisation: str = Field(min_length=1, max_length=40, pattern="^[A-ZĐ0-9]{1,12}$")
+    organisation_name: str | None = Field(default=None, max_length=300)
+    roles: list[str] = Field(min_length=1)
+    title: str = Field(default="", max_length=200)
+    password: str | None = Field(default=None, min_length=8, max_length=200)
+    credential: dict[str, str] | None = Field(
+        default=None,
+        description='where the signer\'s key is: {"kind": "pkcs12", "path": ...} or '
+        '{"kind": "pkcs11", "module": ..., "token": ..., "key": ...}; optional "image": signature PNG',
+    )
+    api_key: bool = Field(default=False, description="also make an API key (shown once)")
+
+
+@router.post("/users", status_code=201)
+def add_user(body: UserIn, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
+    """Create a user (admin); an organisation named for the first time is created with them."""
+    require(who, Role.ADMIN)
+    with rt.db.uow() as tx:
+        user = create_user(
+            tx,
+            NewUser(
+                body.username,
+                body.full_name,
+                body.organisation,
+                body.roles,
+                body.title,
+                body.password,
+                body.organisation_name,
+                body.credential,
+            ),
+        )
+        key = add_api_key(tx, user.id) if body.api_key else None
+        tx.repo.append_audit(who.username, "create_user", user.id, {"username": user.username, "roles": user.roles})
+        tx.commit()
+    return {"id": user.id, "username": user.username, "roles": user.roles, "api_key": key}
+
+
+@router.get("/inbox")
+def inbox(rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
+    """What waits for the current signer's signature."""
+    return [_out(d) for d in rt.office.inbox(who)]
+
+
+@router.post("/inbox:sign")
+async def sign_inbox(body: InboxSignRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
+    """Sign one or many documents with the signer's own key, opened once with one PIN (not kept anywhere)."""
+    docs = await run_in_threadpool(rt.office.sign, who, body.document_ids, body.pin)
+    return [_out(d) for d in docs]
+
+
+def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | None) -> tuple[int, list[Any]]:
+    require(who, Role.CLERK, Role.SIGNER, Role.ADMIN)
+    if who.organisation != organisation and not who.has(Role.ADMIN):
+        raise Forbidden(
+            f"the register of {organisation} is kept by its own office",
+            f"Sổ đăng ký của {organisation} do văn thư đơn vị đó quản lý",
+        )
+    year = year or date.today().year
+    with rt.db.uow() as tx:
+        return year, tx.repo.register_entries(organisation, "default", year)
+
+
+@router.get("/registers/{organisation}/entries")
+def register_entries(
+    organisation: str,
+    rt: RuntimeDep,
+    who: CurrentUser,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> dict[str, Any]:
+    """Sổ đăng ký văn bản đi of ``organisation`` for ``year`` (default: this year), by number."""
+    year, entries = _register(rt, who, organisation, year)
+    return {
+        "organisation": organisation,
+        "year": year,
+        "entries": [
+            {
+                "number": e.number,
+                "notation": e.notation,
+                "issued_on": e.issued_on,
+                "type_name": e.type_name,
+                "subject": e.subject,
+                "signer": e.signer,
+                "recipients": e.recipients,
+                "archive_unit": e.archive_unit,
+                "document_id": e.document_id,
+                "manual": e.manual,
+            }
+            for e in entries
+        ],
+    }
+
+
+@router.get("/registers/{organisation}/entries.xlsx", response_class=Response)
+def register_xlsx(
+    organisation: str,
+    rt: RuntimeDep,
+    who: CurrentUser,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+) -> Response:
+    """The register as a spreadsheet, in the register's usual column order."""
+    year, entries = _register(rt, who, organisation, year)
+    data = write_table(f"Sổ VB đi {year}", COLUMNS, [entry_row(e) for e in entries])
+    name = f"so-dang-ky-van-ban-di-{organisation}-{year}.xlsx"
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"},
+    )

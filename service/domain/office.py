@@ -1,0 +1,68 @@
+"""The office around a document: who may do what, and the review flow's states.
+
+Roles: requester (chuyên viên) asks for documents; clerk (văn thư) issues them (number, date, the organisation's
+signature) and keeps the register; signer (lãnh đạo) signs with their own key; admin manages users and templates.
+
+Review flow: draft (rendered, no number) -> submitted (waiting for its signers, in order) -> signed (every signer
+has signed) -> issued (the clerk gave it its number and date and the organisation signed). A signer may reject a
+submitted document with a reason: it goes back to the requester (rejected), who may submit it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    REQUESTER = "requester"
+    CLERK = "clerk"
+    SIGNER = "signer"
+    ADMIN = "admin"
+
+
+class Workflow(StrEnum):
+    """direct: rendered, numbered, signed by the organisation and issued at once (call-up letters).
+    review: the office flow above (decisions, regulations, reports, plans)."""
+
+    DIRECT = "direct"
+    REVIEW = "review"
+
+
+def choose_workflow(template_default: str, asked: str | None) -> Workflow:
+    """A request may ask for review on a direct template, never the other way round."""
+    default = Workflow(template_default)
+    if asked is None:
+        return default
+    wanted = Workflow(asked)
+    if default == Workflow.REVIEW and wanted == Workflow.DIRECT:
+        raise ValueError("a template that needs review cannot be issued directly")
+    return wanted
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a person logged in, or a system with an API key."""
+
+    user_id: str
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+    roles: frozenset[str]
+
+    def has(self, role: Role) -> bool:
+        return role.value in self.roles
+
+
+def next_signer(signers: list[str], signatures: list[dict[str, object]]) -> str | None:
+    """The username whose signature the document waits for, in the order the request set; None when all signed."""
+    return signers[len(signatures)] if len(signatures) < len(signers) else None
+
+
+def signature_field(signer_organisation: str, document_organisation: str) -> tuple[str, str]:
+    """The PDF field and template mark of a signer: the issuing body's leader signs its own block
+    (``[[sig:leader]]``), a partner body's leader theirs (``[[sig:partner]]``)."""
+    if signer_organisation == document_organisation:
+        return "LanhDao", "sig:leader"
+    return "DoiTac", "sig:partner"

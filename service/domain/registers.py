@@ -1,0 +1,41 @@
+"""The outgoing-document register (sổ đăng ký văn bản đi) as an office keeps it on paper: its columns, in order."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+COLUMNS = [
+    "Số, ký hiệu văn bản",
+    "Ngày tháng văn bản",
+    "Tên loại và trích yếu nội dung văn bản",
+    "Người ký",
+    "Nơi nhận văn bản",
+    "Đơn vị, người nhận bản lưu",
+    "Số lượng bản",
+    "Ghi chú",
+]
+
+
+class Entry(Protocol):
+    notation: str
+    issued_on: Any
+    subject: str
+    signer: str
+    recipients: list[str]
+    archive_unit: str
+    manual: bool
+    number: int
+
+
+def entry_row(e: Entry) -> list[object]:
+    """One register line in COLUMNS order; copies: one per recipient plus the archive copy."""
+    return [
+        e.notation,
+        e.issued_on.strftime("%d/%m/%Y"),
+        e.subject,
+        e.signer,
+        "; ".join(e.recipients),
+        f"VT, {e.archive_unit}" if e.archive_unit else "VT",
+        len(e.recipients) + 1,
+        "số nhập tay" if e.manual else "",
+    ]

@@ -1,0 +1,208 @@
+"""Who is calling: people log in with a password (OAuth2 password flow) and get a short-lived bearer token;
+systems send an API key. Passwords are hashed with scrypt (memory-hard, 16 MiB per hash); tokens and API keys are
+random and kept only as their SHA-256."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from service.adapters.orm import AccessTokenRow, ApiKeyRow, OrganisationRow, UserRow, utcnow
+from service.domain.office import Principal, Role
+from service.errors import FieldError, InvalidRequest, VanbanError
+from service.unit_of_work import Database, UnitOfWork
+
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 128 * r * n bytes = 16 MiB of memory per hash
+
+
+class Unauthenticated(VanbanError):
+    status_code = 401
+    code = "unauthenticated"
+
+    def __init__(self, reason_en: str = "log in first", reason_vi: str = "Hãy đăng nhập") -> None:
+        super().__init__(reason_en, reason_vi)
+
+
+class Forbidden(VanbanError):
+    status_code = 403
+    code = "forbidden"
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
+    b64 = base64.b64encode
+    return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def check_password(password: str, stored: str | None) -> bool:
+    """Constant time; a missing hash costs the same as a wrong password."""
+    if not stored:
+        hash_password(password)
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    candidate = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    return hmac.compare_digest(candidate, base64.b64decode(digest))
+
+
+def _sha256(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def principal(user: UserRow) -> Principal:
+    return Principal(user.id, user.username, user.full_name, user.title, user.organisation, frozenset(user.roles))
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    full_name: str
+    organisation: str
+    roles: list[str]
+    title: str = ""
+    password: str | None = None
+    organisation_name: str | None = None
+    credential: dict[str, str] | None = None
+
+
+def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
+    """Create a user (and their organisation if it is new). The caller commits."""
+    problems = [
+        FieldError("roles", f"unknown role {r}", f"không có vai trò {r}")
+        for r in new.roles
+        if r not in {x.value for x in Role}
+    ]
+    if not new.username or len(new.username) > 100:
+        problems.append(FieldError("username", "1 to 100 characters", "từ 1 đến 100 ký tự"))
+    if tx.repo.user_by_name(new.username) is not None:
+        problems.append(FieldError("username", "already taken", "tên đăng nhập đã có"))
+    if new.password is not None and len(new.password) < 8:
+        problems.append(FieldError("password", "at least 8 characters", "ít nhất 8 ký tự"))
+    if problems:
+        raise InvalidRequest(problems)
+    if tx.session.get(OrganisationRow, new.organisation) is None:
+        tx.repo.add(OrganisationRow(abbreviation=new.organisation, name=new.organisation_name or new.organisation))
+        tx.session.flush()
+    user = UserRow(
+        id=str(uuid.uuid4()),
+        username=new.username,
+        full_name=new.full_name,
+        title=new.title,
+        organisation=new.organisation,
+        roles=sorted(set(new.roles)),
+        password_hash=hash_password(new.password) if new.password else None,
+        credential=new.credential,
+    )
+    tx.repo.add(user)
+    tx.session.flush()
+    return user
+
+
+def add_api_key(tx: UnitOfWork, user_id: str, key: str | None = None) -> str:
+    """A new API key for ``user_id`` (or ``key`` itself, e.g. the bootstrap key); only its hash is stored."""
+    key = key or "vbk_" + secrets.token_urlsafe(32)
+    if tx.session.get(ApiKeyRow, _sha256(key)) is None:
+        tx.repo.add(ApiKeyRow(key_hash=_sha256(key), user_id=user_id))
+    return key
+
+
+def bootstrap_api_key(db: Database, key: str, organisation: str) -> None:
+    """``VANBAN_BOOTSTRAP_API_KEY``: a key with every role in the default organisation, created once."""
+    with db.uow() as tx:
+        if tx.session.get(ApiKeyRow, _sha256(key)) is not None:
+            return
+        user = tx.repo.user_by_name("automation")
+        if user is None:
+            user = create_user(tx, NewUser("automation", "Automation (API key)", organisation, [r.value for r in Role]))
+        add_api_key(tx, user.id, key)
+        tx.repo.append_audit("system", "bootstrap_api_key", user.id, {})
+        tx.commit()
+
+
+def log_in(db: Database, username: str, password: str, lifetime: timedelta) -> tuple[str, Principal]:
+    """A bearer token for ``lifetime``; a failure is audited and says nothing about which part was wrong."""
+    with db.uow() as tx:
+        user = tx.repo.user_by_name(username)
+        ok = check_password(password, user.password_hash if user else None) and user is not None and user.active
+        if not ok or user is None:
+            tx.repo.append_audit(username[:100], "login_failure", None, {})
+            tx.commit()
+            raise Unauthenticated("wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        tx.session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at < now))
+        tx.repo.add(AccessTokenRow(token_hash=_sha256(token), user_id=user.id, expires_at=now + lifetime))
+        tx.repo.append_audit(user.username, "login", user.id, {})
+        tx.commit()
+        return token, principal(user)
+
+
+def authenticate(db: Database, bearer: str) -> Principal:
+    """The principal of a bearer token or API key."""
+    digest = _sha256(bearer)
+    with db.uow() as tx:
+        token = tx.session.get(AccessTokenRow, digest)
+        user_id = None
+        if token is not None and token.expires_at > utcnow():
+            user_id = token.user_id
+        elif token is None:
+            key = tx.session.get(ApiKeyRow, digest)
+            if key is not None and key.revoked_at is None:
+                user_id = key.user_id
+        user = tx.session.get(UserRow, user_id) if user_id else None
+        if user is None or not user.active:
+            raise Unauthenticated("invalid or expired token", "Mã truy cập không hợp lệ hoặc đã hết hạn")
+        return principal(user)
+
+
+def require(who: Principal, *roles: Role) -> None:
+    """Refuse ``who`` unless they hold one of ``roles``."""
+    if not any(who.has(r) for r in roles):
+        names = " or ".join(r.value for r in roles)
+        raise Forbidden(f"this needs the role {names}", f"Việc này cần vai trò {names}")
+
+
+def users_of(tx: UnitOfWork, organisation: str, role: Role) -> list[UserRow]:
+    rows = tx.session.scalars(select(UserRow).where(UserRow.organisation == organisation, UserRow.active))
+    return [u for u in rows if role.value in u.roles]
+
+
+DEMO_PARTNER = ("TDTN", "Tỉnh đoàn (DEMO)")
+
+
+def create_demo_users(db: Database, organisation: str, pki: Path) -> list[tuple[str, str, str]]:
+    """On the embedded default's first start: one user per role in the school, and a partner body's leader and
+    clerk, with random passwords returned (to be printed once; only their hashes are kept). Nothing if any person
+    exists already."""
+    people = [
+        ("admin", "Quản trị hệ thống", organisation, [Role.ADMIN], "", None),
+        ("chuyenvien", "Nguyễn Thị Hoa", organisation, [Role.REQUESTER], "Chuyên viên", None),
+        ("vanthu", "Trần Thị Mai", organisation, [Role.CLERK], "Văn thư", None),
+        ("hieutruong", "Nguyễn Văn An", organisation, [Role.SIGNER], "Hiệu trưởng", pki / "leader.p12"),
+        ("bithu", "Phạm Thị Lan", DEMO_PARTNER[0], [Role.SIGNER], "Bí thư Tỉnh đoàn", pki / "partner.p12"),
+        ("vanthu_tdtn", "Lê Văn Nam", DEMO_PARTNER[0], [Role.CLERK, Role.REQUESTER], "Văn thư", None),
+    ]
+    created = []
+    with db.uow() as tx:
+        if tx.session.scalars(select(UserRow).where(UserRow.username != "automation")).first() is not None:
+            return []
+        for username, full_name, org, roles, title, p12 in people:
+            password = secrets.token_urlsafe(9)
+            credential = {"kind": "pkcs12", "path": str(p12)} if p12 else None
+            org_name = DEMO_PARTNER[1] if org == DEMO_PARTNER[0] else None
+            create_user(
+                tx,
+                NewUser(username, full_name, org, [r.value for r in roles], title, password, org_name, credential),
+            )
+            created.append((username, password, ", ".join(r.value for r in roles)))
+        tx.repo.append_audit("system", "demo_users", None, {"users": [u for u, _, _ in created]})
+        tx.commit()
+    return created

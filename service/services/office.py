@@ -1,0 +1,346 @@
+"""The review flow of a document through the office: submit, sign from the inbox, reject, issue.
+
+Signing happens in the API process, never in a Celery task: a PIN or password is used for the documents of one
+request and forgotten, never stored or put in a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from service.adapters.archive import Archive
+from service.adapters.orm import DocumentRow, RegisterEntryRow, UserRow
+from service.domain.documents import DocumentStatus, Notation
+from service.domain.office import Principal, Role, Workflow, next_signer, signature_field
+from service.domain.templates import Template
+from service.domain.vietnamese import day_month_year
+from service.errors import FieldError, InvalidRequest, VanbanError
+from service.services.auth import Forbidden, require
+from service.services.documents import VIETNAM, OrganisationSignature, register_line
+from service.unit_of_work import Database, UnitOfWork
+from signing import KeyLoadError, KeyMaterial, SignatureRequest, SigningError, load_pkcs12, sign_pdf
+from signing.forms import field_names, fill_text_fields
+from signing.sign import Level, SigningContext
+
+log = logging.getLogger(__name__)
+
+
+class WrongState(VanbanError):
+    status_code = 409
+    code = "wrong_state"
+
+
+class DuplicateNumber(VanbanError):
+    status_code = 409
+    code = "duplicate_number"
+
+    def __init__(self, notation: str, first: RegisterEntryRow) -> None:
+        super().__init__(
+            f"number {notation} was already issued to document {first.document_id} ({first.notation}, "
+            f"{first.issued_on.isoformat()}); choose another",
+            f"Số {notation} đã cấp cho văn bản {first.document_id} ({first.notation}, ngày "
+            f"{first.issued_on.strftime('%d/%m/%Y')}); hãy chọn số khác",
+        )
+        self.first_document = first.document_id
+
+
+class CredentialRefused(VanbanError):
+    status_code = 422
+    code = "credential_refused"
+
+
+def can_see(who: Principal, doc: DocumentRow) -> bool:
+    return who.has(Role.ADMIN) or who.organisation == doc.organisation or who.username in (doc.signers or [])
+
+
+def check_can_see(who: Principal, doc: DocumentRow) -> None:
+    if not can_see(who, doc):
+        raise Forbidden(
+            f"document {doc.id} belongs to {doc.organisation}", f"Văn bản {doc.id} thuộc {doc.organisation}"
+        )
+
+
+def two_party(template: Template) -> bool:
+    """A joint document (quy chế phối hợp) is signed by a leader of each party."""
+    return "partner_signer" in template.schema.get("properties", {})
+
+
+def _state(doc: DocumentRow, *allowed: DocumentStatus) -> None:
+    if doc.status not in allowed:
+        wanted = ", ".join(allowed)
+        raise WrongState(
+            f"document {doc.id} is {doc.status}; this needs {wanted}",
+            f"Văn bản {doc.id} đang ở trạng thái {doc.status}; việc này cần {wanted}",
+        )
+
+
+def check_signers(tx: UnitOfWork, doc: DocumentRow, template: Template, usernames: list[str]) -> list[UserRow]:
+    """The signers a review document needs: existing signers, one of the issuing body, and for a joint document one
+    of the partner body; in the order given."""
+    problems = []
+    users = []
+    for i, name in enumerate(usernames):
+        user = tx.repo.user_by_name(name)
+        if user is None or not user.active or Role.SIGNER.value not in user.roles:
+            problems.append(FieldError(f"signers.{i}", f"{name} is not a signer", f"{name} không phải người ký"))
+        else:
+            users.append(user)
+    own = [u for u in users if u.organisation == doc.organisation]
+    others = [u for u in users if u.organisation != doc.organisation]
+    if not problems:
+        if len(own) != 1:
+            problems.append(
+                FieldError(
+                    "signers",
+                    f"one leader of {doc.organisation} signs (found {len(own)})",
+                    f"cần đúng một lãnh đạo của {doc.organisation} ký (có {len(own)})",
+                )
+            )
+        if len(others) != (1 if two_party(template) else 0):
+            problems.append(
+                FieldError(
+                    "signers",
+                    "a joint document is signed by one leader of each party"
+                    if two_party(template)
+                    else f"only leaders of {doc.organisation} sign this document",
+                    "văn bản liên tịch do lãnh đạo mỗi bên ký"
+                    if two_party(template)
+                    else f"chỉ lãnh đạo của {doc.organisation} ký văn bản này",
+                )
+            )
+    if problems:
+        raise InvalidRequest(problems)
+    return users
+
+
+@dataclass
+class Office:
+    db: Database
+    archive: Archive
+    template_of: Callable[[DocumentRow], Template]
+    context: SigningContext
+    level: Level
+    organisation: OrganisationSignature
+    default_signature_image: Path
+
+    def _load(self, tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:
+        doc = tx.repo.document(document_id)
+        check_can_see(who, doc)
+        if doc.workflow != Workflow.REVIEW:
+            raise WrongState(
+                f"document {doc.id} was issued directly, without review",
+                f"Văn bản {doc.id} được ban hành trực tiếp, không qua trình ký",
+            )
+        return doc
+
+    def submit(self, who: Principal, document_id: str, signers: list[str] | None) -> DocumentRow:
+        """Send a draft (or a rejected document) to its signers."""
+        require(who, Role.REQUESTER)
+        with self.db.uow() as tx:
+            doc = self._load(tx, who, document_id)
+            if who.organisation != doc.organisation and not who.has(Role.ADMIN):
+                raise Forbidden("only the requesting body submits", "Chỉ đơn vị soạn thảo được trình ký")
+            _state(doc, DocumentStatus.DRAFT, DocumentStatus.REJECTED)
+            usernames = signers if signers is not None else list(doc.signers or [])
+            check_signers(tx, doc, self.template_of(doc), usernames)
+            if doc.status == DocumentStatus.REJECTED:  # signed again from the clean draft
+                doc.pdf_sha256 = (doc.rejection or {}).get("draft_sha256", doc.pdf_sha256)
+            doc.signers, doc.signatures, doc.status = usernames, [], DocumentStatus.SUBMITTED
+            tx.repo.append_audit(who.username, "submit", doc.id, {"signers": usernames})
+            tx.commit()
+            return doc
+
+    def reject(self, who: Principal, document_id: str, reason: str) -> DocumentRow:
+        require(who, Role.SIGNER)
+        if not reason.strip():
+            raise InvalidRequest([FieldError("reason", "say why", "hãy nêu lý do")])
+        with self.db.uow() as tx:
+            doc = self._load(tx, who, document_id)
+            _state(doc, DocumentStatus.SUBMITTED)
+            if next_signer(doc.signers, doc.signatures) != who.username:
+                raise Forbidden(f"document {doc.id} is not waiting for you", f"Văn bản {doc.id} không chờ bạn ký")
+            first_pdf = (doc.signatures[0]["base_sha256"] if doc.signatures else doc.pdf_sha256) or ""
+            doc.status = DocumentStatus.REJECTED
+            doc.rejection = {"by": who.username, "reason": reason, "at": _now(), "draft_sha256": first_pdf}
+            tx.repo.append_audit(who.username, "reject", doc.id, {"reason": reason})
+            tx.commit()
+            return doc
+
+    def inbox(self, who: Principal) -> list[DocumentRow]:
+        require(who, Role.SIGNER)
+        with self.db.uow() as tx:
+            waiting = tx.repo.documents_waiting(DocumentStatus.SUBMITTED)
+        return [d for d in waiting if next_signer(d.signers, d.signatures) == who.username]
+
+    @contextmanager
+    def _key(self, who: Principal, pin: str) -> Iterator[tuple[KeyMaterial, bytes]]:
+        """The signer's own key, opened once with their PIN for every document of the request."""
+        with self.db.uow() as tx:
+            user = tx.session.get(UserRow, who.user_id)
+        credential = (user.credential if user else None) or {}
+        image = Path(credential.get("image") or self.default_signature_image).read_bytes()
+        try:
+            if credential.get("kind") == "pkcs12":
+                yield load_pkcs12(Path(credential["path"]), pin), image
+            elif credential.get("kind") == "pkcs11":
+                from signing.pkcs11 import pkcs11_key
+
+                module = Path(credential["module"])
+                with pkcs11_key(module, credential["token"], credential["key"], pin) as key:
+                    yield key, image
+            else:
+                raise CredentialRefused(
+                    f"{who.username} has no signing credential", f"{who.username} chưa có chứng thư số để ký"
+                )
+        except KeyLoadError as exc:
+            raise CredentialRefused(
+                f"cannot open the signing key: {exc}", "Không mở được khóa ký: sai mã PIN hoặc thiết bị"
+            ) from None
+
+    def sign(self, who: Principal, document_ids: list[str], pin: str) -> list[DocumentRow]:
+        """Sign each document with the signer's own key, one PIN for all of them. Every document is checked first:
+        nothing is signed unless all are waiting for this signer."""
+        require(who, Role.SIGNER)
+        if not document_ids:
+            raise InvalidRequest([FieldError("document_ids", "name at least one", "cần ít nhất một văn bản")])
+        with self.db.uow() as tx:
+            docs = [self._load(tx, who, d) for d in dict.fromkeys(document_ids)]
+        for doc in docs:
+            _state(doc, DocumentStatus.SUBMITTED)
+            if next_signer(doc.signers, doc.signatures) != who.username:
+                raise Forbidden(f"document {doc.id} is not waiting for you", f"Văn bản {doc.id} không chờ bạn ký")
+        done = []
+        with self._key(who, pin) as (key, image):
+            for doc in docs:
+                done.append(self._sign_one(who, doc, key, image))
+        return done
+
+    def _sign_one(self, who: Principal, doc: DocumentRow, key: KeyMaterial, image: bytes) -> DocumentRow:
+        assert doc.pdf_sha256 is not None
+        base = doc.pdf_sha256
+        field, _ = signature_field(who.organisation, doc.organisation)
+        request = SignatureRequest(
+            field_name=field,
+            reason=f"{who.title or 'Ký duyệt'} ký",
+            location=doc.data.get("place"),
+            level=self.level,
+            certify=not doc.signatures,  # the first signer certifies: later filling and signing stay allowed
+            image=image,
+        )
+        try:
+            signed = sign_pdf(self.archive.get(base, ".pdf"), key, request, self.context)
+        except SigningError as exc:
+            raise CredentialRefused(str(exc), f"Không ký được văn bản {doc.id}: {exc}") from None
+        digest = self.archive.put(signed, ".pdf")
+        with self.db.uow() as tx:
+            signature = {"by": who.username, "name": key.subject_common_name, "field": field, "at": _now()}
+            signature["organisation"], signature["base_sha256"] = who.organisation, base
+            signatures = [*doc.signatures, signature]
+            status = DocumentStatus.SIGNED if len(signatures) == len(doc.signers) else DocumentStatus.SUBMITTED
+            changed = tx.session.execute(
+                update(DocumentRow)
+                .where(DocumentRow.id == doc.id, DocumentRow.pdf_sha256 == base)
+                .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=datetime.now(UTC))
+            )
+            if changed.rowcount != 1:  # type: ignore[attr-defined]
+                raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
+            tx.repo.append_audit(who.username, "sign", doc.id, {"field": field, "pdf_sha256": digest})
+            tx.commit()
+            return tx.repo.document(doc.id)
+
+    def issue(
+        self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None
+    ) -> DocumentRow:
+        """Give a signed document its number and date, fill them into the PDF, apply the organisation's signature
+        and record it in the register, all in one transaction: a number is taken only if the document is issued."""
+        require(who, Role.CLERK)
+        issued_on = issued_on or datetime.now(VIETNAM).date()
+        manual = number is not None
+        with self.db.uow() as tx:
+            doc = self._load(tx, who, document_id)
+            if who.organisation != doc.organisation:
+                raise Forbidden(
+                    f"a clerk of {who.organisation} cannot issue for {doc.organisation}",
+                    f"Văn thư của {who.organisation} không ban hành văn bản của {doc.organisation}",
+                )
+            _state(doc, DocumentStatus.SIGNED)
+            # the first write: takes the document (and on SQLite the database) for this transaction
+            claimed = tx.session.execute(
+                update(DocumentRow)
+                .where(DocumentRow.id == doc.id, DocumentRow.status == DocumentStatus.SIGNED)
+                .values(status=DocumentStatus.ISSUED)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise WrongState(f"document {doc.id} is being issued", f"Văn bản {doc.id} đang được ban hành")
+            template = self.template_of(doc)
+            year = issued_on.year
+            number = self._number(tx, doc, template, year, number)
+            notation = str(Notation(number, template.type_abbreviation, doc.organisation))
+            pdf = self._issued_pdf(doc, notation, number, issued_on)
+            digest = self.archive.put(pdf, ".pdf")
+            row = tx.repo.document(doc.id)
+            row.number, row.year, row.issued_on, row.notation = number, year, issued_on, notation
+            row.pdf_sha256, row.signed_at = digest, datetime.now(UTC)
+            row.signer = "; ".join(s["name"] for s in doc.signatures)
+            self._record(tx, row, template, number, manual)
+            tx.repo.append_audit(who.username, "issue", doc.id, {"notation": notation, "pdf_sha256": digest})
+            try:
+                tx.commit()
+            except IntegrityError:
+                raise WrongState(
+                    f"number {notation} was taken meanwhile; issue again",
+                    f"Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
+                ) from None
+            return row
+
+    def _number(self, tx: UnitOfWork, doc: DocumentRow, template: Template, year: int, manual: int | None) -> int:
+        if manual is None:
+            return tx.repo.take_number(doc.organisation, doc.register, year)
+        notation = str(Notation(manual, template.type_abbreviation, doc.organisation))
+        first = tx.repo.register_entry(doc.organisation, doc.register, year, manual)
+        if first is not None:
+            raise DuplicateNumber(notation, first)
+        last = tx.repo.counter(doc.organisation, doc.register, year)
+        if manual < 1 or manual > last + 1:
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        "number",
+                        f"the next number is {last + 1}; {manual} would leave a gap",
+                        f"số tiếp theo là {last + 1}; số {manual} sẽ để trống số",
+                    )
+                ]
+            )
+        if manual == last + 1:
+            tx.repo.take_number(doc.organisation, doc.register, year)
+        return manual
+
+    def _issued_pdf(self, doc: DocumentRow, notation: str, number: int, issued_on: date) -> bytes:
+        assert doc.pdf_sha256 is not None
+        pdf = self.archive.get(doc.pdf_sha256, ".pdf")
+        day, month, year = day_month_year(issued_on)
+        parts = {"number": f"{number:02d}", "day": day, "month": month, "year": year}
+        values = {name: parts[name.split("_")[0]] for name in field_names(pdf) if name.split("_")[0] in parts}
+        pdf = fill_text_fields(pdf, values)
+        signed, _ = self.organisation.sign(pdf, f"Ban hành {notation}", doc.data.get("place"), prepared=True)
+        return signed
+
+    def _record(self, tx: UnitOfWork, doc: DocumentRow, template: Template, number: int, manual: bool) -> None:
+        """One line in the issuing body's register, and one in each partner body's register (its own number)."""
+        assert doc.year is not None
+        tx.repo.add(RegisterEntryRow(**register_line(doc, template, manual=manual)))
+        for partner in sorted({s["organisation"] for s in doc.signatures} - {doc.organisation}):
+            partner_number = tx.repo.take_number(partner, doc.register, doc.year)
+            tx.repo.add(RegisterEntryRow(**register_line(doc, template, organisation=partner, number=partner_number)))
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
