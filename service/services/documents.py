@@ -91,12 +91,11 @@ def request_document(
     except ValueError as exc:
         raise InvalidRequest([FieldError("workflow", str(exc), "mẫu này phải qua trình ký")]) from None
     organisation = (data.get("organisation") or {}).get("abbreviation") or default_organisation
-    if who is not None:
-        if who.organisation != organisation and not who.has(Role.ADMIN):
-            raise Forbidden(
-                f"{who.username} requests for {who.organisation}, not {organisation}",
-                f"{who.username} chỉ soạn văn bản cho {who.organisation}, không cho {organisation}",
-            )
+    if who is not None and who.organisation != organisation and not who.has(Role.ADMIN):
+        raise Forbidden(
+            f"{who.username} requests for {who.organisation}, not {organisation}",
+            f"{who.username} chỉ soạn văn bản cho {who.organisation}, không cho {organisation}",
+        )
     digest = _request_hash(template_id, {"data": data, "workflow": chosen.value, "signers": signers})
     if idempotency_key:
         with db.uow() as tx:
