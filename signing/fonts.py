@@ -32,3 +32,32 @@ def serif() -> Path:
         font.save(tmp)
         os.replace(tmp, target)
     return target
+
+
+FIGURES = "0123456789/-.: "
+
+
+@cache
+def serif_figures() -> Path:
+    """Liberation Serif with only digits and a few signs, no layout tables: for the number and date the clerk fills.
+    A field's font is subset when it is written; subsetting the whole font costs ~100 ms a field, this one ~1 ms."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    full = serif()
+    target = full.with_name(full.stem + "-figures.ttf")
+    if not target.exists():
+        font = TTFont(str(full))
+        options = subset.Options()
+        options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern"]
+        options.layout_features = []
+        options.name_IDs = ["*"]
+        options.notdef_outline = True
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=FIGURES)
+        subsetter.subset(font)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".ttf")
+        os.close(fd)
+        font.save(tmp)
+        os.replace(tmp, target)
+    return target

@@ -19,6 +19,7 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 
 from signing.appearance import text_style
 from signing.errors import SigningError
+from signing.fonts import FIGURES
 from signing.sign import Box
 
 
@@ -107,7 +108,7 @@ def fill_text_fields(pdf: bytes, values: dict[str, str]) -> bytes:
         field = ref.get_object()
         style = TextStampStyle(
             stamp_text="%(value)s",
-            text_box_style=text_style(_font_size(field), tight=True),
+            text_box_style=text_style(_font_size(field), tight=True, figures=set(value) <= set(FIGURES)),
             border_width=0,
             inner_content_layout=layout.SimpleBoxLayoutRule(
                 x_align=layout.AxisAlignment.ALIGN_MID,

@@ -259,13 +259,16 @@ class WorkerHeartbeatRow(Base):
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # Writers queue for SQLite's single write lock; issuing a document holds it while the number and date go
+        # into the PDF and the organisation signs (no number is taken unless the issue is recorded), so a burst of
+        # issues may wait a while: two minutes before giving up.
+        engine = create_engine(url, connect_args={"timeout": 120, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cur = dbapi_connection.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA busy_timeout=120000")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

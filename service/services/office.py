@@ -265,6 +265,9 @@ class Office:
         issued_on = issued_on or datetime.now(VIETNAM).date()
         manual = number is not None
         with self.db.uow() as tx:
+            found = self._load(tx, who, document_id)
+        template = self.template_of(found)  # read before taking the write lock, on a connection of its own
+        with self.db.uow() as tx:
             doc = self._load(tx, who, document_id)
             if who.organisation != doc.organisation:
                 raise Forbidden(
@@ -280,7 +283,6 @@ class Office:
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise WrongState(f"document {doc.id} is being issued", f"Văn bản {doc.id} đang được ban hành")
-            template = self.template_of(doc)
             year = issued_on.year
             number = self._number(tx, doc, template, year, number)
             notation = str(Notation(number, template.type_abbreviation, doc.organisation))

@@ -1,0 +1,143 @@
+"""Issuing reviewed documents: 200 clerks' issues at once get numbers 1..200, each once, on SQLite and on
+PostgreSQL; an issue that fails takes no number; the audit chain catches edited and removed entries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, insert, select, update
+
+from service.adapters.orm import AuditEntryRow, DocumentRow, JobRow
+from service.config import Settings
+from service.domain.audit import first_break
+from service.domain.documents import DocumentStatus
+from service.domain.office import Principal
+from service.errors import VanbanError
+from service.runtime import Runtime, prepare
+from service.services.auth import NewUser, create_user, principal
+from service.services.documents import request_document
+from signing.pki import DemoPki
+from tests.backends import postgres_database
+
+PASSWORD = "test-password"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def runtime(request: pytest.FixtureRequest, tmp_path: Path, pki: DemoPki, converter: object) -> Iterator[Runtime]:
+    def make(url: str | None) -> Runtime:
+        settings = Settings(data_dir=tmp_path, database_url=url, pki_dir=pki.directory, pki_password=PASSWORD)
+        prepare(settings)
+        rt = Runtime(settings)
+        rt.__dict__["converter"] = converter  # the session's warm LibreOffice
+        return rt
+
+    if request.param == "sqlite":
+        rt = make(None)
+        yield rt
+        rt.db.dispose()
+        return
+    with postgres_database() as url:
+        rt = make(url)
+        yield rt
+        rt.db.dispose()
+
+
+def _people(rt: Runtime, pki: DemoPki) -> tuple[Principal, Principal]:
+    with rt.db.uow() as tx:
+        clerk = create_user(tx, NewUser("vanthu", "Trần Thị Mai", "TCT", ["clerk"], "Văn thư"))
+        credential = {"kind": "pkcs12", "path": str(pki.leader_p12)}
+        head = create_user(
+            tx, NewUser("hieutruong", "Nguyễn Văn An", "TCT", ["signer"], "Hiệu trưởng", None, None, credential)
+        )
+        tx.commit()
+    return principal(clerk), principal(head)
+
+
+def _signed_decision(rt: Runtime, head: Principal) -> DocumentRow:
+    template = rt.templates.get("quyet-dinh-mo-lop")
+    requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[head.username])
+    rt.producer.produce(requested.document_id)
+    submitter = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
+    rt.office.submit(submitter, requested.document_id, None)
+    (doc,) = rt.office.sign(head, [requested.document_id], PASSWORD)
+    assert doc.status == DocumentStatus.SIGNED
+    return doc
+
+
+def _copies(rt: Runtime, doc: DocumentRow, n: int) -> list[str]:
+    """``n`` more signed decisions like ``doc`` (same signed PDF), as if the leader had signed them all."""
+    columns = {c.name: getattr(doc, c.key) for c in DocumentRow.__table__.columns}
+    ids = [str(uuid.uuid4()) for _ in range(n)]
+    with rt.db.uow() as tx:
+        tx.session.execute(insert(DocumentRow), [columns | {"id": i, "idempotency_key": None} for i in ids])
+        tx.commit()
+    return ids
+
+
+def test_200_concurrent_issues_get_1_to_200(runtime: Runtime, pki: DemoPki) -> None:
+    clerk, head = _people(runtime, pki)
+    first = _signed_decision(runtime, head)
+    ids = [first.id, *_copies(runtime, first, 199)]
+
+    def issue(document_id: str) -> int:
+        number = runtime.office.issue(clerk, document_id).number
+        assert number is not None
+        return number
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        numbers = list(pool.map(issue, ids))
+    assert sorted(numbers) == list(range(1, 201))
+    with runtime.db.uow() as tx:
+        entries = tx.repo.register_entries("TCT", "default", (numbers and tx.repo.document(ids[0]).year) or 0)
+    assert [e.number for e in entries] == list(range(1, 201))
+    assert len({e.document_id for e in entries}) == 200
+
+
+def test_a_failed_issue_takes_no_number(runtime: Runtime, pki: DemoPki) -> None:
+    clerk, head = _people(runtime, pki)
+    good = _signed_decision(runtime, head)
+    (broken,) = _copies(runtime, good, 1)
+    with runtime.db.uow() as tx:  # its PDF is not in the archive any more: signing it fails
+        tx.session.execute(update(DocumentRow).where(DocumentRow.id == broken).values(pdf_sha256="0" * 64))
+        tx.commit()
+    with pytest.raises(VanbanError):
+        runtime.office.issue(clerk, broken)
+    with runtime.db.uow() as tx:
+        assert tx.repo.document(broken).status == DocumentStatus.SIGNED  # still waiting, nothing recorded
+    assert runtime.office.issue(clerk, good.id).number == 1
+
+
+def test_the_audit_chain_shows_edits_and_removals(runtime: Runtime, pki: DemoPki) -> None:
+    _, head = _people(runtime, pki)
+    _signed_decision(runtime, head)
+
+    def chain_break() -> str | None:
+        with runtime.db.uow() as tx:
+            broken = first_break(*tx.repo.audit_chain())
+        return broken.reason_en if broken else None
+
+    assert chain_break() is None
+    with runtime.db.uow() as tx:
+        seqs = list(tx.session.scalars(select(AuditEntryRow.seq).order_by(AuditEntryRow.seq)))
+    assert len(seqs) >= 4  # request, render, submit, sign
+    with runtime.db.uow() as tx:  # someone rewrites who did something
+        tx.session.execute(update(AuditEntryRow).where(AuditEntryRow.seq == 2).values(actor="someone-else"))
+        tx.commit()
+    assert chain_break() == "entry 2 was changed"
+    with runtime.db.uow() as tx:
+        tx.session.execute(delete(AuditEntryRow).where(AuditEntryRow.seq == 2))
+        tx.commit()
+    assert chain_break() == "entry 2 is missing"
+    with runtime.db.uow() as tx:  # the gap hidden by renumbering is still seen: entry 3 no longer follows
+        tx.session.execute(update(AuditEntryRow).where(AuditEntryRow.seq > 2).values(seq=AuditEntryRow.seq - 1))
+        tx.commit()
+    assert chain_break() == "entry 2 does not follow entry 1"
+    with runtime.db.uow() as tx:
+        tx.session.execute(delete(AuditEntryRow).where(AuditEntryRow.seq >= 2))
+        tx.commit()
+    assert chain_break() == "entries after 1 were removed"
+    assert JobRow  # the jobs stay; only the trail was tampered with
