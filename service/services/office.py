@@ -164,9 +164,7 @@ class Office:
             raise InvalidRequest([FieldError("reason", "say why", "hãy nêu lý do")])
         with self.db.uow() as tx:
             doc = self._load(tx, who, document_id)
-            _state(doc, DocumentStatus.SUBMITTED)
-            if next_signer(doc.signers, doc.signatures) != who.username:
-                raise Forbidden(f"document {doc.id} is not waiting for you", f"Văn bản {doc.id} không chờ bạn ký")
+            self._waiting_for(who, doc)
             first_pdf = (doc.signatures[0]["base_sha256"] if doc.signatures else doc.pdf_sha256) or ""
             doc.status = DocumentStatus.REJECTED
             doc.rejection = {"by": who.username, "reason": reason, "at": _now(), "draft_sha256": first_pdf}
@@ -180,13 +178,20 @@ class Office:
             waiting = tx.repo.documents_waiting(DocumentStatus.SUBMITTED)
         return [d for d in waiting if next_signer(d.signers, d.signatures) == who.username]
 
+    def _credential(self, who: Principal) -> dict[str, str]:
+        with self.db.uow() as tx:
+            user = tx.session.get(UserRow, who.user_id)
+        return (user.credential if user else None) or {}
+
+    def _image(self, credential: dict[str, str]) -> bytes:
+        """The signer's signature picture (a transparent PNG), or the default one."""
+        return Path(credential.get("image") or self.default_signature_image).read_bytes()
+
     @contextmanager
     def _key(self, who: Principal, pin: str) -> Iterator[tuple[KeyMaterial, bytes]]:
         """The signer's own key, opened once with their PIN for every document of the request."""
-        with self.db.uow() as tx:
-            user = tx.session.get(UserRow, who.user_id)
-        credential = (user.credential if user else None) or {}
-        image = Path(credential.get("image") or self.default_signature_image).read_bytes()
+        credential = self._credential(who)
+        image = self._image(credential)
         try:
             if credential.get("kind") == "pkcs12":
                 yield load_pkcs12(Path(credential["path"]), pin), image
@@ -214,9 +219,7 @@ class Office:
         with self.db.uow() as tx:
             docs = [self._load(tx, who, d) for d in dict.fromkeys(document_ids)]
         for doc in docs:
-            _state(doc, DocumentStatus.SUBMITTED)
-            if next_signer(doc.signers, doc.signatures) != who.username:
-                raise Forbidden(f"document {doc.id} is not waiting for you", f"Văn bản {doc.id} không chờ bạn ký")
+            self._waiting_for(who, doc)
         done = []
         with self._key(who, pin) as (key, image):
             for doc in docs:
@@ -226,8 +229,20 @@ class Office:
     def _sign_one(self, who: Principal, doc: DocumentRow, key: KeyMaterial, image: bytes) -> DocumentRow:
         assert doc.pdf_sha256 is not None
         base = doc.pdf_sha256
+        request = self._request(who, doc, image)
+        try:
+            signed = sign_pdf(self.archive.get(base, ".pdf"), key, request, self.context)
+        except SigningError as exc:
+            raise CredentialRefused(str(exc), f"Không ký được văn bản {doc.id}: {exc}") from None
+        digest = self.archive.put(signed, ".pdf")
+        with self.db.uow() as tx:
+            self.record_signature(tx, who, doc, base, digest, key.subject_common_name)
+            tx.commit()
+            return tx.repo.document(doc.id)
+
+    def _request(self, who: Principal, doc: DocumentRow, image: bytes | None) -> SignatureRequest:
         field, _ = signature_field(who.organisation, doc.organisation)
-        request = SignatureRequest(
+        return SignatureRequest(
             field_name=field,
             reason=f"{who.title or 'Ký duyệt'} ký",
             location=doc.data.get("place"),
@@ -235,26 +250,43 @@ class Office:
             certify=not doc.signatures,  # the first signer certifies: later filling and signing stay allowed
             image=image,
         )
-        try:
-            signed = sign_pdf(self.archive.get(base, ".pdf"), key, request, self.context)
-        except SigningError as exc:
-            raise CredentialRefused(str(exc), f"Không ký được văn bản {doc.id}: {exc}") from None
-        digest = self.archive.put(signed, ".pdf")
+
+    def two_step_request(self, who: Principal, document_id: str, field_name: str) -> SignatureRequest:
+        """What a two-step signature (USB token plugin, phone app) of ``who`` on the document is: in the review flow,
+        the signer's own block, and only when it is their turn; on an issued document, an extra signature in
+        ``field_name``."""
+        require(who, Role.SIGNER)
         with self.db.uow() as tx:
-            signature = {"by": who.username, "name": key.subject_common_name, "field": field, "at": _now()}
-            signature["organisation"], signature["base_sha256"] = who.organisation, base
-            signatures = [*doc.signatures, signature]
-            status = DocumentStatus.SIGNED if len(signatures) == len(doc.signers) else DocumentStatus.SUBMITTED
-            changed = tx.session.execute(
-                update(DocumentRow)
-                .where(DocumentRow.id == doc.id, DocumentRow.pdf_sha256 == base)
-                .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=datetime.now(UTC))
-            )
-            if changed.rowcount != 1:  # type: ignore[attr-defined]
-                raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
-            tx.repo.append_audit(who.username, "sign", doc.id, {"field": field, "pdf_sha256": digest})
-            tx.commit()
-            return tx.repo.document(doc.id)
+            doc = tx.repo.document(document_id)
+        check_can_see(who, doc)
+        if doc.workflow != Workflow.REVIEW:
+            return SignatureRequest(field_name)
+        self._waiting_for(who, doc)
+        return self._request(who, doc, self._image(self._credential(who)))
+
+    def _waiting_for(self, who: Principal, doc: DocumentRow) -> None:
+        _state(doc, DocumentStatus.SUBMITTED)
+        if next_signer(doc.signers, doc.signatures) != who.username:
+            raise Forbidden(f"document {doc.id} is not waiting for you", f"Văn bản {doc.id} không chờ bạn ký")
+
+    def record_signature(
+        self, tx: UnitOfWork, who: Principal, doc: DocumentRow, base: str, digest: str, signer_name: str
+    ) -> None:
+        """Record ``who``'s signature (the PDF ``base`` became ``digest``) in the review flow; refused if the
+        document changed meanwhile (someone else signed or rejected it)."""
+        field, _ = signature_field(who.organisation, doc.organisation)
+        signature = {"by": who.username, "name": signer_name, "field": field, "at": _now()}
+        signature["organisation"], signature["base_sha256"] = who.organisation, base
+        signatures = [*doc.signatures, signature]
+        status = DocumentStatus.SIGNED if len(signatures) == len(doc.signers) else DocumentStatus.SUBMITTED
+        changed = tx.session.execute(
+            update(DocumentRow)
+            .where(DocumentRow.id == doc.id, DocumentRow.pdf_sha256 == base, DocumentRow.status == doc.status)
+            .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=datetime.now(UTC))
+        )
+        if changed.rowcount != 1:  # type: ignore[attr-defined]
+            raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
+        tx.repo.append_audit(who.username, "sign", doc.id, {"field": field, "pdf_sha256": digest})
 
     def issue(
         self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import base64
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
 
 from service.adapters.archive import Archive
-from service.adapters.orm import SigningSessionRow, utcnow
+from service.adapters.orm import DocumentRow, SigningSessionRow, utcnow
 from service.errors import FieldError, InvalidRequest, NotReady, VanbanError
-from service.unit_of_work import Database
+from service.unit_of_work import Database, UnitOfWork
 from signing import SigningError
 from signing.external import PreparedSignature, complete, prepare
 from signing.sign import SignatureRequest, SigningContext
@@ -66,7 +67,7 @@ def prepare_signature(
     context: SigningContext,
     document_id: str,
     chain_pem: str,
-    field_name: str,
+    request: SignatureRequest,
     lifetime_seconds: float,
 ) -> Prepared:
     with db.uow() as tx:
@@ -75,9 +76,7 @@ def prepare_signature(
         raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
     certs = _certificates(chain_pem)
     try:
-        prepared = prepare(
-            archive.get(doc.pdf_sha256, ".pdf"), certs[0], certs[1:], SignatureRequest(field_name), context
-        )
+        prepared = prepare(archive.get(doc.pdf_sha256, ".pdf"), certs[0], certs[1:], request, context)
     except SigningError as exc:
         raise SignatureRefused(str(exc), f"Không chuẩn bị được chữ ký: {exc}") from None
     session = SigningSessionRow(
@@ -93,11 +92,24 @@ def prepare_signature(
     return Prepared(session.id, prepared.digest, prepared.signed_attributes, session.expires_at)
 
 
+def add_signer(_tx: UnitOfWork, doc: DocumentRow, _base: str, digest: str, signer: str) -> None:
+    """An extra signature on a document outside the review flow: its file and its signers change."""
+    doc.pdf_sha256 = digest
+    doc.signer = f"{doc.signer}; {signer}" if doc.signer else signer
+
+
 def complete_signature(
-    db: Database, archive: Archive, context: SigningContext, document_id: str, session_id: str, signature: str
+    db: Database,
+    archive: Archive,
+    context: SigningContext,
+    document_id: str,
+    session_id: str,
+    signature: str,
+    record: Callable[[UnitOfWork, DocumentRow, str, str, str], None] | None = None,
 ) -> str:
     """Embed the signature; the signed PDF replaces the document's file (both stay in the archive). Returns its
-    sha256."""
+    sha256. ``record(tx, document, base_sha256, new_sha256, signer)``: how the review flow records it (default:
+    the signer is added to the document's signers)."""
     try:
         value = base64.b64decode(signature, validate=True)
     except ValueError:
@@ -117,7 +129,9 @@ def complete_signature(
     except SigningError as exc:
         raise SignatureRefused(str(exc), f"Chữ ký không hợp lệ: {exc}") from None
     digest = archive.put(signed, ".pdf")
-    signer = x509.load_der_x509_certificate(prepared.certificate).subject.rfc4514_string()
+    subject = x509.load_der_x509_certificate(prepared.certificate).subject
+    names = subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    signer = str(names[0].value) if names else subject.rfc4514_string()
     with db.uow() as tx:
         session = tx.session.get(SigningSessionRow, session_id)
         doc = tx.repo.document(document_id)
@@ -125,7 +139,6 @@ def complete_signature(
         if session.completed_at is not None or doc.pdf_sha256 != session.base_sha256:
             raise SessionExpired(session_id)  # someone else completed or changed the document meanwhile
         session.completed_at = utcnow()
-        doc.pdf_sha256 = digest
-        doc.signer = f"{doc.signer}; {signer}" if doc.signer else signer
+        (record or add_signer)(tx, doc, session.base_sha256, digest, signer)
         tx.commit()
     return digest

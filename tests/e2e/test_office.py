@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from openpyxl import load_workbook
 
 from service.config import PROJECT_ROOT
@@ -54,6 +55,26 @@ class Office:
         return client
 
 
+def two_step_sign(signer: httpx.Client, document_id: str, p12: Path) -> None:
+    """Sign as a USB token plugin or a phone app would: the digest out, the signature value back."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, utils
+
+    from signing.keys import read_pkcs12
+
+    key, cert, chain = read_pkcs12(p12, PIN)
+    pem = "".join(x.public_bytes(serialization.Encoding.PEM).decode() for x in [cert, *chain])
+    url = f"/api/v1/documents/{document_id}/signatures"
+    prepared = signer.post(f"{url}:prepare", json={"certificates": pem})
+    assert prepared.status_code == 200, prepared.text
+    assert isinstance(key, RSAPrivateKey)
+    value = key.sign(base64.b64decode(prepared.json()["digest"]), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+    body = {"session_id": prepared.json()["session_id"], "signature": base64.b64encode(value).decode()}
+    assert signer.post(f"{url}:complete", json=body).status_code == 200
+
+
 def example(c: httpx.Client, template_id: str) -> dict[str, Any]:
     return dict(c.get(f"/api/v1/templates/{template_id}").json()["example"])
 
@@ -65,6 +86,15 @@ def test_a_day_at_the_office(service: ServiceProcesses, tmp_path: Path) -> None:
     head = office.person("hieutruong", "TCT", ["signer"], "Hiệu trưởng", "leader.p12")
     partner = office.person("bithu", "TDTN", ["signer"], "Bí thư Tỉnh đoàn", "partner.p12")
     partner_clerk = office.person("vanthu_doan", "TDTN", ["clerk", "requester"], "Văn thư")
+
+    # On the embedded default the demo users were printed once at start, and can log in.
+    if "VANBAN_DATABASE_URL" not in service.env:
+        log = (service.data_dir / "serve-0.log").read_text(errors="replace")
+        line = next(x for x in log.splitlines() if x.strip().startswith("hieutruong "))
+        password = line.split()[1]
+        demo = httpx.post(f"{service.url}/api/v1/auth/token", data={"username": "hieutruong", "password": password})
+        me = service.client(demo.json()["access_token"]).get("/api/v1/auth/me").json()
+        assert me["roles"] == ["signer"] and me["title"] == "Hiệu trưởng"
 
     # Nobody gets in without logging in; a wrong password is refused (and audited).
     assert httpx.get(f"{service.url}/api/v1/inbox").status_code == 401
@@ -98,6 +128,14 @@ def test_a_day_at_the_office(service: ServiceProcesses, tmp_path: Path) -> None:
         "/api/v1/documents", json={"template": "quyet-dinh-mo-lop", "data": qd_data, "workflow": "direct"}
     )
     assert direct.status_code == 422 and direct.json()["errors"][0]["path"] == "workflow"
+    # Review may be asked for on a direct template (a call-up letter), not the other way round.
+    letter = example(requester, "giay-trieu-tap")
+    reviewed = requester.post(
+        "/api/v1/documents", json={"template": "giay-trieu-tap", "data": letter, "workflow": "review"}
+    )
+    assert wait_job(requester, reviewed.json()["job_id"])["status"] == "succeeded"
+    assert requester.get(f"/api/v1/documents/{reviewed.json()['id']}").json()["status"] == "draft"
+    assert partner_clerk.get(f"/api/v1/jobs/{reviewed.json()['job_id']}").status_code == 403
     # A joint document needs a leader of each party.
     lone = requester.post(f"/api/v1/documents/{docs['qc']}:submit", json={"signers": [head.username]})
     assert lone.status_code == 422 and lone.json()["errors"][0]["path"] == "signers"
@@ -112,9 +150,12 @@ def test_a_day_at_the_office(service: ServiceProcesses, tmp_path: Path) -> None:
     assert [d["id"] for d in partner.get("/api/v1/inbox").json()] == [docs["qc"]]
     bad_pin = partner.post("/api/v1/inbox:sign", json={"document_ids": [docs["qc"]], "pin": "0000"})
     assert bad_pin.status_code == 422 and "PIN" in bad_pin.json()["message_vi"]
-    signed = partner.post("/api/v1/inbox:sign", json={"document_ids": [docs["qc"]], "pin": PIN})
-    assert signed.status_code == 200, signed.text
-    assert signed.json()[0]["status"] == "submitted"  # still waiting for our leader
+    # The partner's leader signs on their own device (two steps: the service never sees the key).
+    assert (
+        head.post(f"/api/v1/documents/{docs['qc']}/signatures:prepare", json={"certificates": "x"}).status_code == 403
+    )
+    two_step_sign(partner, docs["qc"], service.data_dir / "pki" / "partner.p12")
+    assert partner.get(f"/api/v1/documents/{docs['qc']}").json()["status"] == "submitted"  # waiting for our leader
 
     # The head rejects the plan with a reason: back to the requester.
     rejected = head.post(f"/api/v1/documents/{docs['kh']}:reject", json={"reason": "Bổ sung chỉ tiêu tuyển sinh"})

@@ -17,7 +17,7 @@ from service.services.signatures import SessionExpired, complete_signature, prep
 from service.unit_of_work import Database
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki
-from signing.sign import SigningContext
+from signing.sign import SignatureRequest, SigningContext
 
 
 def _document(db: Database, archive: Archive, pdf: bytes) -> str:
@@ -52,7 +52,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
     document_id = _document(db, archive, letter_pdf)
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
-    prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, "LanhDao", lifetime)
+    prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, SignatureRequest("LanhDao"), lifetime)
     value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
     if lifetime == 0:
         with pytest.raises(SessionExpired):

@@ -2,17 +2,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from service.api.deps import RuntimeDep, authenticated
+from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.schemas import JobOut, Progress
+from service.services.office import check_can_see
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], dependencies=[Depends(authenticated)])
 
 
 @router.get("/{job_id}")
-def get_job(job_id: str, rt: RuntimeDep) -> JobOut:
+def get_job(job_id: str, rt: RuntimeDep, who: CurrentUser) -> JobOut:
     with rt.db.uow() as tx:
         job = tx.repo.job(job_id)
         documents = tx.repo.document_ids_of_job(job_id, limit=100)  # a batch lists all of them at /batches/{id}
+        if documents:  # a job is seen by whoever may see its documents
+            check_can_see(who, tx.repo.document(documents[0]))
     return JobOut(
         id=job.id,
         kind=job.kind,

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
+from service.adapters.orm import DocumentRow
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
-from service.domain.office import Principal, Role
+from service.domain.office import Principal, Role, Workflow
 from service.services.auth import require
 from service.services.office import check_can_see
-from service.services.signatures import complete_signature, prepare_signature
+from service.services.signatures import add_signer, complete_signature, prepare_signature
+from service.unit_of_work import UnitOfWork
 from signing.verify import verify_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)])
@@ -45,8 +47,7 @@ class CompleteResponse(BaseModel):
 @router.post("/documents/{document_id}/signatures:prepare")
 async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: CurrentUser) -> PrepareResponse:
     """Step one of a two-step signature (signer): the digest to sign, and a session that expires."""
-    require(who, Role.SIGNER)
-    await run_in_threadpool(_visible, rt, who, document_id)
+    request = await run_in_threadpool(rt.office.two_step_request, who, document_id, body.field_name)
     p = await run_in_threadpool(
         prepare_signature,
         rt.db,
@@ -54,7 +55,7 @@ async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: C
         rt.signing_context,
         document_id,
         body.certificates,
-        body.field_name,
+        request,
         rt.settings.signing_session_seconds,
     )
     b64 = base64.b64encode
@@ -71,8 +72,16 @@ async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who:
     """Step two: the signature value is checked against the certificate and embedded."""
     require(who, Role.SIGNER)
     await run_in_threadpool(_visible, rt, who, document_id)
+
+    def record(tx: UnitOfWork, doc: DocumentRow, base: str, digest: str, signer: str) -> None:
+        if doc.workflow == Workflow.REVIEW:
+            rt.office.record_signature(tx, who, doc, base, digest, signer)
+        else:
+            add_signer(tx, doc, base, digest, signer)
+            tx.repo.append_audit(who.username, "sign", doc.id, {"pdf_sha256": digest})
+
     digest = await run_in_threadpool(
-        complete_signature, rt.db, rt.archive, rt.signing_context, document_id, body.session_id, body.signature
+        complete_signature, rt.db, rt.archive, rt.signing_context, document_id, body.session_id, body.signature, record
     )
     return CompleteResponse(document_id=document_id, pdf_sha256=digest)
 
