@@ -93,3 +93,49 @@ def test_batch_command_writes_letters_merged_pdf_and_report(tmp_path: Path) -> N
     assert check_pdf(letters[0]) and (tmp_path / "out" / "merged.pdf").exists()
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["valid"] == 5 and [d["number"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
+
+
+def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
+    import sqlite3
+
+    env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path)}
+
+    def run(*args: str, answer: str = "") -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=PROJECT_ROOT,
+            input=answer,
+        )
+
+    created = run(
+        "users",
+        "create",
+        "quantri",
+        "--organisation",
+        "TCT",
+        "--role",
+        "admin",
+        "--api-key",
+        answer="mat-khau-1\nmat-khau-1\n",
+    )
+    assert created.returncode == 0, created.stderr
+    assert created.stdout.strip().splitlines()[-1].split(":")[-1].startswith("vbk_")  # the key, after the prompts
+    assert "mat-khau-1" not in created.stdout + created.stderr
+    again = run(
+        "users", "create", "quantri", "--organisation", "TCT", "--role", "admin", answer="mat-khau-1\nmat-khau-1\n"
+    )
+    assert again.returncode == 1 and "username" in again.stderr
+    assert (
+        run("users", "create", "x", "--organisation", "TCT", "--role", "boss", answer="12345678\n12345678\n").returncode
+        == 1
+    )
+
+    intact = run("audit", "verify")
+    assert intact.returncode == 0 and "intact" in intact.stderr
+    with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
+        db.execute("UPDATE audit_log SET actor = 'ai-do' WHERE seq = 1")
+    broken = run("audit", "verify")
+    assert broken.returncode == 1 and "entry 1 was changed" in broken.stderr
