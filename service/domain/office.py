@@ -55,6 +55,13 @@ class Principal:
         return role.value in self.roles
 
 
+def parties(schema: dict[str, object]) -> int:
+    """How many bodies sign a document made from a template with this schema: two for a joint document (quy chế
+    phối hợp, with a ``partner_signer``), else one."""
+    properties = schema.get("properties")
+    return 2 if isinstance(properties, dict) and "partner_signer" in properties else 1
+
+
 def next_signer(signers: list[str], signatures: list[dict[str, object]]) -> str | None:
     """The username whose signature the document waits for, in the order the request set; None when all signed."""
     return signers[len(signatures)] if len(signatures) < len(signers) else None

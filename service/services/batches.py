@@ -203,6 +203,9 @@ def request_batch(
                     organisation=organisation,
                     register="default",
                     request_hash="batch",
+                    workflow=facts.get("workflow", "direct"),  # a decision with the whole list is reviewed
+                    signers=[],
+                    signatures=[],
                     batch_id=batch.id,
                     batch_index=0,
                 )

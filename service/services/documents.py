@@ -20,7 +20,7 @@ from service.adapters.orm import DocumentRow, JobRow, RegisterEntryRow, utcnow
 from service.adapters.renderer import render_docx
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich
-from service.domain.office import Principal, Role, Workflow, choose_workflow
+from service.domain.office import Principal, Role, Workflow, choose_workflow, parties
 from service.domain.templates import Template
 from service.domain.vietnamese import BLANK, nfc, place_date
 from service.errors import FieldError, InvalidRequest, VanbanError
@@ -296,9 +296,7 @@ class Producer:
         symbol = Notation(0, template.type_abbreviation, doc.organisation).symbol
         docx = render_docx(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
         docx_sha = self.archive.put(docx, ".docx")
-        pdf = prepare_draft(
-            self.converter.to_pdf(docx), symbol, 2 if "partner_signer" in template.schema.get("properties", {}) else 1
-        )
+        pdf = prepare_draft(self.converter.to_pdf(docx), symbol, parties(template.schema))
         self._finish(doc.id, DocumentStatus.DRAFT, docx_sha, self.archive.put(pdf, ".pdf"), None)
 
     def _finish(

@@ -6,10 +6,9 @@ request and forgotten, never stored or put in a message.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, RegisterEntryRow, UserRow
 from service.domain.documents import DocumentStatus, Notation
-from service.domain.office import Principal, Role, Workflow, next_signer, signature_field
+from service.domain.office import Principal, Role, Workflow, next_signer, parties, signature_field
 from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year
 from service.errors import FieldError, InvalidRequest, VanbanError
@@ -29,8 +28,6 @@ from service.unit_of_work import Database, UnitOfWork
 from signing import KeyLoadError, KeyMaterial, SignatureRequest, SigningError, load_pkcs12, sign_pdf
 from signing.forms import field_names, fill_text_fields
 from signing.sign import Level, SigningContext
-
-log = logging.getLogger(__name__)
 
 
 class WrongState(VanbanError):
@@ -58,7 +55,13 @@ class CredentialRefused(VanbanError):
 
 
 def can_see(who: Principal, doc: DocumentRow) -> bool:
-    return who.has(Role.ADMIN) or who.organisation == doc.organisation or who.username in (doc.signers or [])
+    """Admins, the document's own body, its signers and the bodies that signed it (a joint document's partner)."""
+    return (
+        who.has(Role.ADMIN)
+        or who.organisation == doc.organisation
+        or who.username in (doc.signers or [])
+        or who.organisation in {s.get("organisation") for s in doc.signatures or []}
+    )
 
 
 def check_can_see(who: Principal, doc: DocumentRow) -> None:
@@ -66,11 +69,6 @@ def check_can_see(who: Principal, doc: DocumentRow) -> None:
         raise Forbidden(
             f"document {doc.id} belongs to {doc.organisation}", f"Văn bản {doc.id} thuộc {doc.organisation}"
         )
-
-
-def two_party(template: Template) -> bool:
-    """A joint document (quy chế phối hợp) is signed by a leader of each party."""
-    return "partner_signer" in template.schema.get("properties", {})
 
 
 def _state(doc: DocumentRow, *allowed: DocumentStatus) -> None:
@@ -104,15 +102,15 @@ def check_signers(tx: UnitOfWork, doc: DocumentRow, template: Template, username
                     f"cần đúng một lãnh đạo của {doc.organisation} ký (có {len(own)})",
                 )
             )
-        if len(others) != (1 if two_party(template) else 0):
+        if len(others) != (1 if parties(template.schema) == 2 else 0):
             problems.append(
                 FieldError(
                     "signers",
                     "a joint document is signed by one leader of each party"
-                    if two_party(template)
+                    if parties(template.schema) == 2
                     else f"only leaders of {doc.organisation} sign this document",
                     "văn bản liên tịch do lãnh đạo mỗi bên ký"
-                    if two_party(template)
+                    if parties(template.schema) == 2
                     else f"chỉ lãnh đạo của {doc.organisation} ký văn bản này",
                 )
             )
@@ -262,7 +260,10 @@ class Office:
         if doc.workflow != Workflow.REVIEW:
             return SignatureRequest(field_name)
         self._waiting_for(who, doc)
-        return self._request(who, doc, self._image(self._credential(who)))
+        request = self._request(who, doc, self._image(self._credential(who)))
+        if request.level in (Level.B_LT, Level.B_LTA):  # two steps make B-T at most; the issue's signature adds the
+            request = replace(request, level=Level.B_T)  # validation data (same CA and CRL) in its own revision
+        return request
 
     def _waiting_for(self, who: Principal, doc: DocumentRow) -> None:
         _state(doc, DocumentStatus.SUBMITTED)

@@ -216,6 +216,7 @@ def test_a_day_at_the_office(service: ServiceProcesses, tmp_path: Path) -> None:
     ]
     theirs = partner_clerk.get("/api/v1/registers/TDTN/entries", params={"year": year}).json()["entries"]
     assert [e["document_id"] for e in theirs] == [docs["qc"]]
+    assert partner_clerk.get(f"/api/v1/documents/{docs['qc']}/pdf").status_code == 200  # a party to it
     assert partner_clerk.get("/api/v1/registers/TCT/entries").status_code == 403
     xlsx = clerk.get("/api/v1/registers/TCT/entries.xlsx", params={"year": year})
     sheet = load_workbook(BytesIO(xlsx.content)).active
