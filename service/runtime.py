@@ -108,6 +108,7 @@ class Runtime:
             Level(self.settings.signature_level),
             self.organisation_signature,
             self.settings.pki / "signature.png",
+            self.settings.signing_session_seconds,
         )
 
     @cached_property

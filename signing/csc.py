@@ -101,14 +101,19 @@ def sign_many(
     client: CscClient,
     credential_id: str,
     pin: str,
-    request: SignatureRequest,
+    request: SignatureRequest | list[SignatureRequest],
     context: SigningContext | None = None,
 ) -> list[bytes]:
-    """Sign several PDFs with one authorisation and one ``signHash`` call (the credential's multisign allowing)."""
+    """Sign several PDFs with one authorisation and one ``signHash`` call (the credential's multisign allowing);
+    ``request``: one for all, or one per PDF."""
+    requests = request if isinstance(request, list) else [request] * len(pdfs)
     credential = client.info(credential_id)
     if len(pdfs) > credential.multisign:
         raise SigningError(f"credential allows {credential.multisign} signatures per authorisation, not {len(pdfs)}")
-    prepared = [prepare(pdf, credential.certificate, credential.chain, request, context) for pdf in pdfs]
+    prepared = [
+        prepare(pdf, credential.certificate, credential.chain, r, context)
+        for pdf, r in zip(pdfs, requests, strict=True)
+    ]
     digests = [p.digest for p in prepared]
     sad = client.authorize(credential_id, digests, pin)
     values = client.sign_hashes(credential, sad, digests)

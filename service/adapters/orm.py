@@ -241,6 +241,7 @@ class SigningSessionRow(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), index=True)
+    group_id: Mapped[str | None] = mapped_column(String(36), index=True)  # several documents, one session
     base_sha256: Mapped[str] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -78,6 +78,36 @@ class IssueRequest(BaseModel):
 class InboxSignRequest(BaseModel):
     document_ids: list[str] = Field(min_length=1, max_length=500)
     pin: str = Field(min_length=1, max_length=200, description="PIN or password of the signer's own key; not kept")
+    remote_token: str | None = Field(
+        default=None, max_length=4000, description="for a remote (CSC) key: the signing service's token; not kept"
+    )
+
+
+class InboxPrepareRequest(BaseModel):
+    document_ids: list[str] = Field(min_length=1, max_length=500)
+    certificates: str = Field(description="the signer's certificate, then its chain, PEM")
+
+
+class PreparedDigest(BaseModel):
+    document_id: str
+    digest: str = Field(description="base64 SHA-256 to sign")
+    signed_attributes: str = Field(description="base64 DER, for signers that hash themselves")
+
+
+class InboxPrepared(BaseModel):
+    session_id: str = Field(description="one session for every digest")
+    expires_at: datetime
+    documents: list[PreparedDigest]
+
+
+class SignatureValue(BaseModel):
+    document_id: str
+    signature: str = Field(description="base64 raw signature value, or a CMS SignedData")
+
+
+class InboxCompleteRequest(BaseModel):
+    session_id: str
+    signatures: list[SignatureValue] = Field(min_length=1, max_length=500)
 
 
 class TemplateSummary(BaseModel):

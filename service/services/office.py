@@ -6,6 +6,7 @@ request and forgotten, never stored or put in a message.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,8 +25,10 @@ from service.domain.vietnamese import day_month_year
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.services.auth import Forbidden, require
 from service.services.documents import VIETNAM, OrganisationSignature, register_line
+from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
 from signing import KeyLoadError, KeyMaterial, SignatureRequest, SigningError, load_pkcs12, sign_pdf
+from signing.csc import CscClient, sign_many
 from signing.forms import field_names, fill_text_fields
 from signing.sign import Level, SigningContext
 
@@ -128,6 +131,7 @@ class Office:
     level: Level
     organisation: OrganisationSignature
     default_signature_image: Path
+    session_seconds: float = 300
 
     def _load(self, tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:
         doc = tx.repo.document(document_id)
@@ -186,19 +190,17 @@ class Office:
         return Path(credential.get("image") or self.default_signature_image).read_bytes()
 
     @contextmanager
-    def _key(self, who: Principal, pin: str) -> Iterator[tuple[KeyMaterial, bytes]]:
+    def _key(self, who: Principal, credential: dict[str, str], pin: str) -> Iterator[KeyMaterial]:
         """The signer's own key, opened once with their PIN for every document of the request."""
-        credential = self._credential(who)
-        image = self._image(credential)
         try:
             if credential.get("kind") == "pkcs12":
-                yield load_pkcs12(Path(credential["path"]), pin), image
+                yield load_pkcs12(Path(credential["path"]), pin)
             elif credential.get("kind") == "pkcs11":
                 from signing.pkcs11 import pkcs11_key
 
                 module = Path(credential["module"])
                 with pkcs11_key(module, credential["token"], credential["key"], pin) as key:
-                    yield key, image
+                    yield key
             else:
                 raise CredentialRefused(
                     f"{who.username} has no signing credential", f"{who.username} chưa có chứng thư số để ký"
@@ -208,9 +210,24 @@ class Office:
                 f"cannot open the signing key: {exc}", "Không mở được khóa ký: sai mã PIN hoặc thiết bị"
             ) from None
 
-    def sign(self, who: Principal, document_ids: list[str], pin: str) -> list[DocumentRow]:
-        """Sign each document with the signer's own key, one PIN for all of them. Every document is checked first:
-        nothing is signed unless all are waiting for this signer."""
+    def sign(
+        self, who: Principal, document_ids: list[str], pin: str, remote_token: str | None = None
+    ) -> list[DocumentRow]:
+        """Sign each document with the signer's own key, one authorisation for all of them: one PIN for a PKCS#12
+        file or a PKCS#11 token, one CSC authorisation (and one signHash call) for a remote key, whose service
+        ``remote_token`` opens. Every document is checked first: nothing is signed unless all wait for this signer."""
+        docs = self._waiting(who, document_ids)
+        credential = self._credential(who)
+        image = self._image(credential)
+        if credential.get("kind") == "csc":
+            return self._sign_remote(who, docs, credential, pin, remote_token, image)
+        done = []
+        with self._key(who, credential, pin) as key:
+            for doc in docs:
+                done.append(self._sign_one(who, doc, key, image))
+        return done
+
+    def _waiting(self, who: Principal, document_ids: list[str]) -> list[DocumentRow]:
         require(who, Role.SIGNER)
         if not document_ids:
             raise InvalidRequest([FieldError("document_ids", "name at least one", "cần ít nhất một văn bản")])
@@ -218,10 +235,88 @@ class Office:
             docs = [self._load(tx, who, d) for d in dict.fromkeys(document_ids)]
         for doc in docs:
             self._waiting_for(who, doc)
+        return docs
+
+    def prepare_many(
+        self, who: Principal, document_ids: list[str], chain_pem: str
+    ) -> tuple[str, datetime, list[tuple[str, Prepared]]]:
+        """Two-step signing of several documents in one session: a digest per document for the signer's device."""
+        docs = self._waiting(who, document_ids)
+        group = str(uuid.uuid4())
+        prepared = [
+            (
+                d.id,
+                prepare_signature(
+                    self.db,
+                    self.archive,
+                    self.context,
+                    d.id,
+                    chain_pem,
+                    self.two_step_request(who, d.id, ""),
+                    self.session_seconds,
+                    group,
+                ),
+            )
+            for d in docs
+        ]
+        return group, prepared[0][1].expires_at, prepared
+
+    def complete_many(self, who: Principal, group_id: str, values: list[tuple[str, str]]) -> list[DocumentRow]:
+        """The values for an ``prepare_many`` session, each checked against the signer's certificate and embedded."""
+        require(who, Role.SIGNER)
+        sessions = group_sessions(self.db, group_id)
+        if not sessions or {d for d, _ in values} != set(sessions):
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        "signatures",
+                        "one signature for each document of the session",
+                        "cần một chữ ký cho mỗi văn bản của phiên ký",
+                    )
+                ]
+            )
+
+        def record(tx: UnitOfWork, doc: DocumentRow, base: str, digest: str, signer: str) -> None:
+            self.record_signature(tx, who, doc, base, digest, signer)
+
         done = []
-        with self._key(who, pin) as (key, image):
-            for doc in docs:
-                done.append(self._sign_one(who, doc, key, image))
+        for document_id, value in values:
+            self._waiting(who, [document_id])
+            complete_signature(self.db, self.archive, self.context, document_id, sessions[document_id], value, record)
+            with self.db.uow() as tx:
+                done.append(tx.repo.document(document_id))
+        return done
+
+    def _sign_remote(
+        self,
+        who: Principal,
+        docs: list[DocumentRow],
+        credential: dict[str, str],
+        pin: str,
+        token: str | None,
+        image: bytes,
+    ) -> list[DocumentRow]:
+        """A key at a Cloud Signature Consortium service: one authorisation, one signHash for every document."""
+        if not token:
+            raise InvalidRequest(
+                [FieldError("remote_token", "the signing service's access token", "mã truy cập dịch vụ ký số")]
+            )
+        client = CscClient(credential["url"], token)
+        try:
+            pdfs = [self.archive.get(str(d.pdf_sha256), ".pdf") for d in docs]
+            requests = [_two_step(self._request(who, d, image)) for d in docs]
+            signed = sign_many(pdfs, client, credential["credential_id"], pin, requests, self.context)
+        except SigningError as exc:
+            raise CredentialRefused(str(exc), f"Dịch vụ ký số từ xa từ chối: {exc}") from None
+        finally:
+            client.close()
+        done = []
+        for doc, pdf in zip(docs, signed, strict=True):
+            digest = self.archive.put(pdf, ".pdf")
+            with self.db.uow() as tx:
+                self.record_signature(tx, who, doc, str(doc.pdf_sha256), digest, who.full_name)
+                tx.commit()
+                done.append(tx.repo.document(doc.id))
         return done
 
     def _sign_one(self, who: Principal, doc: DocumentRow, key: KeyMaterial, image: bytes) -> DocumentRow:
@@ -260,10 +355,7 @@ class Office:
         if doc.workflow != Workflow.REVIEW:
             return SignatureRequest(field_name)
         self._waiting_for(who, doc)
-        request = self._request(who, doc, self._image(self._credential(who)))
-        if request.level in (Level.B_LT, Level.B_LTA):  # two steps make B-T at most; the issue's signature adds the
-            request = replace(request, level=Level.B_T)  # validation data (same CA and CRL) in its own revision
-        return request
+        return _two_step(self._request(who, doc, self._image(self._credential(who))))
 
     def _waiting_for(self, who: Principal, doc: DocumentRow) -> None:
         _state(doc, DocumentStatus.SUBMITTED)
@@ -375,6 +467,14 @@ class Office:
         for partner in sorted({s["organisation"] for s in doc.signatures} - {doc.organisation}):
             partner_number = tx.repo.take_number(partner, doc.register, doc.year)
             tx.repo.add(RegisterEntryRow(**register_line(doc, template, organisation=partner, number=partner_number)))
+
+
+def _two_step(request: SignatureRequest) -> SignatureRequest:
+    """Signatures made in two steps (a remote or external key) are B-T at most; the organisation's signature at
+    issuance adds the validation data (same CA and CRL) in its own revision."""
+    if request.level in (Level.B_LT, Level.B_LTA):
+        return replace(request, level=Level.B_T)
+    return request
 
 
 def _now() -> str:

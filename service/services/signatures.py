@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
+from sqlalchemy import select
 
 from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, SigningSessionRow, utcnow
@@ -69,6 +70,7 @@ def prepare_signature(
     chain_pem: str,
     request: SignatureRequest,
     lifetime_seconds: float,
+    group_id: str | None = None,
 ) -> Prepared:
     with db.uow() as tx:
         doc = tx.repo.document(document_id)
@@ -82,6 +84,7 @@ def prepare_signature(
     session = SigningSessionRow(
         id=str(uuid.uuid4()),
         document_id=document_id,
+        group_id=group_id,
         base_sha256=doc.pdf_sha256,
         state=prepared.to_json(),
         expires_at=utcnow() + timedelta(seconds=lifetime_seconds),
@@ -142,3 +145,10 @@ def complete_signature(
         (record or add_signer)(tx, doc, session.base_sha256, digest, signer)
         tx.commit()
     return digest
+
+
+def group_sessions(db: Database, group_id: str) -> dict[str, str]:
+    """The sessions of a several-document signature: document id -> session id."""
+    with db.uow() as tx:
+        rows = tx.session.scalars(select(SigningSessionRow).where(SigningSessionRow.group_id == group_id))
+        return {r.document_id: r.id for r in rows}

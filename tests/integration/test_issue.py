@@ -21,6 +21,7 @@ from service.runtime import Runtime, prepare
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import request_document
 from signing.pki import DemoPki
+from signing.verify import verify_pdf
 from tests.backends import postgres_database
 
 PASSWORD = "test-password"
@@ -141,3 +142,60 @@ def test_the_audit_chain_shows_edits_and_removals(runtime: Runtime, pki: DemoPki
         tx.commit()
     assert chain_break() == "entries after 1 were removed"
     assert JobRow  # the jobs stay; only the trail was tampered with
+
+
+def _drafts(rt: Runtime, signer: str, n: int) -> list[str]:
+    """``n`` reviewed plans, drafted and submitted to ``signer``."""
+    template = rt.templates.get("ke-hoach")
+    requester = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
+    ids = []
+    for _ in range(n):
+        requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
+        rt.producer.produce(requested.document_id)
+        rt.office.submit(requester, requested.document_id, None)
+        ids.append(requested.document_id)
+    return ids
+
+
+def test_one_authorisation_for_several_documents_remote_and_two_step(runtime: Runtime, pki: DemoPki) -> None:
+    """A key at a CSC service: one authorize and one signHash for the lot. A device that signs digests: one
+    two-step session for the lot."""
+    import base64
+
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
+
+    from signing.keys import read_pkcs12
+    from tests.signing.csc_server import CscServer
+
+    key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    with CscServer(key, [cert, *chain], pin="2468", token="csc-token") as csc, runtime.db.uow() as tx:
+        remote = {"kind": "csc", "url": csc.url, "credential_id": "leader-1"}
+        head = principal(create_user(tx, NewUser("ht", "Nguyễn Văn An", "TCT", ["signer"], credential=remote)))
+        deputy = principal(create_user(tx, NewUser("pht", "Trần Văn Bình", "TCT", ["signer"])))
+        tx.commit()
+        remote_docs = _drafts(runtime, "ht", 2)
+        with pytest.raises(VanbanError, match="token"):
+            runtime.office.sign(head, remote_docs, "2468")
+        signed = runtime.office.sign(head, remote_docs, "2468", remote_token="csc-token")
+        assert [d.status for d in signed] == ["signed", "signed"]
+        assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
+
+    device_docs = _drafts(runtime, "pht", 2)
+    pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
+    group, _, prepared = runtime.office.prepare_many(deputy, device_docs, pem)
+    values = [
+        (doc_id, base64.b64encode(key.sign(p.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))).decode())
+        for doc_id, p in prepared
+    ]
+    with pytest.raises(VanbanError):  # every document of the session, or none
+        runtime.office.complete_many(deputy, group, values[:1])
+    done = runtime.office.complete_many(deputy, group, values)
+    assert [d.status for d in done] == ["signed", "signed"]
+    clerk = Principal("vt", "vt", "", "", "TCT", frozenset({"clerk"}))
+    for doc_id in remote_docs + device_docs:
+        issued = runtime.office.issue(clerk, doc_id)
+        pdf = runtime.archive.get(str(issued.pdf_sha256), ".pdf")
+        report = verify_pdf(pdf, runtime.trust)
+        assert report.ok and len(report.signatures) == 2 and report.signatures[0].certified, report.to_dict()

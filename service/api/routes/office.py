@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -14,7 +15,14 @@ from pydantic import BaseModel, Field
 from service.adapters.spreadsheet import write_table
 from service.api.deps import CurrentUser, RuntimeDep
 from service.api.routes.documents import _out
-from service.api.schemas import DocumentOut, InboxSignRequest
+from service.api.schemas import (
+    DocumentOut,
+    InboxCompleteRequest,
+    InboxPrepared,
+    InboxPrepareRequest,
+    InboxSignRequest,
+    PreparedDigest,
+)
 from service.domain.office import Role
 from service.domain.registers import COLUMNS, entry_row
 from service.services.auth import Forbidden, NewUser, add_api_key, create_user, log_in, require
@@ -104,8 +112,33 @@ def inbox(rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
 @router.post("/inbox:sign")
 async def sign_inbox(body: InboxSignRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """Sign one or many documents with the signer's own key, opened once with one PIN (not kept anywhere)."""
-    docs = await run_in_threadpool(rt.office.sign, who, body.document_ids, body.pin)
+    docs = await run_in_threadpool(rt.office.sign, who, body.document_ids, body.pin, body.remote_token)
     return [_out(d) for d in docs]
+
+
+@router.post("/inbox:prepare")
+def prepare_inbox(body: InboxPrepareRequest, rt: RuntimeDep, who: CurrentUser) -> InboxPrepared:
+    """Two steps for several documents at once (a USB token plugin, a phone app): one session, one digest per
+    document; the signer's device signs them all, then ``inbox:complete``."""
+    group, expires_at, prepared = rt.office.prepare_many(who, body.document_ids, body.certificates)
+    b64 = base64.b64encode
+    return InboxPrepared(
+        session_id=group,
+        expires_at=expires_at,
+        documents=[
+            PreparedDigest(
+                document_id=d, digest=b64(p.digest).decode(), signed_attributes=b64(p.signed_attributes).decode()
+            )
+            for d, p in prepared
+        ],
+    )
+
+
+@router.post("/inbox:complete")
+def complete_inbox(body: InboxCompleteRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
+    """The signature values of an ``inbox:prepare`` session, checked and embedded, one per document."""
+    values = [(s.document_id, s.signature) for s in body.signatures]
+    return [_out(d) for d in rt.office.complete_many(who, body.session_id, values)]
 
 
 def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | None) -> tuple[int, list[Any]]:
