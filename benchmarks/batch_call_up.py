@@ -138,7 +138,13 @@ class Service:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        env = {**os.environ, "VANBAN_DATA_DIR": str(data_dir), "VANBAN_PORT": str(self.port)}
+        self.key = "vbk_benchmark_" + os.urandom(8).hex()  # the bootstrap API key the benchmark calls with
+        env = {
+            **os.environ,
+            "VANBAN_DATA_DIR": str(data_dir),
+            "VANBAN_PORT": str(self.port),
+            "VANBAN_BOOTSTRAP_API_KEY": self.key,
+        }
         self.log = open(data_dir / "serve.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "service.cli", "serve"],
@@ -179,7 +185,7 @@ class Service:
     def batch(self, xlsx: bytes) -> float:
         self.peak_kib = 0
         self.peak_by_kind = {}
-        with httpx.Client(base_url=self.url, timeout=600) as c:
+        with httpx.Client(base_url=self.url, timeout=600, headers={"Authorization": f"Bearer {self.key}"}) as c:
             start = time.perf_counter()
             r = c.post(
                 "/api/v1/batches",
