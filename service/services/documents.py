@@ -194,17 +194,12 @@ class OrganisationSignature:
         ``prepared``: the PDF has its ``ToChuc`` field already (a reviewed draft), placed over the leader's."""
         key = self.key()
         box = None
-        if prepared:
-            request = SignatureRequest(
-                "ToChuc", reason=reason, location=location, level=self.level, image=self.seal_image
-            )
-            return sign_pdf(pdf, key, request, self.context), key.subject_common_name
-        if mark is None:
+        if not prepared and mark is None:
             try:
                 mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
             except SigningError:
                 log.info("no signature mark in the PDF: the organisation's signature is invisible")
-        if mark is not None:
+        if not prepared and mark is not None:
             box = seal_box(mark)
         request = SignatureRequest(
             field_name="ToChuc",
@@ -212,7 +207,7 @@ class OrganisationSignature:
             location=location,
             level=self.level,
             box=box,
-            image=self.seal_image if box is not None else None,
+            image=self.seal_image if box is not None or prepared else None,
         )
         return sign_pdf(pdf, key, request, self.context), key.subject_common_name
 
