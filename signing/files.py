@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from signing.appearance import add_info_line, leader_box, seal_box
+from signing.forms import add_signature_fields, field_names
 from signing.keys import load_pkcs12
 from signing.marks import find_marks
 from signing.sign import Level, SignatureRequest, SigningContext, sign_pdf
@@ -47,9 +48,12 @@ def sign_file(
     request = SignatureRequest(field_name="Signature", level=Level(level), certify=certify)
     if appearance in ("leader", "organisation"):
         mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
-        box = leader_box(mark) if appearance == "leader" else seal_box(mark)
-        image = (pki / ("signature.png" if appearance == "leader" else "seal.png")).read_bytes()
         name = "LanhDao" if appearance == "leader" else "ToChuc"
+        if certify and appearance == "leader" and "ToChuc" not in field_names(pdf):
+            # the organisation signs after the certification: its field must exist before it
+            pdf = add_signature_fields(pdf, {"ToChuc": seal_box(mark)})
+        box = None if name in field_names(pdf) else leader_box(mark) if appearance == "leader" else seal_box(mark)
+        image = (pki / ("signature.png" if appearance == "leader" else "seal.png")).read_bytes()
         request = SignatureRequest(name, level=Level(level), certify=certify, box=box, image=image)
     elif appearance == "info-line":
         now = datetime.now(VIETNAM).isoformat(timespec="seconds")

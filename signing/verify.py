@@ -7,11 +7,14 @@ from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus, SignatureCoverageLevel
 
 from signing.trust import Trust
@@ -82,15 +85,48 @@ def verify_pdf(pdf: bytes, trust: Trust) -> VerificationReport:
     except (PdfError, ValueError, KeyError) as exc:
         return VerificationReport([], f"not a readable PDF: {exc}")
     total = reader.xrefs.total_revisions
-    has_dss = "/DSS" in reader.root
+    revocation = _dss_revocation(reader)
     doc_ts_revisions = [s.signed_revision for s in embedded if s.sig_object_type == "/DocTimeStamp"]
     reports = []
     for sig in embedded:
-        reports.append(_verify_one(sig, trust, total, has_dss, doc_ts_revisions))
+        reports.append(_verify_one(sig, trust, total, revocation, doc_ts_revisions))
     return VerificationReport(reports)
 
 
-def _verify_one(sig: Any, trust: Trust, total: int, has_dss: bool, doc_ts_revisions: list[int]) -> SignatureReport:
+def _dss_revocation(reader: PdfFileReader) -> set[tuple[bytes, Any]]:
+    """What the DSS holds revocation data for: each CRL's issuer (name and key identifier) and each OCSP
+    response's certificate (issuer name hash and serial), so a signature is B-LT only when the DSS can tell about
+    its own certificate."""
+    if "/DSS" not in reader.root:
+        return set()
+    dss = DocumentSecurityStore.read_dss(reader)
+    found: set[tuple[bytes, Any]] = set()
+    for ref in dss.crls:
+        crl = asn1_crl.CertificateList.load(ref.get_object().data)
+        found.add((crl.issuer.dump(), crl.authority_key_identifier))
+    for ref in dss.ocsps:
+        response = asn1_ocsp.OCSPResponse.load(ref.get_object().data)
+        if response["response_status"].native != "successful":
+            continue
+        for single in response.basic_ocsp_response["tbs_response_data"]["responses"]:
+            cert_id = single["cert_id"]
+            found.add((cert_id["issuer_name_hash"].native, cert_id["serial_number"].native))
+    return found
+
+
+def _covered(cert: Any, revocation: set[tuple[bytes, Any]]) -> bool:
+    """Whether the DSS has a CRL from ``cert``'s issuer or an OCSP response about ``cert``."""
+    if cert is None:
+        return False
+    issuer = cert.issuer.dump()
+    return bool(
+        {(issuer, cert.authority_key_identifier), (issuer, None), (cert.issuer.sha1, cert.serial_number)} & revocation
+    )
+
+
+def _verify_one(
+    sig: Any, trust: Trust, total: int, revocation: set[tuple[bytes, Any]], doc_ts_revisions: list[int]
+) -> SignatureReport:
     is_timestamp = sig.sig_object_type == "/DocTimeStamp"
     context = trust.validation_context()
     try:
@@ -126,7 +162,7 @@ def _verify_one(sig: Any, trust: Trust, total: int, has_dss: bool, doc_ts_revisi
         level = "B-B"
         if tst is not None:
             level = "B-T"
-            if has_dss:
+            if _covered(status.signing_cert, revocation):
                 level = "B-LT"
                 if any(r > sig.signed_revision for r in doc_ts_revisions):
                     level = "B-LTA"

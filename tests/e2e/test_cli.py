@@ -139,3 +139,48 @@ def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
         db.execute("UPDATE audit_log SET actor = 'ai-do' WHERE seq = 1")
     broken = run("audit", "verify")
     assert broken.returncode == 1 and "entry 1 was changed" in broken.stderr
+
+
+def test_pki_demo_sign_every_appearance_and_verify(letter_pdf: bytes, tmp_path: Path) -> None:
+    pki = tmp_path / "pki"
+    made = vanban("pki", "demo", str(pki), data_dir=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert {"ca.pem", "leader.p12", "org.p12", "signature.png", "seal.png"} <= {
+        Path(p).name for p in made.stdout.split()
+    }
+    (tmp_path / "letter.pdf").write_bytes(letter_pdf)
+
+    def sign(source: str, out: str, key: str, level: str, appearance: str, *extra: str) -> Path:
+        done = vanban(
+            "sign", str(tmp_path / source), "-o", str(tmp_path / out), "--key", str(pki / key), "--password", "demo",
+            "--level", level, "--appearance", appearance, "--pki", str(pki), *extra, data_dir=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stdout + done.stderr
+        return tmp_path / out
+
+    def verify(path: Path) -> dict[str, object]:
+        args = ["verify", "--json", "--trust", str(pki / "ca.pem"), "--crl", str(pki / "ca.crl"), str(path)]
+        checked = vanban(*args, data_dir=tmp_path)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        return json.loads(checked.stdout)  # type: ignore[no-any-return]
+
+    sign("letter.pdf", "leader.pdf", "leader.p12", "B-T", "leader", "--certify")
+    both = sign("leader.pdf", "both.pdf", "org.p12", "B-LT", "organisation")
+    assert "2 signature(s)" in check_pdf(both)
+    report = verify(both)
+    levels = [s["level"] for s in report["signatures"]]  # type: ignore[attr-defined]
+    assert levels == ["B-LT", "B-LT"], report  # the CA's CRL in the DSS tells about both certificates
+
+    copy = sign(
+        "letter.pdf", "copy.pdf", "org.p12", "B-B", "info-line", "--text", "05/GTT-TCT | 2026-02-04T08:00:00+07:00"
+    )
+    assert "1 signature(s)" in check_pdf(copy) and "05/GTT-TCT | 2026-02-04T08:00:00+07:00" in pdf_text(copy)
+    archived = sign("letter.pdf", "lta.pdf", "org.p12", "B-LTA", "invisible")
+    assert [s["level"] for s in verify(archived)["signatures"]] == ["B-LTA", "document timestamp"]  # type: ignore[attr-defined]
+
+    wrong = vanban(
+        "sign", str(tmp_path / "letter.pdf"), "-o", str(tmp_path / "x.pdf"), "--key", str(pki / "org.p12"),
+        "--password", "sai-mat-khau", "--pki", str(pki), data_dir=tmp_path,
+    )  # fmt: skip
+    assert wrong.returncode == 1 and "Không ký được" in wrong.stdout + wrong.stderr
+    assert "sai-mat-khau" not in wrong.stdout + wrong.stderr and not (tmp_path / "x.pdf").exists()

@@ -8,7 +8,7 @@ import pytest
 
 from signing import CertificateRefused, SignatureRequest, SigningError, load_pkcs12, sign_pdf
 from signing.keys import KeyMaterial
-from signing.pki import DemoPki, issue, load_ca, name, new_key, pkcs12_blob, write_crl
+from signing.pki import DemoPki, issue, load_ca, make_demo_pki, name, new_key, pkcs12_blob, write_crl
 from signing.sign import Level, SigningContext
 from signing.trust import Trust
 from signing.verify import verify_pdf
@@ -93,3 +93,18 @@ def test_timestamp_tokens_from_the_template_are_each_their_own(
     for n, pdf in enumerate(signed):
         check_pdf(write(tmp_path, f"t{n}.pdf", pdf))
         assert verify_pdf(pdf, trust).ok
+
+
+def test_b_lt_only_where_the_dss_tells_about_the_signers_certificate(
+    pki: DemoPki, org: KeyMaterial, unsigned_pdf: bytes, context: SigningContext, tmp_path: Path
+) -> None:
+    """A partner body's key from another CA, signing B-T after our B-LT: the DSS holds our CA's CRL, which says
+    nothing of the partner's certificate, so that signature stays B-T."""
+    other = make_demo_pki(tmp_path / "other", PASSWORD)
+    partner = load_pkcs12(other.org_p12, PASSWORD)
+    ours = sign_pdf(unsigned_pdf, org, SignatureRequest("ToChuc", level=Level.B_LT), context)
+    both = sign_pdf(ours, partner, SignatureRequest("DoiTac", level=Level.B_T), context)
+    trust = Trust.load([pki.ca_cert, other.ca_cert], [pki.crl, other.crl])
+    report = verify_pdf(both, trust)
+    assert report.ok, report.to_dict()
+    assert [s.level for s in report.signatures] == ["B-LT", "B-T"]
