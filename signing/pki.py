@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -84,6 +84,9 @@ def name(common_name: str, organisation: str) -> x509.Name:
     )
 
 
+SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+
+
 def new_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
@@ -94,7 +97,7 @@ CA_USAGE = x509.KeyUsage(False, False, False, False, False, True, True, False, F
 
 def issue(
     subject: x509.Name,
-    key: rsa.RSAPrivateKey,
+    key: SigningKey,
     issuer: x509.Name,
     issuer_key: rsa.RSAPrivateKey,
     *,
@@ -127,7 +130,7 @@ def issue(
 
 
 def pkcs12_blob(
-    friendly: str, key: rsa.RSAPrivateKey, cert: x509.Certificate, chain: list[x509.Certificate], password: str
+    friendly: str, key: SigningKey, cert: x509.Certificate, chain: list[x509.Certificate], password: str
 ) -> bytes:
     encryption = (
         serialization.PrivateFormat.PKCS12.encryption_builder()

@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import BestAvailableEncryption, pkcs12
 
 from signing import CertificateRefused, KeyLoadError, SignatureRequest, load_pkcs12, sign_pdf
 from signing.keys import KeyMaterial, check_certificate
-from signing.pki import CA_USAGE, SIGNING_USAGE, DemoPki, issue, load_ca, name, new_key
+from signing.pki import CA_USAGE, SIGNING_USAGE, DemoPki, issue, load_ca, name, new_key, pkcs12_blob
+from signing.sign import Level, SigningContext
+from signing.trust import Trust
+from signing.verify import verify_pdf
 from tests.pdftools import CHECK_PDF, check_pdf
 from tests.signing.conftest import PASSWORD, write
 
@@ -73,3 +77,26 @@ def test_expired_not_yet_valid_and_wrong_usage_are_refused(pki: DemoPki, tmp_pat
 def test_password_is_only_used_to_open(pki: DemoPki) -> None:
     key = load_pkcs12(pki.org_p12, PASSWORD)
     assert PASSWORD not in repr(key) and PASSWORD.encode() not in repr(key.signer.__dict__).encode()
+
+
+@pytest.mark.parametrize("curve", [ec.SECP256R1(), ec.SECP384R1()])
+def test_ecdsa_keys_sign(
+    curve: ec.EllipticCurve, pki: DemoPki, unsigned_pdf: bytes, context: SigningContext, trust: Trust, tmp_path: Path
+) -> None:
+    ca_cert, ca_key = load_ca(pki)
+    key = ec.generate_private_key(curve)
+    cert = issue(name("Lãnh đạo ECDSA (DEMO)", "Test"), key, ca_cert.subject, ca_key)
+    p12 = write(tmp_path, "ec.p12", pkcs12_blob("ec", key, cert, [ca_cert], PASSWORD))
+    signed = sign_pdf(unsigned_pdf, load_pkcs12(p12, PASSWORD), SignatureRequest(level=Level.B_T), context)
+    assert "1 signature(s)" in check_pdf(write(tmp_path, "ec.pdf", signed))
+    assert verify_pdf(signed, trust).ok
+
+
+def test_weak_keys_are_refused(pki: DemoPki) -> None:
+    ca_cert, ca_key = load_ca(pki)
+    small_rsa = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    with pytest.raises(CertificateRefused, match="1024 bits, fewer than 2048"):
+        check_certificate(issue(name("Test", "Test"), small_rsa, ca_cert.subject, ca_key))
+    small_ec = ec.generate_private_key(ec.SECP224R1())
+    with pytest.raises(CertificateRefused, match="224 bits, fewer than 256"):
+        check_certificate(issue(name("Test", "Test"), small_ec, ca_cert.subject, ca_key))
