@@ -3,6 +3,7 @@ PostgreSQL; an issue that fails takes no number; the audit chain catches edited 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, insert, select, update
 
-from service.adapters.orm import AuditEntryRow, DocumentRow, JobRow
+from service.adapters.orm import AuditEntryRow, Base, DocumentRow, JobRow
 from service.config import Settings
 from service.domain.audit import first_break
 from service.domain.documents import DocumentStatus
@@ -25,6 +26,7 @@ from signing.verify import verify_pdf
 from tests.backends import postgres_database
 
 PASSWORD = "test-password"
+PIN = "secret-pin-24680"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -157,9 +159,11 @@ def _drafts(rt: Runtime, signer: str, n: int) -> list[str]:
     return ids
 
 
-def test_one_authorisation_for_several_documents_remote_and_two_step(runtime: Runtime, pki: DemoPki) -> None:
+def test_one_authorisation_for_several_documents_remote_and_two_step(
+    runtime: Runtime, pki: DemoPki, caplog: pytest.LogCaptureFixture
+) -> None:
     """A key at a CSC service: one authorize and one signHash for the lot. A device that signs digests: one
-    two-step session for the lot."""
+    two-step session for the lot. The PIN and the token are in no log line and no database row."""
     import base64
 
     from cryptography.hazmat.primitives import hashes, serialization
@@ -170,15 +174,16 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(runtime: Ru
 
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     assert isinstance(key, rsa.RSAPrivateKey)
-    with CscServer(key, [cert, *chain], pin="2468", token="csc-token") as csc, runtime.db.uow() as tx:
+    caplog.set_level(logging.DEBUG)
+    with CscServer(key, [cert, *chain], pin=PIN, token="csc-token-7f3a9e") as csc, runtime.db.uow() as tx:
         remote = {"kind": "csc", "url": csc.url, "credential_id": "leader-1"}
         head = principal(create_user(tx, NewUser("ht", "Nguyễn Văn An", "TCT", ["signer"], credential=remote)))
         deputy = principal(create_user(tx, NewUser("pht", "Trần Văn Bình", "TCT", ["signer"])))
         tx.commit()
         remote_docs = _drafts(runtime, "ht", 2)
         with pytest.raises(VanbanError, match="token"):
-            runtime.office.sign(head, remote_docs, "2468")
-        signed = runtime.office.sign(head, remote_docs, "2468", remote_token="csc-token")
+            runtime.office.sign(head, remote_docs, PIN)
+        signed = runtime.office.sign(head, remote_docs, PIN, remote_token="csc-token-7f3a9e")
         assert [d.status for d in signed] == ["signed", "signed"]
         assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
 
@@ -199,3 +204,6 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(runtime: Ru
         pdf = runtime.archive.get(str(issued.pdf_sha256), ".pdf")
         report = verify_pdf(pdf, runtime.trust)
         assert report.ok and len(report.signatures) == 2 and report.signatures[0].certified, report.to_dict()
+    with runtime.db.uow() as tx:
+        rows = [str(row) for table in Base.metadata.sorted_tables for row in tx.session.execute(select(table))]
+    assert rows and not [r for r in rows + caplog.messages if PIN in r or "csc-token-7f3a9e" in r]
