@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pyhanko.pdf_utils.reader import PdfFileReader
+
 from signing.appearance import add_info_line, leader_box, seal_box
+from signing.errors import SigningError
 from signing.forms import add_signature_fields, field_names
 from signing.keys import load_pkcs12
 from signing.marks import find_marks
@@ -56,6 +60,11 @@ def sign_file(
         image = (pki / ("signature.png" if appearance == "leader" else "seal.png")).read_bytes()
         request = SignatureRequest(name, level=Level(level), certify=certify, box=box, image=image)
     elif appearance == "info-line":
+        if "/DocMDP" in PdfFileReader(BytesIO(pdf), strict=False).root.get("/Perms", {}):
+            raise SigningError(
+                "the PDF is certified: an info line would change its page, which the certification forbids; "
+                "sign the copy before certifying, or without --appearance info-line"
+            )
         now = datetime.now(VIETNAM).isoformat(timespec="seconds")
         pdf = add_info_line(pdf, text or f"{now} | {key.organisation}")
         request = SignatureRequest("ToChuc", level=Level(level), certify=certify)

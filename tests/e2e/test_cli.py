@@ -178,6 +178,12 @@ def test_pki_demo_sign_every_appearance_and_verify(letter_pdf: bytes, tmp_path: 
     archived = sign("letter.pdf", "lta.pdf", "org.p12", "B-LTA", "invisible")
     assert [s["level"] for s in verify(archived)["signatures"]] == ["B-LTA", "document timestamp"]  # type: ignore[attr-defined]
 
+    certified = vanban(
+        "sign", str(tmp_path / "leader.pdf"), "-o", str(tmp_path / "x.pdf"), "--key", str(pki / "org.p12"),
+        "--password", "demo", "--appearance", "info-line", "--pki", str(pki), data_dir=tmp_path,
+    )  # fmt: skip
+    assert certified.returncode == 1 and "certified" in certified.stdout + certified.stderr
+
     wrong = vanban(
         "sign", str(tmp_path / "letter.pdf"), "-o", str(tmp_path / "x.pdf"), "--key", str(pki / "org.p12"),
         "--password", "sai-mat-khau", "--pki", str(pki), data_dir=tmp_path,
