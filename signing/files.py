@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import read_certification_data
 
 from signing.appearance import add_info_line, leader_box, seal_box
 from signing.errors import SigningError
@@ -52,15 +53,17 @@ def sign_file(
     request = SignatureRequest(field_name="Signature", level=Level(level), certify=certify)
     if appearance in ("leader", "organisation"):
         mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
-        name = "LanhDao" if appearance == "leader" else "ToChuc"
-        if certify and appearance == "leader" and "ToChuc" not in field_names(pdf):
+        leader = appearance == "leader"
+        name, box = ("LanhDao", leader_box(mark)) if leader else ("ToChuc", seal_box(mark))
+        existing = field_names(pdf)
+        if certify and leader and "ToChuc" not in existing:
             # the organisation signs after the certification: its field must exist before it
             pdf = add_signature_fields(pdf, {"ToChuc": seal_box(mark)})
-        box = None if name in field_names(pdf) else leader_box(mark) if appearance == "leader" else seal_box(mark)
-        image = (pki / ("signature.png" if appearance == "leader" else "seal.png")).read_bytes()
-        request = SignatureRequest(name, level=Level(level), certify=certify, box=box, image=image)
+        image = (pki / ("signature.png" if leader else "seal.png")).read_bytes()
+        new_box = None if name in existing else box  # an existing field keeps its place
+        request = SignatureRequest(name, level=Level(level), certify=certify, box=new_box, image=image)
     elif appearance == "info-line":
-        if "/DocMDP" in PdfFileReader(BytesIO(pdf), strict=False).root.get("/Perms", {}):
+        if read_certification_data(PdfFileReader(BytesIO(pdf), strict=False)) is not None:
             raise SigningError(
                 "the PDF is certified: an info line would change its page, which the certification forbids; "
                 "sign the copy before certifying, or without --appearance info-line"

@@ -115,13 +115,19 @@ def _dss_revocation(reader: PdfFileReader) -> set[tuple[bytes, Any]]:
 
 
 def _covered(cert: Any, revocation: set[tuple[bytes, Any]]) -> bool:
-    """Whether the DSS has a CRL from ``cert``'s issuer or an OCSP response about ``cert``."""
+    """Whether the DSS has a CRL from ``cert``'s issuer or an OCSP response about ``cert`` (its CertID names the
+    issuer by a SHA-1 or SHA-256 hash)."""
     if cert is None:
         return False
     issuer = cert.issuer.dump()
-    return bool(
-        {(issuer, cert.authority_key_identifier), (issuer, None), (cert.issuer.sha1, cert.serial_number)} & revocation
-    )
+    serial = cert.serial_number
+    keys = {
+        (issuer, cert.authority_key_identifier),
+        (issuer, None),
+        (cert.issuer.sha1, serial),
+        (cert.issuer.sha256, serial),
+    }
+    return bool(keys & revocation)
 
 
 def _verify_one(
