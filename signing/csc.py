@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing.errors import KeyLoadError, SigningError
 from signing.external import complete, prepare
+from signing.keys import check_same_key
 from signing.sign import SignatureRequest, SigningContext
 
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
@@ -103,11 +104,15 @@ def sign_many(
     pin: str,
     request: SignatureRequest | list[SignatureRequest],
     context: SigningContext | None = None,
+    expected: x509.Certificate | None = None,
 ) -> list[bytes]:
     """Sign several PDFs with one authorisation and one ``signHash`` call (the credential's multisign allowing);
-    ``request``: one for all, or one per PDF."""
+    ``request``: one for all, or one per PDF. ``expected``: the certificate the signer is known by; a credential
+    with another key is refused before anything is authorised."""
     requests = request if isinstance(request, list) else [request] * len(pdfs)
     credential = client.info(credential_id)
+    if expected is not None:
+        check_same_key(credential.certificate, expected)
     if len(pdfs) > credential.multisign:
         raise SigningError(f"credential allows {credential.multisign} signatures per authorisation, not {len(pdfs)}")
     prepared = [

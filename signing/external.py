@@ -98,8 +98,8 @@ def prepare(
         raise SigningError("two-step signing makes B-B or B-T; extend the result for B-LT or B-LTA")
     check_certificate(certificate)
     context = context or SigningContext()
-    if context.trust is not None:
-        context.trust.check_not_revoked(certificate)
+    if context.trust is not None:  # a signer's own certificate: it must chain to a trusted root, unrevoked
+        context.trust.check_chain(certificate, chain)
     cert_der = to_asn1(certificate).dump()
     chain_der = tuple(to_asn1(c).dump() for c in chain)
     ext = _external_signer(cert_der, chain_der)
@@ -135,8 +135,13 @@ def prepare(
 
 def complete(prepared: PreparedSignature, signature: bytes, context: SigningContext | None = None) -> bytes:
     """Embed ``signature``: the raw signature value over the signed attributes, or a CMS SignedData made over
-    the same digest. Returns the signed PDF."""
+    the same digest. Returns the signed PDF. The certificate is checked again (it may have been revoked or
+    expired since ``prepare``)."""
     context = context or SigningContext()
+    certificate = x509.load_der_x509_certificate(prepared.certificate)
+    check_certificate(certificate)
+    if context.trust is not None:
+        context.trust.check_chain(certificate, [x509.load_der_x509_certificate(c) for c in prepared.chain])
     signed_data = _as_cms(signature)
     if signed_data is None:
         ext = _external_signer(prepared.certificate, prepared.chain, signature)

@@ -68,6 +68,21 @@ def check_certificate(cert: x509.Certificate, at: datetime | None = None) -> Non
         raise CertificateRefused(f"certificate of {name} allows neither digitalSignature nor nonRepudiation")
 
 
+def same_key(cert: x509.Certificate, other: x509.Certificate) -> bool:
+    """Whether two certificates certify the same public key (a renewed certificate of one key counts as the same)."""
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    return cert.public_key().public_bytes(Encoding.DER, spki) == other.public_key().public_bytes(Encoding.DER, spki)
+
+
+def check_same_key(cert: x509.Certificate, expected: x509.Certificate) -> None:
+    """Refuse ``cert`` unless it holds the key of ``expected`` (the certificate recorded for the signer)."""
+    if not same_key(cert, expected):
+        raise CertificateRefused(
+            f"certificate of {cert.subject.rfc4514_string()} is not the one recorded for this signer "
+            f"({expected.subject.rfc4514_string()})"
+        )
+
+
 def read_pkcs12(
     path: Path, password: str
 ) -> tuple[rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, x509.Certificate, list[x509.Certificate]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -11,7 +12,8 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
+from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 
 from signing.errors import CertificateRefused
 
@@ -53,6 +55,23 @@ class Trust:
     def shared_validation_context(self) -> ValidationContext:
         """One validation context for many signatures: chains and CRL checks are computed once and reused."""
         return self.validation_context()
+
+    def check_chain(self, cert: x509.Certificate, chain: list[x509.Certificate] | None = None) -> None:
+        """Refuse a signer's certificate that does not chain to one of ``roots`` (through ``chain``, the
+        intermediates the signer sent), that is expired, or that a CRL lists as revoked. A fresh validation
+        context each time: certificates a signer sends never join the shared one."""
+        name = cert.subject.rfc4514_string()
+        if not self.roots:
+            raise CertificateRefused(f"certificate of {name} cannot be trusted: no trust anchor is configured")
+        intermediates = [_asn1(c) for c in chain or []]
+        validator = CertificateValidator(_asn1(cert), intermediates, validation_context=self.validation_context())
+        try:
+            asyncio.run(validator.async_validate_path())
+        except PathBuildingError:
+            raise CertificateRefused(f"certificate of {name} does not chain to a trusted root") from None
+        except ValidationError as exc:
+            raise CertificateRefused(f"certificate of {name} does not validate: {exc.failure_msg}") from None
+        self.check_not_revoked(cert)
 
     def check_not_revoked(self, cert: x509.Certificate) -> None:
         """Refuse a certificate its issuer's CRL lists as revoked (or whose CRL has expired)."""

@@ -49,3 +49,37 @@ def test_long_term_levels_are_not_two_step(pki: DemoPki, unsigned_pdf: bytes) ->
     _, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     with pytest.raises(SigningError, match="B-B or B-T"):
         prepare(unsigned_pdf, cert, chain, SignatureRequest(level=Level.B_LT))
+
+
+@pytest.mark.parametrize("forgery", ["self-signed Kẻ Giả Mạo", "another CA", "revoked"])
+def test_prepare_refuses_a_certificate_that_is_not_trusted(
+    forgery: str, pki: DemoPki, unsigned_pdf: bytes, context: SigningContext
+) -> None:
+    """A certificate that does not chain to a trusted root, or that the CA revoked, makes no signature."""
+    from signing.errors import CertificateRefused
+    from tests import forgeries
+
+    if forgery == "revoked":
+        _, cert, chain = forgeries.issued_by(pki, "Nguyễn Văn An (DEMO)", revoked=True)
+    elif forgery == "another CA":
+        _, cert, chain = forgeries.from_another_ca()
+    else:
+        _, cert, chain = forgeries.self_signed()
+    trust = Trust.load([pki.ca_cert], [pki.crl])  # read after the revocation
+    with pytest.raises(CertificateRefused, match=r"does not chain|self-signed|revoked"):
+        prepare(unsigned_pdf, cert, chain, SignatureRequest("LanhDao"), SigningContext(trust=trust))
+
+
+def test_complete_refuses_a_certificate_revoked_after_prepare(pki: DemoPki, unsigned_pdf: bytes) -> None:
+    from signing.errors import CertificateRefused
+    from tests import forgeries
+
+    key, cert, chain = forgeries.issued_by(pki, "Trần Văn Bình (DEMO)")
+    before = SigningContext(trust=Trust.load([pki.ca_cert], [pki.crl]))
+    prepared = prepare(unsigned_pdf, cert, chain, SignatureRequest("LanhDao"), before)
+    from signing.pki import write_crl
+
+    write_crl(pki, revoked=[cert])
+    later = SigningContext(trust=Trust.load([pki.ca_cert], [pki.crl]))
+    with pytest.raises(CertificateRefused, match="revoked"):
+        complete(prepared, forgeries.sign_digest(key, prepared.digest), later)

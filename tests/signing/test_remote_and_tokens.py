@@ -16,6 +16,7 @@ from signing.csc import CscClient, sign_many
 from signing.keys import read_pkcs12
 from signing.pkcs11 import SOFTHSM2, pkcs11_key
 from signing.pki import DemoPki
+from signing.sign import SigningContext
 from signing.trust import Trust
 from signing.verify import verify_pdf
 from tests.pdftools import check_pdf
@@ -48,6 +49,26 @@ def test_csc_wrong_pin_and_token_are_clear_errors(csc: CscServer, unsigned_pdf: 
         sign_many([unsigned_pdf], CscClient(csc.url, "test-token"), "leader-1", "0000", SignatureRequest())
     with pytest.raises(SigningError, match="401"):
         CscClient(csc.url, "stolen").list_credentials()
+
+
+def test_csc_credential_with_another_key_is_refused_before_authorisation(
+    pki: DemoPki, unsigned_pdf: bytes, trust: Trust
+) -> None:
+    """A remote service answering with a certificate that is not the one recorded for the signer (another key, a
+    certificate of another CA) signs nothing: no authorisation is even asked for."""
+    from signing.errors import CertificateRefused
+    from tests import forgeries
+
+    _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
+    key, cert, chain = forgeries.from_another_ca()
+    with CscServer(key, [cert, *chain], pin="2468", token="test-token") as server:
+        client = CscClient(server.url, "test-token")
+        with pytest.raises(CertificateRefused, match="not the one recorded"):
+            sign_many([unsigned_pdf], client, "leader-1", "2468", SignatureRequest(), expected=recorded)
+        assert server.calls["credentials/authorize"] == 0
+        with pytest.raises(CertificateRefused, match="does not chain"):  # and without a recorded certificate
+            sign_many([unsigned_pdf], client, "leader-1", "2468", SignatureRequest(), SigningContext(trust=trust))
+        assert server.calls["credentials/authorize"] == 0
 
 
 @pytest.fixture(scope="module")
