@@ -51,7 +51,7 @@ def _people(settings: Settings) -> None:
             bootstrap_api_key(db, settings.bootstrap_api_key, settings.organisation_abbreviation)
         demo = settings.demo_users if settings.demo_users is not None else not settings.production
         if demo:
-            people = create_demo_users(db, settings.organisation_abbreviation, settings.pki)
+            people = create_demo_users(db, settings.organisation_abbreviation, settings.pki, settings.pki_password)
             if people:
                 console.print("[bold]Demo users (passwords shown this once / mật khẩu chỉ hiện một lần):[/bold]")
                 for username, password, roles in people:
@@ -379,6 +379,9 @@ def users_create(
     title: Annotated[str, typer.Option(help="e.g. Hiệu trưởng")] = "",
     organisation_name: Annotated[str | None, typer.Option(help="the body's name, if it is new")] = None,
     p12: Annotated[Path | None, typer.Option(help="a signer's PKCS#12 key file")] = None,
+    certificate: Annotated[
+        Path | None, typer.Option(help="the signer's certificate (PEM), needed for two-step and remote signing")
+    ] = None,
     api_key: Annotated[bool, typer.Option(help="also print a new API key")] = False,
 ) -> None:
     """Create a user (the first admin, say); the password is asked for and never shown."""
@@ -390,6 +393,8 @@ def users_create(
     upgrade(settings.database)
     password = typer.prompt("password / mật khẩu", hide_input=True, confirmation_prompt=True)
     credential = {"kind": "pkcs12", "path": str(p12.resolve())} if p12 else None
+    if certificate is not None:
+        credential = (credential or {}) | {"certificate": certificate.read_text()}
     db = Database(settings.database)
     try:
         with db.uow() as tx:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import delete, select
 
 from service.adapters.orm import AccessTokenRow, ApiKeyRow, OrganisationRow, UserRow, utcnow
@@ -86,6 +88,15 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
         problems.append(FieldError("username", "already taken", "tên đăng nhập đã có"))
     if new.password is not None and len(new.password) < 8:
         problems.append(FieldError("password", "at least 8 characters", "ít nhất 8 ký tự"))
+    credential = dict(new.credential) if new.credential else None
+    if credential and "certificate" in credential:
+        pem = certificate_pem(credential["certificate"])
+        if pem is None:
+            problems.append(
+                FieldError("credential.certificate", "must be a certificate, PEM", "phải là chứng thư số dạng PEM")
+            )
+        else:
+            credential["certificate"] = pem
     if problems:
         raise InvalidRequest(problems)
     if tx.session.get(OrganisationRow, new.organisation) is None:
@@ -99,11 +110,20 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
         organisation=new.organisation,
         roles=sorted(set(new.roles)),
         password_hash=hash_password(new.password) if new.password else None,
-        credential=new.credential,
+        credential=credential,
     )
     tx.repo.add(user)
     tx.session.flush()
     return user
+
+
+def certificate_pem(text: str) -> str | None:
+    """The signer's certificate (the first of a PEM text), as it is recorded; None if there is none."""
+    try:
+        cert = x509.load_pem_x509_certificates(text.encode())[0]
+    except (ValueError, IndexError):
+        return None
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def add_api_key(tx: UnitOfWork, user_id: str, key: str | None = None) -> str:
@@ -178,10 +198,13 @@ def users_of(tx: UnitOfWork, organisation: str, role: Role) -> list[UserRow]:
 DEMO_PARTNER = ("TDTN", "Tỉnh đoàn (DEMO)")
 
 
-def create_demo_users(db: Database, organisation: str, pki: Path) -> list[tuple[str, str, str]]:
+def create_demo_users(
+    db: Database, organisation: str, pki: Path, pki_password: str | None = None
+) -> list[tuple[str, str, str]]:
     """On the embedded default's first start: one user per role in the school, and a partner body's leader and
     clerk, with random passwords returned (to be printed once; only their hashes are kept). Nothing if any person
-    exists already."""
+    exists already. The leaders' certificates are recorded (read from their demo key files with ``pki_password``),
+    so they can also sign in two steps."""
     people = [
         ("admin", "Quản trị hệ thống", organisation, [Role.ADMIN], "", None),
         ("chuyenvien", "Nguyễn Thị Hoa", organisation, [Role.REQUESTER], "Chuyên viên", None),
@@ -197,6 +220,15 @@ def create_demo_users(db: Database, organisation: str, pki: Path) -> list[tuple[
         for username, full_name, org, roles, title, p12 in people:
             password = secrets.token_urlsafe(9)
             credential = {"kind": "pkcs12", "path": str(p12)} if p12 else None
+            if credential and p12 and p12.exists() and pki_password is not None:
+                from signing import KeyLoadError
+                from signing.keys import read_pkcs12
+
+                try:
+                    cert = read_pkcs12(p12, pki_password)[1]
+                    credential["certificate"] = cert.public_bytes(serialization.Encoding.PEM).decode()
+                except KeyLoadError:
+                    pass  # no certificate recorded: an administrator records one for two-step signing
             org_name = DEMO_PARTNER[1] if org == DEMO_PARTNER[0] else None
             create_user(
                 tx,

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -22,7 +24,7 @@ from service.domain.documents import DocumentStatus, Notation
 from service.domain.office import Principal, Role, Workflow, next_signer, parties, signature_field
 from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year
-from service.errors import FieldError, InvalidRequest, VanbanError
+from service.errors import FieldError, InvalidRequest, NotFound, VanbanError
 from service.services.auth import Forbidden, require
 from service.services.documents import VIETNAM, OrganisationSignature, register_line
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
@@ -55,6 +57,32 @@ class DuplicateNumber(VanbanError):
 class CredentialRefused(VanbanError):
     status_code = 422
     code = "credential_refused"
+
+
+class CertificateNotRecorded(VanbanError):
+    """A signer with no certificate on record cannot sign in two steps or remotely: the service would have nothing
+    to tell their certificate from a forged one."""
+
+    status_code = 403
+    code = "certificate_not_recorded"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"no certificate is recorded for {username}: an administrator records the signer's certificate "
+            "before two-step or remote signing",
+            f"Chưa ghi nhận chứng thư số của {username}: quản trị viên cần ghi nhận chứng thư số của người ký trước "
+            "khi ký hai bước hoặc ký từ xa",
+        )
+
+
+def parse_certificate(pem: str, path: str) -> x509.Certificate:
+    """The first certificate of a PEM text, or a 422 naming ``path``."""
+    try:
+        return x509.load_pem_x509_certificates(pem.encode())[0]
+    except (ValueError, IndexError):
+        raise InvalidRequest(
+            [FieldError(path, "must be a certificate, PEM", "phải là chứng thư số dạng PEM")]
+        ) from None
 
 
 def can_see(who: Principal, doc: DocumentRow) -> bool:
@@ -185,6 +213,40 @@ class Office:
             user = tx.session.get(UserRow, who.user_id)
         return (user.credential if user else None) or {}
 
+    def recorded_certificate(self, who: Principal) -> x509.Certificate:
+        """The certificate an administrator recorded for ``who`` (the credential's ``certificate``, PEM)."""
+        pem = self._credential(who).get("certificate")
+        if not pem:
+            raise CertificateNotRecorded(who.username)
+        return parse_certificate(pem, "credential.certificate")
+
+    def record_certificate(self, who: Principal, username: str, pem: str) -> x509.Certificate:
+        """An administrator records a signer's certificate (a new or renewed one): from then on, two-step and remote
+        signatures of that signer must be made with its key. It must chain to a trusted root, unrevoked."""
+        require(who, Role.ADMIN)
+        cert = parse_certificate(pem, "certificate")
+        if self.context.trust is not None:
+            try:
+                self.context.trust.check_chain(cert, x509.load_pem_x509_certificates(pem.encode())[1:])
+            except SigningError as exc:
+                raise InvalidRequest(
+                    [FieldError("certificate", str(exc), f"chứng thư số không được tin cậy: {exc}")]
+                ) from None
+        with self.db.uow() as tx:
+            user = tx.repo.user_by_name(username)
+            if user is None:
+                raise NotFound(f"no user '{username}'", f"Không có người dùng '{username}'")
+            text = cert.public_bytes(serialization.Encoding.PEM).decode()
+            user.credential = {**(user.credential or {}), "certificate": text}
+            detail: dict[str, object] = {
+                "username": username,
+                "subject": cert.subject.rfc4514_string(),
+                "serial": str(cert.serial_number),
+            }
+            tx.repo.append_audit(who.username, "record_certificate", user.id, detail)
+            tx.commit()
+        return cert
+
     def _image(self, credential: dict[str, str]) -> bytes:
         """The signer's signature picture (a transparent PNG), or the default one."""
         return Path(credential.get("image") or self.default_signature_image).read_bytes()
@@ -205,9 +267,10 @@ class Office:
                 raise CredentialRefused(
                     f"{who.username} has no signing credential", f"{who.username} chưa có chứng thư số để ký"
                 )
-        except KeyLoadError as exc:
+        except KeyLoadError:  # its message names the key file or token module: not for the caller's eyes
             raise CredentialRefused(
-                f"cannot open the signing key: {exc}", "Không mở được khóa ký: sai mã PIN hoặc thiết bị"
+                "cannot open the signing key: wrong PIN, or the key cannot be used",
+                "Không mở được khóa ký: sai mã PIN hoặc thiết bị",
             ) from None
 
     def sign(
@@ -242,6 +305,7 @@ class Office:
     ) -> tuple[str, datetime, list[tuple[str, Prepared]]]:
         """Two-step signing of several documents in one session: a digest per document for the signer's device."""
         docs = self._waiting(who, document_ids)
+        recorded = self.recorded_certificate(who)
         group = str(uuid.uuid4())
         prepared = [
             (
@@ -252,8 +316,9 @@ class Office:
                     self.context,
                     d.id,
                     chain_pem,
-                    self.two_step_request(who, d.id, ""),
+                    self.two_step_request(who, d.id, None),
                     self.session_seconds,
+                    recorded,
                     group,
                 ),
             )
@@ -279,10 +344,13 @@ class Office:
         def record(tx: UnitOfWork, doc: DocumentRow, base: str, digest: str, signer: str) -> None:
             self.record_signature(tx, who, doc, base, digest, signer)
 
+        recorded = self.recorded_certificate(who)
         done = []
         for document_id, value in values:
             self._waiting(who, [document_id])
-            complete_signature(self.db, self.archive, self.context, document_id, sessions[document_id], value, record)
+            complete_signature(
+                self.db, self.archive, self.context, document_id, sessions[document_id], value, record, recorded
+            )
             with self.db.uow() as tx:
                 done.append(tx.repo.document(document_id))
         return done
@@ -301,11 +369,12 @@ class Office:
             raise InvalidRequest(
                 [FieldError("remote_token", "the signing service's access token", "mã truy cập dịch vụ ký số")]
             )
+        recorded = self.recorded_certificate(who)
         client = CscClient(credential["url"], token)
         try:
             pdfs = [self.archive.get(str(d.pdf_sha256), ".pdf") for d in docs]
             requests = [_two_step(self._request(who, d, image)) for d in docs]
-            signed = sign_many(pdfs, client, credential["credential_id"], pin, requests, self.context)
+            signed = sign_many(pdfs, client, credential["credential_id"], pin, requests, self.context, recorded)
         except SigningError as exc:
             raise CredentialRefused(str(exc), f"Dịch vụ ký số từ xa từ chối: {exc}") from None
         finally:
@@ -344,18 +413,44 @@ class Office:
             image=image,
         )
 
-    def two_step_request(self, who: Principal, document_id: str, field_name: str) -> SignatureRequest:
-        """What a two-step signature (USB token plugin, phone app) of ``who`` on the document is: in the review flow,
-        the signer's own block, and only when it is their turn; on an issued document, an extra signature in
-        ``field_name``."""
+    def two_step_request(self, who: Principal, document_id: str, field_name: str | None) -> SignatureRequest:
+        """What a two-step signature (USB token plugin, phone app) of ``who`` on the document is: the signer's own
+        block of a document in the review flow, only when it is their turn. ``field_name``, if given, must be that
+        block's field. An issued document (a letter issued directly included) takes no new signature."""
         require(who, Role.SIGNER)
         with self.db.uow() as tx:
-            doc = tx.repo.document(document_id)
-        check_can_see(who, doc)
-        if doc.workflow != Workflow.REVIEW:
-            return SignatureRequest(field_name)
+            doc = self._load(tx, who, document_id)
         self._waiting_for(who, doc)
+        expected, _ = signature_field(who.organisation, doc.organisation)
+        if field_name is not None and field_name != expected:
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        "field_name",
+                        f"you sign this document in the field {expected}, not {field_name}",
+                        f"bạn ký văn bản này vào ô {expected}, không phải {field_name}",
+                    )
+                ]
+            )
         return _two_step(self._request(who, doc, self._image(self._credential(who))))
+
+    def prepare_two_step(self, who: Principal, document_id: str, chain_pem: str, field_name: str | None) -> Prepared:
+        """``signatures:prepare``: ``who``'s turn, their field, their recorded certificate."""
+        request = self.two_step_request(who, document_id, field_name)
+        recorded = self.recorded_certificate(who)
+        return prepare_signature(
+            self.db, self.archive, self.context, document_id, chain_pem, request, self.session_seconds, recorded
+        )
+
+    def complete_two_step(self, who: Principal, document_id: str, session_id: str, value: str) -> str:
+        """``signatures:complete``: still ``who``'s turn, with the session's certificate still theirs."""
+        self._waiting(who, [document_id])
+        recorded = self.recorded_certificate(who)
+
+        def record(tx: UnitOfWork, doc: DocumentRow, base: str, digest: str, signer: str) -> None:
+            self.record_signature(tx, who, doc, base, digest, signer)
+
+        return complete_signature(self.db, self.archive, self.context, document_id, session_id, value, record, recorded)
 
     def _waiting_for(self, who: Principal, doc: DocumentRow) -> None:
         _state(doc, DocumentStatus.SUBMITTED)

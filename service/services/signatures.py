@@ -1,4 +1,7 @@
-"""Two-step signatures on a document (USB token in a browser plugin, a phone app): prepare, then complete."""
+"""Two-step signatures on a document (USB token in a browser plugin, a phone app): prepare, then complete.
+
+Only a document waiting for signatures takes one, and only with the certificate recorded for the signer (same
+public key); ``signing`` checks that it chains to a trusted root and is not revoked."""
 
 from __future__ import annotations
 
@@ -13,10 +16,12 @@ from sqlalchemy import select
 
 from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, SigningSessionRow, utcnow
+from service.domain.documents import DocumentStatus
 from service.errors import FieldError, InvalidRequest, NotReady, VanbanError
 from service.unit_of_work import Database, UnitOfWork
 from signing import SigningError
 from signing.external import PreparedSignature, complete, prepare
+from signing.keys import same_key
 from signing.sign import SignatureRequest, SigningContext
 
 
@@ -34,6 +39,40 @@ class SessionExpired(VanbanError):
 class SignatureRefused(VanbanError):
     status_code = 422
     code = "signature_refused"
+
+
+class SignaturesClosed(VanbanError):
+    """An issued document (or any not waiting for signatures) takes no new signature: its bytes never change."""
+
+    status_code = 409
+    code = "wrong_state"
+
+    def __init__(self, document_id: str, status: str) -> None:
+        super().__init__(
+            f"document {document_id} is {status}: it takes no new signature",
+            f"Văn bản {document_id} đang ở trạng thái {status}: không nhận thêm chữ ký",
+        )
+
+
+def _check_open(doc: DocumentRow) -> None:
+    if doc.status != DocumentStatus.SUBMITTED:
+        raise SignaturesClosed(doc.id, doc.status)
+
+
+def _check_recorded(cert: x509.Certificate, recorded: x509.Certificate, path: str) -> None:
+    """The decision of who signs: the certificate must hold the key of the one recorded for the signer."""
+    if not same_key(cert, recorded):
+        name = cert.subject.rfc4514_string()
+        raise InvalidRequest(
+            [
+                FieldError(
+                    path,
+                    f"the certificate of {name} is not the one recorded for you; an administrator records a new one",
+                    f"chứng thư số {name} không phải chứng thư đã ghi nhận cho bạn; quản trị viên cần ghi nhận chứng "
+                    "thư mới",
+                )
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -70,13 +109,17 @@ def prepare_signature(
     chain_pem: str,
     request: SignatureRequest,
     lifetime_seconds: float,
+    recorded: x509.Certificate,
     group_id: str | None = None,
 ) -> Prepared:
+    """``recorded``: the certificate recorded for the signer; the one sent must hold the same key."""
     with db.uow() as tx:
         doc = tx.repo.document(document_id)
+    _check_open(doc)
     if doc.pdf_sha256 is None:
         raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
     certs = _certificates(chain_pem)
+    _check_recorded(certs[0], recorded, "certificates")
     try:
         prepared = prepare(archive.get(doc.pdf_sha256, ".pdf"), certs[0], certs[1:], request, context)
     except SigningError as exc:
@@ -95,12 +138,6 @@ def prepare_signature(
     return Prepared(session.id, prepared.digest, prepared.signed_attributes, session.expires_at)
 
 
-def add_signer(_tx: UnitOfWork, doc: DocumentRow, _base: str, digest: str, signer: str) -> None:
-    """An extra signature on a document outside the review flow: its file and its signers change."""
-    doc.pdf_sha256 = digest
-    doc.signer = f"{doc.signer}; {signer}" if doc.signer else signer
-
-
 def complete_signature(
     db: Database,
     archive: Archive,
@@ -108,11 +145,12 @@ def complete_signature(
     document_id: str,
     session_id: str,
     signature: str,
-    record: Callable[[UnitOfWork, DocumentRow, str, str, str], None] | None = None,
+    record: Callable[[UnitOfWork, DocumentRow, str, str, str], None],
+    recorded: x509.Certificate,
 ) -> str:
     """Embed the signature; the signed PDF replaces the document's file (both stay in the archive). Returns its
-    sha256. ``record(tx, document, base_sha256, new_sha256, signer)``: how the review flow records it (default:
-    the signer is added to the document's signers)."""
+    sha256. ``record(tx, document, base_sha256, new_sha256, signer)``: how the review flow records it.
+    ``recorded``: the certificate recorded for whoever completes; the session's must hold the same key."""
     try:
         value = base64.b64decode(signature, validate=True)
     except ValueError:
@@ -127,6 +165,8 @@ def complete_signature(
         ):
             raise SessionExpired(session_id)
         prepared = PreparedSignature.from_json(session.state)
+        _check_open(tx.repo.document(document_id))
+    _check_recorded(x509.load_der_x509_certificate(prepared.certificate), recorded, "session_id")
     try:
         signed = complete(prepared, value, context)
     except SigningError as exc:
@@ -139,10 +179,11 @@ def complete_signature(
         session = tx.session.get(SigningSessionRow, session_id)
         doc = tx.repo.document(document_id)
         assert session is not None
+        _check_open(doc)
         if session.completed_at is not None or doc.pdf_sha256 != session.base_sha256:
             raise SessionExpired(session_id)  # someone else completed or changed the document meanwhile
         session.completed_at = utcnow()
-        (record or add_signer)(tx, doc, session.base_sha256, digest, signer)
+        record(tx, doc, session.base_sha256, digest, signer)
         tx.commit()
     return digest
 

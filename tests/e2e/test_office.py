@@ -41,8 +41,9 @@ class Office:
             "title": title,
             "password": f"mat-khau-{self.suffix}",
         }
-        if p12:
-            body["credential"] = {"kind": "pkcs12", "path": str(self.service.data_dir / "pki" / p12)}
+        if p12:  # the key file, and the certificate an administrator records for two-step signing
+            path = self.service.data_dir / "pki" / p12
+            body["credential"] = {"kind": "pkcs12", "path": str(path), "certificate": certificate_pem(path)}
         r = self.admin.post("/api/v1/users", json=body)
         assert r.status_code == 201, r.text
         token = httpx.post(
@@ -53,6 +54,14 @@ class Office:
         client = self.service.client(token.json()["access_token"])
         client.username = body["username"]  # type: ignore[attr-defined]
         return client
+
+
+def certificate_pem(p12: Path) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    from signing.keys import read_pkcs12
+
+    return read_pkcs12(p12, PIN)[1].public_bytes(serialization.Encoding.PEM).decode()
 
 
 def two_step_sign(signer: httpx.Client, document_id: str, p12: Path) -> None:

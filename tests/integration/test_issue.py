@@ -176,9 +176,11 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(
     assert isinstance(key, rsa.RSAPrivateKey)
     caplog.set_level(logging.DEBUG)
     with CscServer(key, [cert, *chain], pin=PIN, token="csc-token-7f3a9e") as csc, runtime.db.uow() as tx:
-        remote = {"kind": "csc", "url": csc.url, "credential_id": "leader-1"}
+        recorded = cert.public_bytes(serialization.Encoding.PEM).decode()  # an administrator recorded it
+        remote = {"kind": "csc", "url": csc.url, "credential_id": "leader-1", "certificate": recorded}
         head = principal(create_user(tx, NewUser("ht", "Nguyễn Văn An", "TCT", ["signer"], credential=remote)))
-        deputy = principal(create_user(tx, NewUser("pht", "Trần Văn Bình", "TCT", ["signer"])))
+        device = {"certificate": recorded}
+        deputy = principal(create_user(tx, NewUser("pht", "Trần Văn Bình", "TCT", ["signer"], credential=device)))
         tx.commit()
         remote_docs = _drafts(runtime, "ht", 2)
         with pytest.raises(VanbanError, match="token"):

@@ -14,7 +14,7 @@ from service.adapters.archive import Archive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow, JobRow
 from service.services.signatures import SessionExpired, complete_signature, prepare_signature
-from service.unit_of_work import Database
+from service.unit_of_work import Database, UnitOfWork
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki
 from signing.sign import SignatureRequest, SigningContext
@@ -28,7 +28,7 @@ def _document(db: Database, archive: Archive, pdf: bytes) -> str:
         template_id="giay-trieu-tap",
         template_version="0" * 64,
         data={},
-        status="issued",
+        status="submitted",
         organisation="TCT",
         register="default",
         request_hash="0" * 64,
@@ -52,13 +52,22 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
     document_id = _document(db, archive, letter_pdf)
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
-    prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, SignatureRequest("LanhDao"), lifetime)
+    request = SignatureRequest("LanhDao")
+    prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, request, lifetime, cert)
     value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
+
+    def record(_tx: UnitOfWork, doc: DocumentRow, _base: str, digest: str, _signer: str) -> None:
+        doc.pdf_sha256 = digest
+
+    def finish() -> str:
+        ctx = SigningContext()
+        return complete_signature(db, archive, ctx, document_id, prepared.session_id, value.decode(), record, cert)
+
     if lifetime == 0:
         with pytest.raises(SessionExpired):
-            complete_signature(db, archive, SigningContext(), document_id, prepared.session_id, value.decode())
+            finish()
         return
-    complete_signature(db, archive, SigningContext(), document_id, prepared.session_id, value.decode())
+    finish()
     with pytest.raises(SessionExpired):
-        complete_signature(db, archive, SigningContext(), document_id, prepared.session_id, value.decode())
+        finish()
     db.dispose()

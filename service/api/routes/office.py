@@ -103,6 +103,24 @@ def add_user(body: UserIn, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     return {"id": user.id, "username": user.username, "roles": user.roles, "api_key": key}
 
 
+class CertificateIn(BaseModel):
+    certificate: str = Field(max_length=50_000, description="the signer's certificate, then its chain, PEM")
+
+
+class CertificateOut(BaseModel):
+    username: str
+    subject: str
+    serial: str
+
+
+@router.put("/users/{username}/certificate")
+def record_certificate(username: str, body: CertificateIn, rt: RuntimeDep, who: CurrentUser) -> CertificateOut:
+    """Record a signer's certificate (admin): two-step and remote signatures of that signer are accepted only with
+    its key. It must chain to the service's trusted root and not be revoked."""
+    cert = rt.office.record_certificate(who, username, body.certificate)
+    return CertificateOut(username=username, subject=cert.subject.rfc4514_string(), serial=str(cert.serial_number))
+
+
 @router.get("/inbox")
 def inbox(rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """What waits for the current signer's signature."""

@@ -9,13 +9,8 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from service.adapters.orm import DocumentRow
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
-from service.domain.office import Principal, Role, Workflow
-from service.services.auth import require
-from service.services.office import check_can_see
-from service.services.signatures import add_signer, complete_signature, prepare_signature
-from service.unit_of_work import UnitOfWork
+from service.domain.office import Principal
 from signing.verify import verify_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)])
@@ -23,7 +18,9 @@ router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(
 
 class PrepareRequest(BaseModel):
     certificates: str = Field(description="the signer's certificate, then its chain, PEM")
-    field_name: str = Field(default="LanhDao", max_length=60)
+    field_name: str | None = Field(
+        default=None, max_length=60, description="the signer's own field (LanhDao, DoiTac); default: that field"
+    )
 
 
 class PrepareResponse(BaseModel):
@@ -46,18 +43,9 @@ class CompleteResponse(BaseModel):
 
 @router.post("/documents/{document_id}/signatures:prepare")
 async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: CurrentUser) -> PrepareResponse:
-    """Step one of a two-step signature (signer): the digest to sign, and a session that expires."""
-    request = await run_in_threadpool(rt.office.two_step_request, who, document_id, body.field_name)
-    p = await run_in_threadpool(
-        prepare_signature,
-        rt.db,
-        rt.archive,
-        rt.signing_context,
-        document_id,
-        body.certificates,
-        request,
-        rt.settings.signing_session_seconds,
-    )
+    """Step one of a two-step signature (signer, on their turn, with the certificate recorded for them): the digest
+    to sign, and a session that expires."""
+    p = await run_in_threadpool(rt.office.prepare_two_step, who, document_id, body.certificates, body.field_name)
     b64 = base64.b64encode
     return PrepareResponse(
         session_id=p.session_id,
@@ -70,19 +58,7 @@ async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: C
 @router.post("/documents/{document_id}/signatures:complete")
 async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who: CurrentUser) -> CompleteResponse:
     """Step two: the signature value is checked against the certificate and embedded."""
-    require(who, Role.SIGNER)
-    await run_in_threadpool(_visible, rt, who, document_id)
-
-    def record(tx: UnitOfWork, doc: DocumentRow, base: str, digest: str, signer: str) -> None:
-        if doc.workflow == Workflow.REVIEW:
-            rt.office.record_signature(tx, who, doc, base, digest, signer)
-        else:
-            add_signer(tx, doc, base, digest, signer)
-            tx.repo.append_audit(who.username, "sign", doc.id, {"pdf_sha256": digest})
-
-    digest = await run_in_threadpool(
-        complete_signature, rt.db, rt.archive, rt.signing_context, document_id, body.session_id, body.signature, record
-    )
+    digest = await run_in_threadpool(rt.office.complete_two_step, who, document_id, body.session_id, body.signature)
     return CompleteResponse(document_id=document_id, pdf_sha256=digest)
 
 
@@ -95,11 +71,6 @@ async def verify(
     report = await run_in_threadpool(verify_pdf, data, rt.trust)
     await run_in_threadpool(_audit_verify, rt, who, hashlib.sha256(data).hexdigest(), report.ok)
     return report.to_dict()
-
-
-def _visible(rt: RuntimeDep, who: Principal, document_id: str) -> None:
-    with rt.db.uow() as tx:
-        check_can_see(who, tx.repo.document(document_id))
 
 
 def _audit_verify(rt: RuntimeDep, who: Principal, sha256: str, ok: bool) -> None:
