@@ -97,11 +97,13 @@ def request_document(
             f"{who.username} chỉ soạn văn bản cho {who.organisation}, không cho {organisation}",
         )
     digest = _request_hash(template_id, {"data": data, "workflow": chosen.value, "signers": signers})
-    if idempotency_key:
+    key = idempotency_key or ""
+    scoped_key = _scoped_key(who, key) if key else None
+    if scoped_key:
         with db.uow() as tx:
-            earlier = tx.repo.document_by_idempotency_key(idempotency_key)
+            earlier = tx.repo.document_by_idempotency_key(scoped_key)
             if earlier is not None:
-                return _replay(earlier, digest, idempotency_key)
+                return _replay(earlier, digest, key)
     job = JobRow(id=str(uuid.uuid4()), kind="document", status=JobStatus.QUEUED, done=0, total=1, attempts=0)
     doc = DocumentRow(
         id=str(uuid.uuid4()),
@@ -112,7 +114,7 @@ def request_document(
         status=DocumentStatus.REQUESTED,
         organisation=organisation,
         register="default",
-        idempotency_key=idempotency_key,
+        idempotency_key=scoped_key,
         request_hash=digest,
         workflow=chosen.value,
         requested_by=who.user_id if who else None,
@@ -127,14 +129,21 @@ def request_document(
             tx.repo.append_audit(who.username if who else "cli", "request", doc.id, {"template": template.id})
             tx.commit()
     except IntegrityError:
-        if not idempotency_key:
+        if not scoped_key:
             raise
         with db.uow() as tx:  # a concurrent retry with the same key won the race
-            earlier = tx.repo.document_by_idempotency_key(idempotency_key)
+            earlier = tx.repo.document_by_idempotency_key(scoped_key)
             if earlier is None:
                 raise
-            return _replay(earlier, digest, idempotency_key)
+            return _replay(earlier, digest, key)
     return Requested(doc.id, job.id, created=True)
+
+
+def _scoped_key(who: Principal | None, key: str) -> str:
+    """An ``Idempotency-Key`` belongs to its caller: the same key from two callers names two requests, and neither
+    learns of the other's. Stored as SHA-256 of caller and key."""
+    caller = who.user_id if who is not None else "cli"
+    return hashlib.sha256(f"{caller}\n{key}".encode()).hexdigest()
 
 
 def _replay(earlier: DocumentRow, digest: str, key: str) -> Requested:
