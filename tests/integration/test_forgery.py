@@ -1,0 +1,116 @@
+"""Two-step and remote (CSC) signatures through the office, on SQLite and PostgreSQL: a certificate of the right
+signer that the CA revoked is refused; a remote credential whose key is not the one recorded for the signer, or a
+signer with no certificate on record, signs nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.config import Settings
+from service.domain.office import Principal
+from service.runtime import Runtime, prepare
+from service.services.auth import NewUser, create_user, principal
+from service.services.documents import request_document
+from service.services.office import CertificateNotRecorded, CredentialRefused
+from service.services.signatures import SignatureRefused
+from signing.pki import LEADER, DemoPki, make_demo_pki
+from tests import forgeries
+from tests.backends import postgres_database
+from tests.signing.csc_server import CscServer
+
+PASSWORD = "test-password"
+PIN, TOKEN = "2468", "csc-token"
+
+
+@pytest.fixture(scope="module")
+def revoking_pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoPki, forgeries.Forged]:
+    """A PKI of its own whose CA revoked a certificate of the leader (made before any service reads its CRL)."""
+    pki = make_demo_pki(tmp_path_factory.mktemp("revoking-pki"), PASSWORD)
+    return pki, forgeries.issued_by(pki, LEADER, revoked=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def runtime(
+    request: pytest.FixtureRequest, tmp_path: Path, revoking_pki: tuple[DemoPki, object], converter: object
+) -> Iterator[Runtime]:
+    def make(url: str | None) -> Runtime:
+        settings = Settings(
+            data_dir=tmp_path, database_url=url, pki_dir=revoking_pki[0].directory, pki_password=PASSWORD
+        )
+        prepare(settings)
+        rt = Runtime(settings)
+        rt.__dict__["converter"] = converter
+        return rt
+
+    if request.param == "sqlite":
+        rt = make(None)
+        yield rt
+        rt.db.dispose()
+        return
+    with postgres_database() as url:
+        rt = make(url)
+        yield rt
+        rt.db.dispose()
+
+
+def _submitted(rt: Runtime, signer: str) -> str:
+    template = rt.templates.get("ke-hoach")
+    requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
+    rt.producer.produce(requested.document_id)
+    rt.office.submit(Principal("cli", "cli", "", "", "TCT", frozenset({"requester"})), requested.document_id, None)
+    return requested.document_id
+
+
+def _signer(rt: Runtime, username: str, credential: dict[str, str] | None) -> Principal:
+    with rt.db.uow() as tx:
+        user = create_user(tx, NewUser(username, "Nguyễn Văn An", "TCT", ["signer"], credential=credential))
+        tx.commit()
+    return principal(user)
+
+
+def test_a_revoked_certificate_of_the_right_signer_is_refused(
+    runtime: Runtime, revoking_pki: tuple[DemoPki, forgeries.Forged]
+) -> None:
+    _, (key, cert, chain) = revoking_pki
+    head = _signer(runtime, "ht", {"certificate": forgeries.pem(cert)})  # recorded before the CA revoked it
+    doc_id = _submitted(runtime, "ht")
+    with runtime.db.uow() as tx:
+        before = tx.repo.document(doc_id).pdf_sha256
+    with pytest.raises(SignatureRefused, match="revoked"):
+        runtime.office.prepare_two_step(head, doc_id, forgeries.pem(cert, chain), None)
+    with pytest.raises(SignatureRefused, match="revoked"):
+        runtime.office.prepare_many(head, [doc_id], forgeries.pem(cert, chain))
+    with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:  # type: ignore[arg-type]
+        remote = _signer(runtime, "ht2", {"kind": "csc", "url": csc.url, "credential_id": "leader-1"})
+        with runtime.db.uow() as tx:
+            user = tx.repo.user_by_name("ht2")
+            assert user is not None
+            user.credential = {**(user.credential or {}), "certificate": forgeries.pem(cert)}
+            tx.commit()
+        remote_doc = _submitted(runtime, "ht2")
+        with pytest.raises(CredentialRefused, match="revoked"):
+            runtime.office.sign(remote, [remote_doc], PIN, remote_token=TOKEN)
+        assert csc.calls["credentials/authorize"] == 0
+    with runtime.db.uow() as tx:
+        assert tx.repo.document(doc_id).pdf_sha256 == before
+        assert tx.repo.document(doc_id).status == "submitted"
+        assert tx.repo.document(remote_doc).status == "submitted"
+
+
+def test_a_remote_credential_must_hold_the_recorded_key(runtime: Runtime) -> None:
+    key, cert, chain = forgeries.from_another_ca()  # the leader's name, another CA, another key
+    _, recorded, _ = forgeries.issued_by(DemoPki(runtime.settings.pki), "Nguyễn Văn An (DEMO)")
+    with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:  # type: ignore[arg-type]
+        credential = {"kind": "csc", "url": csc.url, "credential_id": "leader-1"}
+        unrecorded = _signer(runtime, "ht", credential)
+        doc_id = _submitted(runtime, "ht")
+        with pytest.raises(CertificateNotRecorded):
+            runtime.office.sign(unrecorded, [doc_id], PIN, remote_token=TOKEN)
+        other = _signer(runtime, "ht2", credential | {"certificate": forgeries.pem(recorded)})
+        other_doc = _submitted(runtime, "ht2")
+        with pytest.raises(CredentialRefused, match="not the one recorded"):
+            runtime.office.sign(other, [other_doc], PIN, remote_token=TOKEN)
+        assert csc.calls["credentials/authorize"] == 0
