@@ -114,3 +114,17 @@ def test_a_remote_credential_must_hold_the_recorded_key(runtime: Runtime) -> Non
         with pytest.raises(CredentialRefused, match="not the one recorded"):
             runtime.office.sign(other, [other_doc], PIN, remote_token=TOKEN)
         assert csc.calls["credentials/authorize"] == 0
+
+
+def test_demo_leaders_have_their_certificate_recorded(runtime: Runtime) -> None:
+    """On a first demo start the leaders get the certificate of their demo key file, so two-step signing works."""
+    from service.services.auth import create_demo_users
+    from signing.keys import read_pkcs12
+
+    create_demo_users(runtime.db, "TCT", runtime.settings.pki, PASSWORD)
+    with runtime.db.uow() as tx:
+        head = tx.repo.user_by_name("hieutruong")
+        assert head is not None
+        head_principal = principal(head)
+    recorded = runtime.office.recorded_certificate(head_principal)
+    assert recorded == read_pkcs12(runtime.settings.pki / "leader.p12", PASSWORD)[1]
