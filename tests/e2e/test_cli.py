@@ -132,6 +132,20 @@ def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
         run("users", "create", "x", "--organisation", "TCT", "--role", "boss", answer="12345678\n12345678\n").returncode
         == 1
     )
+    # A signer's certificate, recorded for two-step and remote signing; a file that holds none is refused.
+    from tests import forgeries
+
+    (tmp_path / "not-a-cert.pem").write_text("hello")
+    _, cert, _ = forgeries.self_signed("Trần Văn Bình")
+    (tmp_path / "signer.pem").write_text(forgeries.pem(cert))
+    signer = ("users", "create", "pht", "--organisation", "TCT", "--role", "signer", "--certificate")
+    bad = run(*signer, str(tmp_path / "not-a-cert.pem"), answer="mat-khau-2\nmat-khau-2\n")
+    assert bad.returncode == 1 and "credential.certificate" in bad.stderr
+    good = run(*signer, str(tmp_path / "signer.pem"), answer="mat-khau-2\nmat-khau-2\n")
+    assert good.returncode == 0, good.stderr
+    with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
+        (credential,) = db.execute("SELECT credential FROM users WHERE username = 'pht'").fetchone()
+    assert "BEGIN CERTIFICATE" in credential
 
     intact = run("audit", "verify")
     assert intact.returncode == 0 and "intact" in intact.stderr
