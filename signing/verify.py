@@ -14,9 +14,10 @@ from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import CMSStructuralError, find_unique_cms_attribute
 from pyhanko.sign.general import SigningError as PyHankoSigningError
-from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation import EmbeddedPdfSignature, validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.status import DocumentTimestampStatus, PdfSignatureStatus, SignatureCoverageLevel
 
@@ -106,20 +107,62 @@ def verify_pdf(pdf: bytes, trust: Trust) -> VerificationReport:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         if reader.encrypted and not _opened(reader):
             raise NotVerifiable("encrypted", "the PDF is encrypted with a password; give the file unencrypted")
-        embedded = list(reader.embedded_signatures)
+        fields = list(enumerate_sig_fields(reader, filled_status=True))
         total = reader.xrefs.total_revisions
     except NotVerifiable:
         raise
     except _DAMAGED as exc:
         raise NotVerifiable("unreadable", f"not a readable PDF: {_reason(exc)}") from None
-    if not embedded:
+    if not fields:
         raise NotVerifiable("unsigned", "the PDF holds no signature")
+    embedded: list[EmbeddedPdfSignature] = []
+    damaged: list[SignatureReport] = []
+    for name, value, field in fields:
+        try:
+            embedded.append(EmbeddedPdfSignature(reader, field, name))
+        except _DAMAGED as exc:
+            whole = _byte_range_is_whole_file(value, len(pdf))
+            damaged.append(_not_evaluated(str(name), "signature", f"cannot be read: {_reason(exc)}", whole))
+    embedded.sort(key=lambda s: s.signed_revision)
     try:
         dss = _read_dss(reader)
     except _DAMAGED as exc:
         raise NotVerifiable("unreadable", f"its validation data (DSS) cannot be read: {_reason(exc)}") from None
     doc_ts_revisions = [s.signed_revision for s in embedded if s.sig_object_type == "/DocTimeStamp"]
-    return VerificationReport([_verify_one(sig, trust, total, dss, doc_ts_revisions) for sig in embedded])
+    return VerificationReport([_verify_one(sig, trust, total, dss, doc_ts_revisions) for sig in embedded] + damaged)
+
+
+def _byte_range_is_whole_file(value: Any, size: int) -> bool:
+    """Whether a signature dictionary's /ByteRange spans the whole file but its /Contents."""
+    try:
+        start, first, second, length = (int(n) for n in value.get_object()["/ByteRange"])
+    except (*_DAMAGED, StopIteration):
+        return False
+    return start == 0 and first < second and second + length == size
+
+
+def _not_evaluated(field: str, kind: str, why: str, whole: bool = False) -> SignatureReport:
+    """A signature that cannot be read or validated at all: nothing about it holds but what it spans."""
+    return SignatureReport(
+        field=field,
+        kind=kind,
+        signer="",
+        organisation="",
+        signing_time=None,
+        timestamp_time=None,
+        level="",
+        intact=False,
+        covers="whole file" if whole else "unknown",
+        covers_whole_file=whole,
+        later_changes=why,
+        later_changes_allowed=False,
+        trusted=False,
+        chain=[],
+        revocation="not checked",
+        revocation_at=None,
+        certified=False,
+        ok=False,
+    )
 
 
 def _opened(reader: PdfFileReader) -> bool:
@@ -225,26 +268,8 @@ def _verify_one(sig: Any, trust: Trust, total: int, dss: _Dss, doc_ts_revisions:
             moment = None  # a timestamp that does not validate proves no time: judge the signature as of now
             status = validate(None)
     except _DAMAGED as exc:
-        return SignatureReport(
-            str(sig.field_name),
-            "document timestamp" if is_timestamp else "signature",
-            "",
-            "",
-            None,
-            None,
-            "",
-            False,
-            "unknown",
-            False,
-            f"cannot be evaluated: {_reason(exc)}",
-            False,
-            False,
-            [],
-            "not checked",
-            None,
-            False,
-            False,
-        )
+        kind = "document timestamp" if is_timestamp else "signature"
+        return _not_evaluated(str(sig.field_name), kind, f"cannot be evaluated: {_reason(exc)}")
     whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
     level_changes = status.modification_level or ModificationLevel.OTHER
     allowed = whole or (level_changes != ModificationLevel.OTHER and status.docmdp_ok is not False)
