@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,3 +130,51 @@ def test_files_that_cannot_be_verified_say_why(anchors_only: Trust, tmp_path: Pa
             verify_pdf(data, anchors_only)
         assert caught.value.reason == reason, (name, caught.value)
         assert str(caught.value) and "\n" not in str(caught.value), name
+
+
+def _adesverify(path: Path, ca: Path) -> str:
+    """pyHanko's own AdES validator (pyhanko-cli, a tool we did not write) on ``path``: VALID or INVALID."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pyhanko", "sign", "adesverify", "--trust", str(ca), "--trust-replace",
+         "--executive-summary", str(path)],
+        capture_output=True, text=True, timeout=240,
+    )  # fmt: skip
+    verdicts = [line.rsplit(":", 1)[1] for line in done.stdout.splitlines() if line.count(":") >= 2]
+    assert verdicts, done.stdout + done.stderr
+    return "VALID" if all(v == "VALID" for v in verdicts) else "INVALID"
+
+
+def test_revocation_verdicts_agree_with_pyhankos_adesverify(
+    pki: DemoPki, unsigned_pdf: bytes, context: SigningContext, anchors_only: Trust, tmp_path: Path
+) -> None:
+    """With only the CA as trust anchor, both validators judge from the file's DSS: a B-LT and a B-LTA signature
+    are valid, one whose certificate the DSS shows revoked before its timestamp is not, and one revoked only after
+    its timestamp still is. (adesverify also fails a B-B or B-T signature, which has no revocation data; we say
+    "not checked" there, so those are left out.)"""
+    ca = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    before_key, before_cert = new_signer(pki, tmp_path, "Revoked Before (DEMO)")
+    after_key, after_cert = new_signer(pki, tmp_path, "Revoked After (DEMO)")
+    revoked_before = crl_revoking(pki, before_cert, datetime.now(UTC).replace(microsecond=0))
+    time.sleep(2)
+    timestamper = local_tsa(pki.tsa_p12, PASSWORD)
+    b_t = sign_pdf(unsigned_pdf, before_key, SignatureRequest(level=Level.B_T), SigningContext(timestamper=timestamper))
+    after = sign_pdf(unsigned_pdf, after_key, SignatureRequest(level=Level.B_LT), context)
+    time.sleep(2)
+    revoked_after = crl_revoking(pki, after_cert, datetime.now(UTC).replace(microsecond=0))
+    files = {
+        "b-lt": sign_pdf(unsigned_pdf, after_key, SignatureRequest(level=Level.B_LT), context),
+        "b-lta": sign_pdf(unsigned_pdf, after_key, SignatureRequest(level=Level.B_LTA), context),
+        "revoked-before-timestamp": with_dss(b_t, [before_cert, ca], [revoked_before]),
+        "revoked-after-timestamp": with_dss(after, [], [revoked_after]),
+    }
+    verdicts = {}
+    for name, pdf in files.items():
+        ours = verify_pdf(pdf, anchors_only)
+        theirs = _adesverify(write(tmp_path, f"{name}.pdf", pdf), pki.ca_cert)
+        verdicts[name] = ("VALID" if ours.ok else "INVALID", theirs)
+    assert verdicts == {
+        "b-lt": ("VALID", "VALID"),
+        "b-lta": ("VALID", "VALID"),
+        "revoked-before-timestamp": ("INVALID", "INVALID"),
+        "revoked-after-timestamp": ("VALID", "VALID"),
+    }, verdicts
