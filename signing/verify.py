@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from io import BytesIO
@@ -37,6 +38,7 @@ _DAMAGED = (
     NotImplementedError,
     OverflowError,
     RecursionError,
+    zlib.error,
 )
 
 _CHANGES = {
@@ -136,7 +138,7 @@ def _byte_range_is_whole_file(value: Any, size: int) -> bool:
     """Whether a signature dictionary's /ByteRange spans the whole file but its /Contents."""
     try:
         start, first, second, length = (int(n) for n in value.get_object()["/ByteRange"])
-    except (*_DAMAGED, StopIteration):
+    except _DAMAGED:
         return False
     return start == 0 and first < second and second + length == size
 
