@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -29,7 +30,7 @@ users_app = typer.Typer(help="People and their roles.")
 app.add_typer(users_app, name="users")
 audit_app = typer.Typer(help="The audit trail.")
 app.add_typer(audit_app, name="audit")
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the terminal width
 
 
 def _fail(exc: VanbanError) -> None:
@@ -335,38 +336,74 @@ def sign(
     console.print(f"wrote {output}")
 
 
+_NOT_VERIFIABLE_VI = {
+    "unreadable": "Không phải tệp PDF đọc được",
+    "encrypted": "Tệp PDF được mã hóa bằng mật khẩu",
+    "unsigned": "Tệp PDF không có chữ ký",
+}
+_TRUST_DATA_VI = {"CRL": "Không đọc được danh sách thu hồi (CRL)", "trust anchor": "Không đọc được chứng thư tin cậy"}
+_LIBRARIES = ("pyhanko", "pyhanko_certvalidator", "asn1crypto", "cryptography", "aiohttp", "urllib3")
+
+
+def _library_logging(debug: bool) -> None:
+    """The libraries' own log (pyHanko logs a traceback for every untrusted certificate) only with ``--debug``;
+    otherwise only their critical messages."""
+    if debug:
+        logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
+    for name in _LIBRARIES:
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.CRITICAL)
+
+
 @app.command()
 def verify(
     pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
     trust: Annotated[list[Path] | None, typer.Option(help="trusted CA certificate(s), PEM or DER")] = None,
-    crl: Annotated[list[Path] | None, typer.Option(help="CRL(s) for the revocation check")] = None,
+    crl: Annotated[list[Path] | None, typer.Option(help="CRL(s) for the revocation check, PEM or DER")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="show the libraries' log and tracebacks")] = False,
 ) -> None:
-    """Check every signature; exit 0 only if all are intact, trusted, unrevoked and later changes are allowed.
-    Default trust: the service's PKI folder (ca.pem, ca.crl)."""
+    """Check every signature; exit 0 only if all are intact, trusted, unrevoked and later changes are allowed
+    (1: not valid; 2: the file, trust anchors or CRLs cannot be read). The report goes to stdout.
+    Revocation: from the CRLs given and the validation data inside the file (B-LT, B-LTA), at the time the
+    signature's timestamp proves. Default trust: the service's PKI folder (ca.pem, ca.crl)."""
+    from signing.errors import NotVerifiable, TrustDataError
     from signing.trust import Trust
     from signing.verify import verify_pdf
 
+    _library_logging(debug)
     folder = get_settings().pki
     roots = trust or [folder / "ca.pem"]
     crls = crl if crl is not None else ([folder / "ca.crl"] if trust is None and (folder / "ca.crl").exists() else [])
     try:
         trusted = Trust.load(roots, crls)
-    except (OSError, ValueError) as exc:
-        console.print(f"[red]Không đọc được chứng thư tin cậy[/red] / cannot read trust anchors: {escape(str(exc))}")
+    except TrustDataError as exc:
+        console.print(f"[red]{_TRUST_DATA_VI[exc.kind]}[/red] / {escape(str(exc))}")
         raise typer.Exit(2) from None
-    report = verify_pdf(pdf.read_bytes(), trusted)
+    try:
+        report = verify_pdf(pdf.read_bytes(), trusted)
+    except NotVerifiable as exc:
+        console.print(f"[red]{_NOT_VERIFIABLE_VI[exc.reason]}[/red] / cannot verify {escape(str(pdf))}: {exc}")
+        raise typer.Exit(2) from None
+    except OSError as exc:
+        console.print(f"[red]Không đọc được tệp[/red] / cannot read {escape(str(pdf))}: {exc.strerror}")
+        raise typer.Exit(2) from None
+    except Exception as exc:  # a damage no check foresaw: still one line, the traceback only with --debug
+        if debug:
+            raise
+        console.print(f"[red]Không kiểm tra được tệp[/red] / cannot verify {escape(str(pdf))}: {escape(repr(exc))}")
+        raise typer.Exit(2) from None
     if as_json:
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
+        out = Console(soft_wrap=True)  # stdout, one line per signature
         for s in report.signatures:
             mark = "[green]OK[/green]" if s.ok else "[red]NOT OK[/red]"
-            console.print(
-                f"{mark} {s.field}: {s.signer} ({s.organisation}), {s.level}, intact={s.intact}, "
-                f"covers {s.covers}, later changes {s.later_changes}, trusted={s.trusted}, revocation {s.revocation}"
+            at = f", judged at {s.revocation_at.isoformat()}" if s.revocation_at else ""
+            out.print(
+                f"{mark} {escape(s.field)}: {escape(s.signer)} ({escape(s.organisation)}), {s.level}, "
+                f"intact={s.intact}, covers {s.covers}, later changes {s.later_changes}, trusted={s.trusted}, "
+                f"revocation {s.revocation}{at}"
             )
-        if not report.signatures:
-            console.print(f"[red]no signature[/red] {report.error or ''}")
     raise typer.Exit(0 if report.ok else 1)
 
 

@@ -3,7 +3,7 @@
 A library of its own: it never imports ``service``.
 """
 
-from signing.errors import CertificateRefused, KeyLoadError, SigningError
+from signing.errors import CertificateRefused, KeyLoadError, NotVerifiable, SigningError, TrustDataError
 from signing.keys import KeyMaterial, load_pkcs12
 from signing.sign import SignatureRequest, sign_pdf
 
@@ -11,8 +11,10 @@ __all__ = [
     "CertificateRefused",
     "KeyLoadError",
     "KeyMaterial",
+    "NotVerifiable",
     "SignatureRequest",
     "SigningError",
+    "TrustDataError",
     "load_pkcs12",
     "sign_pdf",
 ]

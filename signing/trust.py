@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
 from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 
-from signing.errors import CertificateRefused
+from signing.errors import CertificateRefused, TrustDataError
 
 
 @dataclass(frozen=True)
@@ -31,24 +33,38 @@ class Trust:
 
     @classmethod
     def load(cls, roots: list[Path], crls: list[Path] | None = None) -> Trust:
+        """Certificates and CRLs from files, each PEM or DER. Raises ``TrustDataError`` naming the file that
+        cannot be read."""
         certs: list[x509.Certificate] = []
         for path in roots:
-            data = path.read_bytes()
-            certs.extend(
-                x509.load_pem_x509_certificates(data)
-                if b"-----BEGIN" in data
-                else [x509.load_der_x509_certificate(data)]
-            )
-        return cls(tuple(certs), tuple(p.read_bytes() for p in crls or []))
+            certs.extend(_read_certificates(path))
+        return cls(tuple(certs), tuple(_read_crl(p) for p in crls or []))
 
-    def validation_context(self) -> ValidationContext:
-        """A fresh pyHanko validation context that never fetches; revocation is checked against ``crls``
-        (hard-fail: a certificate whose CRL is missing does not validate)."""
+    def validation_context(
+        self,
+        *,
+        moment: datetime | None = None,
+        certs: Sequence[asn1_x509.Certificate] = (),
+        crls: Sequence[asn1_crl.CertificateList] = (),
+        ocsps: Sequence[asn1_ocsp.OCSPResponse] = (),
+        check_revocation: bool | None = None,
+    ) -> ValidationContext:
+        """A fresh pyHanko validation context that never fetches. ``certs``, ``crls``, ``ocsps``: validation data
+        a document carries (its DSS), used beside ``self.crls``. ``check_revocation`` (default: whether there is
+        any revocation data) makes revocation hard-fail: a certificate whose CRL is missing does not validate.
+        ``moment``: validate as at that time (a point the signature's timestamp proves): a revocation dated after
+        it does not count, and revocation data issued after it is read too (``retroactive_revinfo``)."""
+        all_crls = [asn1_crl.CertificateList.load(c) for c in self.crls] + list(crls)
+        hard = check_revocation if check_revocation is not None else bool(all_crls or ocsps)
         return ValidationContext(
             trust_roots=[_asn1(c) for c in self.roots],
-            crls=[asn1_crl.CertificateList.load(c) for c in self.crls],
+            other_certs=list(certs),
+            crls=all_crls,
+            ocsps=list(ocsps),
             allow_fetching=False,
-            revocation_mode="hard-fail" if self.crls else "soft-fail",
+            revocation_mode="hard-fail" if hard else "soft-fail",
+            moment=moment,
+            retroactive_revinfo=moment is not None,
         )
 
     @cached_property
@@ -85,6 +101,32 @@ class Trust:
                 raise CertificateRefused(
                     f"certificate of {cert.subject.rfc4514_string()} was revoked on {entry.revocation_date_utc}"
                 )
+
+
+def _read_certificates(path: Path) -> list[x509.Certificate]:
+    try:
+        data = path.read_bytes()
+        if b"-----BEGIN" in data:
+            return x509.load_pem_x509_certificates(data)
+        return [x509.load_der_x509_certificate(data)]
+    except OSError as exc:
+        raise TrustDataError("trust anchor", f"cannot read trust anchor {path}: {exc.strerror}") from None
+    except ValueError:
+        raise TrustDataError(
+            "trust anchor", f"cannot read trust anchor {path}: not an X.509 certificate (PEM or DER)"
+        ) from None
+
+
+def _read_crl(path: Path) -> bytes:
+    """A CRL file, PEM or DER, as DER."""
+    try:
+        data = path.read_bytes()
+        crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
+    except OSError as exc:
+        raise TrustDataError("CRL", f"cannot read CRL {path}: {exc.strerror}") from None
+    except ValueError:
+        raise TrustDataError("CRL", f"cannot read CRL {path}: not a certificate revocation list (PEM or DER)") from None
+    return crl.public_bytes(serialization.Encoding.DER)
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:

@@ -204,3 +204,74 @@ def test_pki_demo_sign_every_appearance_and_verify(letter_pdf: bytes, tmp_path: 
     )  # fmt: skip
     assert wrong.returncode == 1 and "Không ký được" in wrong.stdout + wrong.stderr
     assert "sai-mat-khau" not in wrong.stdout + wrong.stderr and not (tmp_path / "x.pdf").exists()
+
+
+def test_verify_reports_on_stdout_judges_revocation_from_the_file_and_never_shows_a_traceback(
+    letter_pdf: bytes, tmp_path: Path
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from tests.signing.revocation import blank_pdf
+
+    pki, other = tmp_path / "pki", tmp_path / "other"
+    for folder in (pki, other):
+        assert vanban("pki", "demo", str(folder), data_dir=tmp_path).returncode == 0
+    (tmp_path / "letter.pdf").write_bytes(letter_pdf)
+    for level in ("B-B", "B-LT"):
+        signed = vanban(
+            "sign", str(tmp_path / "letter.pdf"), "-o", str(tmp_path / f"{level}.pdf"), "--key", str(pki / "org.p12"),
+            "--password", "demo", "--level", level, "--pki", str(pki), data_dir=tmp_path,
+        )  # fmt: skip
+        assert signed.returncode == 0, signed.stderr
+
+    def verify(*args: str) -> subprocess.CompletedProcess[str]:
+        done = vanban("verify", *args, data_dir=tmp_path)
+        assert "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+        return done
+
+    # B-LT, the CA as only trust: revocation good from the CRL inside the file; the report on stdout only
+    lt = verify("--trust", str(pki / "ca.pem"), str(tmp_path / "B-LT.pdf"))
+    assert lt.returncode == 0 and lt.stderr == "", lt.stderr
+    assert "B-LT" in lt.stdout and "revocation good" in lt.stdout, lt.stdout
+    # B-B with no CRL anywhere: nothing to judge revocation from
+    bb = verify("--trust", str(pki / "ca.pem"), str(tmp_path / "B-B.pdf"))
+    assert bb.returncode == 0 and "revocation not checked" in bb.stdout, bb.stdout + bb.stderr
+
+    # untrusted: pyHanko logs a traceback per certificate, shown only with --debug
+    untrusted = verify("--trust", str(other / "ca.pem"), str(tmp_path / "B-LT.pdf"))
+    assert untrusted.returncode == 1 and "NOT OK" in untrusted.stdout and untrusted.stderr == "", untrusted.stderr
+    debug = vanban("verify", "--debug", "--trust", str(other / "ca.pem"), str(tmp_path / "B-LT.pdf"), data_dir=tmp_path)
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+    # a CRL in PEM is read like DER; a bad CRL is named as the CRL
+    crl = x509.load_der_x509_crl((pki / "ca.crl").read_bytes())
+    (tmp_path / "ca-crl.pem").write_bytes(crl.public_bytes(serialization.Encoding.PEM))
+    pem = verify("--trust", str(pki / "ca.pem"), "--crl", str(tmp_path / "ca-crl.pem"), str(tmp_path / "B-B.pdf"))
+    assert pem.returncode == 0 and "revocation good" in pem.stdout, pem.stdout + pem.stderr
+    (tmp_path / "junk.crl").write_bytes(b"-----BEGIN X509 CRL-----\nbm90IGEgQ1JM\n-----END X509 CRL-----\n")
+    junk = verify("--trust", str(pki / "ca.pem"), "--crl", str(tmp_path / "junk.crl"), str(tmp_path / "B-B.pdf"))
+    assert junk.returncode == 2 and f"cannot read CRL {tmp_path / 'junk.crl'}" in junk.stderr, junk.stderr
+    assert "trust anchor" not in junk.stderr
+
+    # files that cannot be verified: one line naming the file and why, exit 2, nothing on stdout
+    plain = blank_pdf()
+    (tmp_path / "plain.pdf").write_bytes(plain)
+    encrypted = tmp_path / "encrypted.pdf"
+    subprocess.run(
+        ["qpdf", "--encrypt", "u", "o", "256", "--", str(tmp_path / "plain.pdf"), str(encrypted)], check=True
+    )
+    hostile = {
+        "garbage.pdf": (bytes(range(256)) * 20, "not a readable PDF"),
+        "empty.pdf": (b"", "not a readable PDF"),
+        "truncated.pdf": (plain[: len(plain) // 2], "not a readable PDF"),
+        "plain.pdf": (plain, "holds no signature"),
+        "encrypted.pdf": (encrypted.read_bytes(), "encrypted"),
+    }
+    for name, (data, why) in hostile.items():
+        (tmp_path / name).write_bytes(data)
+        for extra in ([], ["--json"]):
+            done = verify(*extra, "--trust", str(pki / "ca.pem"), str(tmp_path / name))
+            assert done.returncode == 2 and done.stdout == "", (name, done.stdout, done.stderr)
+            lines = done.stderr.strip().splitlines()
+            assert len(lines) == 1 and str(tmp_path / name) in lines[0] and why in lines[0], (name, done.stderr)

@@ -143,8 +143,8 @@ def test_verify_and_two_step_signature_over_the_api(service: ServiceProcesses, t
         report = c.post("/api/v1/verify", files={"file": ("letter.pdf", pdf, "application/pdf")}).json()
         assert report["ok"] and report["signatures"][0]["revocation"] == "good"
         assert report["signatures"][0]["level"] == service.env.get("VANBAN_SIGNATURE_LEVEL", "B-B")
-        broken = c.post("/api/v1/verify", files={"file": ("x.pdf", pdf[:-2000], "application/pdf")}).json()
-        assert not broken["ok"]
+        broken = c.post("/api/v1/verify", files={"file": ("x.pdf", pdf[:-2000], "application/pdf")})
+        assert broken.status_code == 422 and broken.json()["errors"][0]["path"] == "file", broken.text
 
         # the leader adds a signature with a key the service never sees (a USB token behind a browser plugin)
         key, cert, chain = read_pkcs12(service.data_dir / "pki" / "leader.p12", "demo")
@@ -276,3 +276,56 @@ def test_registered_template_versions(service: ServiceProcesses, tmp_path: Path)
         assert r.status_code == 422 and r.json()["message_vi"]
         too_big = c.post("/api/v1/templates", data={"id": "lon"}, files={"docx": ("t.docx", b"x" * 6_000_000)})
         assert too_big.status_code == 413
+
+
+def test_verify_over_the_api_judges_revocation_from_the_file_and_refuses_unverifiable_files(
+    service: ServiceProcesses, tmp_path: Path
+) -> None:
+    """A signature timestamped after its certificate was revoked, the CRL saying so in the file's DSS, is revoked
+    (the service's own CRL does not list it); a file that cannot be verified is a 422 naming ``file``, in both
+    languages."""
+    import subprocess
+    import time
+    from datetime import UTC, datetime
+
+    from cryptography import x509
+
+    from signing.pki import DemoPki
+    from signing.sign import Level, SignatureRequest, SigningContext, sign_pdf
+    from signing.timestamps import local_tsa
+    from tests.signing.revocation import blank_pdf, crl_revoking, new_signer, with_dss
+
+    pki = DemoPki(service.data_dir / "pki")
+    key, cert = new_signer(pki, tmp_path, "Revoked Before (DEMO)")
+    revoked = crl_revoking(pki, cert, datetime.now(UTC).replace(microsecond=0))
+    time.sleep(2)
+    b_t = sign_pdf(blank_pdf(), key, SignatureRequest(level=Level.B_T), SigningContext(local_tsa(pki.tsa_p12, "demo")))
+    ca = x509.load_pem_x509_certificate(pki.ca_cert.read_bytes())
+    plain = blank_pdf()
+    (tmp_path / "plain.pdf").write_bytes(plain)
+    encrypted = tmp_path / "encrypted.pdf"
+    subprocess.run(
+        ["qpdf", "--encrypt", "u", "o", "256", "--", str(tmp_path / "plain.pdf"), str(encrypted)], check=True
+    )
+    with service.client() as c:
+        answer = c.post(
+            "/api/v1/verify", files={"file": ("r.pdf", with_dss(b_t, [cert, ca], [revoked]), "application/pdf")}
+        )
+        assert answer.status_code == 200, answer.text
+        report = answer.json()
+        (sig,) = report["signatures"]
+        assert not report["ok"] and sig["revocation"] == "revoked" and sig["level"] == "B-LT", report
+        assert sig["revocation_at"] == sig["timestamp_time"], sig
+
+        hostile = {
+            "garbage": bytes(range(256)) * 20,
+            "empty": b"",
+            "truncated": plain[: len(plain) // 2],
+            "unsigned": plain,
+            "encrypted": encrypted.read_bytes(),
+        }
+        for name, data in hostile.items():
+            refused = c.post("/api/v1/verify", files={"file": (f"{name}.pdf", data, "application/pdf")})
+            assert refused.status_code == 422, (name, refused.status_code, refused.text)
+            (error,) = refused.json()["errors"]
+            assert error["path"] == "file" and error["message"] != error["message_vi"], (name, error)

@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from service.config import PROJECT_ROOT
 from signing.appearance import add_info_line
+from signing.errors import NotVerifiable
 from signing.forms import add_signature_fields
 from signing.keys import KeyMaterial
 from signing.pki import DemoPki
@@ -78,7 +79,12 @@ def test_verdicts_agree_with_pdfsig(
     for name, pdf in corpus.items():
         path = write(tmp_path, f"{name}.pdf", pdf)
         theirs = {s.field: s for s in pdfsig(path) if s.kind}  # pdfsig lists empty fields too, with no type
-        ours = verify_pdf(pdf, trust)
+        try:
+            ours = verify_pdf(pdf, trust)
+        except NotVerifiable as exc:  # no signature left to verify: pdfsig finds none valid either
+            assert exc.reason == "unsigned" and not name.startswith("good"), (name, exc)
+            assert not any(s.valid for s in theirs.values()), name
+            continue
         assert set(theirs) >= {s.field for s in ours.signatures}, name
         for sig in ours.signatures:
             assert sig.intact == theirs[sig.field].valid, (name, sig.field, sig, theirs[sig.field])

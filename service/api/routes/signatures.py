@@ -11,7 +11,9 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.domain.office import Principal
-from signing.verify import verify_pdf
+from service.errors import FieldError, InvalidRequest
+from signing.errors import NotVerifiable
+from signing.verify import VerificationReport, verify_pdf
 
 router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)])
 
@@ -68,9 +70,24 @@ async def verify(
 ) -> dict[str, object]:
     """Every signature of the PDF: signer, times, level, integrity, coverage, later changes, trust, revocation."""
     data = await file.read()
-    report = await run_in_threadpool(verify_pdf, data, rt.trust)
+    report = await run_in_threadpool(_verify, data, rt)
     await run_in_threadpool(_audit_verify, rt, who, hashlib.sha256(data).hexdigest(), report.ok)
     return report.to_dict()
+
+
+_NOT_VERIFIABLE_VI = {
+    "unreadable": "không phải tệp PDF đọc được",
+    "encrypted": "tệp PDF được mã hóa bằng mật khẩu; hãy gửi tệp không mã hóa",
+    "unsigned": "tệp PDF không có chữ ký",
+}
+
+
+def _verify(data: bytes, rt: RuntimeDep) -> VerificationReport:
+    """The report; a file that is no readable PDF, is encrypted or holds no signature is a 422 naming ``file``."""
+    try:
+        return verify_pdf(data, rt.trust)
+    except NotVerifiable as exc:
+        raise InvalidRequest([FieldError("file", str(exc), _NOT_VERIFIABLE_VI[exc.reason])]) from None
 
 
 def _audit_verify(rt: RuntimeDep, who: Principal, sha256: str, ok: bool) -> None:
