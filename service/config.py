@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     organisation_abbreviation: str = Field(default="TCT", description="register of documents that name no body")
     max_upload_bytes: int = Field(default=50 * 1_048_576, description="largest uploaded file (PDF to verify, ...)")
     heartbeat_seconds: float = 5.0
+    class_list_max_rows: int = Field(default=10_000, ge=1, description="rows of a class list past the header")
+    class_list_max_unpacked_bytes: int = Field(
+        default=10 * 1_048_576, ge=1, description="what an uploaded class list (XLSX unpacked, CSV) may weigh"
+    )
     batch_chunk_size: int = Field(default=100, ge=1, le=1000, description="letters per render/convert/sign task")
     signature_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$", description="PAdES level of issued PDFs")
     tsa_url: str | None = Field(default=None, description="RFC 3161 TSA; default: the demo PKI's own TSA")
