@@ -56,6 +56,13 @@ class Settings(BaseSettings):
         default=None, description="at start, create this API key once (every role, default organisation)"
     )
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="lifetime of a login token")
+    login_max_failures: int = Field(default=5, ge=1, description="wrong passwords that lock an account")
+    login_address_max_failures: int = Field(
+        default=50, ge=1, description="wrong passwords from one client address (any accounts) that lock it"
+    )
+    login_window_seconds: float = Field(default=900, gt=0, description="wrong passwords older than this are forgotten")
+    login_lockout_seconds: float = Field(default=900, gt=0, description="first lockout; each next one lasts twice")
+    login_max_lockout_seconds: float = Field(default=86_400, gt=0, description="the longest lockout")
     demo_users: bool | None = Field(
         default=None, description="create demo users on first start; default: not production"
     )
