@@ -212,6 +212,8 @@ def _count_failure(tx: UnitOfWork, actor: str, keys: list[tuple[str, str]], now:
         if row is None:
             row = LoginThrottleRow(key=f"{scope}:{value}", failures=0, window_start=now, lockouts=0)
             tx.repo.add(row)
+        if row.locked_until is not None and row.locked_until > now:
+            continue  # an attempt that raced past the check while another one locked the key: already paid for
         if (now - row.window_start).total_seconds() >= limits.window_seconds:
             row.failures, row.window_start = 0, now
         row.failures += 1

@@ -223,3 +223,29 @@ def test_an_address_has_a_budget_across_accounts_unknown_ones_included(any_db: D
         assert {d["scope"]: d["key"] for d in scopes}["address"] == "10.0.0.1"
     clock.advance(60)
     assert _attempt(any_db, clock, "chuyenvien", "mat-khau-chuyenvien") == 200
+
+
+def test_concurrent_wrong_passwords_from_several_processes_lock_once(any_db: Database) -> None:
+    """Eight attempts at once, each through its own engine (as from several processes or nodes): they are counted
+    one at a time in the database, the account is locked exactly once, and stays locked."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _people(any_db, "vanthu")
+    clock = Clock()
+    url = any_db.engine.url.render_as_string(hide_password=False)
+    engines = [Database(url) for _ in range(8)]
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            attempts = [(db, f"10.0.2.{i}") for i, db in enumerate(engines)]  # the account's limit, not an address's
+            statuses = list(pool.map(lambda a: _attempt(a[0], clock, "vanthu", "sai", a[1]), attempts))
+    finally:
+        for db in engines:
+            db.dispose()
+    assert statuses.count(401) >= 3 and set(statuses) <= {401, 429}, statuses
+    assert _attempt(any_db, clock, "vanthu", "mat-khau-vanthu", "10.0.0.6") == 429
+    with any_db.uow() as tx:
+        actions = list(tx.session.scalars(select(AuditEntryRow.action).where(AuditEntryRow.actor == "vanthu")))
+    assert actions.count("login_lockout") == 1, actions
+    assert actions.count("login_failure") == statuses.count(401)
+    clock.advance(60)
+    assert _attempt(any_db, clock, "vanthu", "mat-khau-vanthu", "10.0.0.6") == 200
