@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libreoffice-writer-nogui fonts-liberation2 poppler-utils qpdf python3-uno python3-venv
+APT_PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils qpdf python3-uno python3-venv
               softhsm2 opensc)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

@@ -241,6 +241,8 @@ def batch_command(
             on_error,
             settings.organisation_abbreviation,
             settings.batch_chunk_size,
+            max_rows=settings.class_list_max_rows,
+            max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
         )
         with Progress(
             "[progress.description]{task.description}",

@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     organisation_abbreviation: str = Field(default="TCT", description="register of documents that name no body")
     max_upload_bytes: int = Field(default=50 * 1_048_576, description="largest uploaded file (PDF to verify, ...)")
     heartbeat_seconds: float = 5.0
+    class_list_max_rows: int = Field(default=10_000, ge=1, description="rows of a class list past the header")
+    class_list_max_unpacked_bytes: int = Field(
+        default=10 * 1_048_576, ge=1, description="what an uploaded class list (XLSX unpacked, CSV) may weigh"
+    )
     batch_chunk_size: int = Field(default=100, ge=1, le=1000, description="letters per render/convert/sign task")
     signature_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$", description="PAdES level of issued PDFs")
     tsa_url: str | None = Field(default=None, description="RFC 3161 TSA; default: the demo PKI's own TSA")
@@ -52,6 +56,13 @@ class Settings(BaseSettings):
         default=None, description="at start, create this API key once (every role, default organisation)"
     )
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="lifetime of a login token")
+    login_max_failures: int = Field(default=5, ge=1, description="wrong passwords that lock an account")
+    login_address_max_failures: int = Field(
+        default=50, ge=1, description="wrong passwords from one client address (any accounts) that lock it"
+    )
+    login_window_seconds: float = Field(default=900, gt=0, description="wrong passwords older than this are forgotten")
+    login_lockout_seconds: float = Field(default=900, gt=0, description="first lockout; each next one lasts twice")
+    login_max_lockout_seconds: float = Field(default=86_400, gt=0, description="the longest lockout")
     demo_users: bool | None = Field(
         default=None, description="create demo users on first start; default: not production"
     )

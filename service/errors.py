@@ -9,6 +9,8 @@ The tree (the API maps each branch to one HTTP status)::
     │   ├── DocumentNotFound
     │   └── JobNotFound
     ├── InvalidRequest                  422  every wrong field, by path
+    ├── TooLarge                        413  an upload that unpacks to more than the settings allow
+    ├── TooManyAttempts                 429  login refused for a while (``Retry-After``)
     ├── NotReady                        409  the document has no such file yet
     ├── ArchiveError                    500
     │   └── ArchiveCorrupted                 stored bytes no longer match their hash
@@ -84,6 +86,25 @@ class InvalidRequest(VanbanError):
 
     def to_dict(self) -> dict[str, object]:
         return {**super().to_dict(), "errors": [e.to_dict() for e in self.errors]}
+
+
+class TooLarge(VanbanError):
+    status_code = 413
+    code = "too_large"
+
+
+class TooManyAttempts(VanbanError):
+    """Refused for ``retry_after`` seconds; the API sends them as ``Retry-After``."""
+
+    status_code = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message_en: str, message_vi: str, retry_after: int) -> None:
+        super().__init__(message_en, message_vi)
+        self.retry_after = max(1, retry_after)
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "retry_after": self.retry_after}
 
 
 class NotReady(VanbanError):

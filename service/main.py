@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.routes import batches, documents, health, jobs, office, signatures, templates
 from service.config import Settings, get_settings
-from service.errors import FieldError, InvalidRequest, VanbanError
+from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     async def _vanban_error(_: Request, exc: VanbanError) -> JSONResponse:
         if exc.status_code >= 500:
             log.error("request failed: %s", exc.message_en)
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             404: "Không tìm thấy",
             405: "Phương thức không được hỗ trợ",
             413: "Dữ liệu gửi lên quá lớn",
+            429: "Quá nhiều yêu cầu, hãy thử lại sau",
         }.get(exc.status_code, "Yêu cầu không hợp lệ")
         return JSONResponse(
             {"code": f"http_{exc.status_code}", "message": str(exc.detail), "message_vi": vi},

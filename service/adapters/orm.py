@@ -181,6 +181,20 @@ class AccessTokenRow(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class LoginThrottleRow(Base):
+    """Failed logins of one account (``account:<username>``) or one client address (``address:<ip>``) in the
+    current window, and the lockout they earned; kept in the database so every process and node sees them."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime]
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)  # how many so far: each one lasts twice the last
+    locked_until: Mapped[datetime | None]
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditEntryRow(Base):
     """One action, chained to the previous entry by hash."""
 

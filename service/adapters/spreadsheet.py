@@ -5,48 +5,107 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from typing import Any
 
-from service.errors import FieldError, InvalidRequest
+from service.errors import FieldError, InvalidRequest, TooLarge
+
+MAX_ROWS = 10_000  # a class (lớp) has tens to hundreds of students; see VANBAN_CLASS_LIST_MAX_ROWS
+MAX_UNPACKED_BYTES = 10 * 1_048_576  # see VANBAN_CLASS_LIST_MAX_UNPACKED_BYTES
 
 
-def read_table(data: bytes, filename: str = "") -> tuple[list[str], list[tuple[int, list[Any]]]]:
-    """The header row and every following row with its spreadsheet row number (1-based, as Excel shows it)."""
+def read_table(
+    data: bytes, filename: str = "", *, max_rows: int = MAX_ROWS, max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The header row and every following row with its spreadsheet row number (1-based, as Excel shows it).
+
+    Bounded before parsing: an XLSX whose zip directory declares more than ``max_unpacked_bytes`` (or a CSV that
+    large) is refused with :class:`TooLarge` (413); reading stops with :class:`InvalidRequest` (422) at the first
+    row past ``max_rows``, whatever the file declares about itself."""
     if data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm")):
-        return _xlsx(data)
-    return _csv(data)
+        return _xlsx(data, max_rows, max_unpacked_bytes)
+    if len(data) > max_unpacked_bytes:
+        raise _too_large(len(data), max_unpacked_bytes)
+    return _csv(data, max_rows)
 
 
-def _xlsx(data: bytes) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+def _too_large(size: int, limit: int) -> TooLarge:
+    mb, limit_mb = f"{size / 1_048_576:.1f} MB", f"{limit / 1_048_576:.1f} MB"
+    return TooLarge(
+        f"the class list unpacks to {mb}, more than the {limit_mb} allowed (VANBAN_CLASS_LIST_MAX_UNPACKED_BYTES)",
+        f"Danh sách lớp giải nén ra {mb}, vượt quá giới hạn {limit_mb}",
+    )
+
+
+def _too_many_rows(limit: int) -> InvalidRequest:
+    return InvalidRequest(
+        [
+            FieldError(
+                "file",
+                f"more than {limit} rows; a class list holds at most {limit} (VANBAN_CLASS_LIST_MAX_ROWS)",
+                f"danh sách có hơn {limit} dòng; tối đa {limit} dòng",
+            )
+        ]
+    )
+
+
+def _unreadable(exc: Exception) -> InvalidRequest:
+    return InvalidRequest([FieldError("file", f"not a readable .xlsx file: {exc}", f"không đọc được tệp .xlsx: {exc}")])
+
+
+def _xlsx(data: bytes, max_rows: int, max_unpacked_bytes: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
+    try:  # the zip directory first: what every member declares it unpacks to (zipfile reads no more than that)
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise _unreadable(exc) from None
+    if unpacked > max_unpacked_bytes:
+        raise _too_large(unpacked, max_unpacked_bytes)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InvalidRequest(
-            [FieldError("file", f"not a readable .xlsx file: {exc}", f"không đọc được tệp .xlsx: {exc}")]
-        ) from None
-    sheet = book.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None)
-    if header is None:
-        raise InvalidRequest([FieldError("file", "the sheet is empty", "bảng tính trống")])
-    out = [(i, list(r)) for i, r in enumerate(rows, start=2)]
-    book.close()
+        raise _unreadable(exc) from None
+    try:
+        sheet = book.worksheets[0]
+        if hasattr(sheet, "reset_dimensions"):
+            sheet.reset_dimensions()  # read-only mode trusts <dimension>, which may say A1:C2 over 500 rows
+        rows = sheet.iter_rows(values_only=True)
+        header = next(rows, None)
+        if header is None:
+            raise InvalidRequest([FieldError("file", "the sheet is empty", "bảng tính trống")])
+        out: list[tuple[int, list[Any]]] = []
+        for number, row in enumerate(rows, start=2):
+            if len(out) == max_rows:
+                raise _too_many_rows(max_rows)
+            out.append((number, list(row)))
+    except InvalidRequest:
+        raise
+    except Exception as exc:  # a member that does not unpack to what it declares (bad CRC), broken XML ...
+        raise _unreadable(exc) from None
+    finally:
+        book.close()
     return [str(h) if h is not None else "" for h in header], out
 
 
-def _csv(data: bytes) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+def _csv(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InvalidRequest([FieldError("file", "CSV must be UTF-8", "tệp CSV phải mã hóa UTF-8")]) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
-    if not rows:
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = next(reader, None)
+    if header is None:
         raise InvalidRequest([FieldError("file", "the file is empty", "tệp trống")])
-    return rows[0], [(i, r) for i, r in enumerate(rows[1:], start=2)]
+    out: list[tuple[int, list[Any]]] = []
+    for number, row in enumerate(reader, start=2):
+        if len(out) == max_rows:
+            raise _too_many_rows(max_rows)
+        out.append((number, row))
+    return header, out
 
 
 def write_table(title: str, header: list[str], rows: list[list[object]]) -> bytes:
@@ -64,6 +123,10 @@ def write_table(title: str, header: list[str], rows: list[list[object]]) -> byte
         cell.alignment = Alignment(wrap_text=True, vertical="center")
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):  # user text stays text: "=HYPERLINK(...)" is not a formula here
+                cell.data_type = "s"
+                cell.quotePrefix = True  # and stays text when someone edits the cell in Excel or Calc
     for column, width in zip("ABCDEFGH", (18, 14, 50, 24, 40, 18, 10, 16), strict=False):
         sheet.column_dimensions[column].width = width
     out = io.BytesIO()

@@ -7,19 +7,21 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 
-from service.adapters.orm import AccessTokenRow, ApiKeyRow, OrganisationRow, UserRow, utcnow
+from service.adapters.orm import AccessTokenRow, ApiKeyRow, LoginThrottleRow, OrganisationRow, UserRow, utcnow
 from service.domain.office import Principal, Role
-from service.errors import FieldError, InvalidRequest, VanbanError
+from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError
 from service.unit_of_work import Database, UnitOfWork
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 128 * r * n bytes = 16 MiB of memory per hash
@@ -147,22 +149,103 @@ def bootstrap_api_key(db: Database, key: str, organisation: str) -> None:
         tx.commit()
 
 
-def log_in(db: Database, username: str, password: str, lifetime: timedelta) -> tuple[str, Principal]:
-    """A bearer token for ``lifetime``; a failure is audited and says nothing about which part was wrong."""
+@dataclass(frozen=True)
+class LoginLimits:
+    """How many wrong passwords are tolerated before logins are refused for a while."""
+
+    max_failures: int = 5
+    """failures of one account within ``window_seconds`` that lock it"""
+    address_max_failures: int = 50
+    """failures from one client address (any accounts, unknown ones too) that lock the address"""
+    window_seconds: float = 900
+    """failures older than this are forgotten"""
+    lockout_seconds: float = 900
+    """the first lockout; each next one of the same account or address lasts twice as long"""
+    max_lockout_seconds: float = 86_400
+    """the longest lockout; a key with no failure for this long starts afresh"""
+
+
+def log_in(
+    db: Database,
+    username: str,
+    password: str,
+    lifetime: timedelta,
+    *,
+    address: str | None = None,
+    limits: LoginLimits = LoginLimits(),
+    clock: Callable[[], datetime] = utcnow,
+) -> tuple[str, Principal]:
+    """A bearer token for ``lifetime``; a failure is audited and says nothing about which part was wrong.
+
+    Throttled per account and per client ``address`` (:class:`LoginLimits`): while either is locked out every
+    attempt is refused with :class:`TooManyAttempts`, a right password too, before the password is looked at. The
+    lockout is audited; a successful login clears the account's failures (not the address's)."""
+    username = username[:100]
+    keys = [("account", username)] + ([("address", address[:100])] if address else [])
+    now = clock()
     with db.uow() as tx:
+        _refuse_while_locked(tx, keys, now)
         user = tx.repo.user_by_name(username)
         ok = check_password(password, user.password_hash if user else None) and user is not None and user.active
         if not ok or user is None:
-            tx.repo.append_audit(username[:100], "login_failure", None, {})
+            # the audit append takes the chain's lock first: failures are counted one at a time across processes
+            tx.repo.append_audit(username, "login_failure", None, {"address": address} if address else {})
+            _count_failure(tx, username, keys, now, limits)
             tx.commit()
             raise Unauthenticated("wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
         token = secrets.token_urlsafe(32)
-        now = utcnow()
         tx.session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at < now))
+        tx.session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == f"account:{username}"))
         tx.repo.add(AccessTokenRow(token_hash=_sha256(token), user_id=user.id, expires_at=now + lifetime))
         tx.repo.append_audit(user.username, "login", user.id, {})
         tx.commit()
         return token, principal(user)
+
+
+def _refuse_while_locked(tx: UnitOfWork, keys: list[tuple[str, str]], now: datetime) -> None:
+    for scope, value in keys:
+        row = tx.session.get(LoginThrottleRow, f"{scope}:{value}")
+        if row is not None and row.locked_until is not None and row.locked_until > now:
+            seconds = math.ceil((row.locked_until - now).total_seconds())
+            what_en, what_vi = (
+                ("this account", "tài khoản này") if scope == "account" else ("this address", "địa chỉ này")
+            )
+            raise TooManyAttempts(
+                f"too many failed logins from {what_en}: try again in {seconds} s",
+                f"Đăng nhập sai quá nhiều lần từ {what_vi}: hãy thử lại sau {seconds} giây",
+                seconds,
+            )
+
+
+def _count_failure(tx: UnitOfWork, actor: str, keys: list[tuple[str, str]], now: datetime, limits: LoginLimits) -> None:
+    """One more failure for each key; a key that reaches its limit is locked out (audited)."""
+    stale = now - timedelta(seconds=limits.max_lockout_seconds)
+    tx.session.execute(
+        delete(LoginThrottleRow).where(
+            LoginThrottleRow.last_failure_at < stale,
+            or_(LoginThrottleRow.locked_until.is_(None), LoginThrottleRow.locked_until < now),
+        )
+    )
+    for scope, value in keys:
+        limit = limits.max_failures if scope == "account" else limits.address_max_failures
+        row = tx.session.get(LoginThrottleRow, f"{scope}:{value}", populate_existing=True)
+        if row is None:
+            row = LoginThrottleRow(key=f"{scope}:{value}", failures=0, window_start=now, lockouts=0)
+            tx.repo.add(row)
+        if row.locked_until is not None and row.locked_until > now:
+            continue  # an attempt that raced past the check while another one locked the key: already paid for
+        if (now - row.window_start).total_seconds() >= limits.window_seconds:
+            row.failures, row.window_start = 0, now
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures >= limit:
+            seconds = min(limits.lockout_seconds * 2**row.lockouts, limits.max_lockout_seconds)
+            row.locked_until = now + timedelta(seconds=seconds)
+            row.lockouts += 1
+            row.failures, row.window_start = 0, now
+            detail = {"scope": scope, "key": value, "failures": limit, "seconds": seconds}
+            tx.repo.append_audit(actor, "login_lockout", None, detail | {"until": row.locked_until.isoformat()})
+        tx.session.flush()
 
 
 def authenticate(db: Database, bearer: str) -> Principal:

@@ -15,7 +15,7 @@ from sqlalchemy import insert
 from service.adapters.orm import BatchRow, DocumentRow, JobRow, RegisterEntryRow, utcnow
 from service.adapters.pdf_pages import page_words, split_pages
 from service.adapters.renderer import render_docx, render_many
-from service.adapters.spreadsheet import read_table
+from service.adapters.spreadsheet import MAX_ROWS, MAX_UNPACKED_BYTES, read_table
 from service.domain.batch import LABELS, RowProblem, check_rows
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.vietnamese import nfc
@@ -83,6 +83,9 @@ def request_batch(
     on_error: str = "reject",
     default_organisation: str = "TCT",
     chunk_size: int = CHUNK_SIZE,
+    *,
+    max_rows: int = MAX_ROWS,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
 ) -> BatchRequested:
     """Check every row, then record the job, the batch and its documents and reserve their numbers, contiguous and
     in list order, in one transaction. The caller enqueues the chunks after this returns."""
@@ -101,7 +104,7 @@ def request_batch(
     if not isinstance(batch_data, dict):
         raise InvalidRequest([FieldError("data", "must be a JSON object", "phải là đối tượng JSON")])
     batch_data = nfc(batch_data)
-    headers, raw = read_table(upload, filename)
+    headers, raw = read_table(upload, filename, max_rows=max_rows, max_unpacked_bytes=max_unpacked_bytes)
     checked = check_rows(headers, raw)
     problems = list(checked.problems)
     rows = checked.rows

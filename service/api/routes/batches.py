@@ -57,6 +57,8 @@ async def create_batch(
         on_error,
         rt.settings.organisation_abbreviation,
         rt.settings.batch_chunk_size,
+        max_rows=rt.settings.class_list_max_rows,
+        max_unpacked_bytes=rt.settings.class_list_max_unpacked_bytes,
     )
     del upload
     await run_in_threadpool(release_memory)

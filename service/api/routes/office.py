@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import base64
 from datetime import date, timedelta
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
@@ -25,7 +26,7 @@ from service.api.schemas import (
 )
 from service.domain.office import Role
 from service.domain.registers import COLUMNS, entry_row
-from service.services.auth import Forbidden, NewUser, add_api_key, create_user, log_in, require
+from service.services.auth import Forbidden, LoginLimits, NewUser, add_api_key, create_user, log_in, require
 
 router = APIRouter(prefix="/api/v1", tags=["office"])
 
@@ -37,11 +38,26 @@ class Token(BaseModel):
 
 
 @router.post("/auth/token")
-async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep) -> Token:
-    """OAuth2 password flow: a bearer token for ``VANBAN_ACCESS_TOKEN_MINUTES``."""
-    minutes = rt.settings.access_token_minutes
-    value, _ = await run_in_threadpool(log_in, rt.db, form.username, form.password, timedelta(minutes=minutes))
-    return Token(access_token=value, expires_in=minutes * 60)
+async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep, request: Request) -> Token:
+    """OAuth2 password flow: a bearer token for ``VANBAN_ACCESS_TOKEN_MINUTES``. Too many wrong passwords for the
+    account or from the client's address: 429 with ``Retry-After`` (``VANBAN_LOGIN_*``)."""
+    s = rt.settings
+    limits = LoginLimits(
+        s.login_max_failures,
+        s.login_address_max_failures,
+        s.login_window_seconds,
+        s.login_lockout_seconds,
+        s.login_max_lockout_seconds,
+    )
+    address = request.client.host if request.client else None
+    value, _ = await run_in_threadpool(
+        partial(log_in, address=address, limits=limits),
+        rt.db,
+        form.username,
+        form.password,
+        timedelta(minutes=s.access_token_minutes),
+    )
+    return Token(access_token=value, expires_in=s.access_token_minutes * 60)
 
 
 class Me(BaseModel):
