@@ -6,6 +6,7 @@ Only processes these tests started are killed: found through the process tree (/
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -87,10 +88,8 @@ def kill_node(svc: ServiceProcesses) -> None:
     """kill -9 of serve, its workers and their LibreOffice: every process this test started, at once."""
     pids = tree([p.pid for p in svc.procs])
     for pid in pids:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     for p in svc.procs:
         p.wait()
     deadline = time.monotonic() + 30
