@@ -49,7 +49,16 @@ def node_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 
 def start(env: dict[str, str]) -> ServiceProcesses:
-    svc = ServiceProcesses(env, workers=0 if env.get("VANBAN_EMBEDDED_WORKERS") != "0" else 1)
+    """``vanban serve``; on postgres+redis, once it answers (its schema is migrated), one ``vanban worker``."""
+    svc = ServiceProcesses(env)
+    if env.get("VANBAN_EMBEDDED_WORKERS") == "0":
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{svc.url}/healthz", timeout=5).status_code in (200, 503):
+                    break
+            time.sleep(0.3)
+        svc.start_worker()
     svc.wait_healthy(timeout=180)
     return svc
 
@@ -213,5 +222,44 @@ def test_node_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None
             job = wait_job(c, body["job_id"], timeout=900)
             assert job["status"] == "succeeded", job
             assert_every_number_once(c, body["id"], n, tmp_path)
+    finally:
+        again.stop()
+
+
+def test_node_killed_with_documents_in_flight(node_env: dict[str, str], tmp_path: Path) -> None:
+    svc = start(node_env)
+    try:
+        with svc.client() as c:
+            accepted = []
+            for i in range(6):
+                data = EXAMPLE | {"student": EXAMPLE["student"] | student(i)}
+                r = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": data})
+                assert r.status_code == 202, r.text
+                accepted.append(r.json())
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:  # kill the node while a document is being produced
+                states = [c.get(f"/api/v1/jobs/{a['job_id']}").json()["status"] for a in accepted]
+                if "running" in states:
+                    break
+                time.sleep(0.05)
+            assert "running" in states, states
+    finally:
+        kill_node(svc)
+    again = start(node_env)
+    try:
+        with again.client() as c:
+            numbers = []
+            for a in accepted:
+                job = wait_job(c, a["job_id"], timeout=600)
+                assert job["status"] == "succeeded", job
+                doc = c.get(f"/api/v1/documents/{a['id']}").json()
+                assert doc["status"] == "issued", doc
+                numbers.append(doc["number"])
+            assert len(set(numbers)) == 6
+            register = c.get("/api/v1/registers/TCT/entries").json()["entries"]
+            assert sorted(e["number"] for e in register) == sorted(numbers)  # no number lost, none twice
+            path = tmp_path / "in-flight.pdf"
+            path.write_bytes(c.get(f"/api/v1/documents/{accepted[0]['id']}/pdf").content)
+            check_pdf(path)
     finally:
         again.stop()
