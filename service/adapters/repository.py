@@ -146,6 +146,11 @@ class Repository:
         )
         return list(self.session.scalars(query.order_by(RegisterEntryRow.number)))
 
+    def failed_documents(self, document_ids: list[str]) -> set[str]:
+        """Which of ``document_ids`` failed for good (their numbers stay in the register, marked)."""
+        query = select(DocumentRow.id).where(DocumentRow.id.in_(document_ids), DocumentRow.status == "failed")
+        return set(self.session.scalars(query))
+
     def user_by_name(self, username: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.username == username)).first()
 
