@@ -12,11 +12,11 @@ numbers with status ``failed`` (the register shows them, never a silent gap).
 from __future__ import annotations
 
 import logging
-import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.domain.documents import DocumentStatus, JobStatus
@@ -50,18 +50,17 @@ class Swept:
 
 
 def worker_alive(worker_id: str) -> bool:
-    """A worker that beat recently on another machine counts as alive; on this machine, its process must exist
-    (a node killed a second ago still has a fresh heartbeat row)."""
+    """A worker that beat recently on another machine counts as alive; on this machine, its process must still
+    exist and be a worker (a node killed a second ago still has a fresh heartbeat row; its pid may be reused)."""
     host, _, pid = worker_id.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit():
         return True
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
+        return b"worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
         return False
-    except PermissionError:
+    except OSError:
         return True
-    return True
 
 
 def sweep(db: Database, send: Send, me: str, heartbeat_seconds: float, max_sweeps: int) -> Swept:
