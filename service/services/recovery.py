@@ -5,8 +5,9 @@ embedded filesystem queue deletes a message when a worker takes it) or held by a
 back only after the visibility timeout). When a worker node starts and no other worker is alive, nobody can be
 doing that work: the sweep sends it again, chunk by chunk for a batch. Tasks are idempotent (an issued letter is
 skipped, a taken number is kept, a result is recorded once), so a message that comes back later as well costs
-nothing. A job swept more than ``max_sweeps`` times is given up: it fails with a reason, and its letters keep their
-numbers with status ``failed`` (the register shows them, never a silent gap).
+nothing. A batch sent again more than ``max_sweeps`` times with no letter issued in between (or a single document
+started that many times without finishing) is given up: it fails with a reason, and its letters keep their numbers
+with status ``failed`` (the register shows them, never a silent gap).
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ class GivenUp(VanbanError):
             "its letters keep their numbers with status failed",
             f"Công việc bị gián đoạn {times} lần (máy xử lý bị dừng đột ngột) nên đã dừng hẳn; "
             "các văn bản chưa ban hành giữ số với trạng thái failed",
+        )
+
+
+class Interrupted(VanbanError):
+    code = "interrupted"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the worker doing this job died; its unfinished work was sent again",
+            "Máy xử lý công việc này bị dừng đột ngột; phần việc chưa xong đã được gửi lại",
         )
 
 
@@ -77,10 +88,14 @@ def sweep(db: Database, send: Send, me: str, heartbeat_seconds: float, max_sweep
             if not docs:
                 continue
             per_row = job.kind == "batch" and "_row" in docs[0].data
-            job.attempts = job.attempts + 1 if per_row else job.attempts
-            times = job.attempts
-            if times > max_sweeps or (not per_row and times >= max_sweeps):
-                _give_up(job, docs, times)
+            if per_row:  # sent again how many times in a row without a letter issued in between
+                last = job.error or {}
+                times = int(last.get("sweeps", 0)) + 1 if last.get("done") == job.done else 1
+                job.error = {**Interrupted().to_dict(), "sweeps": times, "done": job.done, "final": False}
+            else:  # a single document: started how many times without finishing
+                times = job.attempts + 1
+            if times > max_sweeps:
+                _give_up(job, docs, times - 1 if per_row else job.attempts)
                 swept.given_up.append(job.id)
                 continue
             if per_row:

@@ -143,20 +143,29 @@ def test_sweep_sends_again_what_no_live_worker_does(runtime: Runtime, converter:
     assert sweep(runtime.db, send, "me", 5.0, 3).chunks == [] and sent == []  # nothing left to do
 
 
-def test_a_job_interrupted_too_often_fails_and_keeps_its_numbers(runtime: Runtime) -> None:
+def test_a_job_interrupted_too_often_fails_and_keeps_its_numbers(runtime: Runtime, converter: Converter) -> None:
+    runtime.__dict__["converter"] = converter
     batch_id, job_id = _batch(runtime)
     sends: list[object] = []
+    sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
+    runtime.batch_producer.produce_chunk(batch_id, 0)  # progress between two crashes: the count starts again
     for _ in range(3):
         sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
-    assert len(sends) == 9  # three chunks, three times
+    assert len(sends) == 3 + 3 * 2
+    with runtime.db.uow() as tx:
+        error = tx.repo.job(job_id).error
+        assert error is not None and error["sweeps"] == 3 and tx.repo.job(job_id).status == "running"
     swept = sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
     assert swept.given_up == [job_id] and len(sends) == 9
     with runtime.db.uow() as tx:
         job = tx.repo.job(job_id)
         docs = tx.repo.documents_of_batch(batch_id)
         entries = tx.repo.register_entries("TCT", "default", docs[0].year or 0)
-    assert job.status == "failed" and job.error is not None
+        failed = tx.repo.failed_documents([d.id for d in docs])
+    assert job.status == "failed" and job.error is not None and job.error["final"] is True
     assert job.error["code"] == "interrupted" and "gián đoạn" in job.error["message_vi"]
-    assert "interrupted" in job.error["message"]
-    assert [d.status for d in docs] == ["failed"] * 7 and [d.number for d in docs] == list(range(1, 8))
+    assert "interrupted 3 times" in job.error["message"]
+    assert [d.status for d in docs] == ["issued"] * 3 + ["failed"] * 4
+    assert [d.number for d in docs] == list(range(1, 8))
     assert [e.number for e in entries] == list(range(1, 8))  # the register still accounts for every number
+    assert failed == {d.id for d in docs[3:]}  # and shows which ones failed
