@@ -49,7 +49,7 @@ def _heartbeat(rt: Runtime, address: ConverterAddress) -> None:
     died, report it down at once, start it again and publish its new port to the worker processes."""
     reported: bool | None = None
     next_beat = 0.0
-    while True:
+    while not _stop.is_set():
         ok = rt.converter.alive()
         if not ok:
             address.publish(0)
@@ -59,10 +59,12 @@ def _heartbeat(rt: Runtime, address: ConverterAddress) -> None:
             try:
                 rt.converter.revive()
                 ok = rt.converter.alive()
-            except VanbanError:
+            except Exception:  # the watch goes on whatever a start raised
                 log.exception("converter is down")
         if ok:
             address.publish(rt.converter.port)
+        if _stop.is_set():
+            return
         if ok != reported or time.monotonic() >= next_beat:
             _beat(rt, ok)
             reported, next_beat = ok, time.monotonic() + rt.settings.heartbeat_seconds
@@ -85,7 +87,7 @@ def _start_node(**_: Any) -> None:
 
 
 @worker_ready.connect
-def _start_heartbeat(sender: Any = None, **_: Any) -> None:
+def _start_heartbeat(**_: Any) -> None:
     if _node is None or _address is None:
         return
     _beat(_node, _node.converter.alive())  # alive before the sweep looks for live workers
