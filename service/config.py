@@ -38,7 +38,13 @@ class Settings(BaseSettings):
     worker_concurrency: int = 2
     converter_timeout: float = 60.0
     converter_python: Path = PROJECT_ROOT / ".venv-uno" / "bin" / "python"
+    converter_restart_seconds: float = Field(
+        default=120.0, description="how long a conversion waits for a crashed LibreOffice to be restarted"
+    )
     task_max_retries: int = 3
+    task_visibility_seconds: int = Field(
+        default=600, ge=30, description="Redis: a task a dead worker held is delivered again after this (> a chunk)"
+    )
     max_body_bytes: int = Field(default=1_048_576, description="largest JSON request body")
     max_template_bytes: int = Field(default=5 * 1_048_576, description="largest uploaded template .docx")
     organisation_abbreviation: str = Field(default="TCT", description="register of documents that name no body")

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from celery import Task
 from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
-from service.adapters.converter import SharedConverter
+from service.adapters.converter import ConverterAddress, SharedConverter
 from service.adapters.process import release_memory
 from service.config import get_settings
 from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
+from service.services.recovery import sweep
 from service.worker import celery_app
 from signing import SigningError
 
 log = logging.getLogger(__name__)
 _runtime: Runtime | None = None
 _node: Runtime | None = None  # the worker node's main process: owns the shared LibreOffice and the heartbeat
+_address: ConverterAddress | None = None  # where the node's LibreOffice listens now, shared with its processes
 _stop = threading.Event()
 
 
@@ -31,50 +34,84 @@ def runtime() -> Runtime:
     return _runtime
 
 
-def _heartbeat(rt: Runtime) -> None:
-    """Report this worker node alive, and bring its LibreOffice back (warm) if it died."""
-    while True:
-        try:
-            ok = rt.converter.healthy()
-            if not ok:
+def _beat(rt: Runtime, ok: bool) -> None:
+    state = f"converter pid {rt.converter.pid}" if ok else "converter down, restarting"
+    try:
+        with rt.db.uow() as tx:
+            tx.repo.beat(rt.worker_id, ok, state)
+            tx.commit()
+    except Exception:
+        log.exception("heartbeat failed")
+
+
+def _heartbeat(rt: Runtime, address: ConverterAddress) -> None:
+    """Report this worker node alive every ``heartbeat_seconds``; watch its LibreOffice twice a second and, when it
+    died, report it down at once, start it again and publish its new port to the worker processes."""
+    reported: bool | None = None
+    next_beat = 0.0
+    while not _stop.is_set():
+        ok = rt.converter.alive()
+        if not ok:
+            address.publish(0)
+            if reported is not False:
+                _beat(rt, False)
+                reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
+            try:
                 rt.converter.revive()
-                ok = rt.converter.healthy()
-        except VanbanError:
-            log.exception("converter is down")
-            ok = False
-        try:
-            with rt.db.uow() as tx:
-                tx.repo.beat(rt.worker_id, ok, f"converter pid {rt.converter.pid}")
-                tx.commit()
-        except Exception:
-            log.exception("heartbeat failed")
-        if _stop.wait(rt.settings.heartbeat_seconds):
+                ok = rt.converter.alive()
+            except Exception:  # the watch goes on whatever a start raised
+                log.exception("converter is down")
+        if ok:
+            address.publish(rt.converter.port)
+        if _stop.is_set():
+            return
+        if ok != reported or time.monotonic() >= next_beat:
+            _beat(rt, ok)
+            reported, next_beat = ok, time.monotonic() + rt.settings.heartbeat_seconds
+        if _stop.wait(0.5):
             return
 
 
 @worker_init.connect
 def _start_node(**_: Any) -> None:
     """One LibreOffice per worker node, started by the main process before it forks the worker processes."""
-    global _node
+    global _node, _address
     _node = Runtime(get_settings())
+    _address = ConverterAddress()
+    _node.worker_id  # noqa: B018  (fixed now: the processes forked later share the node's id)
     try:
         _node.converter.start()
+        _address.publish(_node.converter.port)
     except VanbanError:
         log.exception("converter did not start; the heartbeat will try again")
 
 
 @worker_ready.connect
 def _start_heartbeat(**_: Any) -> None:
-    if _node is not None:
-        threading.Thread(target=_heartbeat, args=(_node,), daemon=True, name="heartbeat").start()
+    if _node is None or _address is None:
+        return
+    _beat(_node, _node.converter.alive())  # alive before the sweep looks for live workers
+    threading.Thread(target=_heartbeat, args=(_node, _address), daemon=True, name="heartbeat").start()
+    settings = _node.settings
+
+    def send(name: str, args: list[object]) -> None:
+        celery_app.send_task(name, args=args)
+
+    try:
+        sweep(_node.db, send, _node.worker_id, settings.heartbeat_seconds, settings.task_max_retries)
+    except Exception:
+        log.exception("the sweep of unfinished jobs failed")
 
 
 @worker_process_init.connect
 def _start_process(**_: Any) -> None:
     """A worker process converts through the node's LibreOffice."""
-    if _node is not None:
+    if _address is not None:
         rt = runtime()
-        rt.__dict__["converter"] = SharedConverter(_node.converter.port, rt.settings.converter_timeout)
+        settings = rt.settings
+        rt.__dict__["converter"] = SharedConverter(
+            _address, settings.converter_timeout, settings.converter_restart_seconds
+        )
 
 
 @worker_shutdown.connect

@@ -19,6 +19,8 @@ def make_celery(settings: Settings) -> Celery:
             "control_folder": control,
             "polling_interval": 0.1,
         }
+    else:  # Redis: a message a worker took and never acknowledged (it died) is delivered again after this
+        options = {"visibility_timeout": settings.task_visibility_seconds}
     app.conf.update(
         broker_transport_options=options,
         broker_connection_retry_on_startup=True,

@@ -8,8 +8,10 @@ kills and restarts the whole group when LibreOffice crashes or hangs past the ti
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import http.client
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
@@ -48,6 +50,10 @@ class ConversionTimeout(ConversionError):
     """LibreOffice did not answer in time: it may be stuck, and is stopped."""
 
 
+class ConverterUnreachable(ConversionError):
+    """Nothing answers on the converter's port: LibreOffice died (or is being restarted)."""
+
+
 def _convert(port: int, docx: bytes, timeout: float) -> bytes:
     """One conversion by the unoserver on ``port``; any failure is a ``ConversionError``."""
     proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", allow_none=True, transport=_TimeoutTransport(timeout))
@@ -58,7 +64,12 @@ def _convert(port: int, docx: bytes, timeout: float) -> bytes:
             f"LibreOffice did not finish within {timeout:g} s and was stopped",
             f"LibreOffice không chuyển đổi xong trong {timeout:g} giây và đã bị dừng",
         ) from None
-    except (OSError, http.client.HTTPException, xmlrpc.client.Error) as exc:
+    except (OSError, http.client.HTTPException) as exc:
+        raise ConverterUnreachable(
+            f"LibreOffice failed to convert the document: {exc}",
+            f"LibreOffice không chuyển đổi được văn bản: {exc}",
+        ) from None
+    except xmlrpc.client.Error as exc:
         raise ConversionError(
             f"LibreOffice failed to convert the document: {exc}",
             f"LibreOffice không chuyển đổi được văn bản: {exc}",
@@ -69,14 +80,46 @@ def _convert(port: int, docx: bytes, timeout: float) -> bytes:
     return data
 
 
+class ConverterAddress:
+    """Where the worker node's LibreOffice listens now, in memory its worker processes share (they are forked
+    after it is made): the node publishes the port after every (re)start and 0 while LibreOffice is down."""
+
+    def __init__(self) -> None:
+        self._port = multiprocessing.RawValue(ctypes.c_int, 0)
+        self._generation = multiprocessing.RawValue(ctypes.c_int, 0)
+
+    def publish(self, port: int) -> None:
+        if self._port.value != port:
+            self._port.value = port
+            self._generation.value += 1
+
+    @property
+    def port(self) -> int:
+        return int(self._port.value)
+
+    @property
+    def generation(self) -> int:
+        """Counts the changes of port: a new value means LibreOffice went down or came back."""
+        return int(self._generation.value)
+
+
 class SharedConverter:
     """A worker process's handle on the LibreOffice its worker node shares: one LibreOffice per node, not per
-    process, is the node's largest saving of memory. The node's main process owns it, restarts it when it dies,
-    and unoserver itself stops a conversion that hangs past the timeout."""
+    process, is the node's largest saving of memory. The node's main process owns it, restarts it when it dies
+    (on a new port, published in ``address``), and unoserver itself stops a conversion that hangs past the timeout.
 
-    def __init__(self, port: int, timeout: float = 60.0) -> None:
-        self.port, self._timeout = port, timeout
+    When LibreOffice dies under a conversion, or is down when one starts, the conversion waits for the node to
+    bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new port."""
+
+    def __init__(
+        self, address: ConverterAddress, timeout: float = 60.0, restart_wait: float = 120.0, notice: float = 10.0
+    ) -> None:
+        self.address, self._timeout, self._restart_wait, self._notice = address, timeout, restart_wait, notice
         self.pid: int | None = None
+
+    @property
+    def port(self) -> int:
+        return self.address.port
 
     def start(self) -> None:
         pass
@@ -85,7 +128,34 @@ class SharedConverter:
         pass
 
     def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
-        return _convert(self.port, docx, timeout or self._timeout)
+        deadline = time.monotonic() + self._restart_wait
+        while True:
+            generation, port = self.address.generation, self.address.port
+            if port:
+                try:
+                    return _convert(port, docx, timeout or self._timeout)
+                except ConverterUnreachable:
+                    pass  # dead or restarting: wait for the node to publish the new one
+                except ConversionTimeout:
+                    raise
+                except ConversionError:
+                    # LibreOffice answered with an error: the document's fault, unless LibreOffice died under it
+                    # (the node then notices and publishes a change within a few seconds).
+                    if not self._changes(generation, min(deadline, time.monotonic() + self._notice)):
+                        raise
+            if time.monotonic() >= deadline:
+                raise ConverterUnreachable(
+                    f"the worker node's LibreOffice did not come back within {self._restart_wait:g} s",
+                    f"LibreOffice của máy xử lý không hoạt động trở lại sau {self._restart_wait:g} giây",
+                )
+            time.sleep(0.25)
+
+    def _changes(self, generation: int, until: float) -> bool:
+        while time.monotonic() < until:
+            if self.address.generation != generation:
+                return True
+            time.sleep(0.25)
+        return self.address.generation != generation
 
 
 class Converter:
@@ -182,6 +252,11 @@ class Converter:
     @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
+
+    def alive(self) -> bool:
+        """True while the unoserver started last runs (it exits within seconds when its LibreOffice dies). Cheap,
+        and true while it converts: unoserver answers one request at a time, so a ping would wait."""
+        return self._proc is not None and self._proc.poll() is None
 
     def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
         return xmlrpc.client.ServerProxy(

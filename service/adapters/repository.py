@@ -58,10 +58,39 @@ class Repository:
             query = query.where(DocumentRow.batch_index < end)
         return list(self.session.scalars(query.order_by(DocumentRow.batch_index)))
 
+    def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
+        """Record a letter of a batch as issued, unless it already is (then False: nothing changes)."""
+        done = (DocumentRow.status == "issued") | (DocumentRow.status == "failed")
+        result = self.session.execute(
+            update(DocumentRow)
+            .where(DocumentRow.id == document_id, ~done)
+            .values(pdf_sha256=pdf_sha256, signer=signer, signed_at=signed_at, status="issued", updated_at=utcnow())
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def finish(self, document_id: str, status: str, values: dict[str, object]) -> bool:
+        """Move a document still requested or numbered to ``status`` with ``values``; False if another delivery
+        of its job did it first (nothing changes)."""
+        result = self.session.execute(
+            update(DocumentRow)
+            .where(DocumentRow.id == document_id, DocumentRow.status.in_(("requested", "numbered")))
+            .values(status=status, updated_at=utcnow(), **values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically (several workers report at once)."""
         self.session.execute(update(JobRow).where(JobRow.id == job_id).values(done=JobRow.done + done))
         return self.job(job_id)
+
+    def unfinished_jobs(self) -> list[JobRow]:
+        """Jobs queued or running, oldest first (after a crash: work that may have been lost)."""
+        query = select(JobRow).where(JobRow.status.in_(("queued", "running"))).order_by(JobRow.created_at)
+        return list(self.session.scalars(query))
+
+    def documents_of_job(self, job_id: str) -> list[DocumentRow]:
+        query = select(DocumentRow).where(DocumentRow.job_id == job_id)
+        return list(self.session.scalars(query.order_by(DocumentRow.batch_index)))
 
     def document_ids_of_job(self, job_id: str, limit: int) -> list[str]:
         """The first ``limit`` document ids of a job (ids only: a batch's job has thousands)."""
@@ -116,6 +145,11 @@ class Repository:
             RegisterEntryRow.year == year,
         )
         return list(self.session.scalars(query.order_by(RegisterEntryRow.number)))
+
+    def failed_documents(self, document_ids: list[str]) -> set[str]:
+        """Which of ``document_ids`` failed for good (their numbers stay in the register, marked)."""
+        query = select(DocumentRow.id).where(DocumentRow.id.in_(document_ids), DocumentRow.status == "failed")
+        return set(self.session.scalars(query))
 
     def user_by_name(self, username: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.username == username)).first()

@@ -27,8 +27,12 @@ class Entry(Protocol):
     number: int
 
 
-def entry_row(e: Entry) -> list[object]:
-    """One register line in COLUMNS order; copies: one per recipient plus the archive copy."""
+FAILED_NOTE = "không ban hành được (lỗi khi tạo văn bản)"
+
+
+def entry_row(e: Entry, failed: bool = False) -> list[object]:
+    """One register line in COLUMNS order; copies: one per recipient plus the archive copy. ``failed``: the number
+    was given to a document whose production failed for good: the line stays, noted, never a silent gap."""
     return [
         e.notation,
         e.issued_on.strftime("%d/%m/%Y"),
@@ -37,5 +41,5 @@ def entry_row(e: Entry) -> list[object]:
         "; ".join(e.recipients),
         f"VT, {e.archive_unit}" if e.archive_unit else "VT",
         len(e.recipients) + 1,
-        "số nhập tay" if e.manual else "",
+        "; ".join(n for n in ("số nhập tay" if e.manual else "", FAILED_NOTE if failed else "") if n),
     ]

@@ -233,7 +233,7 @@ class BatchProducer:
             docs = [
                 d
                 for d in tx.repo.documents_of_batch(batch_id, first, first + batch.chunk_size)
-                if d.status != DocumentStatus.ISSUED
+                if d.status not in (DocumentStatus.ISSUED, DocumentStatus.FAILED)
             ]
             job = tx.repo.job(batch.job_id)
             if job.status == JobStatus.QUEUED:
@@ -264,18 +264,18 @@ class BatchProducer:
         clock.append(("archive", time.perf_counter()))
         now = datetime.now(UTC)
         with p.db.uow() as tx:
-            for d, digest in zip(docs, digests, strict=True):
-                row = tx.repo.document(d.id)
-                row.pdf_sha256, row.signer, row.signed_at, row.status = digest, signer, now, DocumentStatus.ISSUED
-            job = tx.repo.add_progress(batch.job_id, len(docs))
+            # Writes first, each only if the letter is not issued yet: a chunk delivered twice at once (a message
+            # redelivered after a crash while the sweep had sent it again) records each letter once.
+            recorded = sum(tx.repo.issue(d.id, digest, signer, now) for d, digest in zip(docs, digests, strict=True))
+            job = tx.repo.add_progress(batch.job_id, recorded)
             tx.session.refresh(job)
             if job.done >= job.total and job.status != JobStatus.FAILED:
                 job.status, job.finished_at = JobStatus.SUCCEEDED, utcnow()
             tx.commit()
         clock.append(("record", time.perf_counter()))
         stages = ", ".join(f"{name} {1000 * (t - clock[i][1]):.0f} ms" for i, (name, t) in enumerate(clock[1:]))
-        log.info("batch %s chunk %s: %s letters (%s)", batch_id, chunk, len(docs), stages)
-        return len(docs)
+        log.info("batch %s chunk %s: %s letters (%s)", batch_id, chunk, recorded, stages)
+        return recorded
 
     def fail_chunk(self, batch_id: str, chunk: int, error: VanbanError, final: bool) -> None:
         p = self.producer

@@ -306,11 +306,15 @@ class Producer:
     def _finish(
         self, document_id: str, status: DocumentStatus, docx_sha: str, pdf_sha: str, signer: str | None
     ) -> None:
+        values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": pdf_sha}
+        if signer is not None:
+            values |= {"signer": signer, "signed_at": datetime.now(UTC)}
         with self.db.uow() as tx:
+            # the write first, and only if no other delivery of this job recorded its result already
+            if not tx.repo.finish(document_id, status, values):
+                log.info("document %s was already recorded by another delivery of its job", document_id)
+                return
             row = tx.repo.document(document_id)
-            row.docx_sha256, row.pdf_sha256, row.status = docx_sha, pdf_sha, status
-            if signer is not None:
-                row.signer, row.signed_at = signer, datetime.now(UTC)
             job = tx.repo.job(row.job_id)
             job.status, job.done, job.finished_at = JobStatus.SUCCEEDED, 1, utcnow()
             tx.repo.append_audit("worker", "render", row.id, {"status": status.value, "pdf_sha256": pdf_sha})

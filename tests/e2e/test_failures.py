@@ -3,12 +3,15 @@ stays up and its converter comes back."""
 
 from __future__ import annotations
 
+import io
 import json
 import uuid
 
 import pytest
+from openpyxl import load_workbook
 
 from service.config import PROJECT_ROOT
+from service.domain.registers import FAILED_NOTE
 from tests.backends import ServiceProcesses, wait_job
 
 pytestmark = pytest.mark.slow
@@ -40,6 +43,13 @@ def test_converter_hang_fails_the_job_after_bounded_retries(tmp_path_factory: py
             doc = c.get(f"/api/v1/documents/{accepted['id']}").json()
             assert doc["status"] == "failed"
             assert c.get(f"/api/v1/documents/{accepted['id']}/pdf").status_code == 409
+            # its number stays in the register, marked failed (never a silent gap)
+            entries = c.get("/api/v1/registers/TCT/entries").json()["entries"]
+            (line,) = [e for e in entries if e["document_id"] == accepted["id"]]
+            assert line["status"] == "failed" and line["number"] == doc["number"] is not None
+            sheet = load_workbook(io.BytesIO(c.get("/api/v1/registers/TCT/entries.xlsx").content)).active
+            notes = {row[0]: row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+            assert notes[doc["notation"]] == FAILED_NOTE
         svc.wait_healthy(timeout=60)  # still up, LibreOffice back and warm
         assert svc.client().get("/api/v1/templates").status_code == 200
     finally:

@@ -175,7 +175,8 @@ def complete_inbox(body: InboxCompleteRequest, rt: RuntimeDep, who: CurrentUser)
     return [_out(d) for d in rt.office.complete_many(who, body.session_id, values)]
 
 
-def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | None) -> tuple[int, list[Any]]:
+def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | None) -> tuple[int, list[Any], set[str]]:
+    """The register's lines, and the documents among them that failed (their numbers are kept, marked failed)."""
     require(who, Role.CLERK, Role.SIGNER, Role.ADMIN)
     if who.organisation != organisation and not who.has(Role.ADMIN):
         raise Forbidden(
@@ -184,7 +185,8 @@ def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | N
         )
     year = year or date.today().year
     with rt.db.uow() as tx:
-        return year, tx.repo.register_entries(organisation, "default", year)
+        entries = tx.repo.register_entries(organisation, "default", year)
+        return year, entries, tx.repo.failed_documents([e.document_id for e in entries])
 
 
 @router.get("/registers/{organisation}/entries")
@@ -195,7 +197,7 @@ def register_entries(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> dict[str, Any]:
     """Sổ đăng ký văn bản đi of ``organisation`` for ``year`` (default: this year), by number."""
-    year, entries = _register(rt, who, organisation, year)
+    year, entries, failed = _register(rt, who, organisation, year)
     return {
         "organisation": organisation,
         "year": year,
@@ -211,6 +213,7 @@ def register_entries(
                 "archive_unit": e.archive_unit,
                 "document_id": e.document_id,
                 "manual": e.manual,
+                "status": "failed" if e.document_id in failed else "ok",
             }
             for e in entries
         ],
@@ -225,8 +228,8 @@ def register_xlsx(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
     """The register as a spreadsheet, in the register's usual column order."""
-    year, entries = _register(rt, who, organisation, year)
-    data = write_table(f"Sổ VB đi {year}", COLUMNS, [entry_row(e) for e in entries])
+    year, entries, failed = _register(rt, who, organisation, year)
+    data = write_table(f"Sổ VB đi {year}", COLUMNS, [entry_row(e, e.document_id in failed) for e in entries])
     name = f"so-dang-ky-van-ban-di-{organisation}-{year}.xlsx"
     return Response(
         data,

@@ -1,0 +1,171 @@
+"""After a crash: two deliveries of the same work record one result; the start-up sweep sends again only work no
+live worker can be doing, and gives a job up, its numbers kept and shown as failed, after too many interruptions."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from service.adapters.converter import Converter
+from service.config import Settings
+from service.runtime import Runtime, prepare
+from service.services.batches import request_batch
+from service.services.documents import request_document
+from service.services.recovery import sweep
+from signing.pki import DemoPki
+
+CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
+    f"Học Viên Số {i:02d},0{1 + i % 9}/0{1 + i % 9}/1990,Xã {i}\n" for i in range(7)
+)
+
+
+class SecondDelivery:
+    """The real converter; before its first conversion, the same work's other delivery runs to its end (as when a
+    message comes back after a crash while the sweep sent it again)."""
+
+    def __init__(self, converter: Converter) -> None:
+        self.converter = converter
+        self.other: Callable[[], object] | None = None
+
+    def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
+        other, self.other = self.other, None
+        if other is not None:
+            other()
+        return self.converter.to_pdf(docx)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
+    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password="test-password", batch_chunk_size=3)
+    prepare(settings)
+    return Runtime(settings)
+
+
+def _batch(runtime: Runtime) -> tuple[str, str]:
+    data = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
+    requested = request_batch(
+        runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", data, "reject", chunk_size=3
+    )
+    return requested.batch_id, requested.job_id
+
+
+def test_a_chunk_delivered_twice_at_once_is_recorded_once(runtime: Runtime, converter: Converter) -> None:
+    twice = SecondDelivery(converter)
+    runtime.__dict__["converter"] = twice
+    batch_id, job_id = _batch(runtime)
+    inner: dict[str, object] = {}
+
+    def other() -> None:
+        inner["issued"] = runtime.batch_producer.produce_chunk(batch_id, 1)
+        with runtime.db.uow() as tx:
+            inner["pdfs"] = {d.id: d.pdf_sha256 for d in tx.repo.documents_of_batch(batch_id, 3, 6)}
+
+    twice.other = other
+    assert runtime.batch_producer.produce_chunk(batch_id, 1) == 0  # the other delivery issued them meanwhile
+    assert inner["issued"] == 3
+    with runtime.db.uow() as tx:
+        assert {d.id: d.pdf_sha256 for d in tx.repo.documents_of_batch(batch_id, 3, 6)} == inner["pdfs"]
+        assert tx.repo.job(job_id).done == 3  # not 6
+
+
+def test_a_document_delivered_twice_at_once_is_recorded_once(runtime: Runtime, converter: Converter) -> None:
+    twice = SecondDelivery(converter)
+    runtime.__dict__["converter"] = twice
+    example = runtime.templates.get("giay-trieu-tap").example
+    requested = request_document(runtime.db, runtime.templates, "giay-trieu-tap", example, workflow="direct")
+    inner: dict[str, object] = {}
+
+    def other() -> None:
+        runtime.producer.produce(requested.document_id)
+        with runtime.db.uow() as tx:
+            doc = tx.repo.document(requested.document_id)
+            inner["doc"] = (doc.number, doc.pdf_sha256, doc.signed_at)
+
+    twice.other = other
+    runtime.producer.produce(requested.document_id)
+    with runtime.db.uow() as tx:
+        doc = tx.repo.document(requested.document_id)
+        assert (doc.number, doc.pdf_sha256, doc.signed_at) == inner["doc"]
+        assert tx.repo.counter("TCT", "default", doc.year or 0) == 1  # one number taken
+        entries, _, _ = tx.repo.audit_chain()
+    assert [e.action for e in entries if e.object_id == doc.id].count("render") == 1
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+def test_sweep_sends_again_what_no_live_worker_does(runtime: Runtime, converter: Converter) -> None:
+    runtime.__dict__["converter"] = converter
+    batch_id, job_id = _batch(runtime)
+    runtime.batch_producer.produce_chunk(batch_id, 1)  # chunk 1 done before the crash; 0 and 2 were lost
+    example = runtime.templates.get("giay-trieu-tap").example
+    single = request_document(runtime.db, runtime.templates, "giay-trieu-tap", example, workflow="direct")
+    sent: list[tuple[str, list[object]]] = []
+
+    def send(name: str, args: list[object]) -> None:
+        sent.append((name, args))
+
+    with runtime.db.uow() as tx:  # another node, on another machine, beats: it may be doing this work
+        tx.repo.beat("another-host:4242", True, "converter pid 1")
+        tx.commit()
+    swept = sweep(runtime.db, send, "me", 5.0, 3)
+    assert sent == [] and swept.skipped_live_workers == ["another-host:4242"]
+    with runtime.db.uow() as tx:
+        tx.repo.forget_worker("another-host:4242")
+        # the node that was killed a second ago, on this machine: a fresh heartbeat, but its process is gone
+        tx.repo.beat(f"{socket.gethostname()}:{_dead_pid()}", True, "converter pid 1")
+        tx.commit()
+    sweep(runtime.db, send, "me", 5.0, 3)
+    assert sorted(sent, key=str) == sorted(
+        [
+            ("vanban.produce_document", [single.document_id]),
+            ("vanban.produce_batch_chunk", [batch_id, 0]),
+            ("vanban.produce_batch_chunk", [batch_id, 2]),
+        ],
+        key=str,
+    )
+    for name, args in sent:  # the work sent again completes
+        if name == "vanban.produce_batch_chunk":
+            runtime.batch_producer.produce_chunk(str(args[0]), int(str(args[1])))
+        else:
+            runtime.producer.produce(str(args[0]))
+    with runtime.db.uow() as tx:
+        assert tx.repo.job(job_id).status == "succeeded" and tx.repo.job(single.job_id).status == "succeeded"
+        assert [d.number for d in tx.repo.documents_of_batch(batch_id)] == list(range(1, 8))
+    sent.clear()
+    assert sweep(runtime.db, send, "me", 5.0, 3).chunks == [] and sent == []  # nothing left to do
+
+
+def test_a_job_interrupted_too_often_fails_and_keeps_its_numbers(runtime: Runtime, converter: Converter) -> None:
+    runtime.__dict__["converter"] = converter
+    batch_id, job_id = _batch(runtime)
+    sends: list[object] = []
+    sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
+    runtime.batch_producer.produce_chunk(batch_id, 0)  # progress between two crashes: the count starts again
+    for _ in range(3):
+        sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
+    assert len(sends) == 3 + 3 * 2
+    with runtime.db.uow() as tx:
+        error = tx.repo.job(job_id).error
+        assert error is not None and error["sweeps"] == 3 and tx.repo.job(job_id).status == "running"
+    swept = sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
+    assert swept.given_up == [job_id] and len(sends) == 9
+    with runtime.db.uow() as tx:
+        job = tx.repo.job(job_id)
+        docs = tx.repo.documents_of_batch(batch_id)
+        entries = tx.repo.register_entries("TCT", "default", docs[0].year or 0)
+        failed = tx.repo.failed_documents([d.id for d in docs])
+    assert job.status == "failed" and job.error is not None and job.error["final"] is True
+    assert job.error["code"] == "interrupted" and "gián đoạn" in job.error["message_vi"]
+    assert "interrupted 3 times" in job.error["message"]
+    assert [d.status for d in docs] == ["issued"] * 3 + ["failed"] * 4
+    assert [d.number for d in docs] == list(range(1, 8))
+    assert [e.number for e in entries] == list(range(1, 8))  # the register still accounts for every number
+    assert failed == {d.id for d in docs[3:]}  # and shows which ones failed
