@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -17,6 +18,14 @@ from service.errors import FieldError, InvalidRequest, VanbanError
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+class ErrorResponse(JSONResponse):
+    """An error body; a lone surrogate echoed from the request is written escaped rather than failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
+        return text.encode("utf-8", "backslashreplace")
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -43,7 +52,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     async def _vanban_error(_: Request, exc: VanbanError) -> JSONResponse:
         if exc.status_code >= 500:
             log.error("request failed: %s", exc.message_en)
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code)
+        return ErrorResponse(exc.to_dict(), status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -55,7 +64,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             )
             for e in exc.errors()
         ]
-        return JSONResponse(InvalidRequest(errors).to_dict(), status_code=422)
+        return ErrorResponse(InvalidRequest(errors).to_dict(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -66,10 +75,23 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             405: "Phương thức không được hỗ trợ",
             413: "Dữ liệu gửi lên quá lớn",
         }.get(exc.status_code, "Yêu cầu không hợp lệ")
-        return JSONResponse(
+        return ErrorResponse(
             {"code": f"http_{exc.status_code}", "message": str(exc.detail), "message_vi": vi},
             status_code=exc.status_code,
             headers=exc.headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug, not an input: logged with its traceback, answered with the error model (no traceback sent)."""
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return ErrorResponse(
+            {
+                "code": "internal",
+                "message": "internal error; it was logged",
+                "message_vi": "Lỗi hệ thống; lỗi đã được ghi lại",
+            },
+            status_code=500,
         )
 
     for router in (

@@ -73,8 +73,12 @@ def post_document(svc: ServiceProcesses, data: Any) -> httpx.Response:
 
 def test_register_export_for_a_body_with_d_in_its_abbreviation(svc: ServiceProcesses) -> None:
     body = f"Đ{uuid.uuid4().hex[:4].upper()}"
-    r = call(svc, "POST", "/api/v1/users", json={"username": f"vt-{body}", "full_name": "Văn thư", "organisation": body,
-                                                 "roles": ["clerk"]})
+    r = call(
+        svc,
+        "POST",
+        "/api/v1/users",
+        json={"username": f"vt-{body}", "full_name": "Văn thư", "organisation": body, "roles": ["clerk"]},
+    )
     assert r.status_code == 201, r.text
     r = call(svc, "GET", f"/api/v1/registers/{body}/entries.xlsx")
     assert r.status_code == 200, r.text[:300]
@@ -224,8 +228,12 @@ def _calling(placeholder: str) -> bytes:
     """The shipped template with ``{{ placeholder(place) }}`` in its first text."""
 
     def change(xml: bytes) -> bytes:
-        return re.sub(rb"<w:t([ >][^<]*?)>([^<{]+)</w:t>", rb"<w:t\1>{{ " + placeholder.encode() + rb"(place) }}</w:t>",
-                      xml, count=1)
+        return re.sub(
+            rb"<w:t([ >][^<]*?)>([^<{]+)</w:t>",
+            rb"<w:t\1>{{ " + placeholder.encode() + rb"(place) }}</w:t>",
+            xml,
+            count=1,
+        )
 
     return _with_document_xml(TEMPLATE_DOCX, change, stored=False)
 

@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
+from service.api.responses import ERRORS, content_disposition
 from service.config import get_settings
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
@@ -21,7 +22,7 @@ from service.errors import FieldError, InvalidRequest, NotReady
 from service.services.auth import Forbidden, require
 from service.services.batches import request_batch
 
-router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)])
+router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
 
 @router.post("", status_code=202, max_body_size=get_settings().max_upload_bytes)
@@ -42,6 +43,8 @@ async def create_batch(
         batch_data = json.loads(data)
     except ValueError as exc:
         raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
+    except RecursionError:
+        raise InvalidRequest([FieldError("data", "nested too deeply", "lồng nhau quá sâu")]) from None
     require(who, Role.REQUESTER)
     if isinstance(batch_data, dict):
         _check_organisation(who, batch_data, rt.settings.organisation_abbreviation)
@@ -78,7 +81,10 @@ async def create_batch(
 
 
 def _check_organisation(who: Principal, data: dict[str, Any], default: str) -> None:
-    organisation = (data.get("organisation") or {}).get("abbreviation") or default
+    named = data.get("organisation")  # checked against the schema later; here only who may ask
+    organisation = (named.get("abbreviation") if isinstance(named, dict) else None) or default
+    if not isinstance(organisation, str):
+        organisation = default
     if who.organisation != organisation and not who.has(Role.ADMIN):
         raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
 
@@ -132,7 +138,7 @@ def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{batch_id}-merged.pdf"'},
+        headers={"Content-Disposition": content_disposition(f"{batch_id}-merged.pdf")},
     )
 
 
@@ -151,7 +157,7 @@ def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse
     return FileResponse(
         spool.name,
         media_type="application/zip",
-        filename=f"{batch_id}.zip",
+        headers={"Content-Disposition": content_disposition(f"{batch_id}.zip")},
         background=BackgroundTask(os.unlink, spool.name),
     )
 

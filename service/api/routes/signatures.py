@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from service.adapters.orm import DocumentRow
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
+from service.api.responses import ERRORS, documented
 from service.domain.office import Principal, Role, Workflow
 from service.services.auth import require
 from service.services.office import check_can_see
@@ -18,7 +19,9 @@ from service.services.signatures import add_signer, complete_signature, prepare_
 from service.unit_of_work import UnitOfWork
 from signing.verify import verify_pdf
 
-router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)])
+router = APIRouter(
+    prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)], responses=ERRORS | documented(410)
+)
 
 
 class PrepareRequest(BaseModel):
