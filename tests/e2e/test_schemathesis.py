@@ -1,0 +1,98 @@
+"""The error contract, checked by a tool we did not write: schemathesis generates requests from ``/openapi.json``
+(valid ones and ones that break the schema) for every operation of a real ``vanban serve`` on the embedded default,
+with the bootstrap API key, and checks each answer:
+
+- ``not_a_server_error``: no 5xx for any input;
+- ``status_code_conformance``: every status answered is documented for that operation;
+- ``content_type_conformance``: the answer's media type is the documented one;
+- ``response_schema_conformance``: the body matches the documented schema (errors: the one ``Error`` model).
+
+Examples are bounded per operation (``MAX_EXAMPLES``) so the run takes minutes, not hours. No operation is
+excluded. Operations that start real work (documents, batches) do produce documents on this throw-away service.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is in the dev extras: pip install -e .[dev]")
+
+from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402  (after the import check above)
+from hypothesis.errors import Unsatisfiable  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import (  # noqa: E402
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.backends import API_KEY, ServiceProcesses  # noqa: E402
+
+pytestmark = pytest.mark.slow
+MAX_EXAMPLES = 25
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture(scope="module")
+def contract_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
+    data_dir = tmp_path_factory.mktemp("schemathesis")
+    svc = ServiceProcesses({"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"st-{uuid.uuid4().hex[:8]}"})
+    try:
+        svc.wait_healthy()
+        yield svc
+    finally:
+        svc.stop()
+
+
+def test_every_operation_keeps_the_error_contract(contract_service: ServiceProcesses) -> None:
+    """Each operation, in both generation modes, is run as its own Hypothesis test; every failure is collected and
+    reported together with the request that caused it (schemathesis' own pytest plugin needs pytest internals that
+    pytest 9 no longer has, so the operations are driven here)."""
+    config = schemathesis.Config.from_dict(
+        {
+            "base-url": contract_service.url,
+            "headers": AUTH,
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        }
+    )
+    api = schemathesis.openapi.from_url(f"{contract_service.url}/openapi.json", config=config)
+    failures: list[str] = []
+    statuses: Counter[int] = Counter()
+    ran = 0
+    for result in api.get_all_operations():
+        operation = result.ok()
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+
+            @given(case=operation.as_strategy(generation_mode=mode, headers=AUTH))
+            @settings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+                phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
+            )
+            def run(case: Any) -> None:
+                response = case.call_and_validate(
+                    base_url=contract_service.url, headers=AUTH, checks=CHECKS, timeout=120
+                )
+                statuses[response.status_code] += 1
+
+            try:
+                run()
+            except Unsatisfiable:  # nothing to break: no parameter, or only free-form strings (negative mode)
+                continue
+            except Exception as exc:  # collected: one operation's failure must not hide another's
+                failures.append(f"{operation.label} ({mode.value}): {exc}"[:4000])
+            ran += 1
+    assert ran >= 30, f"only {ran} operation/mode runs: the schema lost operations?"
+    assert not failures, "\n\n".join(failures)
+    print(f"schemathesis: {ran} operation/mode runs, statuses {dict(sorted(statuses.items()))}")
+    assert statuses[200] + statuses[201] + statuses[202] and statuses[422] and statuses[404], statuses
