@@ -139,6 +139,7 @@ def request_batch(
     valid = []
     for number, row in rows:
         try:
+            check_text(row)  # a control character would damage the letter: the row's problem, by column
             validate(row_validator, row)
         except InvalidRequest as exc:
             for e in exc.errors:

@@ -269,3 +269,18 @@ def test_a_template_that_calls_a_placeholder_is_refused_naming_it(svc: ServicePr
 def test_verify_without_a_file_is_a_422(svc: ServiceProcesses) -> None:
     body = assert_error(call(svc, "POST", "/api/v1/verify"), 422)
     assert "file" in paths(body), body
+
+
+def test_a_control_character_in_a_class_list_names_its_row_and_column(svc: ServiceProcesses) -> None:
+    rows = "Họ và tên,Ngày sinh,Đơn vị công tác\nNguyễn Văn An,01/02/1980,UBND xã\x07 Thanh Ba\n".encode()
+    r = call(
+        svc,
+        "POST",
+        "/api/v1/batches",
+        data={"template": "giay-trieu-tap", "data": json.dumps(BATCH)},
+        files={"file": ("lop.csv", rows)},
+    )
+    body = assert_error(r, 422)
+    problems = body["report"]["problems"]
+    assert [(p["row"], p["column"]) for p in problems] == [(2, "Đơn vị công tác")], problems
+    assert "U+0007" in problems[0]["reason"], problems

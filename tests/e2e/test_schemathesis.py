@@ -1,6 +1,6 @@
 """The error contract, checked by a tool we did not write: schemathesis generates requests from ``/openapi.json``
-(valid ones and ones that break the schema) for every operation of a real ``vanban serve`` on the embedded default,
-with the bootstrap API key, and checks each answer:
+(valid ones and ones that break the schema) for every operation of a real ``vanban serve``, on the embedded default
+and on PostgreSQL + Redis, with the bootstrap API key, and checks each answer:
 
 - ``not_a_server_error``: no 5xx for any input;
 - ``status_code_conformance``: every status answered is documented for that operation;
@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from tests.backends import API_KEY, ServiceProcesses  # noqa: E402
+from tests.backends import API_KEY, REDIS_URL, ServiceProcesses, postgres_database, require  # noqa: E402
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 25
@@ -40,15 +40,29 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
-@pytest.fixture(scope="module")
-def contract_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
-    data_dir = tmp_path_factory.mktemp("schemathesis")
-    svc = ServiceProcesses({"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"st-{uuid.uuid4().hex[:8]}"})
-    try:
-        svc.wait_healthy()
-        yield svc
-    finally:
-        svc.stop()
+@pytest.fixture(scope="module", params=["embedded", "postgres+redis"])
+def contract_service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceProcesses]:
+    data_dir = tmp_path_factory.mktemp("schemathesis-" + request.param.replace("+", "-"))
+    env = {"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"st-{uuid.uuid4().hex[:8]}"}
+    if request.param == "embedded":
+        svc = ServiceProcesses(env)
+        try:
+            svc.wait_healthy()
+            yield svc
+        finally:
+            svc.stop()
+        return
+    require("Redis", "127.0.0.1", 6379)
+    with postgres_database() as db_url:  # PostgreSQL refuses what SQLite takes (a NUL in text)
+        env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
+        svc = ServiceProcesses(env, workers=1)
+        try:
+            svc.wait_healthy()
+            yield svc
+        finally:
+            svc.stop()
 
 
 def test_every_operation_keeps_the_error_contract(contract_service: ServiceProcesses) -> None:
