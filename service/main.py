@@ -7,11 +7,12 @@ import logging
 from typing import Any
 
 from celery import Celery
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.deps import check_request_text
 from service.api.routes import batches, documents, health, jobs, office, signatures, templates
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, VanbanError
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         version="0.1.0",
         description="Văn bản: official documents, signed.",
         max_body_size=settings.max_upload_bytes,
+        dependencies=[Depends(check_request_text)],
     )
     app.state.runtime = Runtime(settings)
     app.state.celery = celery

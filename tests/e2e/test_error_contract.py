@@ -12,12 +12,13 @@ import uuid
 import zipfile
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from service.config import PROJECT_ROOT
-from tests.backends import REDIS_URL, ServiceProcesses, postgres_database, require
+from tests.backends import REDIS_URL, ServiceProcesses, postgres_database, require, wait_serving
 
 pytestmark = pytest.mark.slow
 EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
@@ -40,8 +41,10 @@ def svc(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     require("Redis", "127.0.0.1", 6379)
     with postgres_database() as db_url:
         env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
-        service = ServiceProcesses(env, workers=1)
+        service = ServiceProcesses(env)  # the worker after serve migrated the fresh database
         try:
+            wait_serving(service)
+            service.start_worker()
             service.wait_healthy()
             yield service
         finally:
@@ -119,7 +122,7 @@ def test_control_characters_and_lone_surrogates_are_refused_by_path(
     last = parts[-1]
     target[int(last) if last.isdigit() else last] = value
     body = assert_error(post_document(svc, data), 422)
-    assert where in paths(body), body
+    assert f"data.{where}" in paths(body), body  # the path in the request body
 
 
 def test_a_key_with_a_control_character_is_refused(svc: ServiceProcesses) -> None:
@@ -284,3 +287,26 @@ def test_a_control_character_in_a_class_list_names_its_row_and_column(svc: Servi
     problems = body["report"]["problems"]
     assert [(p["row"], p["column"]) for p in problems] == [(2, "Đơn vị công tác")], problems
     assert "U+0007" in problems[0]["reason"], problems
+
+
+@pytest.mark.parametrize("text", ["a\x00b", "a\ud800b", "a\x07b"])
+def test_control_characters_in_other_request_fields_are_4xx(svc: ServiceProcesses, text: str) -> None:
+    """PostgreSQL refuses a NUL in text where SQLite stores it: every field, not only document data, stays a 4xx."""
+    user = {"username": text, "full_name": text, "organisation": "TCT", "roles": ["requester"], "title": text}
+    r = call(svc, "POST", "/api/v1/users", content=json.dumps(user), headers={"content-type": "application/json"})
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    form = "username={0}&password={0}".format(quote(text.encode("utf-8", "surrogatepass")))  # raw, even not UTF-8
+    r = call(
+        svc, "POST", "/api/v1/auth/token", content=form, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    r = call(svc, "GET", f"/api/v1/documents/{quote(text.encode('utf-8', 'surrogatepass'))}")
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    r = call(svc, "GET", "/api/v1/templates/giay-trieu-tap", params={"version": text.encode("utf-8", "replace")})
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+    draft = post_document(svc, EXAMPLE).json()["id"]  # direct; rejecting it is the wrong state or role
+    raw = json.dumps({"reason": text})
+    r = call(
+        svc, "POST", f"/api/v1/documents/{draft}:reject", content=raw, headers={"content-type": "application/json"}
+    )
+    assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])

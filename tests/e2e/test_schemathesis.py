@@ -13,6 +13,7 @@ excluded. Operations that start real work (documents, batches) do produce docume
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -32,7 +33,8 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
     status_code_conformance,
 )
 
-from tests.backends import API_KEY, REDIS_URL, ServiceProcesses, postgres_database, require  # noqa: E402
+from service.config import PROJECT_ROOT  # noqa: E402
+from tests.backends import API_KEY, REDIS_URL, ServiceProcesses, postgres_database, require, wait_job, wait_serving  # noqa: E402
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 25
@@ -57,34 +59,65 @@ def contract_service(
     require("Redis", "127.0.0.1", 6379)
     with postgres_database() as db_url:  # PostgreSQL refuses what SQLite takes (a NUL in text)
         env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
-        svc = ServiceProcesses(env, workers=1)
+        svc = ServiceProcesses(env)  # the worker after serve migrated the fresh database
         try:
+            wait_serving(svc)
+            svc.start_worker()
             svc.wait_healthy()
             yield svc
         finally:
             svc.stop()
 
 
-def test_every_operation_keeps_the_error_contract(contract_service: ServiceProcesses) -> None:
-    """Each operation, in both generation modes, is run as its own Hypothesis test; every failure is collected and
-    reported together with the request that caused it (schemathesis' own pytest plugin needs pytest internals that
-    pytest 9 no longer has, so the operations are driven here)."""
-    config = schemathesis.Config.from_dict(
-        {
-            "base-url": contract_service.url,
-            "headers": AUTH,
-            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-        }
-    )
-    api = schemathesis.openapi.from_url(f"{contract_service.url}/openapi.json", config=config)
+def known_identifiers(svc: ServiceProcesses) -> dict[str, str]:
+    """Things that exist, so generated requests reach past the 404: an issued letter (and its job), a draft under
+    review, a batch of one letter, a shipped template, the default body."""
+    example = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
+    batch_data = json.dumps({k: v for k, v in example.items() if k != "student"})
+    class_list = "Họ và tên,Ngày sinh,Đơn vị công tác\nNguyễn Văn An,01/02/1980,UBND xã\n".encode()
+    with svc.client() as c:
+        issued = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": example}).json()
+        draft = c.post(
+            "/api/v1/documents", json={"template": "giay-trieu-tap", "data": example, "workflow": "review"}
+        ).json()
+        batch = c.post(
+            "/api/v1/batches",
+            data={"template": "giay-trieu-tap", "data": batch_data},
+            files={"file": ("lop.csv", class_list)},
+        ).json()
+        for job in (issued["job_id"], draft["job_id"], batch["job_id"]):
+            assert wait_job(c, job, timeout=300)["status"] == "succeeded"
+    return {
+        "template_id": "giay-trieu-tap",
+        "document_id": issued["id"],
+        "job_id": issued["job_id"],
+        "batch_id": batch["id"],
+        "organisation": "TCT",
+        "draft": draft["id"],
+    }
+
+
+def _drive(
+    api: Any, svc: ServiceProcesses, modes: list[GenerationMode], identifiers: dict[str, str] | None = None
+) -> tuple[int, list[str], Counter[int]]:
+    """Each operation, in each mode, as its own Hypothesis test; every failure is collected with the request that
+    caused it (schemathesis' own pytest plugin needs pytest internals that pytest 9 no longer has)."""
     failures: list[str] = []
     statuses: Counter[int] = Counter()
     ran = 0
     for result in api.get_all_operations():
         operation = result.ok()
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        names = [p.name for p in operation.path_parameters]
+        fixed = None
+        if identifiers is not None:
+            if not names or not set(names) <= set(identifiers):
+                continue
+            fixed = {n: identifiers[n] for n in names}
+            if "{document_id}:" in operation.path or "signatures:" in operation.path:
+                fixed = {"document_id": identifiers["draft"]}  # the workflow steps act on a draft
+        for mode in modes:
 
-            @given(case=operation.as_strategy(generation_mode=mode, headers=AUTH))
+            @given(case=operation.as_strategy(generation_mode=mode, headers=AUTH, path_parameters=fixed))
             @settings(
                 max_examples=MAX_EXAMPLES,
                 deadline=None,
@@ -94,9 +127,7 @@ def test_every_operation_keeps_the_error_contract(contract_service: ServiceProce
                 phases=[Phase.explicit, Phase.generate],  # no shrinking: a failure is reported as found
             )
             def run(case: Any) -> None:
-                response = case.call_and_validate(
-                    base_url=contract_service.url, headers=AUTH, checks=CHECKS, timeout=120
-                )
+                response = case.call_and_validate(base_url=svc.url, headers=AUTH, checks=CHECKS, timeout=120)
                 statuses[response.status_code] += 1
 
             try:
@@ -104,9 +135,27 @@ def test_every_operation_keeps_the_error_contract(contract_service: ServiceProce
             except Unsatisfiable:  # nothing to break: no parameter, or only free-form strings (negative mode)
                 continue
             except (Exception, BaseExceptionGroup) as exc:  # collected: one operation's failure must not hide another's
-                failures.append(f"{operation.label} ({mode.value}): {exc}"[:4000])
+                failures.append(f"{operation.label} ({mode.value}, {fixed or 'generated'}): {exc}"[:4000])
             ran += 1
+    return ran, failures, statuses
+
+
+def test_every_operation_keeps_the_error_contract(contract_service: ServiceProcesses) -> None:
+    config = schemathesis.Config.from_dict(
+        {
+            "base-url": contract_service.url,
+            "headers": AUTH,
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        }
+    )
+    api = schemathesis.openapi.from_url(f"{contract_service.url}/openapi.json", config=config)
+    ran, failures, statuses = _drive(api, contract_service, [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
     assert ran >= 30, f"only {ran} operation/mode runs: the schema lost operations?"
-    assert not failures, "\n\n".join(failures)
-    print(f"schemathesis: {ran} operation/mode runs, statuses {dict(sorted(statuses.items()))}")
-    assert statuses[200] + statuses[201] + statuses[202] and statuses[422] and statuses[404], statuses
+    # the same operations again on things that exist: past the 404, into the service layer
+    identifiers = known_identifiers(contract_service)
+    ran_known, failures_known, statuses_known = _drive(api, contract_service, [GenerationMode.POSITIVE], identifiers)
+    assert ran_known >= 15, ran_known
+    assert not failures + failures_known, "\n\n".join(failures + failures_known)
+    statuses += statuses_known
+    print(f"schemathesis: {ran + ran_known} operation/mode runs, statuses {dict(sorted(statuses.items()))}")
+    assert statuses[200] and statuses[422] and statuses[404] and statuses[409], statuses
