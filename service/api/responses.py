@@ -52,6 +52,16 @@ UPLOAD = documented(413)  # routes that take a file
 LOGIN = documented(429)  # the token route: attempts are limited
 
 
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_of(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route that sends a file: its media type, documented for 200."""
+    return {200: {"description": what, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
 def content_disposition(filename: str, disposition: str = "attachment") -> str:
     """``attachment; filename="so-dang-ky.xlsx"; filename*=UTF-8''s%E1%BB%95...`` (RFC 6266 / RFC 5987): the
     ASCII fallback keeps letters, digits and ``.-_``; the UTF-8 form percent-encodes everything else, so no quote,

@@ -37,7 +37,7 @@ from service.config import PROJECT_ROOT  # noqa: E402
 from tests.backends import API_KEY, REDIS_URL, ServiceProcesses, postgres_database, require, wait_job, wait_serving  # noqa: E402
 
 pytestmark = pytest.mark.slow
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 50
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 

@@ -14,7 +14,7 @@ from starlette.background import BackgroundTask
 from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
-from service.api.responses import ERRORS, content_disposition
+from service.api.responses import ERRORS, PDF, content_disposition, file_of
 from service.config import get_settings
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
@@ -131,7 +131,7 @@ def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[Any, by
     return [(d, rt.archive.get(str(d.pdf_sha256), ".pdf")) for d in docs]
 
 
-@router.get("/{batch_id}/merged.pdf", response_class=Response)
+@router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
 def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
     pdf = merge([data for _, data in _issued(rt, who, batch_id)])
@@ -142,7 +142,9 @@ def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     )
 
 
-@router.get("/{batch_id}/archive.zip", response_class=FileResponse)
+@router.get(
+    "/{batch_id}/archive.zip", response_class=FileResponse, responses=file_of("application/zip", "letters and report")
+)
 def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse:
     """The signed documents named ``<number>-<slug of name>.pdf``, and ``report.json``."""
     report = get_batch(batch_id, rt, who)

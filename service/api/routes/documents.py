@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from service.adapters.orm import DocumentRow
 from service.adapters.preview import page_picture
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import ERRORS, content_disposition
+from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
 from service.api.schemas import (
     DocumentAccepted,
     DocumentOut,
@@ -129,19 +129,19 @@ def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Resp
         tx.commit()
     media = {
         "pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx": DOCX,
     }[kind]
     name = (doc.notation or doc.id).replace("/", "-")
     return Response(data, media_type=media, headers={"Content-Disposition": content_disposition(f"{name}.{kind}")})
 
 
-@router.get("/{document_id}/pdf", response_class=Response)
+@router.get("/{document_id}/pdf", response_class=Response, responses=file_of(PDF, "the PDF"))
 def get_pdf(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """The PDF as it is now (a draft, signed by some, or issued), its sha256 checked against the record."""
     return _file(rt, who, document_id, "pdf")
 
 
-@router.get("/{document_id}/preview.png", response_class=Response)
+@router.get("/{document_id}/preview.png", response_class=Response, responses=file_of("image/png", "one page"))
 def get_preview(
     document_id: str, rt: RuntimeDep, who: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
@@ -153,6 +153,6 @@ def get_preview(
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
-@router.get("/{document_id}/docx", response_class=Response)
+@router.get("/{document_id}/docx", response_class=Response, responses=file_of(DOCX, "the filled DOCX"))
 def get_docx(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     return _file(rt, who, document_id, "docx")

@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from service.adapters.spreadsheet import write_table
 from service.api.deps import CurrentUser, RuntimeDep
-from service.api.responses import ERRORS, LOGIN, content_disposition
+from service.api.responses import ERRORS, LOGIN, XLSX, content_disposition, file_of
 from service.api.routes.documents import _out
 from service.api.schemas import (
     DocumentOut,
@@ -185,7 +185,7 @@ def register_entries(
     }
 
 
-@router.get("/registers/{organisation}/entries.xlsx", response_class=Response)
+@router.get("/registers/{organisation}/entries.xlsx", response_class=Response, responses=file_of(XLSX, "the register"))
 def register_xlsx(
     organisation: OrganisationPath,
     rt: RuntimeDep,
@@ -198,6 +198,6 @@ def register_xlsx(
     name = f"so-dang-ky-van-ban-di-{organisation}-{year}.xlsx"
     return Response(
         data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=XLSX,
         headers={"Content-Disposition": content_disposition(name)},
     )
