@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -310,3 +314,20 @@ def test_control_characters_in_other_request_fields_are_4xx(svc: ServiceProcesse
         svc, "POST", f"/api/v1/documents/{draft}:reject", content=raw, headers={"content-type": "application/json"}
     )
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
+
+
+@pytest.mark.parametrize("sign", [True, False])
+def test_vanban_render_refuses_a_control_character_by_path(tmp_path: Path, sign: bool) -> None:
+    """The local command checks like the API: a BEL in the data is refused, naming the field, no PDF written."""
+    data = tmp_path / "letter.json"
+    data.write_text(json.dumps({**EXAMPLE, "place": "Phú\x07 Thọ"}), encoding="utf-8")
+    out = tmp_path / "letter.pdf"
+    args = ["render", "giay-trieu-tap", str(data), "-o", str(out), *([] if sign else ["--no-sign"])]
+    env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path / "data")}
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert "place" in said and "U+0007" in said, said
+    assert not out.exists()
