@@ -130,7 +130,7 @@ def render(
     from service.domain.vietnamese import nfc
     from service.runtime import Runtime, prepare
     from service.services.documents import render_context, request_document
-    from service.services.validation import validate
+    from service.services.validation import check_text, validate
 
     settings = get_settings()
     prepare(settings)
@@ -139,6 +139,7 @@ def render(
         payload = json.loads(data.read_text(encoding="utf-8"))
         if no_sign:
             tpl = rt.templates.get(template)
+            check_text(payload)
             payload = nfc(payload)
             validate(tpl.schema, payload)
             body = (payload.get("organisation") or {}).get("abbreviation") or settings.organisation_abbreviation

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from celery import Celery
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api.deps import check_request_text
 from service.api.routes import batches, documents, health, jobs, office, signatures, templates
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+
+class ErrorResponse(JSONResponse):
+    """An error body; a lone surrogate echoed from the request is written escaped rather than failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=str)
+        return text.encode("utf-8", "backslashreplace")
 
 
 def _location(loc: tuple[Any, ...]) -> str:
@@ -35,6 +45,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         version="0.1.0",
         description="Văn bản: official documents, signed.",
         max_body_size=settings.max_upload_bytes,
+        dependencies=[Depends(check_request_text)],
     )
     app.state.runtime = Runtime(settings)
     app.state.celery = celery
@@ -44,7 +55,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         if exc.status_code >= 500:
             log.error("request failed: %s", exc.message_en)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-        return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+        return ErrorResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -56,7 +67,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             )
             for e in exc.errors()
         ]
-        return JSONResponse(InvalidRequest(errors).to_dict(), status_code=422)
+        return ErrorResponse(InvalidRequest(errors).to_dict(), status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -68,10 +79,23 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             413: "Dữ liệu gửi lên quá lớn",
             429: "Quá nhiều yêu cầu, hãy thử lại sau",
         }.get(exc.status_code, "Yêu cầu không hợp lệ")
-        return JSONResponse(
+        return ErrorResponse(
             {"code": f"http_{exc.status_code}", "message": str(exc.detail), "message_vi": vi},
             status_code=exc.status_code,
             headers=exc.headers,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug, not an input: logged with its traceback, answered with the error model (no traceback sent)."""
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+        return ErrorResponse(
+            {
+                "code": "internal",
+                "message": "internal error; it was logged",
+                "message_vi": "Lỗi hệ thống; lỗi đã được ghi lại",
+            },
+            status_code=500,
         )
 
     for router in (

@@ -135,6 +135,18 @@ class ServiceProcesses:
                 p.wait()
 
 
+def wait_serving(svc: ServiceProcesses, timeout: float = 120) -> None:
+    """Until ``vanban serve`` answers /healthz at all (503 while no worker is up)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{svc.url}/healthz", timeout=5)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    raise AssertionError(f"vanban serve did not answer in {timeout} s\n{svc.logs()}")
+
+
 def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from io import BytesIO
 from typing import Any
 from xml.etree import ElementTree
 
+from docx.oxml import parse_xml
 from docxtpl import DocxTemplate
-from jinja2 import TemplateError
+from jinja2 import TemplateError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
@@ -71,13 +73,43 @@ def inspect_docx(docx: bytes) -> set[str]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
         raise RenderError(f"not a .docx file: {exc}", f"Không phải tệp .docx: {exc}") from None
     try:
-        return set(DocxTemplate(BytesIO(docx)).get_undeclared_template_variables(jinja_env=_environment()))
+        template = DocxTemplate(BytesIO(docx))
+        placeholders = set(template.get_undeclared_template_variables(jinja_env=_environment()))
+        called = _called(template, placeholders)
     except TemplateError as exc:
         raise RenderError(
             f"the template's placeholders do not parse: {exc}", f"Trường dữ liệu trong mẫu sai cú pháp: {exc}"
         ) from None
-    except (KeyError, ValueError, ElementTree.ParseError, etree.XMLSyntaxError) as exc:
+    except (KeyError, ValueError, ElementTree.ParseError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error) as exc:
         raise RenderError(f"the .docx is damaged: {exc}", f"Tệp .docx bị hỏng: {exc}") from None
+    if called:
+        names = ", ".join(sorted(called))
+        raise RenderError(
+            f"the template calls the placeholder(s) {names} like a function; data cannot be called",
+            f"Mẫu gọi trường dữ liệu {names} như một hàm; dữ liệu không thể gọi được",
+        )
+    return placeholders
+
+
+def _called(template: DocxTemplate, placeholders: set[str]) -> set[str]:
+    """Placeholders the template calls (``{{ name(x) }}``): data is text, numbers, lists, never a function."""
+    env = _environment()
+    source = template.patch_xml(template.xml_to_string(template.get_docx().element.body))
+    found: set[str] = set()
+    for part in [source, *_headers_and_footers(template)]:
+        for call in env.parse(part).find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name in placeholders:
+                found.add(call.node.name)
+    return found
+
+
+def _headers_and_footers(template: DocxTemplate) -> list[str]:
+    docx = template.get_docx()
+    out = []
+    for rel in docx.part.rels.values():
+        if rel.reltype in (template.HEADER_URI, template.FOOTER_URI) and rel.target_part.blob:
+            out.append(template.patch_xml(template.xml_to_string(parse_xml(rel.target_part.blob))))
+    return out
 
 
 def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
@@ -92,6 +124,15 @@ def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
         ) from None
     except TemplateError as exc:
         raise RenderError(f"the template cannot be filled: {exc}", f"Không điền được mẫu văn bản: {exc}") from None
+    except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:  # e.g. {{ text(x) }}
+        try:
+            called = ", ".join(sorted(_called(DocxTemplate(BytesIO(template)), set(context)))) or "?"
+        except Exception:  # naming them is a courtesy; the error stands without it
+            called = "?"
+        raise RenderError(
+            f"the template cannot be filled ({type(exc).__name__}: {exc}); placeholder(s) called: {called}",
+            f"Không điền được mẫu văn bản ({type(exc).__name__}: {exc}); trường dữ liệu bị gọi như hàm: {called}",
+        ) from None
     out = BytesIO()
     doc.save(out)
     return out.getvalue()

@@ -11,6 +11,7 @@ from fastapi.security import OAuth2PasswordBearer
 from service.domain.office import Principal
 from service.runtime import Runtime
 from service.services.auth import Unauthenticated, authenticate
+from service.services.validation import check_text
 
 
 def _runtime(request: Request) -> Runtime:
@@ -39,3 +40,21 @@ def _principal(rt: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]) -
 
 CurrentUser = Annotated[Principal, Depends(_principal)]
 authenticated = _principal  # for routers whose every route needs a logged-in caller
+
+
+async def check_request_text(request: Request) -> None:
+    """Every route: no control character (other than tab, newline, carriage return) nor lone surrogate in a path
+    or query parameter, a JSON body or a form field, nor JSON nested too deeply; 422 naming it. SQLite would store
+    a NUL that PostgreSQL refuses, and a document would lose text around one."""
+    check_text(dict(request.path_params))
+    check_text(dict(request.query_params.multi_items()))
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        form = await request.form()  # parsed once: FastAPI reads the same cached form
+        check_text({k: v for k, v in form.multi_items() if isinstance(v, str)})
+    elif "json" in content_type and await request.body():
+        try:
+            body = await request.json()  # parsed once: FastAPI already did, this is the cached value
+        except Exception:
+            return
+        check_text(body)

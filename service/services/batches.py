@@ -22,7 +22,7 @@ from service.domain.vietnamese import nfc
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.services.documents import VIETNAM, Producer, register_line, render_context
 from service.services.templates import TemplateCatalog
-from service.services.validation import validate, validator_for
+from service.services.validation import check_text, validate, validator_for
 from service.unit_of_work import Database
 from signing.marks import Mark
 
@@ -73,6 +73,30 @@ def batch_example(template_example: dict[str, Any], facts: dict[str, Any]) -> di
     }
 
 
+def batch_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """The part of a list template's schema a batch's ``data`` fills: all of it, the row (or rows) field not
+    required (the class list fills it)."""
+    facts = schema.get("x-vanban", {})
+    row_field = facts["row"][0] if "row" in facts else facts["rows_into"]
+    return {
+        **schema,
+        "required": [k for k in schema.get("required", []) if k != row_field],
+    }
+
+
+def check_batch_data(schema: dict[str, Any], batch_data: Any) -> dict[str, Any]:
+    """The batch part of the data, checked (by path under ``data``) and normalised, before any row is read."""
+    if not isinstance(batch_data, dict):
+        raise InvalidRequest([FieldError("data", "must be a JSON object", "phải là đối tượng JSON")])
+    check_text(batch_data, "data")
+    normalised: dict[str, Any] = nfc(batch_data)
+    try:
+        validate(batch_schema(schema), normalised)
+    except InvalidRequest as exc:
+        raise InvalidRequest([FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in exc.errors]) from None
+    return normalised
+
+
 def request_batch(
     db: Database,
     templates: TemplateCatalog,
@@ -101,9 +125,7 @@ def request_batch(
                 )
             ]
         )
-    if not isinstance(batch_data, dict):
-        raise InvalidRequest([FieldError("data", "must be a JSON object", "phải là đối tượng JSON")])
-    batch_data = nfc(batch_data)
+    batch_data = check_batch_data(template.schema, batch_data)
     headers, raw = read_table(upload, filename, max_rows=max_rows, max_unpacked_bytes=max_unpacked_bytes)
     checked = check_rows(headers, raw)
     problems = list(checked.problems)
@@ -114,21 +136,13 @@ def request_batch(
     def payload(student_rows: list[dict[str, Any]]) -> dict[str, Any]:
         return {**batch_data, field_name: student_rows[0] if per_row else student_rows}
 
-    if rows:  # the batch part once: its errors are the request's, not a row's
-        try:
-            validate(template.schema, payload([r for _, r in rows]))
-        except InvalidRequest as exc:
-            batch_errors = [e for e in exc.errors if not e.path.startswith(field_name)]
-            if batch_errors:
-                raise InvalidRequest(
-                    [FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in batch_errors]
-                ) from None
     # each row against the row's own part of the schema (the batch part was checked above)
     row_schema = template.schema["properties"][field_name]
     row_validator = validator_for(row_schema if per_row else row_schema.get("items", {}))
     valid = []
     for number, row in rows:
         try:
+            check_text(row)  # a control character would damage the letter: the row's problem, by column
             validate(row_validator, row)
         except InvalidRequest as exc:
             for e in exc.errors:

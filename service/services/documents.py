@@ -25,7 +25,7 @@ from service.domain.templates import Template
 from service.domain.vietnamese import BLANK, nfc, place_date
 from service.errors import FieldError, InvalidRequest, VanbanError
 from service.services.auth import Forbidden, require
-from service.services.validation import validate
+from service.services.validation import check_text, validate
 from service.unit_of_work import Database
 
 if TYPE_CHECKING:
@@ -83,6 +83,7 @@ def request_document(
     if who is not None:
         require(who, Role.REQUESTER)
     template = templates.get(template_id)
+    check_text(data)
     data = nfc(data)
     validate(template.schema, data)
     default = template.schema.get("x-vanban", {}).get("workflow", "direct")

@@ -118,6 +118,8 @@ def _parse_json(name: str, data: bytes | None) -> Any:
         return None
     try:
         return json.loads(data)
+    except RecursionError:
+        raise InvalidRequest([FieldError(name, "nested too deeply", "lồng nhau quá sâu")]) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest([FieldError(name, f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
 
@@ -133,7 +135,7 @@ def register_template(
     """Check and store a template version. Returns it and whether it is new (the same files twice are one
     version)."""
     from service.services.documents import render_context
-    from service.services.validation import validate
+    from service.services.validation import check_text, validate
 
     if not TEMPLATE_ID.match(template_id):
         raise InvalidRequest(
@@ -147,6 +149,7 @@ def register_template(
         )
     placeholders = inspect_docx(docx)
     schema = _parse_json("schema", schema_file)
+    check_text(schema, "schema")
     if schema is None:
         schema = derive_schema(template_id, placeholders)
     if not isinstance(schema, dict) or schema.get("type") != "object":
@@ -167,6 +170,7 @@ def register_template(
         )
     schema.setdefault("x-vanban", {}).setdefault("type_abbreviation", type_abbreviation)
     example = _parse_json("example", example_file)
+    check_text(example, "example")
     if example is None:
         example = _example_for(schema)
     try:

@@ -12,6 +12,11 @@ from jsonschema.exceptions import ValidationError
 
 from service.errors import FieldError, InvalidRequest
 
+MAX_DEPTH = 32  # documents nest a few levels; a bound checked before anything recursive runs
+# Control characters other than tab, newline and carriage return, lone surrogates and the two non-characters XML
+# refuses: lxml's recovery would silently drop parts of the document around them.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
 _FORMATS_VI = {"date": "ngày dạng YYYY-MM-DD", "date-time": "thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00"}
 
 
@@ -80,3 +85,44 @@ def validate(schema: dict[str, Any] | Draft202012Validator, data: Any) -> None:
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])
+
+
+def check_text(data: Any, root: str = "") -> None:
+    """Refuse, by path, data nested deeper than ``MAX_DEPTH`` and every string or key holding a control character
+    (other than tab, newline, carriage return) or a lone surrogate. Walks ``data`` without recursion."""
+    problems: list[FieldError] = []
+    stack: list[tuple[Any, list[Any], int]] = [(data, [root] if root else [], 0)]
+    while stack:
+        value, at, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidRequest(
+                [
+                    FieldError(
+                        _path(at),
+                        f"nested deeper than {MAX_DEPTH} levels",
+                        f"lồng nhau quá {MAX_DEPTH} cấp",
+                    )
+                ]
+            )
+        if isinstance(value, str):
+            if (bad := _UNWRITABLE.search(value)) is not None:
+                problems.append(_unwritable(_path(at), bad.group()))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (bad := _UNWRITABLE.search(key)) is not None:
+                    problems.append(_unwritable(_path([*at, key.encode("utf-8", "replace").decode()]), bad.group()))
+                    continue
+                stack.append((item, [*at, key], depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, [*at, i], depth + 1) for i, item in enumerate(value))
+    if problems:
+        raise InvalidRequest(sorted(problems, key=lambda e: e.path))
+
+
+def _unwritable(path: str, char: str) -> FieldError:
+    code = f"U+{ord(char):04X}"
+    return FieldError(
+        path,
+        f"holds the control character or lone surrogate {code}, which no document can contain",
+        f"chứa ký tự điều khiển hoặc ký tự không hợp lệ {code}, văn bản không thể chứa ký tự này",
+    )

@@ -14,6 +14,7 @@ from starlette.background import BackgroundTask
 from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
+from service.api.responses import ERRORS, PDF, content_disposition, file_of
 from service.config import get_settings
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
@@ -21,7 +22,7 @@ from service.errors import FieldError, InvalidRequest, NotReady
 from service.services.auth import Forbidden, require
 from service.services.batches import request_batch
 
-router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)])
+router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
 
 @router.post("", status_code=202, max_body_size=get_settings().max_upload_bytes)
@@ -42,6 +43,8 @@ async def create_batch(
         batch_data = json.loads(data)
     except ValueError as exc:
         raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
+    except RecursionError:
+        raise InvalidRequest([FieldError("data", "nested too deeply", "lồng nhau quá sâu")]) from None
     require(who, Role.REQUESTER)
     if isinstance(batch_data, dict):
         _check_organisation(who, batch_data, rt.settings.organisation_abbreviation)
@@ -80,7 +83,10 @@ async def create_batch(
 
 
 def _check_organisation(who: Principal, data: dict[str, Any], default: str) -> None:
-    organisation = (data.get("organisation") or {}).get("abbreviation") or default
+    named = data.get("organisation")  # checked against the schema later; here only who may ask
+    organisation = (named.get("abbreviation") if isinstance(named, dict) else None) or default
+    if not isinstance(organisation, str):
+        organisation = default
     if who.organisation != organisation and not who.has(Role.ADMIN):
         raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
 
@@ -127,18 +133,20 @@ def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[Any, by
     return [(d, rt.archive.get(str(d.pdf_sha256), ".pdf")) for d in docs]
 
 
-@router.get("/{batch_id}/merged.pdf", response_class=Response)
+@router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
 def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
     pdf = merge([data for _, data in _issued(rt, who, batch_id)])
     return Response(
         pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{batch_id}-merged.pdf"'},
+        headers={"Content-Disposition": content_disposition(f"{batch_id}-merged.pdf")},
     )
 
 
-@router.get("/{batch_id}/archive.zip", response_class=FileResponse)
+@router.get(
+    "/{batch_id}/archive.zip", response_class=FileResponse, responses=file_of("application/zip", "letters and report")
+)
 def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse:
     """The signed documents named ``<number>-<slug of name>.pdf``, and ``report.json``."""
     report = get_batch(batch_id, rt, who)
@@ -153,7 +161,7 @@ def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse
     return FileResponse(
         spool.name,
         media_type="application/zip",
-        filename=f"{batch_id}.zip",
+        headers={"Content-Disposition": content_disposition(f"{batch_id}.zip")},
         background=BackgroundTask(os.unlink, spool.name),
     )
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -9,6 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 from service.adapters.orm import DocumentRow
 from service.adapters.preview import page_picture
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
+from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
 from service.api.schemas import (
     DocumentAccepted,
     DocumentOut,
@@ -18,13 +18,12 @@ from service.api.schemas import (
     SubmitRequest,
 )
 from service.config import get_settings
-from service.domain.vietnamese import slug
 from service.errors import NotReady
 from service.services.batches import letter_docx
 from service.services.documents import request_document
 from service.services.office import check_can_see
 
-router = APIRouter(prefix="/api/v1/documents", tags=["documents"])
+router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
 
 
 def _out(doc: DocumentRow) -> DocumentOut:
@@ -130,20 +129,19 @@ def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Resp
         tx.commit()
     media = {
         "pdf": "application/pdf",
-        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx": DOCX,
     }[kind]
     name = (doc.notation or doc.id).replace("/", "-")
-    disposition = f"attachment; filename=\"{slug(name)}.{kind}\"; filename*=UTF-8''{quote(name)}.{kind}"
-    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+    return Response(data, media_type=media, headers={"Content-Disposition": content_disposition(f"{name}.{kind}")})
 
 
-@router.get("/{document_id}/pdf", response_class=Response)
+@router.get("/{document_id}/pdf", response_class=Response, responses=file_of(PDF, "the PDF"))
 def get_pdf(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """The PDF as it is now (a draft, signed by some, or issued), its sha256 checked against the record."""
     return _file(rt, who, document_id, "pdf")
 
 
-@router.get("/{document_id}/preview.png", response_class=Response)
+@router.get("/{document_id}/preview.png", response_class=Response, responses=file_of("image/png", "one page"))
 def get_preview(
     document_id: str, rt: RuntimeDep, who: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
@@ -155,6 +153,6 @@ def get_preview(
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
-@router.get("/{document_id}/docx", response_class=Response)
+@router.get("/{document_id}/docx", response_class=Response, responses=file_of(DOCX, "the filled DOCX"))
 def get_docx(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     return _file(rt, who, document_id, "docx")

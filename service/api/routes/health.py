@@ -9,7 +9,13 @@ from service.services.health import check_health
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get(
+    "/healthz",
+    responses={
+        200: {"description": "every component answers"},
+        503: {"description": "the components that do not answer, by name"},
+    },
+)
 def healthz(rt: RuntimeDep, celery: CeleryDep) -> JSONResponse:
     """200 once database, queue, worker and converter answer; 503 naming the ones that do not."""
     components = check_health(rt.settings, rt.db, celery)

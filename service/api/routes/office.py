@@ -6,15 +6,15 @@ import base64
 from datetime import date, timedelta
 from functools import partial
 from typing import Annotated, Any
-from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from service.adapters.spreadsheet import write_table
 from service.api.deps import CurrentUser, RuntimeDep
+from service.api.responses import ERRORS, LOGIN, XLSX, content_disposition, file_of
 from service.api.routes.documents import _out
 from service.api.schemas import (
     DocumentOut,
@@ -28,7 +28,9 @@ from service.domain.office import Role
 from service.domain.registers import COLUMNS, entry_row
 from service.services.auth import Forbidden, LoginLimits, NewUser, add_api_key, create_user, log_in, require
 
-router = APIRouter(prefix="/api/v1", tags=["office"])
+router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
+ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN
+OrganisationPath = Annotated[str, Path(pattern=ABBREVIATION, description="the body's abbreviation, e.g. TCT")]
 
 
 class Token(BaseModel):
@@ -37,7 +39,7 @@ class Token(BaseModel):
     expires_in: int
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=LOGIN)
 async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: RuntimeDep, request: Request) -> Token:
     """OAuth2 password flow: a bearer token for ``VANBAN_ACCESS_TOKEN_MINUTES``. Too many wrong passwords for the
     account or from the client's address: 429 with ``Retry-After`` (``VANBAN_LOGIN_*``)."""
@@ -82,7 +84,7 @@ def me(who: CurrentUser) -> Me:
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=100)
     full_name: str = Field(min_length=1, max_length=200)
-    organisation: str = Field(min_length=1, max_length=40, pattern="^[A-ZĐ0-9]{1,12}$")
+    organisation: str = Field(min_length=1, max_length=40, pattern=ABBREVIATION)
     organisation_name: str | None = Field(default=None, max_length=300)
     roles: list[str] = Field(min_length=1)
     title: str = Field(default="", max_length=200)
@@ -191,7 +193,7 @@ def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | N
 
 @router.get("/registers/{organisation}/entries")
 def register_entries(
-    organisation: str,
+    organisation: OrganisationPath,
     rt: RuntimeDep,
     who: CurrentUser,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -220,9 +222,9 @@ def register_entries(
     }
 
 
-@router.get("/registers/{organisation}/entries.xlsx", response_class=Response)
+@router.get("/registers/{organisation}/entries.xlsx", response_class=Response, responses=file_of(XLSX, "the register"))
 def register_xlsx(
-    organisation: str,
+    organisation: OrganisationPath,
     rt: RuntimeDep,
     who: CurrentUser,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
@@ -233,6 +235,6 @@ def register_xlsx(
     name = f"so-dang-ky-van-ban-di-{organisation}-{year}.xlsx"
     return Response(
         data,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"},
+        media_type=XLSX,
+        headers={"Content-Disposition": content_disposition(name)},
     )

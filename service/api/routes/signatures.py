@@ -10,12 +10,15 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
+from service.api.responses import ERRORS, documented
 from service.domain.office import Principal
 from service.errors import FieldError, InvalidRequest
 from signing.errors import NotVerifiable
 from signing.verify import VerificationReport, verify_pdf
 
-router = APIRouter(prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)])
+router = APIRouter(
+    prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)], responses=ERRORS | documented(410)
+)
 
 
 class PrepareRequest(BaseModel):

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
+from service.api.responses import ERRORS
 from service.api.schemas import TemplateOut, TemplateSummary
 from service.config import get_settings
 from service.domain.office import Role
@@ -13,7 +14,9 @@ from service.domain.templates import Template
 from service.services.auth import require
 from service.services.templates import register_template
 
-router = APIRouter(prefix="/api/v1/templates", tags=["templates"], dependencies=[Depends(authenticated)])
+router = APIRouter(
+    prefix="/api/v1/templates", tags=["templates"], dependencies=[Depends(authenticated)], responses=ERRORS
+)
 
 
 @router.get("")

@@ -1,0 +1,72 @@
+"""What every route may answer besides success: the one error model, documented once for the OpenAPI, and the
+``Content-Disposition`` header of every file the API sends."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class FieldProblem(BaseModel):
+    path: str = Field(description="JSON path of the wrong field, e.g. student.full_name; empty for the whole body")
+    message: str
+    message_vi: str
+
+
+class Error(BaseModel):
+    """Every error the API answers: a stable code, the message in English and Vietnamese, and for 422 every wrong
+    field by path (a rejected batch also carries its row ``report``)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str = Field(examples=["invalid"])
+    message: str
+    message_vi: str
+    errors: list[FieldProblem] | None = None
+
+
+_MEANING = {
+    400: "the body cannot be parsed",
+    401: "no token, or a bad or expired one",
+    403: "the caller's role or organisation may not do this",
+    404: "no such template, document, job, batch or user",
+    409: "the document is not in a state that allows it, or its file is not produced yet",
+    410: "the signing session expired",
+    413: "the body or an uploaded file is over its limit",
+    422: "a wrong field, named by path; bad JSON",
+    429: "too many attempts; see Retry-After",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a router or route: each status with its meaning and the ``Error`` model."""
+    return {status: {"model": Error, "description": _MEANING[status]} for status in statuses}
+
+
+# Every route of an authenticated router: the caller, their rights, what they name, what they send.
+ERRORS = documented(400, 401, 403, 404, 409, 413, 422)
+UPLOAD = documented(413)  # routes that take a file
+LOGIN = documented(429)  # the token route: attempts are limited
+
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_of(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` of a route that sends a file: its media type, documented for 200."""
+    return {200: {"description": what, "content": {media_type: {"schema": {"type": "string", "format": "binary"}}}}}
+
+
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """``attachment; filename="so-dang-ky.xlsx"; filename*=UTF-8''s%E1%BB%95...`` (RFC 6266 / RFC 5987): the
+    ASCII fallback keeps letters, digits and ``.-_``; the UTF-8 form percent-encodes everything else, so no quote,
+    ``;``, CR or LF in a name can end the value or add a parameter."""
+    name = "".join(c for c in unicodedata.normalize("NFC", filename) if c.isprintable()) or "file"
+    ascii_name = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in ".-_") else "_" for c in ascii_name if c.isascii())
+    return f"{disposition}; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name, safe='')}"
