@@ -132,8 +132,10 @@ def test_verify_and_two_step_signature_over_the_api(service: ServiceProcesses, t
 
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import padding, utils
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
     from signing.keys import read_pkcs12
+    from tests.e2e.test_office import Office, example
 
     with service.client() as c:
         accepted = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE}).json()
@@ -146,28 +148,36 @@ def test_verify_and_two_step_signature_over_the_api(service: ServiceProcesses, t
         broken = c.post("/api/v1/verify", files={"file": ("x.pdf", pdf[:-2000], "application/pdf")})
         assert broken.status_code == 422 and broken.json()["errors"][0]["path"] == "file", broken.text
 
-        # the leader adds a signature with a key the service never sees (a USB token behind a browser plugin)
-        key, cert, chain = read_pkcs12(service.data_dir / "pki" / "leader.p12", "demo")
-        pem = "".join(x.public_bytes(serialization.Encoding.PEM).decode() for x in [cert, *chain])
-        prepared = c.post(f"{doc_url}/signatures:prepare", json={"certificates": pem}).json()
-        digest = base64.b64decode(prepared["digest"])
-        value = key.sign(digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
-        bad = c.post(
-            f"{doc_url}/signatures:complete",
-            json={"session_id": prepared["session_id"], "signature": base64.b64encode(b"\0" * 256).decode()},
-        )
-        assert bad.status_code == 422 and bad.json()["code"] == "signature_refused"
-        done = c.post(
-            f"{doc_url}/signatures:complete",
-            json={"session_id": prepared["session_id"], "signature": base64.b64encode(value).decode()},
-        )
-        assert done.status_code == 200, done.text
-        again = c.post(
-            f"{doc_url}/signatures:complete",
-            json={"session_id": prepared["session_id"], "signature": base64.b64encode(value).decode()},
-        )
-        assert again.status_code == 410  # a session is used once
-        signed = c.get(f"{doc_url}/pdf").content
+    # The leader signs a reviewed document with a key the service never sees (a USB token behind a browser
+    # plugin): a wrong value is refused, the right one embedded, the session used once; the clerk then issues it.
+    office = Office(service)
+    requester = office.person("chuyenvien", "TCT", ["requester"])
+    clerk = office.person("vanthu", "TCT", ["clerk"])
+    head = office.person("hieutruong", "TCT", ["signer"], "Hiệu trưởng", "leader.p12")
+    data = example(requester, "giay-trieu-tap")
+    asked = requester.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": data, "workflow": "review"})
+    assert wait_job(requester, asked.json()["job_id"])["status"] == "succeeded"
+    doc_url = f"/api/v1/documents/{asked.json()['id']}"
+    assert requester.post(f"{doc_url}:submit", json={"signers": [head.username]}).status_code == 200
+    key, cert, chain = read_pkcs12(service.data_dir / "pki" / "leader.p12", "demo")
+    pem = "".join(x.public_bytes(serialization.Encoding.PEM).decode() for x in [cert, *chain])
+    prepared = head.post(f"{doc_url}/signatures:prepare", json={"certificates": pem})
+    assert prepared.status_code == 200, prepared.text
+    assert isinstance(key, RSAPrivateKey)
+    value = key.sign(base64.b64decode(prepared.json()["digest"]), padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
+    session = prepared.json()["session_id"]
+    bad = head.post(
+        f"{doc_url}/signatures:complete",
+        json={"session_id": session, "signature": base64.b64encode(b"\0" * 256).decode()},
+    )
+    assert bad.status_code == 422 and bad.json()["code"] == "signature_refused", bad.text
+    good = {"session_id": session, "signature": base64.b64encode(value).decode()}
+    done = head.post(f"{doc_url}/signatures:complete", json=good)
+    assert done.status_code == 200, done.text
+    again = head.post(f"{doc_url}/signatures:complete", json=good)  # signed now: no second signature
+    assert again.status_code == 409 and again.json()["code"] == "wrong_state", again.text
+    assert clerk.post(f"{doc_url}:issue", json={}).status_code == 200
+    signed = clerk.get(f"{doc_url}/pdf").content
     path = tmp_path / "two-signatures.pdf"
     path.write_bytes(signed)
     assert "2 signature(s)" in check_pdf(path)
