@@ -105,6 +105,9 @@ def test_pkcs11_wrong_pin_names_neither_pin_nor_module(softhsm: dict[str, str]) 
     with pytest.raises(KeyLoadError) as caught:
         open_key(Pkcs11Credential(SOFTHSM2, "vanban", "leader"), "9999")
     assert "9999" not in str(caught.value) and "/" not in str(caught.value)
+    with pytest.raises(KeyLoadError) as caught:  # a module that is not there
+        open_key(Pkcs11Credential(Path("/nonexistent/p11.so"), "vanban", "leader"), "1234")
+    assert "/" not in str(caught.value)
 
 
 def test_csc_one_authorisation_and_one_sign_hash_for_many_documents(
