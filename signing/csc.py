@@ -113,6 +113,18 @@ def sign_many(
     credential = client.info(credential_id)
     if expected is not None:
         check_same_key(credential.certificate, expected)
+    return sign_prepared(pdfs, client, credential, pin, requests, context)
+
+
+def sign_prepared(
+    pdfs: list[bytes],
+    client: CscClient,
+    credential: CscCredential,
+    pin: str,
+    requests: list[SignatureRequest],
+    context: SigningContext | None = None,
+) -> list[bytes]:
+    """``sign_many`` with the credential's information already fetched (and checked) by the caller."""
     if len(pdfs) > credential.multisign:
         raise SigningError(f"credential allows {credential.multisign} signatures per authorisation, not {len(pdfs)}")
     prepared = [
@@ -120,6 +132,6 @@ def sign_many(
         for pdf, r in zip(pdfs, requests, strict=True)
     ]
     digests = [p.digest for p in prepared]
-    sad = client.authorize(credential_id, digests, pin)
+    sad = client.authorize(credential.id, digests, pin)
     values = client.sign_hashes(credential, sad, digests)
     return [complete(p, v, context) for p, v in zip(prepared, values, strict=True)]

@@ -2,6 +2,9 @@
 
 SigningError
 ├── KeyLoadError          the key file, token or password cannot be used
+│   ├── CredentialInvalid         a stored credential description is incomplete or of an unknown kind
+│   ├── AccessTokenMissing        a remote key is opened without the signing service's access token
+│   └── ExpectedCertificateMissing  a remote key is opened without the certificate it must hold
 ├── CertificateRefused    expired, not yet valid, weak key, or no signing key usage
 └── TrustDataError        a trust anchor or CRL file cannot be read (the message names the file)
 
@@ -14,6 +17,22 @@ class SigningError(Exception):
 
 
 class KeyLoadError(SigningError):
+    pass
+
+
+class CredentialInvalid(KeyLoadError):
+    """``field``: the credential's field that is missing or wrong (``kind``, ``path``...)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class AccessTokenMissing(KeyLoadError):
+    pass
+
+
+class ExpectedCertificateMissing(KeyLoadError):
     pass
 
 

@@ -7,8 +7,7 @@ request and forgotten, never stored or put in a message.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,8 +28,16 @@ from service.services.auth import Forbidden, require
 from service.services.documents import VIETNAM, OrganisationSignature, register_line
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
-from signing import KeyLoadError, KeyMaterial, SignatureRequest, SigningError, load_pkcs12, sign_pdf
-from signing.csc import CscClient, sign_many
+from signing import (
+    CredentialInvalid,
+    KeyLoadError,
+    SignatureRequest,
+    SigningError,
+    SigningKey,
+    open_key,
+    parse_credential,
+)
+from signing.errors import AccessTokenMissing, ExpectedCertificateMissing
 from signing.forms import field_names, fill_text_fields
 from signing.sign import Level, SigningContext
 
@@ -251,27 +258,33 @@ class Office:
         """The signer's signature picture (a transparent PNG), or the default one."""
         return Path(credential.get("image") or self.default_signature_image).read_bytes()
 
-    @contextmanager
-    def _key(self, who: Principal, credential: dict[str, str], pin: str) -> Iterator[KeyMaterial]:
-        """The signer's own key, opened once with their PIN for every document of the request."""
+    def _open_key(self, who: Principal, credential: dict[str, str], pin: str, remote_token: str | None) -> SigningKey:
+        """The signer's own key, whatever its kind, opened once with their PIN for every document of the request;
+        checked against the certificate recorded for them (a remote key is used only against one)."""
         try:
-            if credential.get("kind") == "pkcs12":
-                yield load_pkcs12(Path(credential["path"]), pin)
-            elif credential.get("kind") == "pkcs11":
-                from signing.pkcs11 import pkcs11_key
-
-                module = Path(credential["module"])
-                with pkcs11_key(module, credential["token"], credential["key"], pin) as key:
-                    yield key
-            else:
-                raise CredentialRefused(
-                    f"{who.username} has no signing credential", f"{who.username} chưa có chứng thư số để ký"
-                )
-        except KeyLoadError:  # its message names the key file or token module: not for the caller's eyes
+            kind = parse_credential(credential)
+        except CredentialInvalid as exc:
+            raise CredentialRefused(
+                f"{who.username} has no usable signing credential: {exc}",
+                f"{who.username} chưa có chứng thư số dùng được để ký (thiếu hoặc sai mục {exc.field})",
+            ) from None
+        pem = credential.get("certificate")
+        expected = parse_certificate(pem, "credential.certificate") if pem else None
+        try:
+            return open_key(kind, pin, access_token=remote_token, expected=expected)
+        except AccessTokenMissing:
+            raise InvalidRequest(
+                [FieldError("remote_token", "the signing service's access token", "mã truy cập dịch vụ ký số")]
+            ) from None
+        except ExpectedCertificateMissing:
+            raise CertificateNotRecorded(who.username) from None
+        except KeyLoadError:  # wrong PIN or password, or a key that cannot be used; named without server paths
             raise CredentialRefused(
                 "cannot open the signing key: wrong PIN, or the key cannot be used",
                 "Không mở được khóa ký: sai mã PIN hoặc thiết bị",
             ) from None
+        except SigningError as exc:  # a certificate refused, a remote service refusing or unreachable
+            raise CredentialRefused(str(exc), f"Không mở được khóa ký: {exc}") from None
 
     def sign(
         self, who: Principal, document_ids: list[str], pin: str, remote_token: str | None = None
@@ -282,12 +295,21 @@ class Office:
         docs = self._waiting(who, document_ids)
         credential = self._credential(who)
         image = self._image(credential)
-        if credential.get("kind") == "csc":
-            return self._sign_remote(who, docs, credential, pin, remote_token, image)
+        requests = [self._request(who, d, image) for d in docs]
+        with self._open_key(who, credential, pin, remote_token) as key:
+            pdfs = [self.archive.get(str(d.pdf_sha256), ".pdf") for d in docs]
+            try:
+                signed = key.sign_many(pdfs, requests, self.context)
+            except SigningError as exc:
+                raise CredentialRefused(str(exc), f"Không ký được văn bản: {exc}") from None
+            signer_name = key.subject_common_name
         done = []
-        with self._key(who, credential, pin) as key:
-            for doc in docs:
-                done.append(self._sign_one(who, doc, key, image))
+        for doc, pdf in zip(docs, signed, strict=True):
+            digest = self.archive.put(pdf, ".pdf")
+            with self.db.uow() as tx:
+                self.record_signature(tx, who, doc, str(doc.pdf_sha256), digest, signer_name)
+                tx.commit()
+                done.append(tx.repo.document(doc.id))
         return done
 
     def _waiting(self, who: Principal, document_ids: list[str]) -> list[DocumentRow]:
@@ -354,53 +376,6 @@ class Office:
             with self.db.uow() as tx:
                 done.append(tx.repo.document(document_id))
         return done
-
-    def _sign_remote(
-        self,
-        who: Principal,
-        docs: list[DocumentRow],
-        credential: dict[str, str],
-        pin: str,
-        token: str | None,
-        image: bytes,
-    ) -> list[DocumentRow]:
-        """A key at a Cloud Signature Consortium service: one authorisation, one signHash for every document."""
-        if not token:
-            raise InvalidRequest(
-                [FieldError("remote_token", "the signing service's access token", "mã truy cập dịch vụ ký số")]
-            )
-        recorded = self.recorded_certificate(who)
-        client = CscClient(credential["url"], token)
-        try:
-            pdfs = [self.archive.get(str(d.pdf_sha256), ".pdf") for d in docs]
-            requests = [_two_step(self._request(who, d, image)) for d in docs]
-            signed = sign_many(pdfs, client, credential["credential_id"], pin, requests, self.context, recorded)
-        except SigningError as exc:
-            raise CredentialRefused(str(exc), f"Dịch vụ ký số từ xa từ chối: {exc}") from None
-        finally:
-            client.close()
-        done = []
-        for doc, pdf in zip(docs, signed, strict=True):
-            digest = self.archive.put(pdf, ".pdf")
-            with self.db.uow() as tx:
-                self.record_signature(tx, who, doc, str(doc.pdf_sha256), digest, who.full_name)
-                tx.commit()
-                done.append(tx.repo.document(doc.id))
-        return done
-
-    def _sign_one(self, who: Principal, doc: DocumentRow, key: KeyMaterial, image: bytes) -> DocumentRow:
-        assert doc.pdf_sha256 is not None
-        base = doc.pdf_sha256
-        request = self._request(who, doc, image)
-        try:
-            signed = sign_pdf(self.archive.get(base, ".pdf"), key, request, self.context)
-        except SigningError as exc:
-            raise CredentialRefused(str(exc), f"Không ký được văn bản {doc.id}: {exc}") from None
-        digest = self.archive.put(signed, ".pdf")
-        with self.db.uow() as tx:
-            self.record_signature(tx, who, doc, base, digest, key.subject_common_name)
-            tx.commit()
-            return tx.repo.document(doc.id)
 
     def _request(self, who: Principal, doc: DocumentRow, image: bytes | None) -> SignatureRequest:
         field, _ = signature_field(who.organisation, doc.organisation)
