@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
 from typing import Any
 
@@ -12,6 +13,7 @@ from service.errors import FieldError, InvalidRequest, TooLarge
 
 MAX_ROWS = 10_000  # a class (lớp) has tens to hundreds of students; see VANBAN_CLASS_LIST_MAX_ROWS
 MAX_UNPACKED_BYTES = 10 * 1_048_576  # see VANBAN_CLASS_LIST_MAX_UNPACKED_BYTES
+MAX_ZIP_DIRECTORY_BYTES = 256 * 1024  # a workbook's zip directory lists tens of parts (a few KB), not thousands
 
 
 def read_table(
@@ -19,21 +21,22 @@ def read_table(
 ) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     """The header row and every following row with its spreadsheet row number (1-based, as Excel shows it).
 
-    Bounded before parsing: an XLSX whose zip directory declares more than ``max_unpacked_bytes`` (or a CSV that
-    large) is refused with :class:`TooLarge` (413); reading stops with :class:`InvalidRequest` (422) at the first
+    Bounded before parsing: a file, or an XLSX whose zip directory declares, more than ``max_unpacked_bytes`` is
+    refused with :class:`TooLarge` (413); a zip directory longer than a workbook's, or a CSV line the reader cannot
+    take (a cell past 131 072 characters), is an :class:`InvalidRequest` (422); reading stops with one at the first
     row past ``max_rows``, whatever the file declares about itself."""
+    if len(data) > max_unpacked_bytes:  # a workbook packs smaller than it unpacks; a CSV is what it unpacks to
+        raise _too_large(len(data), max_unpacked_bytes, "weighs", "nặng")
     if data[:2] == b"PK" or filename.lower().endswith((".xlsx", ".xlsm")):
         return _xlsx(data, max_rows, max_unpacked_bytes)
-    if len(data) > max_unpacked_bytes:
-        raise _too_large(len(data), max_unpacked_bytes)
     return _csv(data, max_rows)
 
 
-def _too_large(size: int, limit: int) -> TooLarge:
+def _too_large(size: int, limit: int, verb: str = "unpacks to", verb_vi: str = "giải nén ra") -> TooLarge:
     mb, limit_mb = f"{size / 1_048_576:.1f} MB", f"{limit / 1_048_576:.1f} MB"
     return TooLarge(
-        f"the class list unpacks to {mb}, more than the {limit_mb} allowed (VANBAN_CLASS_LIST_MAX_UNPACKED_BYTES)",
-        f"Danh sách lớp giải nén ra {mb}, vượt quá giới hạn {limit_mb}",
+        f"the class list {verb} {mb}, more than the {limit_mb} allowed (VANBAN_CLASS_LIST_MAX_UNPACKED_BYTES)",
+        f"Danh sách lớp {verb_vi} {mb}, vượt quá giới hạn {limit_mb}",
     )
 
 
@@ -53,9 +56,31 @@ def _unreadable(exc: Exception) -> InvalidRequest:
     return InvalidRequest([FieldError("file", f"not a readable .xlsx file: {exc}", f"không đọc được tệp .xlsx: {exc}")])
 
 
+def _check_zip_directory(data: bytes) -> None:
+    """Refuse a zip directory too long for a workbook before ``zipfile`` parses it: empty members unpack to nothing,
+    yet half a million of them cost seconds and most of a GB to list. Read from the end-of-directory record (the
+    directory size ``zipfile`` itself reads); a class list never needs ZIP64."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65_557))
+    if end < 0 or len(data) < end + 22:
+        return  # no directory: zipfile says the file is not a zip
+    (directory_bytes,) = struct.unpack_from("<I", data, end + 12)
+    zip64 = end >= 20 and data[end - 20 : end - 16] == b"PK\x06\x07"
+    if zip64 or directory_bytes > MAX_ZIP_DIRECTORY_BYTES:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "file",
+                    "not a class list: its zip directory lists far more parts than a workbook has",
+                    "không phải danh sách lớp: tệp nén liệt kê quá nhiều phần so với một bảng tính",
+                )
+            ]
+        )
+
+
 def _xlsx(data: bytes, max_rows: int, max_unpacked_bytes: int) -> tuple[list[str], list[tuple[int, list[Any]]]]:
     from openpyxl import load_workbook
 
+    _check_zip_directory(data)
     try:  # the zip directory first: what every member declares it unpacks to (zipfile reads no more than that)
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(member.file_size for member in archive.infolist())
@@ -97,14 +122,20 @@ def _csv(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, list[An
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader, None)
-    if header is None:
-        raise InvalidRequest([FieldError("file", "the file is empty", "tệp trống")])
-    out: list[tuple[int, list[Any]]] = []
-    for number, row in enumerate(reader, start=2):
-        if len(out) == max_rows:
-            raise _too_many_rows(max_rows)
-        out.append((number, row))
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InvalidRequest([FieldError("file", "the file is empty", "tệp trống")])
+        out: list[tuple[int, list[Any]]] = []
+        for number, row in enumerate(reader, start=2):
+            if len(out) == max_rows:
+                raise _too_many_rows(max_rows)
+            out.append((number, row))
+    except csv.Error as exc:  # a cell longer than the reader's limit (131 072 characters), one line with no end ...
+        line = reader.line_num
+        raise InvalidRequest(
+            [FieldError("file", f"line {line}: not readable as CSV: {exc}", f"dòng {line}: không đọc được CSV: {exc}")]
+        ) from None
     return header, out
 
 

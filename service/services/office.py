@@ -37,8 +37,9 @@ from signing import (
     open_key,
     parse_credential,
 )
-from signing.errors import AccessTokenMissing, ExpectedCertificateMissing
+from signing.errors import AccessTokenMissing, CertificateRefused, ExpectedCertificateMissing
 from signing.forms import field_names, fill_text_fields
+from signing.keys import check_certificate
 from signing.sign import Level, SigningContext
 
 
@@ -90,6 +91,18 @@ def parse_certificate(pem: str, path: str) -> x509.Certificate:
         raise InvalidRequest(
             [FieldError(path, "must be a certificate, PEM", "phải là chứng thư số dạng PEM")]
         ) from None
+
+
+def _check_signers_certificate(cert: x509.Certificate) -> None:
+    """A person's signing certificate: not a CA's (the root chains to itself, yet signs no document), valid now,
+    with a key and key usage that may sign."""
+    try:
+        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if is_ca:
+        raise CertificateRefused(f"certificate of {cert.subject.rfc4514_string()} is a CA certificate, not a signer's")
+    check_certificate(cert)
 
 
 def can_see(who: Principal, doc: DocumentRow) -> bool:
@@ -232,13 +245,14 @@ class Office:
         signatures of that signer must be made with its key. It must chain to a trusted root, unrevoked."""
         require(who, Role.ADMIN)
         cert = parse_certificate(pem, "certificate")
-        if self.context.trust is not None:
-            try:
+        try:
+            _check_signers_certificate(cert)
+            if self.context.trust is not None:
                 self.context.trust.check_chain(cert, x509.load_pem_x509_certificates(pem.encode())[1:])
-            except SigningError as exc:
-                raise InvalidRequest(
-                    [FieldError("certificate", str(exc), f"chứng thư số không được tin cậy: {exc}")]
-                ) from None
+        except SigningError as exc:
+            raise InvalidRequest(
+                [FieldError("certificate", str(exc), f"chứng thư số không được tin cậy: {exc}")]
+            ) from None
         with self.db.uow() as tx:
             user = tx.repo.user_by_name(username)
             if user is None:

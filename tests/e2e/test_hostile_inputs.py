@@ -25,7 +25,7 @@ from service.config import PROJECT_ROOT
 from service.domain.audit import first_break
 from service.unit_of_work import Database
 from tests.backends import REDIS_URL, ServiceProcesses, postgres_database, require, wait_job
-from tests.e2e.test_batches import _post, class_list
+from tests.e2e.test_batches import BATCH, _post, class_list
 
 pytestmark = pytest.mark.slow
 EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
@@ -120,6 +120,35 @@ def test_class_lists_too_big_or_too_long_are_refused_before_parsing(service: Ser
         assert refused.status_code == 422, refused.text
         (error,) = refused.json()["errors"]
         assert error["path"] == "file" and "10000" in error["message"] and "10000" in error["message_vi"]
+        assert c.get("/healthz").status_code == 200
+
+
+def test_a_gigantic_csv_cell_or_a_zip_of_empty_parts_is_a_422_not_a_500(service: ServiceProcesses) -> None:
+    """A CSV cell past the reader's 131 072 characters was a plain-text 500 with a reset connection; a workbook
+    padded with 80 000 empty zip members (nothing to unpack) had its whole directory parsed by the API."""
+    header, _ = class_list(0)
+    padded = io.BytesIO()
+    with zipfile.ZipFile(padded, "w", zipfile.ZIP_STORED) as dst, zipfile.ZipFile(io.BytesIO(header)) as src:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info))
+        for i in range(80_000):
+            dst.writestr(f"x/{i}", b"")
+    assert len(padded.getvalue()) < 10 * 1_048_576  # under the unpacked bound: the directory is what is refused
+    with service.client() as c:
+        for name, content in (
+            ("lop.csv", "Họ và tên,Ngày sinh\n".encode() + b"a" * 200_000 + b",01/01/1990\n"),
+            ("lop.csv", b"x" * 3_000_000),
+            ("lop.xlsx", padded.getvalue()),
+        ):
+            r = c.post(
+                "/api/v1/batches",
+                data={"template": "giay-trieu-tap", "data": json.dumps(BATCH), "on_error": "skip"},
+                files={"file": (name, content)},
+                timeout=120,
+            )
+            assert r.status_code == 422, (name, len(content), r.status_code, r.text[:300])
+            (error,) = r.json()["errors"]
+            assert error["path"] == "file" and error["message_vi"], error
         assert c.get("/healthz").status_code == 200
 
 

@@ -128,3 +128,28 @@ def test_demo_leaders_have_their_certificate_recorded(runtime: Runtime) -> None:
         head_principal = principal(head)
     recorded = runtime.office.recorded_certificate(head_principal)
     assert recorded == read_pkcs12(runtime.settings.pki / "leader.p12", PASSWORD)[1]
+
+
+def test_a_ca_certificate_is_not_recorded_as_a_signers(runtime: Runtime) -> None:
+    """The CA's own certificate chains to the trusted root (it is the root): it was recorded as a leader's
+    certificate (200), though no signature can be made with it; refused now, naming ``certificate``."""
+    from cryptography import x509
+
+    from service.errors import InvalidRequest
+    from service.services.office import Office
+    from signing.pki import load_ca
+
+    ca_cert, _ = load_ca(DemoPki(runtime.settings.pki))
+    _signer(runtime, "ht", None)
+    admin = Principal("admin", "admin", "", "", "TCT", frozenset({"admin"}))
+    office: Office = runtime.office
+    with pytest.raises(InvalidRequest) as refused:
+        office.record_certificate(admin, "ht", forgeries.pem(ca_cert))
+    (error,) = refused.value.errors
+    assert error.path == "certificate" and "CA" in error.message_en and error.message_vi
+    with runtime.db.uow() as tx:
+        user = tx.repo.user_by_name("ht")
+        assert user is not None and "certificate" not in (user.credential or {})
+    _, leaf, _ = forgeries.issued_by(DemoPki(runtime.settings.pki), "Nguyễn Văn An (DEMO)")
+    assert office.record_certificate(admin, "ht", forgeries.pem(leaf)) == leaf
+    assert isinstance(leaf, x509.Certificate)
