@@ -147,6 +147,46 @@ def wait_serving(svc: ServiceProcesses, timeout: float = 120) -> None:
     raise AssertionError(f"vanban serve did not answer in {timeout} s\n{svc.logs()}")
 
 
+@contextmanager
+def backend_settings(backend: str, data_dir: Path, extra: dict[str, str] | None = None) -> Iterator[dict[str, str]]:
+    """The VANBAN_* settings of a service on ``backend``: ``embedded`` (SQLite, folder queue, workers inside
+    ``vanban serve``), ``postgres+redis`` or ``postgres+rabbitmq`` (a throw-away database, workers started apart)."""
+    queue = f"vanban-test-{uuid.uuid4().hex[:8]}"
+    env = {"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": queue, **(extra or {})}
+    if backend == "embedded":
+        yield env
+        return
+    broker, name, port = (REDIS_URL, "Redis", 6379) if backend.endswith("redis") else (AMQP_URL, "RabbitMQ", 5672)
+    require(name, "127.0.0.1", port)
+    with postgres_database() as db_url:
+        yield env | {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": broker, "VANBAN_EMBEDDED_WORKERS": "0"}
+
+
+def start_service(env: dict[str, str], timeout: float = 180) -> ServiceProcesses:
+    """``vanban serve`` with ``env``; where workers run apart, one ``vanban worker`` once serve answers. Healthy."""
+    svc = ServiceProcesses(env)
+    try:
+        if env.get("VANBAN_EMBEDDED_WORKERS") == "0":
+            wait_serving(svc)
+            svc.start_worker()
+        svc.wait_healthy(timeout)
+    except BaseException:
+        svc.stop()
+        raise
+    return svc
+
+
+@contextmanager
+def running_service(backend: str, data_dir: Path, extra: dict[str, str] | None = None) -> Iterator[ServiceProcesses]:
+    """A healthy service on ``backend`` (see :func:`backend_settings`), stopped afterwards."""
+    with backend_settings(backend, data_dir, extra) as env:
+        svc = start_service(env)
+        try:
+            yield svc
+        finally:
+            svc.stop()
+
+
 def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, object]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -12,7 +12,6 @@ import json
 import os
 import signal
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ import pytest
 from openpyxl import Workbook
 
 from service.config import PROJECT_ROOT
-from tests.backends import REDIS_URL, ServiceProcesses, postgres_database, require, wait_job
+from tests.backends import ServiceProcesses, backend_settings, start_service, wait_job
 from tests.e2e.test_batches import BATCH, student
 from tests.pdftools import check_pdf
 
@@ -34,33 +33,9 @@ CHUNK = 20
 @pytest.fixture(params=["embedded", "postgres+redis"])
 def node_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The settings of one node (data folder, queue, and on postgres+redis its database and broker)."""
-    env = {
-        "VANBAN_DATA_DIR": str(tmp_path_factory.mktemp(request.param.replace("+", "-"))),
-        "VANBAN_QUEUE_NAME": f"crash-{uuid.uuid4().hex[:8]}",
-        "VANBAN_HEARTBEAT_SECONDS": "1",
-        "VANBAN_BATCH_CHUNK_SIZE": str(CHUNK),
-    }
-    if request.param == "embedded":
+    small = {"VANBAN_HEARTBEAT_SECONDS": "1", "VANBAN_BATCH_CHUNK_SIZE": str(CHUNK)}
+    with backend_settings(request.param, tmp_path_factory.mktemp(request.param.replace("+", "-")), small) as env:
         yield env
-        return
-    require("Redis", "127.0.0.1", 6379)
-    with postgres_database() as db_url:
-        yield env | {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
-
-
-def start(env: dict[str, str]) -> ServiceProcesses:
-    """``vanban serve``; on postgres+redis, once it answers (its schema is migrated), one ``vanban worker``."""
-    svc = ServiceProcesses(env)
-    if env.get("VANBAN_EMBEDDED_WORKERS") == "0":
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{svc.url}/healthz", timeout=5).status_code in (200, 503):
-                    break
-            time.sleep(0.3)
-        svc.start_worker()
-    svc.wait_healthy(timeout=180)
-    return svc
 
 
 def tree(roots: list[int]) -> list[int]:
@@ -173,7 +148,7 @@ def wait_health(svc: ServiceProcesses, status: int, timeout: float = 120) -> dic
 
 
 def test_libreoffice_killed_while_idle(node_env: dict[str, str], tmp_path: Path) -> None:
-    svc = start(node_env)
+    svc = start_service(node_env)
     try:
         kill_libreoffice(svc)
         down = wait_health(svc, 503, timeout=60)
@@ -194,7 +169,7 @@ def test_libreoffice_killed_while_idle(node_env: dict[str, str], tmp_path: Path)
 
 def test_libreoffice_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None:
     n = 120
-    svc = start(node_env)
+    svc = start_service(node_env)
     try:
         with svc.client() as c:
             body = post_batch(c, n)
@@ -209,14 +184,14 @@ def test_libreoffice_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) 
 
 def test_node_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None:
     n = 300
-    svc = start(node_env)
+    svc = start_service(node_env)
     try:
         with svc.client() as c:
             body = post_batch(c, n)
             wait_done(c, body["job_id"], 2 * CHUNK)
     finally:
         kill_node(svc)
-    again = start(node_env)  # same data folder, database and queue
+    again = start_service(node_env)  # same data folder, database and queue
     try:
         with again.client() as c:
             job = wait_job(c, body["job_id"], timeout=900)
@@ -227,7 +202,7 @@ def test_node_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None
 
 
 def test_node_killed_with_documents_in_flight(node_env: dict[str, str], tmp_path: Path) -> None:
-    svc = start(node_env)
+    svc = start_service(node_env)
     try:
         with svc.client() as c:
             accepted = []
@@ -245,7 +220,7 @@ def test_node_killed_with_documents_in_flight(node_env: dict[str, str], tmp_path
             assert "running" in states, states
     finally:
         kill_node(svc)
-    again = start(node_env)
+    again = start_service(node_env)
     try:
         with again.client() as c:
             numbers = []

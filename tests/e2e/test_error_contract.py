@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from service.config import PROJECT_ROOT
-from tests.backends import REDIS_URL, ServiceProcesses, postgres_database, require, wait_serving
+from tests.backends import ServiceProcesses, running_service
 
 pytestmark = pytest.mark.slow
 EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
@@ -32,27 +32,8 @@ CLASS_LIST = "Họ và tên,Ngày sinh,Đơn vị công tác,Giới tính\nNguy�
 
 @pytest.fixture(scope="module", params=["embedded", "postgres+redis"])
 def svc(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
-    data_dir = tmp_path_factory.mktemp("contract-" + request.param.replace("+", "-"))
-    env = {"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"contract-{uuid.uuid4().hex[:8]}"}
-    if request.param == "embedded":
-        service = ServiceProcesses(env)
-        try:
-            service.wait_healthy()
-            yield service
-        finally:
-            service.stop()
-        return
-    require("Redis", "127.0.0.1", 6379)
-    with postgres_database() as db_url:
-        env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
-        service = ServiceProcesses(env)  # the worker after serve migrated the fresh database
-        try:
-            wait_serving(service)
-            service.start_worker()
-            service.wait_healthy()
-            yield service
-        finally:
-            service.stop()
+    with running_service(request.param, tmp_path_factory.mktemp("contract-" + request.param.replace("+", "-"))) as s:
+        yield s
 
 
 def call(svc: ServiceProcesses, method: str, url: str, **kwargs: Any) -> httpx.Response:

@@ -24,7 +24,7 @@ from service.adapters.orm import AuditEntryRow
 from service.config import PROJECT_ROOT
 from service.domain.audit import first_break
 from service.unit_of_work import Database
-from tests.backends import REDIS_URL, ServiceProcesses, postgres_database, require, wait_job
+from tests.backends import ServiceProcesses, running_service, wait_job
 from tests.e2e.test_batches import BATCH, _post, class_list
 
 pytestmark = pytest.mark.slow
@@ -41,24 +41,8 @@ LOGIN_LIMITS = {
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
     """The service with small login limits (its own, so lockouts here touch no other test), default list limits."""
     data_dir = tmp_path_factory.mktemp("inputs-" + request.param.replace("+", "-"))
-    env = {"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"vanban-test-{uuid.uuid4().hex[:8]}", **LOGIN_LIMITS}
-    if request.param == "embedded":
-        svc = ServiceProcesses(env)
-        try:
-            svc.wait_healthy()
-            yield svc
-        finally:
-            svc.stop()
-        return
-    require("Redis", "127.0.0.1", 6379)
-    with postgres_database() as db_url:
-        env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
-        svc = ServiceProcesses(env, workers=1)
-        try:
-            svc.wait_healthy()
-            yield svc
-        finally:
-            svc.stop()
+    with running_service(request.param, data_dir, LOGIN_LIMITS) as svc:
+        yield svc
 
 
 def test_formulas_in_document_data_stay_text_in_the_register(service: ServiceProcesses) -> None:

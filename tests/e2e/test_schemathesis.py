@@ -14,7 +14,6 @@ excluded. Operations that start real work (documents, batches) do produce docume
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -34,7 +33,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from service.config import PROJECT_ROOT  # noqa: E402
-from tests.backends import API_KEY, REDIS_URL, ServiceProcesses, postgres_database, require, wait_job, wait_serving  # noqa: E402
+from tests.backends import API_KEY, ServiceProcesses, running_service, wait_job  # noqa: E402
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 50
@@ -46,27 +45,10 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 def contract_service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcesses]:
-    data_dir = tmp_path_factory.mktemp("schemathesis-" + request.param.replace("+", "-"))
-    env = {"VANBAN_DATA_DIR": str(data_dir), "VANBAN_QUEUE_NAME": f"st-{uuid.uuid4().hex[:8]}"}
-    if request.param == "embedded":
-        svc = ServiceProcesses(env)
-        try:
-            svc.wait_healthy()
-            yield svc
-        finally:
-            svc.stop()
-        return
-    require("Redis", "127.0.0.1", 6379)
-    with postgres_database() as db_url:  # PostgreSQL refuses what SQLite takes (a NUL in text)
-        env |= {"VANBAN_DATABASE_URL": db_url, "VANBAN_BROKER_URL": REDIS_URL, "VANBAN_EMBEDDED_WORKERS": "0"}
-        svc = ServiceProcesses(env)  # the worker after serve migrated the fresh database
-        try:
-            wait_serving(svc)
-            svc.start_worker()
-            svc.wait_healthy()
-            yield svc
-        finally:
-            svc.stop()
+    """Its own service: the generated logins lock the client address out, which must touch no other test. On
+    PostgreSQL too, which refuses what SQLite takes (a NUL in text)."""
+    with running_service(request.param, tmp_path_factory.mktemp("st-" + request.param.replace("+", "-"))) as svc:
+        yield svc
 
 
 def known_identifiers(svc: ServiceProcesses) -> dict[str, str]:
