@@ -224,8 +224,9 @@ def batch_command(
 
     from service.adapters.pdf_pages import merge
     from service.api.routes.batches import letter_name
+    from service.errors import BatchRejected
     from service.runtime import Runtime, prepare
-    from service.services.batches import BatchRejected, request_batch
+    from service.services.batches import request_batch
 
     settings = get_settings()
     prepare(settings)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.errors import VanbanError
+from service.errors import BatchRejected, VanbanError
 from service.runtime import Runtime, prepare
-from service.services.batches import BatchRejected, request_batch
+from service.services.batches import request_batch
 from signing.pki import DemoPki
 
 CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(

@@ -11,11 +11,10 @@ import pytest
 
 from service.config import Settings
 from service.domain.office import Principal
+from service.errors import CertificateNotRecorded, CredentialRefused, SignatureRefused
 from service.runtime import Runtime, prepare
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import request_document
-from service.services.office import CertificateNotRecorded, CredentialRefused
-from service.services.signatures import SignatureRefused
 from signing.pki import LEADER, DemoPki, make_demo_pki
 from tests import forgeries
 from tests.backends import postgres_database

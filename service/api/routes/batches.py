@@ -18,8 +18,8 @@ from service.api.responses import ERRORS, PDF, content_disposition, file_of
 from service.config import get_settings
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
-from service.errors import FieldError, InvalidRequest, NotReady
-from service.services.auth import Forbidden, require
+from service.errors import FieldError, Forbidden, InvalidRequest, NotReady
+from service.services.auth import require
 from service.services.batches import request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
