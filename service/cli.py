@@ -99,11 +99,11 @@ def worker(
 ) -> None:
     """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
     from service.runtime import prepare
-    from service.worker import celery_app
+    from service.worker import make_celery
 
     settings = get_settings()
     prepare(settings)
-    celery_app.worker_main(
+    make_celery(settings).worker_main(
         [
             "worker",
             "--loglevel=INFO",

@@ -99,6 +99,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             status_code=500,
         )
 
+    # Body limits from these settings (not read at import): JSON requests, templates, and the app's default for
+    # uploads (class lists, PDFs to verify).
+    limits = {id(documents.router): settings.max_body_bytes, id(templates.router): settings.max_template_bytes}
     for router in (
         health.router,
         templates.router,
@@ -108,5 +111,5 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         signatures.router,
         office.router,
     ):
-        app.include_router(router)
+        app.include_router(router, max_body_size=limits.get(id(router)))
     return app

@@ -15,7 +15,6 @@ from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
-from service.config import get_settings
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
 from service.errors import FieldError, Forbidden, InvalidRequest, NotReady
@@ -25,7 +24,7 @@ from service.services.batches import request_batch
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
 
-@router.post("", status_code=202, max_body_size=get_settings().max_upload_bytes)
+@router.post("", status_code=202)
 async def create_batch(
     response: Response,
     rt: RuntimeDep,
