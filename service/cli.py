@@ -223,7 +223,7 @@ def batch_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from service.adapters.pdf_pages import merge
-    from service.api.routes.batches import letter_name
+    from service.domain.batch import letter_name
     from service.errors import BatchRejected
     from service.runtime import Runtime, prepare
     from service.services.batches import request_batch
