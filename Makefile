@@ -12,6 +12,7 @@ lint: deps
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 # Two test processes (pytest-xdist), each module kept in one of them: the suite waits on LibreOffice and services
 # more than it computes, so two share the 2 cores well (about 10 min instead of 15).

@@ -99,11 +99,11 @@ def worker(
 ) -> None:
     """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
     from service.runtime import prepare
-    from service.worker import celery_app
+    from service.worker import make_celery
 
     settings = get_settings()
     prepare(settings)
-    celery_app.worker_main(
+    make_celery(settings).worker_main(
         [
             "worker",
             "--loglevel=INFO",
@@ -223,9 +223,10 @@ def batch_command(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from service.adapters.pdf_pages import merge
-    from service.api.routes.batches import letter_name
+    from service.domain.batch import letter_name
+    from service.errors import BatchRejected
     from service.runtime import Runtime, prepare
-    from service.services.batches import BatchRejected, request_batch
+    from service.services.batches import request_batch
 
     settings = get_settings()
     prepare(settings)

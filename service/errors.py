@@ -1,6 +1,8 @@
 """Errors of the service, each with a Vietnamese and an English message.
 
-The tree (the API maps each branch to one HTTP status)::
+Every error class of the service lives here; ``signing`` keeps its own (it never imports the service) and the API
+maps those where it calls them. The tree, with the HTTP status of each branch (``HTTP_STATUS`` is the one table;
+a class not in it answers with the status of its nearest ancestor)::
 
     VanbanError                         500
     ├── ConfigurationError              500  settings refused at start
@@ -9,28 +11,50 @@ The tree (the API maps each branch to one HTTP status)::
     │   ├── DocumentNotFound
     │   └── JobNotFound
     ├── InvalidRequest                  422  every wrong field, by path
+    ├── IdempotencyConflict             422  an Idempotency-Key reused for another request
+    ├── RenderError                     422  a template that cannot be rendered
+    ├── BatchRejected                   422  wrong rows with ``on_error=reject``; the report names them
+    ├── SignatureRefused                422  a signature that does not verify or does not match
+    ├── CredentialRefused               422  a signing credential that cannot be used
+    ├── Unauthenticated                 401
+    ├── Forbidden                       403
+    ├── CertificateNotRecorded          403  no certificate on record for a two-step or remote signer
+    ├── SessionExpired                  410  a signing session expired or already used
     ├── TooLarge                        413  an upload that unpacks to more than the settings allow
     ├── TooManyAttempts                 429  login refused for a while (``Retry-After``)
     ├── NotReady                        409  the document has no such file yet
+    ├── WrongState                      409  the document is not in the state the action needs
+    ├── SignaturesClosed                409  the document takes no new signature
+    ├── DuplicateNumber                 409  a register number already issued
+    ├── Interrupted                     500  the job's worker died; its work was sent again
+    ├── GivenUp                         500  the job was interrupted too often
     ├── ArchiveError                    500
     │   └── ArchiveCorrupted                 stored bytes no longer match their hash
-    └── RetryableError                       worth another attempt of the job
+    └── RetryableError                  500  worth another attempt of the job
         └── ConversionError                  LibreOffice crashed, hung or refused the file
+            ├── ConversionTimeout            LibreOffice did not answer in time
+            └── ConverterUnreachable         nothing answers on the converter's port
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
 
 
 class VanbanError(Exception):
-    status_code = 500
     code = "internal"
 
     def __init__(self, message_en: str, message_vi: str | None = None) -> None:
         super().__init__(message_en)
         self.message_en = message_en
         self.message_vi = message_vi or message_en
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status the API answers with, from ``HTTP_STATUS``."""
+        return http_status(self)
 
     def to_dict(self) -> dict[str, object]:
         return {"code": self.code, "message": self.message_en, "message_vi": self.message_vi}
@@ -44,7 +68,6 @@ class ConfigurationError(VanbanError):
 
 
 class NotFound(VanbanError):
-    status_code = 404
     code = "not_found"
 
 
@@ -76,7 +99,6 @@ class FieldError:
 
 
 class InvalidRequest(VanbanError):
-    status_code = 422
     code = "invalid"
 
     def __init__(self, errors: list[FieldError]) -> None:
@@ -88,15 +110,88 @@ class InvalidRequest(VanbanError):
         return {**super().to_dict(), "errors": [e.to_dict() for e in self.errors]}
 
 
+class IdempotencyConflict(VanbanError):
+    code = "idempotency_conflict"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency-Key '{key}' was already used for a different request",
+            f"Khóa Idempotency-Key '{key}' đã được dùng cho một yêu cầu khác",
+        )
+
+
+class RenderError(VanbanError):
+    code = "render"
+
+
+class BatchRejected(VanbanError):
+    """Rows are wrong and ``on_error=reject``: nothing was issued; the report says which rows and why."""
+
+    code = "batch_rejected"
+
+    def __init__(self, report: dict[str, Any]) -> None:
+        n = len(report["problems"])
+        super().__init__(
+            f"{n} problem(s) in the class list; nothing was issued (on_error=reject)",
+            f"Danh sách có {n} lỗi; chưa văn bản nào được ban hành (on_error=reject)",
+        )
+        self.report = report
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "report": self.report}
+
+
+class SignatureRefused(VanbanError):
+    code = "signature_refused"
+
+
+class CredentialRefused(VanbanError):
+    code = "credential_refused"
+
+
+class Unauthenticated(VanbanError):
+    code = "unauthenticated"
+
+    def __init__(self, reason_en: str = "log in first", reason_vi: str = "Hãy đăng nhập") -> None:
+        super().__init__(reason_en, reason_vi)
+
+
+class Forbidden(VanbanError):
+    code = "forbidden"
+
+
+class CertificateNotRecorded(VanbanError):
+    """A signer with no certificate on record cannot sign in two steps or remotely: the service would have nothing
+    to tell their certificate from a forged one."""
+
+    code = "certificate_not_recorded"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(
+            f"no certificate is recorded for {username}: an administrator records the signer's certificate "
+            "before two-step or remote signing",
+            f"Chưa ghi nhận chứng thư số của {username}: quản trị viên cần ghi nhận chứng thư số của người ký trước "
+            "khi ký hai bước hoặc ký từ xa",
+        )
+
+
+class SessionExpired(VanbanError):
+    code = "session_expired"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(
+            f"signing session {session_id} expired or was already used; prepare again",
+            f"Phiên ký {session_id} đã hết hạn hoặc đã dùng; hãy chuẩn bị lại",
+        )
+
+
 class TooLarge(VanbanError):
-    status_code = 413
     code = "too_large"
 
 
 class TooManyAttempts(VanbanError):
     """Refused for ``retry_after`` seconds; the API sends them as ``Retry-After``."""
 
-    status_code = 429
     code = "too_many_attempts"
 
     def __init__(self, message_en: str, message_vi: str, retry_after: int) -> None:
@@ -108,8 +203,71 @@ class TooManyAttempts(VanbanError):
 
 
 class NotReady(VanbanError):
-    status_code = 409
     code = "not_ready"
+
+
+class WrongState(VanbanError):
+    code = "wrong_state"
+
+
+class SignaturesClosed(VanbanError):
+    """An issued document (or any not waiting for signatures) takes no new signature: its bytes never change."""
+
+    code = "wrong_state"
+
+    def __init__(self, document_id: str, status: str) -> None:
+        super().__init__(
+            f"document {document_id} is {status}: it takes no new signature",
+            f"Văn bản {document_id} đang ở trạng thái {status}: không nhận thêm chữ ký",
+        )
+
+
+class IssuedEntry(Protocol):
+    """The register line that already holds a number (``sổ đăng ký văn bản``)."""
+
+    @property
+    def document_id(self) -> str: ...
+
+    @property
+    def notation(self) -> str: ...
+
+    @property
+    def issued_on(self) -> date: ...
+
+
+class DuplicateNumber(VanbanError):
+    code = "duplicate_number"
+
+    def __init__(self, notation: str, first: IssuedEntry) -> None:
+        super().__init__(
+            f"number {notation} was already issued to document {first.document_id} ({first.notation}, "
+            f"{first.issued_on.isoformat()}); choose another",
+            f"Số {notation} đã cấp cho văn bản {first.document_id} ({first.notation}, ngày "
+            f"{first.issued_on.strftime('%d/%m/%Y')}); hãy chọn số khác",
+        )
+        self.first_document = first.document_id
+
+
+class Interrupted(VanbanError):
+    code = "interrupted"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the worker doing this job died; its unfinished work was sent again",
+            "Máy xử lý công việc này bị dừng đột ngột; phần việc chưa xong đã được gửi lại",
+        )
+
+
+class GivenUp(VanbanError):
+    code = "interrupted"
+
+    def __init__(self, times: int) -> None:
+        super().__init__(
+            f"the job was interrupted {times} times (its worker died) and is given up; "
+            "its letters keep their numbers with status failed",
+            f"Công việc bị gián đoạn {times} lần (máy xử lý bị dừng đột ngột) nên đã dừng hẳn; "
+            "các văn bản chưa ban hành giữ số với trạng thái failed",
+        )
 
 
 class ArchiveError(VanbanError):
@@ -130,3 +288,43 @@ class RetryableError(VanbanError):
 
 class ConversionError(RetryableError):
     code = "conversion"
+
+
+class ConversionTimeout(ConversionError):
+    """LibreOffice did not answer in time: it may be stuck, and is stopped."""
+
+
+class ConverterUnreachable(ConversionError):
+    """Nothing answers on the converter's port: LibreOffice died (or is being restarted)."""
+
+
+HTTP_STATUS: dict[type[object], int] = {
+    VanbanError: 500,
+    NotFound: 404,
+    InvalidRequest: 422,
+    IdempotencyConflict: 422,
+    RenderError: 422,
+    BatchRejected: 422,
+    SignatureRefused: 422,
+    CredentialRefused: 422,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    CertificateNotRecorded: 403,
+    SessionExpired: 410,
+    TooLarge: 413,
+    TooManyAttempts: 429,
+    NotReady: 409,
+    WrongState: 409,
+    SignaturesClosed: 409,
+    DuplicateNumber: 409,
+}
+"""The one table from error class to HTTP status; the API walks an error's MRO to its nearest entry."""
+
+
+def http_status(error: VanbanError) -> int:
+    """The HTTP status of ``error``: that of the nearest class in its MRO that ``HTTP_STATUS`` names."""
+    for cls in type(error).__mro__:
+        status = HTTP_STATUS.get(cls)
+        if status is not None:
+            return status
+    return 500

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service.api.deps import check_request_text
 from service.api.routes import batches, documents, health, jobs, office, signatures, templates
 from service.config import Settings, get_settings
-from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError
+from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError, http_status
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -52,10 +52,11 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
 
     @app.exception_handler(VanbanError)
     async def _vanban_error(_: Request, exc: VanbanError) -> JSONResponse:
-        if exc.status_code >= 500:
+        status = http_status(exc)
+        if status >= 500:
             log.error("request failed: %s", exc.message_en)
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
-        return ErrorResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
+        return ErrorResponse(exc.to_dict(), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -98,6 +99,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             status_code=500,
         )
 
+    # Body limits from these settings (not read at import): JSON requests, templates, and the app's default for
+    # uploads (class lists, PDFs to verify).
+    limits = {id(documents.router): settings.max_body_bytes, id(templates.router): settings.max_template_bytes}
     for router in (
         health.router,
         templates.router,
@@ -107,5 +111,5 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         signatures.router,
         office.router,
     ):
-        app.include_router(router)
+        app.include_router(router, max_body_size=limits.get(id(router)))
     return app

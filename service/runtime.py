@@ -6,8 +6,8 @@ import logging
 import os
 import socket
 import threading
-from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Protocol
 
 from service.adapters.archive import Archive
 from service.adapters.converter import Converter
@@ -38,11 +38,23 @@ def prepare(settings: Settings) -> None:
         make_demo_pki(settings.pki, settings.pki_password)
 
 
-@dataclass
+class PdfConverter(Protocol):
+    """What the Runtime converts with: a LibreOffice of its own, a worker node's shared one, or a test's."""
+
+    def to_pdf(self, docx: bytes) -> bytes: ...
+
+    def stop(self) -> None: ...
+
+
 class Runtime:
-    settings: Settings
-    _key_lock: threading.Lock = field(default_factory=threading.Lock)
-    _key: KeyMaterial | None = None
+    """Built from ``settings``; ``converter`` replaces the LibreOffice it would start (a worker process converts
+    through its node's, a test through the session's warm one)."""
+
+    def __init__(self, settings: Settings, *, converter: PdfConverter | None = None) -> None:
+        self.settings = settings
+        self._converter = converter
+        self._key_lock = threading.Lock()
+        self._key: KeyMaterial | None = None
 
     @cached_property
     def db(self) -> Database:
@@ -57,7 +69,9 @@ class Runtime:
         return Archive(self.settings.archive)
 
     @cached_property
-    def converter(self) -> Converter:
+    def converter(self) -> PdfConverter:
+        if self._converter is not None:
+            return self._converter
         return Converter(self.settings.converter_python, timeout=self.settings.converter_timeout)
 
     def organisation_key(self) -> KeyMaterial:

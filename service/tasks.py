@@ -8,34 +8,36 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import Task
+from celery import Celery, Task, shared_task
 from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
-from service.adapters.converter import ConverterAddress, SharedConverter
+from service.adapters.converter import Converter, ConverterAddress, SharedConverter
 from service.adapters.process import release_memory
-from service.config import get_settings
+from service.config import Settings
 from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
 from service.services.recovery import sweep
-from service.worker import celery_app
+from service.worker import settings_of
 from signing import SigningError
 
 log = logging.getLogger(__name__)
 _runtime: Runtime | None = None
 _node: Runtime | None = None  # the worker node's main process: owns the shared LibreOffice and the heartbeat
+_office: Converter | None = None  # the node's LibreOffice
 _address: ConverterAddress | None = None  # where the node's LibreOffice listens now, shared with its processes
 _stop = threading.Event()
 
 
-def runtime() -> Runtime:
+def runtime(settings: Settings) -> Runtime:
+    """This process's Runtime, built once from the settings of the Celery app that runs its tasks."""
     global _runtime
     if _runtime is None:
-        _runtime = Runtime(get_settings())
+        _runtime = Runtime(settings)
     return _runtime
 
 
-def _beat(rt: Runtime, ok: bool) -> None:
-    state = f"converter pid {rt.converter.pid}" if ok else "converter down, restarting"
+def _beat(rt: Runtime, office: Converter, ok: bool) -> None:
+    state = f"converter pid {office.pid}" if ok else "converter down, restarting"
     try:
         with rt.db.uow() as tx:
             tx.repo.beat(rt.worker_id, ok, state)
@@ -44,58 +46,61 @@ def _beat(rt: Runtime, ok: bool) -> None:
         log.exception("heartbeat failed")
 
 
-def _heartbeat(rt: Runtime, address: ConverterAddress) -> None:
+def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> None:
     """Report this worker node alive every ``heartbeat_seconds``; watch its LibreOffice twice a second and, when it
     died, report it down at once, start it again and publish its new port to the worker processes."""
     reported: bool | None = None
     next_beat = 0.0
     while not _stop.is_set():
-        ok = rt.converter.alive()
+        ok = office.alive()
         if not ok:
             address.publish(0)
             if reported is not False:
-                _beat(rt, False)
+                _beat(rt, office, False)
                 reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
             try:
-                rt.converter.revive()
-                ok = rt.converter.alive()
+                office.revive()
+                ok = office.alive()
             except Exception:  # the watch goes on whatever a start raised
                 log.exception("converter is down")
         if ok:
-            address.publish(rt.converter.port)
+            address.publish(office.port)
         if _stop.is_set():
             return
         if ok != reported or time.monotonic() >= next_beat:
-            _beat(rt, ok)
+            _beat(rt, office, ok)
             reported, next_beat = ok, time.monotonic() + rt.settings.heartbeat_seconds
         if _stop.wait(0.5):
             return
 
 
 @worker_init.connect
-def _start_node(**_: Any) -> None:
+def _start_node(sender: Any = None, **_: Any) -> None:
     """One LibreOffice per worker node, started by the main process before it forks the worker processes."""
-    global _node, _address
-    _node = Runtime(get_settings())
+    global _node, _office, _address
+    settings = settings_of(sender.app)
+    _office = Converter(settings.converter_python, timeout=settings.converter_timeout)
+    _node = Runtime(settings, converter=_office)
     _address = ConverterAddress()
     _node.worker_id  # noqa: B018  (fixed now: the processes forked later share the node's id)
     try:
-        _node.converter.start()
-        _address.publish(_node.converter.port)
+        _office.start()
+        _address.publish(_office.port)
     except VanbanError:
         log.exception("converter did not start; the heartbeat will try again")
 
 
 @worker_ready.connect
-def _start_heartbeat(**_: Any) -> None:
-    if _node is None or _address is None:
+def _start_heartbeat(sender: Any = None, **_: Any) -> None:
+    if _node is None or _office is None or _address is None:
         return
-    _beat(_node, _node.converter.alive())  # alive before the sweep looks for live workers
-    threading.Thread(target=_heartbeat, args=(_node, _address), daemon=True, name="heartbeat").start()
+    _beat(_node, _office, _office.alive())  # alive before the sweep looks for live workers
+    threading.Thread(target=_heartbeat, args=(_node, _office, _address), daemon=True, name="heartbeat").start()
     settings = _node.settings
+    app: Celery = sender.app
 
     def send(name: str, args: list[object]) -> None:
-        celery_app.send_task(name, args=args)
+        app.send_task(name, args=args)
 
     try:
         sweep(_node.db, send, _node.worker_id, settings.heartbeat_seconds, settings.task_max_retries)
@@ -106,19 +111,18 @@ def _start_heartbeat(**_: Any) -> None:
 @worker_process_init.connect
 def _start_process(**_: Any) -> None:
     """A worker process converts through the node's LibreOffice."""
-    if _address is not None:
-        rt = runtime()
-        settings = rt.settings
-        rt.__dict__["converter"] = SharedConverter(
-            _address, settings.converter_timeout, settings.converter_restart_seconds
-        )
+    global _runtime
+    if _node is not None and _address is not None:
+        settings = _node.settings
+        shared = SharedConverter(_address, settings.converter_timeout, settings.converter_restart_seconds)
+        _runtime = Runtime(settings, converter=shared)
 
 
 @worker_shutdown.connect
 def _stop_node(**_: Any) -> None:
     _stop.set()
-    if _node is not None:
-        _node.converter.stop()
+    if _node is not None and _office is not None:
+        _office.stop()
         with _node.db.uow() as tx:
             tx.repo.forget_worker(_node.worker_id)
             tx.commit()
@@ -127,7 +131,7 @@ def _stop_node(**_: Any) -> None:
 def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str) -> None:
     """Do ``work``; classify its failure: a retryable error is retried a bounded number of times, anything else
     fails at once, every failure recorded through ``fail(error, final)``."""
-    rt = runtime()
+    rt = runtime(settings_of(task.app))
     try:
         work()
     except RetryableError as exc:
@@ -144,9 +148,9 @@ def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bo
         fail(VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)
 
 
-@celery_app.task(bind=True, name="vanban.produce_document", max_retries=None)
+@shared_task(bind=True, name="vanban.produce_document", max_retries=None)
 def produce_document(self: Task, document_id: str) -> None:
-    producer = runtime().producer
+    producer = runtime(settings_of(self.app)).producer
     _run(
         self,
         lambda: producer.produce(document_id),
@@ -155,9 +159,9 @@ def produce_document(self: Task, document_id: str) -> None:
     )
 
 
-@celery_app.task(bind=True, name="vanban.produce_batch_chunk", max_retries=None)
+@shared_task(bind=True, name="vanban.produce_batch_chunk", max_retries=None)
 def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
-    batches = runtime().batch_producer
+    batches = runtime(settings_of(self.app)).batch_producer
 
     def work() -> None:
         batches.produce_chunk(batch_id, chunk)

@@ -1,14 +1,24 @@
-"""The Celery app: configuration from Settings, tasks from service.tasks."""
+"""The Celery app: built from the Settings it is given (never read at import), tasks from service.tasks."""
 
 from __future__ import annotations
 
 from celery import Celery
 
-from service.config import Settings, get_settings
+from service.config import Settings
+from service.errors import ConfigurationError
+
+
+def settings_of(app: Celery) -> Settings:
+    """The Settings a Celery app was built from by ``make_celery``: its tasks and worker signals run with them."""
+    settings = getattr(app, "vanban_settings", None)
+    if not isinstance(settings, Settings):
+        raise ConfigurationError("the Celery app was not built by make_celery(settings)")
+    return settings
 
 
 def make_celery(settings: Settings) -> Celery:
     app = Celery("vanban", broker=settings.broker_url, include=["service.tasks"])
+    app.vanban_settings = settings
     options: dict[str, object] = {}
     if settings.local_queue:
         folder = str(settings.queue_dir)
@@ -34,6 +44,3 @@ def make_celery(settings: Settings) -> Celery:
         accept_content=["json"],
     )
     return app
-
-
-celery_app = make_celery(get_settings())

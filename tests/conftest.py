@@ -14,11 +14,12 @@ from service.adapters.template_files import TemplateFolder
 from service.config import PROJECT_ROOT
 from service.services.documents import render_context
 from signing.pki import DemoPki, make_demo_pki
+from tests.fakes import PKI_PASSWORD
 
 
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
-    return make_demo_pki(tmp_path_factory.mktemp("pki"), "test-password")
+    return make_demo_pki(tmp_path_factory.mktemp("pki"), PKI_PASSWORD)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ import xmlrpc.client
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
-from service.errors import ConversionError
+from service.errors import ConversionError, ConversionTimeout, ConverterUnreachable
 
 log = logging.getLogger(__name__)
 
@@ -44,14 +44,6 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         conn = super().make_connection(host)
         conn.timeout = self._timeout
         return conn
-
-
-class ConversionTimeout(ConversionError):
-    """LibreOffice did not answer in time: it may be stuck, and is stopped."""
-
-
-class ConverterUnreachable(ConversionError):
-    """Nothing answers on the converter's port: LibreOffice died (or is being restarted)."""
 
 
 def _convert(port: int, docx: bytes, timeout: float) -> bytes:

@@ -16,7 +16,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
 from service.domain import vietnamese
-from service.errors import VanbanError
+from service.errors import RenderError
 
 FILTERS = {
     "date_dmy": vietnamese.date_dmy,
@@ -29,11 +29,6 @@ FILTERS = {
     "title_name": vietnamese.title_case_name,
     "slug": vietnamese.slug,
 }
-
-
-class RenderError(VanbanError):
-    status_code = 422
-    code = "render"
 
 
 def _environment() -> SandboxedEnvironment:

@@ -9,8 +9,9 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from service.domain.office import Principal
+from service.errors import Unauthenticated
 from service.runtime import Runtime
-from service.services.auth import Unauthenticated, authenticate
+from service.services.auth import authenticate
 from service.services.validation import check_text
 
 

@@ -140,3 +140,8 @@ def check_rows(headers: list[str], raw_rows: list[tuple[int, list[Any]]]) -> Cla
         fields = {k: ("" if v is None else v if not isinstance(v, (int, float)) else str(v)) for k, v in values.items()}
         result.rows.append((number, fields))
     return result
+
+
+def letter_name(number: int | None, name: str) -> str:
+    """The file name of one issued letter in a batch: ``<number>-<slug of name>.pdf``."""
+    return f"{number or 0:02d}-{slug(name)}.pdf"

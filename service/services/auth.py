@@ -21,23 +21,10 @@ from sqlalchemy import delete, or_, select
 
 from service.adapters.orm import AccessTokenRow, ApiKeyRow, LoginThrottleRow, OrganisationRow, UserRow, utcnow
 from service.domain.office import Principal, Role
-from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError
+from service.errors import FieldError, Forbidden, InvalidRequest, TooManyAttempts, Unauthenticated
 from service.unit_of_work import Database, UnitOfWork
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 128 * r * n bytes = 16 MiB of memory per hash
-
-
-class Unauthenticated(VanbanError):
-    status_code = 401
-    code = "unauthenticated"
-
-    def __init__(self, reason_en: str = "log in first", reason_vi: str = "Hãy đăng nhập") -> None:
-        super().__init__(reason_en, reason_vi)
-
-
-class Forbidden(VanbanError):
-    status_code = 403
-    code = "forbidden"
 
 
 def hash_password(password: str) -> str:

@@ -19,7 +19,7 @@ from service.adapters.spreadsheet import MAX_ROWS, MAX_UNPACKED_BYTES, read_tabl
 from service.domain.batch import LABELS, RowProblem, check_rows
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.vietnamese import nfc
-from service.errors import FieldError, InvalidRequest, VanbanError
+from service.errors import BatchRejected, FieldError, InvalidRequest, VanbanError
 from service.services.documents import VIETNAM, Producer, register_line, render_context
 from service.services.templates import TemplateCatalog
 from service.services.validation import check_text, validate, validator_for
@@ -28,24 +28,6 @@ from signing.marks import Mark
 
 CHUNK_SIZE = 100
 log = logging.getLogger(__name__)
-
-
-class BatchRejected(VanbanError):
-    """Rows are wrong and ``on_error=reject``: nothing was issued; the report says which rows and why."""
-
-    status_code = 422
-    code = "batch_rejected"
-
-    def __init__(self, report: dict[str, Any]) -> None:
-        n = len(report["problems"])
-        super().__init__(
-            f"{n} problem(s) in the class list; nothing was issued (on_error=reject)",
-            f"Danh sách có {n} lỗi; chưa văn bản nào được ban hành (on_error=reject)",
-        )
-        self.report = report
-
-    def to_dict(self) -> dict[str, object]:
-        return {**super().to_dict(), "report": self.report}
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from service.domain.enrich import enrich
 from service.domain.office import Principal, Role, Workflow, choose_workflow, parties
 from service.domain.templates import Template
 from service.domain.vietnamese import BLANK, nfc, place_date
-from service.errors import FieldError, InvalidRequest, VanbanError
-from service.services.auth import Forbidden, require
+from service.errors import FieldError, Forbidden, IdempotencyConflict, InvalidRequest, VanbanError
+from service.services.auth import require
 from service.services.validation import check_text, validate
 from service.unit_of_work import Database
 
@@ -37,17 +37,6 @@ from signing.sign import Level, SigningContext
 
 log = logging.getLogger(__name__)
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-class IdempotencyConflict(VanbanError):
-    status_code = 422
-    code = "idempotency_conflict"
-
-    def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency-Key '{key}' was already used for a different request",
-            f"Khóa Idempotency-Key '{key}' đã được dùng cho một yêu cầu khác",
-        )
 
 
 class PdfConverter(Protocol):

@@ -23,8 +23,17 @@ from service.domain.documents import DocumentStatus, Notation
 from service.domain.office import Principal, Role, Workflow, next_signer, parties, signature_field
 from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year
-from service.errors import FieldError, InvalidRequest, NotFound, VanbanError
-from service.services.auth import Forbidden, require
+from service.errors import (
+    CertificateNotRecorded,
+    CredentialRefused,
+    DuplicateNumber,
+    FieldError,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    WrongState,
+)
+from service.services.auth import require
 from service.services.documents import VIETNAM, OrganisationSignature, register_line
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
@@ -41,46 +50,6 @@ from signing.errors import AccessTokenMissing, CertificateRefused, ExpectedCerti
 from signing.forms import field_names, fill_text_fields
 from signing.keys import check_certificate
 from signing.sign import Level, SigningContext
-
-
-class WrongState(VanbanError):
-    status_code = 409
-    code = "wrong_state"
-
-
-class DuplicateNumber(VanbanError):
-    status_code = 409
-    code = "duplicate_number"
-
-    def __init__(self, notation: str, first: RegisterEntryRow) -> None:
-        super().__init__(
-            f"number {notation} was already issued to document {first.document_id} ({first.notation}, "
-            f"{first.issued_on.isoformat()}); choose another",
-            f"Số {notation} đã cấp cho văn bản {first.document_id} ({first.notation}, ngày "
-            f"{first.issued_on.strftime('%d/%m/%Y')}); hãy chọn số khác",
-        )
-        self.first_document = first.document_id
-
-
-class CredentialRefused(VanbanError):
-    status_code = 422
-    code = "credential_refused"
-
-
-class CertificateNotRecorded(VanbanError):
-    """A signer with no certificate on record cannot sign in two steps or remotely: the service would have nothing
-    to tell their certificate from a forged one."""
-
-    status_code = 403
-    code = "certificate_not_recorded"
-
-    def __init__(self, username: str) -> None:
-        super().__init__(
-            f"no certificate is recorded for {username}: an administrator records the signer's certificate "
-            "before two-step or remote signing",
-            f"Chưa ghi nhận chứng thư số của {username}: quản trị viên cần ghi nhận chứng thư số của người ký trước "
-            "khi ký hai bước hoặc ký từ xa",
-        )
 
 
 def parse_certificate(pem: str, path: str) -> x509.Certificate:

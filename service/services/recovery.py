@@ -21,35 +21,13 @@ from pathlib import Path
 
 from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.domain.documents import DocumentStatus, JobStatus
-from service.errors import VanbanError
+from service.errors import GivenUp, Interrupted
 from service.unit_of_work import Database
 
 log = logging.getLogger(__name__)
 PENDING = (DocumentStatus.REQUESTED, DocumentStatus.NUMBERED)
 
 Send = Callable[[str, list[object]], None]
-
-
-class GivenUp(VanbanError):
-    code = "interrupted"
-
-    def __init__(self, times: int) -> None:
-        super().__init__(
-            f"the job was interrupted {times} times (its worker died) and is given up; "
-            "its letters keep their numbers with status failed",
-            f"Công việc bị gián đoạn {times} lần (máy xử lý bị dừng đột ngột) nên đã dừng hẳn; "
-            "các văn bản chưa ban hành giữ số với trạng thái failed",
-        )
-
-
-class Interrupted(VanbanError):
-    code = "interrupted"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the worker doing this job died; its unfinished work was sent again",
-            "Máy xử lý công việc này bị dừng đột ngột; phần việc chưa xong đã được gửi lại",
-        )
 
 
 @dataclass

@@ -17,41 +17,19 @@ from sqlalchemy import select
 from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, SigningSessionRow, utcnow
 from service.domain.documents import DocumentStatus
-from service.errors import FieldError, InvalidRequest, NotReady, VanbanError
+from service.errors import (
+    FieldError,
+    InvalidRequest,
+    NotReady,
+    SessionExpired,
+    SignatureRefused,
+    SignaturesClosed,
+)
 from service.unit_of_work import Database, UnitOfWork
 from signing import SigningError
 from signing.external import PreparedSignature, complete, prepare
 from signing.keys import same_key
 from signing.sign import SignatureRequest, SigningContext
-
-
-class SessionExpired(VanbanError):
-    status_code = 410
-    code = "session_expired"
-
-    def __init__(self, session_id: str) -> None:
-        super().__init__(
-            f"signing session {session_id} expired or was already used; prepare again",
-            f"Phiên ký {session_id} đã hết hạn hoặc đã dùng; hãy chuẩn bị lại",
-        )
-
-
-class SignatureRefused(VanbanError):
-    status_code = 422
-    code = "signature_refused"
-
-
-class SignaturesClosed(VanbanError):
-    """An issued document (or any not waiting for signatures) takes no new signature: its bytes never change."""
-
-    status_code = 409
-    code = "wrong_state"
-
-    def __init__(self, document_id: str, status: str) -> None:
-        super().__init__(
-            f"document {document_id} is {status}: it takes no new signature",
-            f"Văn bản {document_id} đang ở trạng thái {status}: không nhận thêm chữ ký",
-        )
 
 
 def _check_open(doc: DocumentRow) -> None:

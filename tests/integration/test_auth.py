@@ -13,12 +13,10 @@ from service.adapters.migrate import upgrade
 from service.adapters.orm import ApiKeyRow, AuditEntryRow, UserRow
 from service.domain.audit import first_break
 from service.domain.office import Role, choose_workflow
-from service.errors import TooManyAttempts
+from service.errors import Forbidden, TooManyAttempts, Unauthenticated
 from service.services.auth import (
-    Forbidden,
     LoginLimits,
     NewUser,
-    Unauthenticated,
     add_api_key,
     authenticate,
     bootstrap_api_key,

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
-from service.errors import VanbanError
+from service.errors import BatchRejected, VanbanError
 from service.runtime import Runtime, prepare
-from service.services.batches import BatchRejected, request_batch
+from service.services.batches import request_batch
 from signing.pki import DemoPki
+from tests.fakes import PKI_PASSWORD
 
 CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
     f"Học Viên Số {i:02d},0{1 + i % 9}/0{1 + i % 9}/1990,Xã {i}\n" for i in range(7)
@@ -20,13 +21,13 @@ CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
 
 @pytest.fixture
 def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
-    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password="test-password", batch_chunk_size=3)
+    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PKI_PASSWORD, batch_chunk_size=3)
     prepare(settings)
     return Runtime(settings)
 
 
 def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: object) -> None:
-    runtime.__dict__["converter"] = converter  # the session's warm LibreOffice
+    runtime = Runtime(runtime.settings, converter=converter)  # the session's warm LibreOffice
     batch = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
     requested = request_batch(
         runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", batch, "reject", chunk_size=3

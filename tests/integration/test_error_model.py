@@ -14,11 +14,11 @@ from urllib.parse import unquote
 import pytest
 from fastapi.testclient import TestClient
 
-from service.adapters.renderer import RenderError, inspect_docx, render_docx
+from service.adapters.renderer import inspect_docx, render_docx
 from service.adapters.template_files import TemplateFolder
 from service.api.responses import content_disposition
 from service.config import PROJECT_ROOT, Settings
-from service.errors import InvalidRequest
+from service.errors import InvalidRequest, RenderError
 from service.main import create_app
 from service.services.documents import render_context
 from service.services.validation import MAX_DEPTH, check_text

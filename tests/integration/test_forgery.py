@@ -11,18 +11,17 @@ import pytest
 
 from service.config import Settings
 from service.domain.office import Principal
+from service.errors import CertificateNotRecorded, CredentialRefused, SignatureRefused
 from service.runtime import Runtime, prepare
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import request_document
-from service.services.office import CertificateNotRecorded, CredentialRefused
-from service.services.signatures import SignatureRefused
 from signing.pki import LEADER, DemoPki, make_demo_pki
 from tests import forgeries
 from tests.backends import postgres_database
+from tests.fakes import CSC_PIN, CSC_TOKEN, PKI_PASSWORD
 from tests.signing.csc_server import CscServer
 
-PASSWORD = "test-password"
-PIN, TOKEN = "2468", "csc-token"
+PASSWORD, PIN, TOKEN = PKI_PASSWORD, CSC_PIN, CSC_TOKEN
 
 
 @pytest.fixture(scope="module")
@@ -41,9 +40,7 @@ def runtime(
             data_dir=tmp_path, database_url=url, pki_dir=revoking_pki[0].directory, pki_password=PASSWORD
         )
         prepare(settings)
-        rt = Runtime(settings)
-        rt.__dict__["converter"] = converter
-        return rt
+        return Runtime(settings, converter=converter)
 
     if request.param == "sqlite":
         rt = make(None)

@@ -24,9 +24,9 @@ from service.services.documents import request_document
 from signing.pki import DemoPki
 from signing.verify import verify_pdf
 from tests.backends import postgres_database
+from tests.fakes import CSC_PIN, CSC_TOKEN, PKI_PASSWORD
 
-PASSWORD = "test-password"
-PIN = "secret-pin-24680"
+PASSWORD, PIN = PKI_PASSWORD, CSC_PIN
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -34,9 +34,7 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path, pki: DemoPki, conver
     def make(url: str | None) -> Runtime:
         settings = Settings(data_dir=tmp_path, database_url=url, pki_dir=pki.directory, pki_password=PASSWORD)
         prepare(settings)
-        rt = Runtime(settings)
-        rt.__dict__["converter"] = converter  # the session's warm LibreOffice
-        return rt
+        return Runtime(settings, converter=converter)  # the session's warm LibreOffice
 
     if request.param == "sqlite":
         rt = make(None)
@@ -175,7 +173,7 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     assert isinstance(key, rsa.RSAPrivateKey)
     caplog.set_level(logging.DEBUG)
-    with CscServer(key, [cert, *chain], pin=PIN, token="csc-token-7f3a9e") as csc, runtime.db.uow() as tx:
+    with CscServer(key, [cert, *chain], pin=PIN, token=CSC_TOKEN) as csc, runtime.db.uow() as tx:
         recorded = cert.public_bytes(serialization.Encoding.PEM).decode()  # an administrator recorded it
         remote = {"kind": "csc", "url": csc.url, "credential_id": "leader-1", "certificate": recorded}
         head = principal(create_user(tx, NewUser("ht", "Nguyễn Văn An", "TCT", ["signer"], credential=remote)))
@@ -185,7 +183,7 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(
         remote_docs = _drafts(runtime, "ht", 2)
         with pytest.raises(VanbanError, match="token"):
             runtime.office.sign(head, remote_docs, PIN)
-        signed = runtime.office.sign(head, remote_docs, PIN, remote_token="csc-token-7f3a9e")
+        signed = runtime.office.sign(head, remote_docs, PIN, remote_token=CSC_TOKEN)
         assert [d.status for d in signed] == ["signed", "signed"]
         assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
 
@@ -208,4 +206,4 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(
         assert report.ok and len(report.signatures) == 2 and report.signatures[0].certified, report.to_dict()
     with runtime.db.uow() as tx:
         rows = [str(row) for table in Base.metadata.sorted_tables for row in tx.session.execute(select(table))]
-    assert rows and not [r for r in rows + caplog.messages if PIN in r or "csc-token-7f3a9e" in r]
+    assert rows and not [r for r in rows + caplog.messages if PIN in r or CSC_TOKEN in r]

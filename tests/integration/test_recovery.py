@@ -17,6 +17,7 @@ from service.services.batches import request_batch
 from service.services.documents import request_document
 from service.services.recovery import sweep
 from signing.pki import DemoPki
+from tests.fakes import PKI_PASSWORD
 
 CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
     f"Học Viên Số {i:02d},0{1 + i % 9}/0{1 + i % 9}/1990,Xã {i}\n" for i in range(7)
@@ -40,7 +41,7 @@ class SecondDelivery:
 
 @pytest.fixture
 def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
-    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password="test-password", batch_chunk_size=3)
+    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PKI_PASSWORD, batch_chunk_size=3)
     prepare(settings)
     return Runtime(settings)
 
@@ -55,7 +56,7 @@ def _batch(runtime: Runtime) -> tuple[str, str]:
 
 def test_a_chunk_delivered_twice_at_once_is_recorded_once(runtime: Runtime, converter: Converter) -> None:
     twice = SecondDelivery(converter)
-    runtime.__dict__["converter"] = twice
+    runtime = Runtime(runtime.settings, converter=twice)
     batch_id, job_id = _batch(runtime)
     inner: dict[str, object] = {}
 
@@ -74,7 +75,7 @@ def test_a_chunk_delivered_twice_at_once_is_recorded_once(runtime: Runtime, conv
 
 def test_a_document_delivered_twice_at_once_is_recorded_once(runtime: Runtime, converter: Converter) -> None:
     twice = SecondDelivery(converter)
-    runtime.__dict__["converter"] = twice
+    runtime = Runtime(runtime.settings, converter=twice)
     example = runtime.templates.get("giay-trieu-tap").example
     requested = request_document(runtime.db, runtime.templates, "giay-trieu-tap", example, workflow="direct")
     inner: dict[str, object] = {}
@@ -102,7 +103,7 @@ def _dead_pid() -> int:
 
 
 def test_sweep_sends_again_what_no_live_worker_does(runtime: Runtime, converter: Converter) -> None:
-    runtime.__dict__["converter"] = converter
+    runtime = Runtime(runtime.settings, converter=converter)
     batch_id, job_id = _batch(runtime)
     runtime.batch_producer.produce_chunk(batch_id, 1)  # chunk 1 done before the crash; 0 and 2 were lost
     example = runtime.templates.get("giay-trieu-tap").example
@@ -144,7 +145,7 @@ def test_sweep_sends_again_what_no_live_worker_does(runtime: Runtime, converter:
 
 
 def test_a_job_interrupted_too_often_fails_and_keeps_its_numbers(runtime: Runtime, converter: Converter) -> None:
-    runtime.__dict__["converter"] = converter
+    runtime = Runtime(runtime.settings, converter=converter)
     batch_id, job_id = _batch(runtime)
     sends: list[object] = []
     sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)

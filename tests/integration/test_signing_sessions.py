@@ -13,7 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, utils
 from service.adapters.archive import Archive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow, JobRow
-from service.services.signatures import SessionExpired, complete_signature, prepare_signature
+from service.errors import SessionExpired
+from service.services.signatures import complete_signature, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki

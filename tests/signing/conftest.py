@@ -12,8 +12,9 @@ from signing.pki import DemoPki
 from signing.sign import SigningContext
 from signing.timestamps import local_tsa
 from signing.trust import Trust
+from tests.fakes import PKI_PASSWORD
 
-PASSWORD = "test-password"
+PASSWORD = PKI_PASSWORD
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,9 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 
 from signing.keys import KeyMaterial, load_pkcs12
 from signing.pki import DemoPki, issue, load_ca, name, new_key, pkcs12_blob
+from tests.fakes import PKI_PASSWORD
 
-PASSWORD = "test-password"
+PASSWORD = PKI_PASSWORD
 
 
 def blank_pdf() -> bytes:

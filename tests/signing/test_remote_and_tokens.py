@@ -19,6 +19,7 @@ from signing.pki import DemoPki
 from signing.sign import SigningContext
 from signing.trust import Trust
 from signing.verify import verify_pdf
+from tests.fakes import CSC_PIN, CSC_TOKEN
 from tests.pdftools import check_pdf
 from tests.signing.conftest import PASSWORD, write
 from tests.signing.csc_server import CscServer
@@ -27,16 +28,16 @@ from tests.signing.csc_server import CscServer
 @pytest.fixture
 def csc(pki: DemoPki) -> Iterator[CscServer]:
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
-    with CscServer(key, [cert, *chain], pin="2468", token="test-token") as server:  # type: ignore[arg-type]
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:  # type: ignore[arg-type]
         yield server
 
 
 def test_csc_batch_signs_with_one_authorisation_and_one_call(
     csc: CscServer, unsigned_pdf: bytes, trust: Trust, tmp_path: Path
 ) -> None:
-    client = CscClient(csc.url, "test-token")
+    client = CscClient(csc.url, CSC_TOKEN)
     assert client.list_credentials() == ["leader-1"]
-    signed = sign_many([unsigned_pdf] * 3, client, "leader-1", "2468", SignatureRequest("LanhDao"))
+    signed = sign_many([unsigned_pdf] * 3, client, "leader-1", CSC_PIN, SignatureRequest("LanhDao"))
     assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
     for i, pdf in enumerate(signed):
         check_pdf(write(tmp_path, f"csc-{i}.pdf", pdf))
@@ -46,7 +47,7 @@ def test_csc_batch_signs_with_one_authorisation_and_one_call(
 
 def test_csc_wrong_pin_and_token_are_clear_errors(csc: CscServer, unsigned_pdf: bytes) -> None:
     with pytest.raises(SigningError, match="invalid"):
-        sign_many([unsigned_pdf], CscClient(csc.url, "test-token"), "leader-1", "0000", SignatureRequest())
+        sign_many([unsigned_pdf], CscClient(csc.url, CSC_TOKEN), "leader-1", "0000", SignatureRequest())
     with pytest.raises(SigningError, match="401"):
         CscClient(csc.url, "stolen").list_credentials()
 
@@ -61,13 +62,13 @@ def test_csc_credential_with_another_key_is_refused_before_authorisation(
 
     _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
     key, cert, chain = forgeries.from_another_ca()
-    with CscServer(key, [cert, *chain], pin="2468", token="test-token") as server:
-        client = CscClient(server.url, "test-token")
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:
+        client = CscClient(server.url, CSC_TOKEN)
         with pytest.raises(CertificateRefused, match="not the one recorded"):
-            sign_many([unsigned_pdf], client, "leader-1", "2468", SignatureRequest(), expected=recorded)
+            sign_many([unsigned_pdf], client, "leader-1", CSC_PIN, SignatureRequest(), expected=recorded)
         assert server.calls["credentials/authorize"] == 0
         with pytest.raises(CertificateRefused, match="does not chain"):  # and without a recorded certificate
-            sign_many([unsigned_pdf], client, "leader-1", "2468", SignatureRequest(), SigningContext(trust=trust))
+            sign_many([unsigned_pdf], client, "leader-1", CSC_PIN, SignatureRequest(), SigningContext(trust=trust))
         assert server.calls["credentials/authorize"] == 0
 
 

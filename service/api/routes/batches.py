@@ -15,17 +15,16 @@ from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
-from service.config import get_settings
+from service.domain.batch import letter_name
 from service.domain.office import Principal, Role
-from service.domain.vietnamese import slug
-from service.errors import FieldError, InvalidRequest, NotReady
-from service.services.auth import Forbidden, require
+from service.errors import FieldError, Forbidden, InvalidRequest, NotReady
+from service.services.auth import require
 from service.services.batches import request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
 
-@router.post("", status_code=202, max_body_size=get_settings().max_upload_bytes)
+@router.post("", status_code=202)
 async def create_batch(
     response: Response,
     rt: RuntimeDep,
@@ -164,7 +163,3 @@ def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse
         headers={"Content-Disposition": content_disposition(f"{batch_id}.zip")},
         background=BackgroundTask(os.unlink, spool.name),
     )
-
-
-def letter_name(number: int | None, name: str) -> str:
-    return f"{number or 0:02d}-{slug(name)}.pdf"

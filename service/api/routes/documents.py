@@ -17,7 +17,6 @@ from service.api.schemas import (
     RejectRequest,
     SubmitRequest,
 )
-from service.config import get_settings
 from service.errors import NotReady
 from service.services.batches import letter_docx
 from service.services.documents import request_document
@@ -49,7 +48,7 @@ def _out(doc: DocumentRow) -> DocumentOut:
     )
 
 
-@router.post("", status_code=202, max_body_size=get_settings().max_body_bytes)
+@router.post("", status_code=202)
 async def create_document(
     body: DocumentRequest,
     response: Response,

@@ -26,7 +26,8 @@ from service.api.schemas import (
 )
 from service.domain.office import Role
 from service.domain.registers import COLUMNS, entry_row
-from service.services.auth import Forbidden, LoginLimits, NewUser, add_api_key, create_user, log_in, require
+from service.errors import Forbidden
+from service.services.auth import LoginLimits, NewUser, add_api_key, create_user, log_in, require
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
 ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN

@@ -8,7 +8,6 @@ from fastapi.concurrency import run_in_threadpool
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS
 from service.api.schemas import TemplateOut, TemplateSummary
-from service.config import get_settings
 from service.domain.office import Role
 from service.domain.templates import Template
 from service.services.auth import require
@@ -28,7 +27,7 @@ def list_templates(rt: RuntimeDep) -> list[TemplateSummary]:
     return out
 
 
-@router.post("", status_code=201, max_body_size=get_settings().max_template_bytes)
+@router.post("", status_code=201)
 async def register(
     response: Response,
     rt: RuntimeDep,
