@@ -14,6 +14,7 @@ from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
+from service.domain.clock import Clock, SystemClock
 from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
 from service.services.office import Office
@@ -40,9 +41,17 @@ def prepare(settings: Settings) -> None:
 
 @dataclass
 class Runtime:
+    """``clock``: the one clock of the process, handed to every service that dates or times something; the
+    machine's clock, or ``VANBAN_CLOCK_START`` when set; tests pass their own."""
+
     settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
     _key_lock: threading.Lock = field(default_factory=threading.Lock)
     _key: KeyMaterial | None = None
+
+    def __post_init__(self) -> None:
+        if self.settings.clock_start is not None and isinstance(self.clock, SystemClock):
+            self.clock = SystemClock.starting_at(self.settings.clock_start)
 
     @cached_property
     def db(self) -> Database:
@@ -50,7 +59,7 @@ class Runtime:
 
     @cached_property
     def templates(self) -> TemplateCatalog:
-        return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive)
+        return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive, self.clock)
 
     @cached_property
     def archive(self) -> Archive:
@@ -96,7 +105,7 @@ class Runtime:
 
     @cached_property
     def producer(self) -> Producer:
-        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature)
+        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock)
 
     @cached_property
     def office(self) -> Office:
@@ -108,6 +117,7 @@ class Runtime:
             Level(self.settings.signature_level),
             self.organisation_signature,
             self.settings.pki / "signature.png",
+            self.clock,
             self.settings.signing_session_seconds,
         )
 
