@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -144,7 +143,7 @@ def render(
             validate(tpl.schema, payload)
             body = (payload.get("organisation") or {}).get("abbreviation") or settings.organisation_abbreviation
             draft = Notation(0, tpl.type_abbreviation, body)
-            context = render_context(tpl, payload, str(draft), date.today())
+            context = render_context(tpl, payload, str(draft), rt.clock.today())
             pdf = rt.converter.to_pdf(render_docx(tpl.docx, context))
         else:
             requested = request_document(  # the local operator issues directly, without the office's review
@@ -245,6 +244,7 @@ def batch_command(
             settings.batch_chunk_size,
             max_rows=settings.class_list_max_rows,
             max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+            clock=rt.clock,
         )
         with Progress(
             "[progress.description]{task.description}",

@@ -8,6 +8,7 @@ The scale-out setup differs only in settings (``VANBAN_DATABASE_URL=postgresql+p
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
         default=None, description="create demo users on first start; default: not production"
     )
     production: bool = False
+    clock_start: datetime | None = Field(
+        default=None, description="tests and demos: the clock reads this instant at start and runs on (not production)"
+    )
 
     @cached_property
     def database(self) -> str:
@@ -107,6 +111,8 @@ class Settings(BaseSettings):
             problems.append("VANBAN_PKI_PASSWORD is the demo password")
         if self.local_queue:
             problems.append("VANBAN_BROKER_URL is the local filesystem queue")
+        if self.clock_start is not None:
+            problems.append("VANBAN_CLOCK_START sets the clock to another time")
         if problems:
             raise ConfigurationError("; ".join(problems))
 

@@ -14,6 +14,7 @@ from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
+from service.domain.clock import Clock, SystemClock
 from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
 from service.services.office import Office
@@ -48,13 +49,21 @@ class PdfConverter(Protocol):
 
 class Runtime:
     """Built from ``settings``; ``converter`` replaces the LibreOffice it would start (a worker process converts
-    through its node's, a test through the session's warm one)."""
+    through its node's, a test through the session's warm one). ``clock``: the one clock of the process, handed to
+    every service that dates or times something; the machine's clock, or ``VANBAN_CLOCK_START`` when set; tests pass
+    their own."""
 
-    def __init__(self, settings: Settings, *, converter: PdfConverter | None = None) -> None:
+    def __init__(
+        self, settings: Settings, *, converter: PdfConverter | None = None, clock: Clock | None = None
+    ) -> None:
         self.settings = settings
         self._converter = converter
         self._key_lock = threading.Lock()
         self._key: KeyMaterial | None = None
+        if clock is None:
+            start = settings.clock_start
+            clock = SystemClock() if start is None else SystemClock.starting_at(start)
+        self.clock: Clock = clock
 
     @cached_property
     def db(self) -> Database:
@@ -62,7 +71,7 @@ class Runtime:
 
     @cached_property
     def templates(self) -> TemplateCatalog:
-        return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive)
+        return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive, self.clock)
 
     @cached_property
     def archive(self) -> Archive:
@@ -110,7 +119,7 @@ class Runtime:
 
     @cached_property
     def producer(self) -> Producer:
-        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature)
+        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock)
 
     @cached_property
     def office(self) -> Office:
@@ -122,6 +131,7 @@ class Runtime:
             Level(self.settings.signature_level),
             self.organisation_signature,
             self.settings.pki / "signature.png",
+            self.clock,
             self.settings.signing_session_seconds,
         )
 

@@ -43,3 +43,7 @@ def entry_row(e: Entry, failed: bool = False) -> list[object]:
         len(e.recipients) + 1,
         "; ".join(n for n in ("số nhập tay" if e.manual else "", FAILED_NOTE if failed else "") if n),
     ]
+
+
+DEFAULT_REGISTER = "default"
+"""The register every document is numbered in unless it names another (one per body and year)."""

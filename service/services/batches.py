@@ -7,20 +7,20 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert
-
-from service.adapters.orm import BatchRow, DocumentRow, JobRow, RegisterEntryRow, utcnow
+from service.adapters.orm import BatchRow, DocumentRow, JobRow, utcnow
 from service.adapters.pdf_pages import page_words, split_pages
 from service.adapters.renderer import render_docx, render_many
 from service.adapters.spreadsheet import MAX_ROWS, MAX_UNPACKED_BYTES, read_table
 from service.domain.batch import LABELS, RowProblem, check_rows
-from service.domain.documents import DocumentStatus, JobStatus, Notation
+from service.domain.clock import Clock
+from service.domain.documents import DocumentStatus, JobStatus
+from service.domain.registers import DEFAULT_REGISTER
 from service.domain.vietnamese import nfc
 from service.errors import BatchRejected, FieldError, InvalidRequest, VanbanError
-from service.services.documents import VIETNAM, Producer, register_line, render_context
+from service.services import issuing
+from service.services.documents import Producer, render_context
 from service.services.templates import TemplateCatalog
 from service.services.validation import check_text, validate, validator_for
 from service.unit_of_work import Database
@@ -92,6 +92,7 @@ def request_batch(
     *,
     max_rows: int = MAX_ROWS,
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    clock: Clock,
 ) -> BatchRequested:
     """Check every row, then record the job, the batch and its documents and reserve their numbers, contiguous and
     in list order, in one transaction. The caller enqueues the chunks after this returns."""
@@ -160,36 +161,21 @@ def request_batch(
         tx.repo.add(batch)
         tx.session.flush()
         if per_row:
-            issued_on = datetime.now(VIETNAM).date()
-            first = tx.repo.take_numbers(organisation, "default", issued_on.year, len(valid))
-            now = utcnow()
+            now = clock.now()
             common = {
                 "job_id": job.id,
                 "template_id": batch.template_id,
                 "template_version": batch.template_version,
-                "status": DocumentStatus.NUMBERED,
-                "organisation": organisation,
-                "register": "default",
-                "year": issued_on.year,
-                "issued_on": issued_on,
                 "request_hash": "batch",
                 "batch_id": batch.id,
                 "created_at": now,
                 "updated_at": now,
             }
-            rows_out = [
-                common
-                | {
-                    "id": str(uuid.uuid4()),
-                    "data": {**payload([row]), "_row": source_row},
-                    "batch_index": i,
-                    "number": first + i,
-                    "notation": str(Notation(first + i, template.type_abbreviation, organisation)),
-                }
+            letters = [
+                common | {"id": str(uuid.uuid4()), "data": {**payload([row]), "_row": source_row}, "batch_index": i}
                 for i, (source_row, row) in enumerate(valid)
             ]
-            tx.session.execute(insert(DocumentRow), rows_out)  # one executemany, no ORM object per letter
-            tx.session.execute(insert(RegisterEntryRow), [register_line(r, template) for r in rows_out])
+            issuing.number_letters(tx, template, organisation, clock.today(), letters)
         else:
             tx.repo.add(
                 DocumentRow(
@@ -200,7 +186,7 @@ def request_batch(
                     data=payload([r for _, r in valid]),
                     status=DocumentStatus.REQUESTED,
                     organisation=organisation,
-                    register="default",
+                    register=DEFAULT_REGISTER,
                     request_hash="batch",
                     workflow=facts.get("workflow", "direct"),  # a decision with the whole list is reviewed
                     signers=[],
@@ -258,7 +244,7 @@ class BatchProducer:
         clock.append(("sign", time.perf_counter()))
         digests = p.archive.put_many(signed, ".pdf")
         clock.append(("archive", time.perf_counter()))
-        now = datetime.now(UTC)
+        now = p.clock.now()
         with p.db.uow() as tx:
             # Writes first, each only if the letter is not issued yet: a chunk delivered twice at once (a message
             # redelivered after a crash while the sweep had sent it again) records each letter once.

@@ -9,21 +9,23 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
 from service.adapters.archive import Archive
-from service.adapters.orm import DocumentRow, JobRow, RegisterEntryRow, utcnow
+from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.adapters.renderer import render_docx
+from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich
 from service.domain.office import Principal, Role, Workflow, choose_workflow, parties
+from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
 from service.domain.vietnamese import BLANK, nfc, place_date
 from service.errors import FieldError, Forbidden, IdempotencyConflict, InvalidRequest, VanbanError
+from service.services import issuing
 from service.services.auth import require
 from service.services.validation import check_text, validate
 from service.unit_of_work import Database
@@ -36,7 +38,6 @@ from signing.marks import Mark, find_marks
 from signing.sign import Level, SigningContext
 
 log = logging.getLogger(__name__)
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class PdfConverter(Protocol):
@@ -103,7 +104,7 @@ def request_document(
         data=data,
         status=DocumentStatus.REQUESTED,
         organisation=organisation,
-        register="default",
+        register=DEFAULT_REGISTER,
         idempotency_key=scoped_key,
         request_hash=digest,
         workflow=chosen.value,
@@ -211,41 +212,6 @@ class OrganisationSignature:
         return sign_pdf(pdf, key, request, self.context), key.subject_common_name
 
 
-def subject_of(template: Template, data: dict[str, Any]) -> str:
-    """Trích yếu: what the document is about, for the register."""
-    about = data.get("subject") or data.get("title") or (data.get("class") or {}).get("name") or ""
-    return f"{template.title} {about}".strip()
-
-
-def register_line(doc: DocumentRow | dict[str, Any], template: Template, **override: Any) -> dict[str, Any]:
-    """The register line (sổ đăng ký văn bản đi) of a numbered document (a row, or a batch's row values)."""
-    d = (
-        doc
-        if isinstance(doc, dict)
-        else {
-            c: getattr(doc, c)
-            for c in ("id", "organisation", "register", "year", "number", "notation", "issued_on", "data", "signer")
-        }
-    )
-    data = d["data"]
-    values = {
-        "organisation": d["organisation"],
-        "register": d["register"],
-        "year": d["year"],
-        "number": d["number"],
-        "notation": d["notation"],
-        "document_id": d["id"],
-        "issued_on": d["issued_on"],
-        "type_name": template.title,
-        "subject": subject_of(template, data),
-        "signer": d.get("signer") or (data.get("signer") or {}).get("name", ""),
-        "recipients": list(data.get("recipients") or []),
-        "archive_unit": (data.get("organisation") or {}).get("archive_unit") or "",
-        "manual": False,
-    }
-    return values | override
-
-
 @dataclass
 class Producer:
     """Everything a worker needs to turn a requested document into a signed, archived PDF."""
@@ -255,6 +221,7 @@ class Producer:
     converter: PdfConverter
     archive: Archive
     organisation: OrganisationSignature
+    clock: Clock
 
     def produce(self, document_id: str) -> None:
         """Idempotent: a document already issued (or drafted) is left as it is; a number once taken is kept on
@@ -298,7 +265,7 @@ class Producer:
     ) -> None:
         values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": pdf_sha}
         if signer is not None:
-            values |= {"signer": signer, "signed_at": datetime.now(UTC)}
+            values |= {"signer": signer, "signed_at": self.clock.now()}
         with self.db.uow() as tx:
             # the write first, and only if no other delivery of this job recorded its result already
             if not tx.repo.finish(document_id, status, values):
@@ -311,15 +278,10 @@ class Producer:
             tx.commit()
 
     def _take_number(self, doc: DocumentRow, template: Template) -> None:
-        issued_on = datetime.now(VIETNAM).date()
         with self.db.uow() as tx:
             row = tx.repo.document(doc.id)
             if row.number is None:
-                number = tx.repo.take_number(row.organisation, row.register, issued_on.year)
-                row.number, row.year, row.issued_on = number, issued_on.year, issued_on
-                row.notation = str(Notation(number, template.type_abbreviation, row.organisation))
-                row.status = DocumentStatus.NUMBERED
-                tx.repo.add(RegisterEntryRow(**register_line(row, template)))
+                issuing.number_document(tx, row, template, self.clock.today())
                 tx.commit()
             doc.number, doc.notation, doc.issued_on = row.number, row.notation, row.issued_on
 

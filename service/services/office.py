@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -18,23 +18,24 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from service.adapters.archive import Archive
-from service.adapters.orm import DocumentRow, RegisterEntryRow, UserRow
-from service.domain.documents import DocumentStatus, Notation
+from service.adapters.orm import DocumentRow, UserRow
+from service.domain.clock import Clock
+from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role, Workflow, next_signer, parties, signature_field
 from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year
 from service.errors import (
     CertificateNotRecorded,
     CredentialRefused,
-    DuplicateNumber,
     FieldError,
     Forbidden,
     InvalidRequest,
     NotFound,
     WrongState,
 )
+from service.services import issuing
 from service.services.auth import require
-from service.services.documents import VIETNAM, OrganisationSignature, register_line
+from service.services.documents import OrganisationSignature
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
 from signing import (
@@ -148,6 +149,7 @@ class Office:
     level: Level
     organisation: OrganisationSignature
     default_signature_image: Path
+    clock: Clock
     session_seconds: float = 300
 
     def _load(self, tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:
@@ -186,7 +188,7 @@ class Office:
             self._waiting_for(who, doc)
             first_pdf = (doc.signatures[0]["base_sha256"] if doc.signatures else doc.pdf_sha256) or ""
             doc.status = DocumentStatus.REJECTED
-            doc.rejection = {"by": who.username, "reason": reason, "at": _now(), "draft_sha256": first_pdf}
+            doc.rejection = {"by": who.username, "reason": reason, "at": self._now(), "draft_sha256": first_pdf}
             tx.repo.append_audit(who.username, "reject", doc.id, {"reason": reason})
             tx.commit()
             return doc
@@ -410,6 +412,9 @@ class Office:
 
         return complete_signature(self.db, self.archive, self.context, document_id, session_id, value, record, recorded)
 
+    def _now(self) -> str:
+        return self.clock.now().isoformat()
+
     def _waiting_for(self, who: Principal, doc: DocumentRow) -> None:
         _state(doc, DocumentStatus.SUBMITTED)
         if next_signer(doc.signers, doc.signatures) != who.username:
@@ -421,14 +426,14 @@ class Office:
         """Record ``who``'s signature (the PDF ``base`` became ``digest``) in the review flow; refused if the
         document changed meanwhile (someone else signed or rejected it)."""
         field, _ = signature_field(who.organisation, doc.organisation)
-        signature = {"by": who.username, "name": signer_name, "field": field, "at": _now()}
+        signature = {"by": who.username, "name": signer_name, "field": field, "at": self._now()}
         signature["organisation"], signature["base_sha256"] = who.organisation, base
         signatures = [*doc.signatures, signature]
         status = DocumentStatus.SIGNED if len(signatures) == len(doc.signers) else DocumentStatus.SUBMITTED
         changed = tx.session.execute(
             update(DocumentRow)
             .where(DocumentRow.id == doc.id, DocumentRow.pdf_sha256 == base, DocumentRow.status == doc.status)
-            .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=datetime.now(UTC))
+            .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=self.clock.now())
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
@@ -440,7 +445,7 @@ class Office:
         """Give a signed document its number and date, fill them into the PDF, apply the organisation's signature
         and record it in the register, all in one transaction: a number is taken only if the document is issued."""
         require(who, Role.CLERK)
-        issued_on = issued_on or datetime.now(VIETNAM).date()
+        issued_on = issued_on or self.clock.today()
         manual = number is not None
         with self.db.uow() as tx:
             found = self._load(tx, who, document_id)
@@ -462,15 +467,15 @@ class Office:
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 raise WrongState(f"document {doc.id} is being issued", f"Văn bản {doc.id} đang được ban hành")
             year = issued_on.year
-            number = self._number(tx, doc, template, year, number)
-            notation = str(Notation(number, template.type_abbreviation, doc.organisation))
+            number = issuing.take_number(tx, doc, template, year, number)
+            notation = issuing.notation(template, doc.organisation, number)
             pdf = self._issued_pdf(doc, notation, number, issued_on)
             digest = self.archive.put(pdf, ".pdf")
             row = tx.repo.document(doc.id)
             row.number, row.year, row.issued_on, row.notation = number, year, issued_on, notation
-            row.pdf_sha256, row.signed_at = digest, datetime.now(UTC)
+            row.pdf_sha256, row.signed_at = digest, self.clock.now()
             row.signer = "; ".join(s["name"] for s in doc.signatures)
-            self._record(tx, row, template, number, manual)
+            issuing.record(tx, row, template, manual)
             tx.repo.append_audit(who.username, "issue", doc.id, {"notation": notation, "pdf_sha256": digest})
             try:
                 tx.commit()
@@ -480,28 +485,6 @@ class Office:
                     f"Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
                 ) from None
             return row
-
-    def _number(self, tx: UnitOfWork, doc: DocumentRow, template: Template, year: int, manual: int | None) -> int:
-        if manual is None:
-            return tx.repo.take_number(doc.organisation, doc.register, year)
-        notation = str(Notation(manual, template.type_abbreviation, doc.organisation))
-        first = tx.repo.register_entry(doc.organisation, doc.register, year, manual)
-        if first is not None:
-            raise DuplicateNumber(notation, first)
-        last = tx.repo.counter(doc.organisation, doc.register, year)
-        if manual < 1 or manual > last + 1:
-            raise InvalidRequest(
-                [
-                    FieldError(
-                        "number",
-                        f"the next number is {last + 1}; {manual} would leave a gap",
-                        f"số tiếp theo là {last + 1}; số {manual} sẽ để trống số",
-                    )
-                ]
-            )
-        if manual == last + 1:
-            tx.repo.take_number(doc.organisation, doc.register, year)
-        return manual
 
     def _issued_pdf(self, doc: DocumentRow, notation: str, number: int, issued_on: date) -> bytes:
         assert doc.pdf_sha256 is not None
@@ -513,14 +496,6 @@ class Office:
         signed, _ = self.organisation.sign(pdf, f"Ban hành {notation}", doc.data.get("place"), prepared=True)
         return signed
 
-    def _record(self, tx: UnitOfWork, doc: DocumentRow, template: Template, number: int, manual: bool) -> None:
-        """One line in the issuing body's register, and one in each partner body's register (its own number)."""
-        assert doc.year is not None
-        tx.repo.add(RegisterEntryRow(**register_line(doc, template, manual=manual)))
-        for partner in sorted({s["organisation"] for s in doc.signatures} - {doc.organisation}):
-            partner_number = tx.repo.take_number(partner, doc.register, doc.year)
-            tx.repo.add(RegisterEntryRow(**register_line(doc, template, organisation=partner, number=partner_number)))
-
 
 def _two_step(request: SignatureRequest) -> SignatureRequest:
     """Signatures made in two steps (a remote or external key) are B-T at most; the organisation's signature at
@@ -528,7 +503,3 @@ def _two_step(request: SignatureRequest) -> SignatureRequest:
     if request.level in (Level.B_LT, Level.B_LTA):
         return replace(request, level=Level.B_T)
     return request
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat()

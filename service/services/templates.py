@@ -19,6 +19,7 @@ from service.adapters.archive import Archive
 from service.adapters.orm import TemplateVersionRow
 from service.adapters.renderer import inspect_docx, render_docx
 from service.adapters.template_files import TemplateFolder, template_version
+from service.domain.clock import Clock
 from service.domain.templates import Template
 from service.errors import FieldError, InvalidRequest, TemplateNotFound
 from service.unit_of_work import Database
@@ -37,8 +38,8 @@ class VersionInfo:
 class TemplateCatalog:
     """Shipped templates, overridden by the newest registered version of the same id."""
 
-    def __init__(self, folder: TemplateFolder, db: Database, archive: Archive) -> None:
-        self.folder, self.db, self.archive = folder, db, archive
+    def __init__(self, folder: TemplateFolder, db: Database, archive: Archive, clock: Clock) -> None:
+        self.folder, self.db, self.archive, self.clock = folder, db, archive, clock
         self._docx = lru_cache(maxsize=128)(lambda digest: self.archive.get(digest, ".docx"))
 
     def _rows(self, template_id: str | None = None) -> list[TemplateVersionRow]:
@@ -192,9 +193,7 @@ def register_template(
         docx,
     )
     # Render the example once, in the sandbox: a template that tries to escape it is refused here.
-    from datetime import date
-
-    render_docx(docx, render_context(template, example, "01/VD", date.today()))
+    render_docx(docx, render_context(template, example, "01/VD", catalog.clock.today()))
     known = {v.version for v in catalog.versions(template_id)} if template_id in catalog.ids() else set()
     if version in known:
         return template, False

@@ -16,10 +16,10 @@ from tests.pdftools import check_pdf, pdf_text
 pytestmark = pytest.mark.slow
 
 
-def vanban(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VANBAN_DATA_DIR": str(data_dir)}
+def vanban(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    variables = {**os.environ, "VANBAN_DATA_DIR": str(data_dir), **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT
+        [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=variables, cwd=PROJECT_ROOT
     )
 
 
@@ -275,3 +275,28 @@ def test_verify_reports_on_stdout_judges_revocation_from_the_file_and_never_show
             assert done.returncode == 2 and done.stdout == "", (name, done.stdout, done.stderr)
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and str(tmp_path / name) in lines[0] and why in lines[0], (name, done.stderr)
+
+
+def test_a_draft_and_its_issued_document_made_at_01_07_in_vietnam_carry_the_same_date(tmp_path: Path) -> None:
+    """At 01:07 on 25 November in Vietnam (18:07 UTC on the 24th) the draft and the issued letter are both dated
+    the 25th: one clock, Vietnam's date, whatever the server's time zone."""
+    payload = tmp_path / "data.json"
+    payload.write_text(vanban("templates", "example", "giay-trieu-tap", data_dir=tmp_path).stdout, encoding="utf-8")
+    at = {"VANBAN_CLOCK_START": "2026-11-24T18:07:00+00:00"}
+    draft = vanban(
+        "render",
+        "giay-trieu-tap",
+        str(payload),
+        "-o",
+        str(tmp_path / "draft.pdf"),
+        "--no-sign",
+        data_dir=tmp_path,
+        env=at,
+    )
+    assert draft.returncode == 0, draft.stderr
+    signed = vanban("render", "giay-trieu-tap", str(payload), "-o", str(tmp_path / "s.pdf"), data_dir=tmp_path, env=at)
+    assert signed.returncode == 0, signed.stderr
+    for name in ("draft.pdf", "s.pdf"):
+        text = " ".join(pdf_text(tmp_path / name).split())
+        assert "ngày 25 tháng 11 năm 2026" in text, (name, text)
+        assert "ngày 24 tháng 11" not in text

@@ -30,7 +30,15 @@ def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: obj
     runtime = Runtime(runtime.settings, converter=converter)  # the session's warm LibreOffice
     batch = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
     requested = request_batch(
-        runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", batch, "reject", chunk_size=3
+        runtime.db,
+        runtime.templates,
+        "giay-trieu-tap",
+        CSV.encode(),
+        "l.csv",
+        batch,
+        "reject",
+        chunk_size=3,
+        clock=runtime.clock,
     )
     assert requested.documents == 7 and requested.chunks == 3
     assert runtime.batch_producer.produce_chunk(requested.batch_id, 1) == 3
@@ -56,9 +64,13 @@ def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
     batch = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
     bad = CSV + "Người Lỗi,31/02/1990,Xã X\n"
     with pytest.raises(BatchRejected) as caught:
-        request_batch(runtime.db, runtime.templates, "giay-trieu-tap", bad.encode(), "l.csv", batch, "reject")
+        request_batch(
+            runtime.db, runtime.templates, "giay-trieu-tap", bad.encode(), "l.csv", batch, "reject", clock=runtime.clock
+        )
     assert caught.value.report["problems"][0]["row"] == 9
     with runtime.db.uow() as tx:
         assert tx.repo.take_number("TCT", "default", 2026) == 1  # the register did not move
     with pytest.raises(VanbanError):  # the batch part is checked too, by path
-        request_batch(runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", {}, "reject")
+        request_batch(
+            runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", {}, "reject", clock=runtime.clock
+        )

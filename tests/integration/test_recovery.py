@@ -49,7 +49,15 @@ def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
 def _batch(runtime: Runtime) -> tuple[str, str]:
     data = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
     requested = request_batch(
-        runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", data, "reject", chunk_size=3
+        runtime.db,
+        runtime.templates,
+        "giay-trieu-tap",
+        CSV.encode(),
+        "l.csv",
+        data,
+        "reject",
+        chunk_size=3,
+        clock=runtime.clock,
     )
     return requested.batch_id, requested.job_id
 

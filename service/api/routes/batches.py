@@ -61,6 +61,7 @@ async def create_batch(
         rt.settings.batch_chunk_size,
         max_rows=rt.settings.class_list_max_rows,
         max_unpacked_bytes=rt.settings.class_list_max_unpacked_bytes,
+        clock=rt.clock,
     )
     del upload
     await run_in_threadpool(release_memory)

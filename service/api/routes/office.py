@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Annotated, Any
 
@@ -25,7 +25,7 @@ from service.api.schemas import (
     PreparedDigest,
 )
 from service.domain.office import Role
-from service.domain.registers import COLUMNS, entry_row
+from service.domain.registers import COLUMNS, DEFAULT_REGISTER, entry_row
 from service.errors import Forbidden
 from service.services.auth import LoginLimits, NewUser, add_api_key, create_user, log_in, require
 
@@ -186,9 +186,9 @@ def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | N
             f"the register of {organisation} is kept by its own office",
             f"Sổ đăng ký của {organisation} do văn thư đơn vị đó quản lý",
         )
-    year = year or date.today().year
+    year = year or rt.clock.today().year
     with rt.db.uow() as tx:
-        entries = tx.repo.register_entries(organisation, "default", year)
+        entries = tx.repo.register_entries(organisation, DEFAULT_REGISTER, year)
         return year, entries, tx.repo.failed_documents([e.document_id for e in entries])
 
 
