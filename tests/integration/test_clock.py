@@ -81,7 +81,7 @@ def test_a_reviewed_document_issued_at_01_07_is_dated_that_vietnamese_day(
     tmp_path: Path, pki: DemoPki, converter: object
 ) -> None:
     clock = FixedClock(EARLY_MORNING_IN_VIETNAM)
-    rt = Runtime(_settings(tmp_path, pki, None), clock)
+    rt = Runtime(_settings(tmp_path, pki, None), clock=clock)
     rt.__dict__["converter"] = converter
     try:
         with rt.db.uow() as tx:

@@ -16,6 +16,7 @@ from signing.sign import Level, SignatureRequest, SigningContext
 from signing.trust import Trust
 from signing.verify import verify_pdf
 from tests import forgeries
+from tests.fakes import CSC_PIN, CSC_TOKEN
 from tests.pdftools import check_pdf
 from tests.signing.conftest import PASSWORD, write
 from tests.signing.csc_server import CscServer
@@ -119,7 +120,7 @@ def test_csc_one_authorisation_and_one_sign_hash_for_many_documents(
 ) -> None:
     _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
     credential = parse_credential({"kind": "csc", "url": csc.url, "credential_id": "leader-1"})
-    with open_key(credential, "2468", access_token="test-token", expected=recorded) as key:
+    with open_key(credential, CSC_PIN, access_token=CSC_TOKEN, expected=recorded) as key:
         _signs_three(key, unsigned_pdf, trust, tmp_path, "csc")
     assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
 
@@ -134,7 +135,7 @@ def test_csc_makes_b_t_when_b_lt_is_asked(
     """Two-step signatures are B-T at most: a B-LT request gets B-T (extended later, at issuance)."""
     _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
     credential = CscRemoteCredential(csc.url, "leader-1")
-    with open_key(credential, "2468", access_token="test-token", expected=recorded) as key:
+    with open_key(credential, CSC_PIN, access_token=CSC_TOKEN, expected=recorded) as key:
         signed = key.sign(unsigned_pdf, SignatureRequest("LanhDao", level=Level.B_LT), context)
     report = verify_pdf(signed, trust)
     assert report.ok and report.signatures[0].level == "B-T", report.to_dict()
@@ -148,13 +149,13 @@ def test_csc_needs_a_token_an_expected_certificate_and_the_right_pin(
     _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
     credential = CscRemoteCredential(csc.url, "leader-1")
     with pytest.raises(AccessTokenMissing):
-        open_key(credential, "2468", expected=recorded)
+        open_key(credential, CSC_PIN, expected=recorded)
     with pytest.raises(ExpectedCertificateMissing):
-        open_key(credential, "2468", access_token="test-token")
+        open_key(credential, CSC_PIN, access_token=CSC_TOKEN)
     assert csc.calls["credentials/info"] == 0
     with pytest.raises(SigningError, match="401"):
-        open_key(credential, "2468", access_token="stolen", expected=recorded)
-    key = open_key(credential, "0000", access_token="test-token", expected=recorded)
+        open_key(credential, CSC_PIN, access_token="stolen", expected=recorded)
+    key = open_key(credential, "0000", access_token=CSC_TOKEN, expected=recorded)
     with key, pytest.raises(SigningError, match="invalid") as caught:
         key.sign(unsigned_pdf, SignatureRequest("LanhDao"))
     assert "0000" not in str(caught.value)
@@ -163,7 +164,7 @@ def test_csc_needs_a_token_an_expected_certificate_and_the_right_pin(
 def test_csc_credential_with_another_key_is_refused_before_authorisation(pki: DemoPki) -> None:
     _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
     key, cert, chain = forgeries.from_another_ca()
-    with CscServer(key, [cert, *chain], pin="2468", token="test-token") as server:  # type: ignore[arg-type]
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:  # type: ignore[arg-type]
         with pytest.raises(CertificateRefused, match="not the one recorded"):
-            open_key(CscRemoteCredential(server.url, "leader-1"), "2468", access_token="test-token", expected=recorded)
+            open_key(CscRemoteCredential(server.url, "leader-1"), CSC_PIN, access_token=CSC_TOKEN, expected=recorded)
         assert server.calls["credentials/authorize"] == 0
