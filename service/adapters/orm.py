@@ -23,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from service.domain.registers import DEFAULT_REGISTER
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -92,7 +94,7 @@ class DocumentRow(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20))
     organisation: Mapped[str] = mapped_column(String(40))
-    register: Mapped[str] = mapped_column(String(40), default="default")
+    register: Mapped[str] = mapped_column(String(40), default=DEFAULT_REGISTER)
     year: Mapped[int | None] = mapped_column(Integer)
     number: Mapped[int | None] = mapped_column(Integer)
     notation: Mapped[str | None] = mapped_column(String(80))

@@ -2,7 +2,9 @@
 
 A document's date (ngày ban hành) is the Vietnamese calendar date, whatever the server's time zone: a draft and
 the document issued from it on the same Vietnamese day carry the same date, and the register's year turns at
-midnight in Vietnam. Timestamps (created, signed, expires) stay aware UTC datetimes.
+midnight in Vietnam. Instants stay aware UTC datetimes: the services take a document's facts (its date, when it
+was signed, when a signature or rejection was made) from the clock; rows' bookkeeping (created, updated, a job's
+start and end) stays with the database layer's UTC time.
 """
 
 from __future__ import annotations

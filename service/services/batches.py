@@ -161,7 +161,7 @@ def request_batch(
         tx.repo.add(batch)
         tx.session.flush()
         if per_row:
-            now = clock.now()
+            now = utcnow()  # the rows' own bookkeeping, like every row's created_at
             common = {
                 "job_id": job.id,
                 "template_id": batch.template_id,

@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from service.adapters.archive import Archive
-from service.adapters.orm import DocumentRow, UserRow
+from service.adapters.orm import DocumentRow, UserRow, utcnow
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role, Workflow, next_signer, parties, signature_field
@@ -433,7 +433,7 @@ class Office:
         changed = tx.session.execute(
             update(DocumentRow)
             .where(DocumentRow.id == doc.id, DocumentRow.pdf_sha256 == base, DocumentRow.status == doc.status)
-            .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=self.clock.now())
+            .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=utcnow())
         )
         if changed.rowcount != 1:  # type: ignore[attr-defined]
             raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
