@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from celery import Celery
 from fastapi.testclient import TestClient
 
 from service.config import Settings
+from service.errors import ConfigurationError
 from service.main import create_app
 from service.worker import settings_of
 
@@ -46,3 +49,8 @@ def test_no_module_reads_settings_at_import() -> None:
     env = {**os.environ, "VANBAN_MAX_BODY_BYTES": "not a number", "VANBAN_QUEUE_NAME": ""}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_tasks_refuse_a_celery_app_not_built_from_settings() -> None:
+    with pytest.raises(ConfigurationError):
+        settings_of(Celery("vanban"))
