@@ -16,11 +16,12 @@ from service.domain.clock import FixedClock
 from service.domain.office import Principal
 from service.main import create_app
 from service.runtime import Runtime, prepare
-from service.services.auth import NewUser, bootstrap_api_key, create_user, principal
+from service.services.auth import bootstrap_api_key
 from service.services.batches import request_batch
 from service.services.documents import request_document
 from signing.pki import DemoPki
 from tests.backends import postgres_database
+from tests.integration.test_issue import _people
 
 PASSWORD = "test-password"
 NEW_YEAR_IN_VIETNAM = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 January 2027 in Vietnam
@@ -50,8 +51,7 @@ def test_the_register_year_turns_at_midnight_in_vietnam(
     tmp_path: Path, pki: DemoPki, converter: object, database_url: str | None
 ) -> None:
     settings = _settings(tmp_path, pki, database_url, NEW_YEAR_IN_VIETNAM)  # the clock the service runs with
-    rt = Runtime(settings)
-    rt.__dict__["converter"] = converter  # the session's warm LibreOffice
+    rt = Runtime(settings, converter=converter)  # the session's warm LibreOffice
     try:
         template = rt.templates.get("giay-trieu-tap")
         single = request_document(rt.db, rt.templates, template.id, template.example, workflow="direct")
@@ -81,23 +81,16 @@ def test_a_reviewed_document_issued_at_01_07_is_dated_that_vietnamese_day(
     tmp_path: Path, pki: DemoPki, converter: object
 ) -> None:
     clock = FixedClock(EARLY_MORNING_IN_VIETNAM)
-    rt = Runtime(_settings(tmp_path, pki, None), clock=clock)
-    rt.__dict__["converter"] = converter
+    rt = Runtime(_settings(tmp_path, pki, None), converter=converter, clock=clock)  # the session's LibreOffice
     try:
-        with rt.db.uow() as tx:
-            clerk = create_user(tx, NewUser("vanthu", "Trần Thị Mai", "TCT", ["clerk"], "Văn thư"))
-            credential = {"kind": "pkcs12", "path": str(pki.leader_p12)}
-            head = create_user(
-                tx, NewUser("hieutruong", "Nguyễn Văn An", "TCT", ["signer"], "Hiệu trưởng", None, None, credential)
-            )
-            tx.commit()
+        clerk, head = _people(rt, pki)
         template = rt.templates.get("quyet-dinh-mo-lop")
         requested = request_document(rt.db, rt.templates, template.id, template.example, signers=["hieutruong"])
         rt.producer.produce(requested.document_id)
         submitter = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
         rt.office.submit(submitter, requested.document_id, None)
-        rt.office.sign(principal(head), [requested.document_id], PASSWORD)
-        issued = rt.office.issue(principal(clerk), requested.document_id)
+        rt.office.sign(head, [requested.document_id], PASSWORD)
+        issued = rt.office.issue(clerk, requested.document_id)
         assert (issued.issued_on, issued.year) == (date(2026, 11, 25), 2026)
         assert issued.signed_at is not None and issued.signed_at.replace(tzinfo=UTC) == EARLY_MORNING_IN_VIETNAM
         with rt.db.uow() as tx:

@@ -13,10 +13,10 @@ from service.config import Settings
 from service.domain.office import Principal
 from service.runtime import Runtime, prepare
 from service.services.auth import NewUser, create_user, principal
-from service.services.documents import request_document
 from service.services.office import CredentialRefused
 from signing.pki import DemoPki, make_demo_pki
 from tests import forgeries
+from tests.integration.test_forgery import _submitted
 
 PASSWORD = "test-password"
 
@@ -30,8 +30,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
 def runtime(tmp_path: Path, pki: DemoPki, converter: object) -> Iterator[Runtime]:
     settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PASSWORD)
     prepare(settings)
-    rt = Runtime(settings)
-    rt.__dict__["converter"] = converter
+    rt = Runtime(settings, converter=converter)
     yield rt
     rt.db.dispose()
 
@@ -41,14 +40,6 @@ def _signer(rt: Runtime, username: str, credential: dict[str, str]) -> Principal
         user = create_user(tx, NewUser(username, "Nguyễn Văn An", "TCT", ["signer"], credential=credential))
         tx.commit()
     return principal(user)
-
-
-def _submitted(rt: Runtime, signer: str) -> str:
-    template = rt.templates.get("ke-hoach")
-    requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
-    rt.producer.produce(requested.document_id)
-    rt.office.submit(Principal("cli", "cli", "", "", "TCT", frozenset({"requester"})), requested.document_id, None)
-    return requested.document_id
 
 
 def _status(rt: Runtime, document_id: str) -> str:
