@@ -144,7 +144,7 @@ class TokenDigestSigner:
         if label is not None:
             query[Attribute.LABEL] = label
         pairs = []
-        for key in session.get_objects(query):
+        for key in list(session.get_objects(query)):
             criteria = {Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.ID: key[Attribute.ID]}
             if label is not None:
                 criteria = {Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.LABEL: label}
