@@ -363,14 +363,13 @@ class _Handler(BaseHTTPRequestHandler):
         if origin is None and not required:
             return None
         try:
-            allowed = origin is not None and normalise_origin(origin) in agent.origins
+            allowed = normalise_origin(origin) if origin is not None else None
         except ValueError:
-            allowed = False
-        if not allowed:
+            allowed = None
+        if allowed is None or allowed not in agent.origins:
             agent.say(f"Từ chối trang / refused origin: {shown(origin or '(none)', 80)}")
             raise AgentError(403, *_ORIGIN_REFUSED)
-        assert origin is not None
-        return origin
+        return allowed  # as browsers send it: the form CORS echoes
 
     def _answer(
         self, status: int, body: dict[str, Any] | None, origin: str | None, extra: Sequence[tuple[str, str]] = ()

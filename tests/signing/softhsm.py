@@ -39,7 +39,10 @@ def add_token(
     """A new token ``label`` (PIN ``PIN``) holding ``key`` and ``certificate`` (ID 01, ``key_label``), and ``others``
     (CA certificates, as real tokens carry them) under IDs 02, 03..."""
     folder = Path(env["SOFTHSM2_CONF"]).parent
-    run = lambda *a: subprocess.run(a, env=env, check=True, capture_output=True)  # noqa: E731
+
+    def run(*command: str) -> None:
+        subprocess.run(command, env=env, check=True, capture_output=True)
+
     run("softhsm2-util", "--init-token", "--free", "--label", label, "--pin", PIN, "--so-pin", SO_PIN)
     pem = folder / "key.pem"
     pem.write_bytes(
