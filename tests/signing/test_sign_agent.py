@@ -102,11 +102,14 @@ def test_gives_the_certificates_and_signs_digests_that_verify(agent: AgentProces
     assert "signed 3" in agent.output  # every request is shown on the terminal, even with --yes
 
 
-def test_an_ec_key_signs_der_ecdsa_and_is_found_without_its_label(tokens: dict[str, str]) -> None:
-    process = started(tokens, PIN, "--token", "vanban-ec", "--origin", ORIGIN, "--yes")
+def test_an_ec_key_signs_der_ecdsa_and_is_found_without_its_label(tokens: dict[str, str], pki: DemoPki) -> None:
+    chain = ("--chain", str(pki.ca_cert))  # a CA certificate the token does not carry
+    process = started(tokens, PIN, "--token", "vanban-ec", "--origin", ORIGIN, "--yes", *chain)
     try:
         with process.client() as c:
-            cert = x509.load_pem_x509_certificates(c.get("/v1/certificates").json()["certificates"].encode())[0]
+            pem = c.get("/v1/certificates").json()["certificates"].encode()
+            cert, *rest = x509.load_pem_x509_certificates(pem)
+            assert rest == x509.load_pem_x509_certificates(pki.ca_cert.read_bytes())
             digest = _digests(1)[0]
             r = c.post("/v1/sign", json=_request([digest]))
         assert r.status_code == 200, r.text
