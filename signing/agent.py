@@ -44,6 +44,7 @@ PROTOCOL = 1
 DEFAULT_PORT = 8711
 MAX_DOCUMENTS = 500  # as many as one inbox:prepare session holds
 MAX_BODY_BYTES = 1_000_000
+DISCARD_LIMIT = 16_000_000  # a refused body up to this size is read before the refusal is sent
 MAX_TEXT = 300  # a document id, a session id, a label
 
 
@@ -391,6 +392,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         origin: str | None = None
+        self._body_read = False
         try:
             if method == "OPTIONS":
                 origin = self._origin(required=True)
@@ -415,9 +417,11 @@ class _Handler(BaseHTTPRequestHandler):
                 self._answer(200, agent.certificates(), origin)
             else:
                 self._answer(200, agent.sign(origin or "", self._body()), origin)
-        except AgentError as exc:
-            self.close_connection = True
-            self._answer(exc.status, exc.body(), origin if exc.code != "origin_refused" else None)
+        except AgentError as exc:  # the connection is closed after a refusal, and the caller told so
+            if not self._body_read:
+                self._discard_body()
+            allowed = origin if exc.code != "origin_refused" else None
+            self._answer(exc.status, exc.body(), allowed, [("Connection", "close")])
 
     def _preflight(self, origin: str) -> None:
         method = self.headers.get("Access-Control-Request-Method", "")
@@ -460,7 +464,24 @@ class _Handler(BaseHTTPRequestHandler):
                 f"a signing request holds at most {MAX_BODY_BYTES} bytes",
                 f"Yêu cầu ký tối đa {MAX_BODY_BYTES} byte",
             )
+        self._body_read = True
         return self.rfile.read(length)
+
+    def _discard_body(self) -> None:
+        """Read a refused request's body, so that closing the connection does not reset it before the caller has
+        read the refusal (up to ``DISCARD_LIMIT``; a larger one is cut off)."""
+        try:
+            left = int(self.headers.get("Content-Length") or "0")
+        except ValueError:
+            return
+        if not 0 < left <= DISCARD_LIMIT:
+            return
+        self.connection.settimeout(10)
+        while left > 0:
+            chunk = self.rfile.read(min(left, 65536))
+            if not chunk:
+                return
+            left -= len(chunk)
 
     def do_GET(self) -> None:
         self._handle("GET")
