@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("service", ["embedded"],
 
 
 def _leader_with_token(office: Office, certificate_pem: str) -> httpx.Client:
-    """A leader whose key is on a PKCS#11 token: the credential names it, the certificate is recorded."""
+    """A leader whose key is on a PKCS#11 token: the credential names it; the administrator records the
+    certificate the agent gives, as the README tells."""
     service = office.service
     username, password = f"hieutruong_token_{office.suffix}", f"mat-khau-{office.suffix}"
     credential = {"kind": "pkcs11", "module": str(SOFTHSM2), "token": "vanban", "key": "leader"}
@@ -36,9 +37,12 @@ def _leader_with_token(office: Office, certificate_pem: str) -> httpx.Client:
         "roles": ["signer"],
         "title": "Hiệu trưởng",
         "password": password,
-        "credential": credential | {"certificate": certificate_pem},
+        "credential": credential,
     }
     assert office.admin.post("/api/v1/users", json=body).status_code == 201
+    recorded = office.admin.put(f"/api/v1/users/{username}/certificate", json={"certificate": certificate_pem})
+    assert recorded.status_code == 200, recorded.text
+    assert recorded.json()["subject"].startswith("CN=Nguyễn Văn An (DEMO)"), recorded.json()
     token = httpx.post(f"{service.url}/api/v1/auth/token", data={"username": username, "password": password})
     client = service.client(token.json()["access_token"])
     client.username = username  # type: ignore[attr-defined]
