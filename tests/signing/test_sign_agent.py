@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -275,3 +276,20 @@ def test_it_listens_on_127_0_0_1_only(agent: AgentProcess) -> None:
             if int(port, 16) == agent.port and state == "0A":  # LISTEN
                 listening.add(address)
     assert listening == {"0100007F"}  # 127.0.0.1, little-endian; nothing on 0.0.0.0 or ::
+
+
+def test_a_token_unplugged_after_the_start_is_a_clear_refusal(pki: DemoPki, tmp_path: Path) -> None:
+    """The agent logs in again for each request: a token pulled out in between is named, in both languages."""
+    env = softhsm_environment(tmp_path / "softhsm")
+    key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
+    add_token(env, "vanban", key, cert, chain)
+    process = started(env, PIN, "--origin", ORIGIN, "--yes")
+    try:
+        with process.client() as c:
+            assert c.post("/v1/sign", json=_request(_digests(1))).status_code == 200
+            for token in (tmp_path / "softhsm" / "tokens").iterdir():  # SoftHSM2's way of pulling the token out
+                shutil.rmtree(token)
+            refused = _refused(c.post("/v1/sign", json=_request(_digests(1))), 503, "token_missing")
+        assert "cắm token" in refused["message_vi"]
+    finally:
+        process.stop()
