@@ -52,7 +52,6 @@ def _document(db: Database, signatures: list[dict[str, Any]] | None = None) -> s
     )
     with db.uow() as tx:
         tx.repo.add(job)
-        tx.session.flush()
         tx.repo.add(doc)
         tx.commit()
     return doc.id
