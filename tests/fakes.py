@@ -28,6 +28,7 @@ from lxml import etree
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.stamp import TextStamp, TextStampStyle
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Mapper
 
 from service.adapters.orm import (
     AccessTokenRow,
@@ -61,7 +62,8 @@ Tables = dict[type, dict[Key, dict[str, Any]]]
 
 
 def _attributes(cls: type) -> list[str]:
-    return [p.key for p in sa_inspect(cls).column_attrs]
+    mapper: Mapper[Any] = sa_inspect(cls)
+    return [p.key for p in mapper.column_attrs]
 
 
 def _key(row: object) -> Key:
