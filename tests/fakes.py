@@ -30,26 +30,11 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapper
 
-from service.adapters.orm import (
-    AccessTokenRow,
-    ApiKeyRow,
-    AuditEntryRow,
-    BatchRow,
-    DocumentRow,
-    JobRow,
-    LoginThrottleRow,
-    OrganisationRow,
-    RegisterCounterRow,
-    RegisterEntryRow,
-    SigningSessionRow,
-    TemplateVersionRow,
-    UserRow,
-    WorkerHeartbeatRow,
-    utcnow,
-)
-from service.domain.audit import GENESIS, Entry, entry_hash
+from service.adapters import orm
+from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentStatus, JobStatus
 from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.services.ports import SignatureStep
 from signing.appearance import text_style
 
 PKI_PASSWORD = "test-password"
@@ -110,8 +95,8 @@ class FakeRepository:
 
     def add(self, row: object) -> None:
         _fill_defaults(row)
-        if isinstance(row, RegisterEntryRow) and row.id is None:
-            row.id = len(self._table(RegisterEntryRow)) + 1
+        if isinstance(row, orm.RegisterEntryRow) and row.id is None:
+            row.id = len(self._table(orm.RegisterEntryRow)) + 1
         table = self._table(type(row))
         key = _key(row)
         if key in table:
@@ -119,29 +104,29 @@ class FakeRepository:
         table[key] = row
 
     # -- documents and jobs ---------------------------------------------------------------------------------------
-    def document(self, document_id: str) -> DocumentRow:
-        row = self._table(DocumentRow).get((document_id,))
+    def document(self, document_id: str) -> orm.DocumentRow:
+        row = self._table(orm.DocumentRow).get((document_id,))
         if row is None:
             raise DocumentNotFound(document_id)
         return row
 
-    def job(self, job_id: str) -> JobRow:
-        row = self._table(JobRow).get((job_id,))
+    def job(self, job_id: str) -> orm.JobRow:
+        row = self._table(orm.JobRow).get((job_id,))
         if row is None:
             raise JobNotFound(job_id)
         return row
 
-    def batch(self, batch_id: str) -> BatchRow:
-        row = self._table(BatchRow).get((batch_id,))
+    def batch(self, batch_id: str) -> orm.BatchRow:
+        row = self._table(orm.BatchRow).get((batch_id,))
         if row is None:
             raise NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'")
         return row
 
-    def document_by_idempotency_key(self, key: str) -> DocumentRow | None:
-        found = self._rows(DocumentRow, lambda d: d.idempotency_key == key)
+    def document_by_idempotency_key(self, key: str) -> orm.DocumentRow | None:
+        found = self._rows(orm.DocumentRow, lambda d: d.idempotency_key == key)
         return found[0] if found else None
 
-    def add_request(self, job: JobRow, document: DocumentRow) -> DocumentRow | None:
+    def add_request(self, job: orm.JobRow, document: orm.DocumentRow) -> orm.DocumentRow | None:
         key = document.idempotency_key
         earlier = self.document_by_idempotency_key(key) if key else None
         if earlier is not None:
@@ -150,35 +135,37 @@ class FakeRepository:
         self.add(document)
         return None
 
-    def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[DocumentRow]:
-        def keep(d: DocumentRow) -> bool:
+    def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[orm.DocumentRow]:
+        def keep(d: orm.DocumentRow) -> bool:
             index = d.batch_index if d.batch_index is not None else -1
             return d.batch_id == batch_id and index >= first and (end is None or index < end)
 
-        return sorted(self._rows(DocumentRow, keep), key=lambda d: d.batch_index or 0)
+        return sorted(self._rows(orm.DocumentRow, keep), key=lambda d: d.batch_index or 0)
 
-    def documents_of_job(self, job_id: str) -> list[DocumentRow]:
-        return sorted(self._rows(DocumentRow, lambda d: d.job_id == job_id), key=lambda d: d.batch_index or 0)
+    def documents_of_job(self, job_id: str) -> list[orm.DocumentRow]:
+        return sorted(self._rows(orm.DocumentRow, lambda d: d.job_id == job_id), key=lambda d: d.batch_index or 0)
 
     def document_ids_of_job(self, job_id: str, limit: int) -> list[str]:
         return [d.id for d in self.documents_of_job(job_id)][:limit]
 
-    def documents_waiting(self, status: str) -> list[DocumentRow]:
-        return self._rows(DocumentRow, lambda d: d.status == status)
+    def documents_waiting(self, status: str) -> list[orm.DocumentRow]:
+        return self._rows(orm.DocumentRow, lambda d: d.status == status)
 
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         wanted = set(document_ids)
-        return {d.id for d in self._rows(DocumentRow, lambda d: d.id in wanted and d.status == DocumentStatus.FAILED)}
+        return {
+            d.id for d in self._rows(orm.DocumentRow, lambda d: d.id in wanted and d.status == DocumentStatus.FAILED)
+        }
 
-    def unfinished_jobs(self) -> list[JobRow]:
+    def unfinished_jobs(self) -> list[orm.JobRow]:
         running = (JobStatus.QUEUED, JobStatus.RUNNING)
-        return sorted(self._rows(JobRow, lambda j: j.status in running), key=lambda j: j.created_at)
+        return sorted(self._rows(orm.JobRow, lambda j: j.status in running), key=lambda j: j.created_at)
 
     def finish(self, document_id: str, status: str, values: dict[str, object]) -> bool:
         doc = self.document(document_id)
         if doc.status not in (DocumentStatus.REQUESTED, DocumentStatus.NUMBERED):
             return False
-        doc.status, doc.updated_at = status, utcnow()
+        doc.status, doc.updated_at = status, orm.utcnow()
         for name, value in values.items():
             setattr(doc, name, value)
         return True
@@ -188,28 +175,20 @@ class FakeRepository:
         if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
             return False
         doc.pdf_sha256, doc.signer, doc.signed_at, doc.status = pdf_sha256, signer, signed_at, DocumentStatus.ISSUED
-        doc.updated_at = utcnow()
+        doc.updated_at = orm.utcnow()
         return True
 
-    def add_progress(self, job_id: str, done: int) -> JobRow:
+    def add_progress(self, job_id: str, done: int) -> orm.JobRow:
         job = self.job(job_id)
         job.done += done
         return job
 
-    def add_signature(
-        self,
-        document_id: str,
-        base_sha256: str,
-        status: str,
-        *,
-        pdf_sha256: str,
-        signatures: list[dict[str, Any]],
-        new_status: str,
-    ) -> bool:
+    def add_signature(self, document_id: str, step: SignatureStep) -> bool:
         doc = self.document(document_id)
-        if doc.pdf_sha256 != base_sha256 or doc.status != status:
+        if doc.pdf_sha256 != step.base_sha256 or doc.status != step.status:
             return False
-        doc.pdf_sha256, doc.signatures, doc.status, doc.updated_at = pdf_sha256, signatures, new_status, utcnow()
+        doc.pdf_sha256, doc.signatures, doc.status = step.pdf_sha256, step.signatures, step.new_status
+        doc.updated_at = orm.utcnow()
         return True
 
     def claim_for_issue(self, document_id: str) -> bool:
@@ -221,10 +200,10 @@ class FakeRepository:
 
     # -- registers ------------------------------------------------------------------------------------------------
     def take_number(self, organisation: str, register: str, year: int, count: int = 1) -> int:
-        table = self._table(RegisterCounterRow)
+        table = self._table(orm.RegisterCounterRow)
         key = (organisation, register, year)
         if key not in table:
-            self.add(RegisterCounterRow(organisation=organisation, register=register, year=year, last_number=0))
+            self.add(orm.RegisterCounterRow(organisation=organisation, register=register, year=year, last_number=0))
         table[key].last_number += count
         return table[key].last_number
 
@@ -232,29 +211,29 @@ class FakeRepository:
         return self.take_number(organisation, register, year, count) - count + 1
 
     def counter(self, organisation: str, register: str, year: int) -> int:
-        row = self._table(RegisterCounterRow).get((organisation, register, year))
+        row = self._table(orm.RegisterCounterRow).get((organisation, register, year))
         return row.last_number if row is not None else 0
 
-    def register_entry(self, organisation: str, register: str, year: int, number: int) -> RegisterEntryRow | None:
+    def register_entry(self, organisation: str, register: str, year: int, number: int) -> orm.RegisterEntryRow | None:
         found = [e for e in self.register_entries(organisation, register, year) if e.number == number]
         return found[0] if found else None
 
-    def register_entries(self, organisation: str, register: str, year: int) -> list[RegisterEntryRow]:
-        def keep(e: RegisterEntryRow) -> bool:
+    def register_entries(self, organisation: str, register: str, year: int) -> list[orm.RegisterEntryRow]:
+        def keep(e: orm.RegisterEntryRow) -> bool:
             return (e.organisation, e.register, e.year) == (organisation, register, year)
 
-        return sorted(self._rows(RegisterEntryRow, keep), key=lambda e: e.number)
+        return sorted(self._rows(orm.RegisterEntryRow, keep), key=lambda e: e.number)
 
     def insert_letters(self, letters: list[dict[str, Any]]) -> None:
         for letter in letters:
-            self.add(DocumentRow(**copy.deepcopy(letter)))
+            self.add(orm.DocumentRow(**copy.deepcopy(letter)))
 
     def insert_register_lines(self, lines: list[dict[str, Any]]) -> None:
         """Refused as the database's unique keys refuse them: one line per number of a register's year, one
         document per number."""
-        taken = {(e.organisation, e.register, e.year, e.number) for e in self._rows(RegisterEntryRow)}
+        taken = {(e.organisation, e.register, e.year, e.number) for e in self._rows(orm.RegisterEntryRow)}
         numbered = [
-            (d.organisation, d.register, d.year, d.number) for d in self._rows(DocumentRow) if d.number is not None
+            (d.organisation, d.register, d.year, d.number) for d in self._rows(orm.DocumentRow) if d.number is not None
         ]
         for line in lines:
             key = (line["organisation"], line["register"], line["year"], line["number"])
@@ -264,50 +243,50 @@ class FakeRepository:
         if len(numbered) != len(set(numbered)):
             raise NumberTaken(", ".join(str(line["notation"]) for line in lines))
         for line in lines:
-            self.add(RegisterEntryRow(**copy.deepcopy(line)))
+            self.add(orm.RegisterEntryRow(**copy.deepcopy(line)))
 
     # -- people ---------------------------------------------------------------------------------------------------
-    def user(self, user_id: str) -> UserRow | None:
-        return self._table(UserRow).get((user_id,))
+    def user(self, user_id: str) -> orm.UserRow | None:
+        return self._table(orm.UserRow).get((user_id,))
 
-    def user_by_name(self, username: str) -> UserRow | None:
-        found = self._rows(UserRow, lambda u: u.username == username)
+    def user_by_name(self, username: str) -> orm.UserRow | None:
+        found = self._rows(orm.UserRow, lambda u: u.username == username)
         return found[0] if found else None
 
-    def active_users(self, organisation: str) -> list[UserRow]:
-        return self._rows(UserRow, lambda u: u.organisation == organisation and u.active)
+    def active_users(self, organisation: str) -> list[orm.UserRow]:
+        return self._rows(orm.UserRow, lambda u: u.organisation == organisation and u.active)
 
     def has_people(self) -> bool:
-        return bool(self._rows(UserRow, lambda u: u.username != "automation"))
+        return bool(self._rows(orm.UserRow, lambda u: u.username != "automation"))
 
-    def organisation(self, abbreviation: str) -> OrganisationRow | None:
-        return self._table(OrganisationRow).get((abbreviation,))
+    def organisation(self, abbreviation: str) -> orm.OrganisationRow | None:
+        return self._table(orm.OrganisationRow).get((abbreviation,))
 
-    def api_key(self, key_hash: str) -> ApiKeyRow | None:
-        return self._table(ApiKeyRow).get((key_hash,))
+    def api_key(self, key_hash: str) -> orm.ApiKeyRow | None:
+        return self._table(orm.ApiKeyRow).get((key_hash,))
 
-    def access_token(self, token_hash: str) -> AccessTokenRow | None:
-        return self._table(AccessTokenRow).get((token_hash,))
+    def access_token(self, token_hash: str) -> orm.AccessTokenRow | None:
+        return self._table(orm.AccessTokenRow).get((token_hash,))
 
     def forget_expired_tokens(self, now: datetime) -> None:
-        self._forget(AccessTokenRow, lambda t: t.expires_at < now)
+        self._forget(orm.AccessTokenRow, lambda t: t.expires_at < now)
 
-    def login_throttle(self, key: str) -> LoginThrottleRow | None:
-        return self._table(LoginThrottleRow).get((key,))
+    def login_throttle(self, key: str) -> orm.LoginThrottleRow | None:
+        return self._table(orm.LoginThrottleRow).get((key,))
 
-    def login_failures(self, key: str, now: datetime) -> LoginThrottleRow:
+    def login_failures(self, key: str, now: datetime) -> orm.LoginThrottleRow:
         row = self.login_throttle(key)
         if row is None:
-            row = LoginThrottleRow(key=key, failures=0, window_start=now, lockouts=0)
-            self._table(LoginThrottleRow)[(key,)] = row
+            row = orm.LoginThrottleRow(key=key, failures=0, window_start=now, lockouts=0)
+            self._table(orm.LoginThrottleRow)[(key,)] = row
         return row
 
     def forget_login_failures(self, key: str) -> None:
-        self._forget(LoginThrottleRow, lambda t: t.key == key)
+        self._forget(orm.LoginThrottleRow, lambda t: t.key == key)
 
     def forget_stale_login_failures(self, stale: datetime, now: datetime) -> None:
         self._forget(
-            LoginThrottleRow,
+            orm.LoginThrottleRow,
             lambda t: t.last_failure_at < stale and (t.locked_until is None or t.locked_until < now),
         )
 
@@ -317,52 +296,40 @@ class FakeRepository:
             del table[key]
 
     # -- signing sessions -----------------------------------------------------------------------------------------
-    def signing_session(self, session_id: str) -> SigningSessionRow | None:
-        return self._table(SigningSessionRow).get((session_id,))
+    def signing_session(self, session_id: str) -> orm.SigningSessionRow | None:
+        return self._table(orm.SigningSessionRow).get((session_id,))
 
-    def signing_sessions_of_group(self, group_id: str) -> list[SigningSessionRow]:
-        return self._rows(SigningSessionRow, lambda s: s.group_id == group_id)
+    def signing_sessions_of_group(self, group_id: str) -> list[orm.SigningSessionRow]:
+        return self._rows(orm.SigningSessionRow, lambda s: s.group_id == group_id)
 
     # -- templates ------------------------------------------------------------------------------------------------
-    def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
-        rows = self._rows(TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
+    def template_versions(self, template_id: str | None = None) -> list[orm.TemplateVersionRow]:
+        rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
 
     # -- audit ----------------------------------------------------------------------------------------------------
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
         _, seq, prev = self.audit_chain()
-        at = utcnow()
-        digest = entry_hash(prev, seq + 1, at, actor, action, object_id, detail)
-        self.add(
-            AuditEntryRow(
-                seq=seq + 1,
-                at=at,
-                actor=actor,
-                action=action,
-                object_id=object_id,
-                detail=detail,
-                prev_hash=prev,
-                hash=digest,
-            )
-        )
-        return seq + 1
+        entry = chained(prev, seq + 1, orm.utcnow(), actor, action, object_id, detail)
+        self.add(orm.AuditEntryRow(**entry_columns(entry)))
+        return entry.seq
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
-        rows = sorted(self._rows(AuditEntryRow), key=lambda r: r.seq)
+        rows = sorted(self._rows(orm.AuditEntryRow), key=lambda r: r.seq)
         entries = [Entry(r.seq, r.at, r.actor, r.action, r.object_id, r.detail, r.prev_hash, r.hash) for r in rows]
         return entries, (rows[-1].seq if rows else 0), (rows[-1].hash if rows else GENESIS)
 
     # -- workers --------------------------------------------------------------------------------------------------
     def beat(self, worker_id: str, converter_ok: bool, detail: str | None) -> None:
-        self._table(WorkerHeartbeatRow)[(worker_id,)] = WorkerHeartbeatRow(
-            id=worker_id, seen_at=utcnow(), converter_ok=converter_ok, detail=detail
+        self._table(orm.WorkerHeartbeatRow)[(worker_id,)] = orm.WorkerHeartbeatRow(
+            id=worker_id, seen_at=orm.utcnow(), converter_ok=converter_ok, detail=detail
         )
 
-    def heartbeats_since(self, since: datetime) -> list[WorkerHeartbeatRow]:
-        return self._rows(WorkerHeartbeatRow, lambda w: w.seen_at >= since)
+    def heartbeats_since(self, since: datetime) -> list[orm.WorkerHeartbeatRow]:
+        return self._rows(orm.WorkerHeartbeatRow, lambda w: w.seen_at >= since)
 
     def forget_worker(self, worker_id: str) -> None:
-        self._table(WorkerHeartbeatRow).pop((worker_id,), None)
+        self._table(orm.WorkerHeartbeatRow).pop((worker_id,), None)
 
     def ping(self) -> None:
         return None

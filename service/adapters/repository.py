@@ -28,9 +28,10 @@ from service.adapters.orm import (
     WorkerHeartbeatRow,
     utcnow,
 )
-from service.domain.audit import Entry, entry_hash
+from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentStatus
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.services.ports import SignatureStep
 
 
 class Repository:
@@ -180,20 +181,12 @@ class Repository:
             return earlier
         return None
 
-    def add_signature(
-        self,
-        document_id: str,
-        base_sha256: str,
-        status: str,
-        *,
-        pdf_sha256: str,
-        signatures: list[dict[str, Any]],
-        new_status: str,
-    ) -> bool:
+    def add_signature(self, document_id: str, step: SignatureStep) -> bool:
+        at = (DocumentRow.id == document_id) & (DocumentRow.pdf_sha256 == step.base_sha256)
         changed = self._session.execute(
             update(DocumentRow)
-            .where(DocumentRow.id == document_id, DocumentRow.pdf_sha256 == base_sha256, DocumentRow.status == status)
-            .values(pdf_sha256=pdf_sha256, signatures=signatures, status=new_status, updated_at=utcnow())
+            .where(at, DocumentRow.status == step.status)
+            .values(pdf_sha256=step.pdf_sha256, signatures=step.signatures, status=step.new_status, updated_at=utcnow())
         )
         return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -278,21 +271,9 @@ class Repository:
         (PostgreSQL) or the write lock (SQLite), so concurrent appends line up one after the other."""
         bump = update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1)
         seq, prev = self._session.execute(bump.returning(AuditHeadRow.seq, AuditHeadRow.hash)).one()
-        at = utcnow()
-        digest = entry_hash(prev, seq, at, actor, action, object_id, detail)
-        self._session.add(
-            AuditEntryRow(
-                seq=seq,
-                at=at,
-                actor=actor,
-                action=action,
-                object_id=object_id,
-                detail=detail,
-                prev_hash=prev,
-                hash=digest,
-            )
-        )
-        self._session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=digest))
+        entry = chained(prev, seq, utcnow(), actor, action, object_id, detail)
+        self._session.add(AuditEntryRow(**entry_columns(entry)))
+        self._session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=entry.hash))
         return int(seq)
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:

@@ -33,7 +33,7 @@ from service.errors import (
 from service.services import issuing
 from service.services.auth import require
 from service.services.documents import OrganisationSignature
-from service.services.ports import Archive, Database, UnitOfWork
+from service.services.ports import Archive, Database, SignatureStep, UnitOfWork
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
 from signing import (
     CredentialInvalid,
@@ -427,10 +427,7 @@ class Office:
         signature["organisation"], signature["base_sha256"] = who.organisation, base
         signatures = [*doc.signatures, signature]
         status = DocumentStatus.SIGNED if len(signatures) == len(doc.signers) else DocumentStatus.SUBMITTED
-        changed = tx.repo.add_signature(
-            doc.id, base, doc.status, pdf_sha256=digest, signatures=signatures, new_status=status
-        )
-        if not changed:
+        if not tx.repo.add_signature(doc.id, SignatureStep(base, doc.status, digest, signatures, status)):
             raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
         tx.repo.append_audit(who.username, "sign", doc.id, {"field": field, "pdf_sha256": digest})
 

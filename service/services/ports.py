@@ -14,6 +14,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
@@ -33,6 +34,18 @@ from service.adapters.orm import (
     WorkerHeartbeatRow,
 )
 from service.domain.audit import Entry
+
+
+@dataclass(frozen=True)
+class SignatureStep:
+    """A signature recorded in the review flow: the document's PDF ``base_sha256``, in ``status``, became
+    ``pdf_sha256``, with ``signatures`` so far; the document moves to ``new_status``."""
+
+    base_sha256: str
+    status: str
+    pdf_sha256: str
+    signatures: list[dict[str, Any]]
+    new_status: str
 
 
 class Repository(Protocol):
@@ -84,18 +97,9 @@ class Repository(Protocol):
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""
 
-    def add_signature(
-        self,
-        document_id: str,
-        base_sha256: str,
-        status: str,
-        *,
-        pdf_sha256: str,
-        signatures: list[dict[str, Any]],
-        new_status: str,
-    ) -> bool:
-        """Record a signature in the review flow: the document's PDF ``base_sha256`` became ``pdf_sha256``. False
-        (nothing changes) if the document is no longer at ``base_sha256`` in ``status``."""
+    def add_signature(self, document_id: str, step: SignatureStep) -> bool:
+        """Record a signature in the review flow; False (nothing changes) if the document is no longer at
+        ``step.base_sha256`` in ``step.status`` (someone else signed or rejected it)."""
 
     def claim_for_issue(self, document_id: str) -> bool:
         """Take a signed document for issuing (its status becomes issued in this transaction); False if another
