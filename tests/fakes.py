@@ -241,7 +241,7 @@ class FakeRepository:
                 raise NumberTaken(str(line["notation"]))
             taken.add(key)
         if len(numbered) != len(set(numbered)):
-            raise NumberTaken(", ".join(str(line["notation"]) for line in lines))
+            raise NumberTaken(", ".join(dict.fromkeys(str(line["notation"]) for line in lines)))
         for line in lines:
             self.add(orm.RegisterEntryRow(**copy.deepcopy(line)))
 

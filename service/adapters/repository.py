@@ -206,7 +206,7 @@ class Repository:
             with self._session.begin_nested():  # flushes the documents' numbers too: their unique key is checked
                 self._session.execute(insert(RegisterEntryRow), lines)
         except IntegrityError:
-            raise NumberTaken(", ".join(str(line["notation"]) for line in lines)) from None
+            raise NumberTaken(", ".join(dict.fromkeys(str(line["notation"]) for line in lines))) from None
 
     def user(self, user_id: str) -> UserRow | None:
         return self._session.get(UserRow, user_id)
