@@ -37,7 +37,6 @@ def _document(db: Database, archive: Archive, pdf: bytes) -> str:
     )
     with db.uow() as tx:
         tx.repo.add(job)
-        tx.session.flush()
         tx.repo.add(doc)
         tx.commit()
     return doc.id
