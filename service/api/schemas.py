@@ -62,6 +62,28 @@ class DocumentOut(BaseModel):
     updated_at: datetime
 
 
+class DocumentList(BaseModel):
+    items: list[DocumentOut]
+    total: int = Field(description="how many match, on every page")
+    page: int
+    page_size: int
+
+
+class HistoryEntry(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str = Field(description="request, render, submit, sign, reject, issue, download, ...")
+    detail: dict[str, Any]
+
+
+class SignerOut(BaseModel):
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+
+
 class SubmitRequest(BaseModel):
     signers: list[str] | None = Field(default=None, max_length=5, description="usernames, in signing order")
 
@@ -118,5 +140,6 @@ class TemplateSummary(BaseModel):
 
 class TemplateOut(TemplateSummary):
     type_abbreviation: str
+    workflow: str = Field(description="direct (issued at once) or review (a draft, then its signers)")
     schema_: dict[str, Any] = Field(alias="schema")
     example: dict[str, Any]
