@@ -3,6 +3,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import type { DocumentList, TemplateSummary } from "../api";
 import DateInput from "../components/DateInput";
 import ErrorBox from "../components/ErrorBox";
+import TemplateOptions from "../components/TemplateOptions";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { STATUSES, useI18n } from "../i18n";
@@ -57,12 +58,7 @@ export default function DocumentsPage() {
         <div className="field">
           <label htmlFor="f-template">{t("type")}</label>
           <select id="f-template" value={draft.template} onChange={(e) => setDraft({ ...draft, template: e.target.value })}>
-            <option value="">{t("any")}</option>
-            {(templates ?? []).map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.title}
-              </option>
-            ))}
+            <TemplateOptions templates={templates} prompt={t("any")} />
           </select>
         </div>
         <div className="field">

@@ -4,6 +4,7 @@ import { api, ApiError, type DocumentOut, type FieldProblem, type Job, type Temp
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import SubmitPanel from "../components/SubmitPanel";
+import TemplateOptions from "../components/TemplateOptions";
 import { useFetch } from "../components/useFetch";
 import SchemaForm from "../forms/SchemaForm";
 import { useI18n } from "../i18n";
@@ -74,12 +75,7 @@ export default function NewDocumentPage() {
           <div className="field narrow">
             <label htmlFor="template">{t("chooseTemplate")}</label>
             <select id="template" value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
-              <option value="">{t("chooseTemplatePrompt")}</option>
-              {(templates ?? []).map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.title}
-                </option>
-              ))}
+              <TemplateOptions templates={templates} prompt={t("chooseTemplatePrompt")} />
             </select>
           </div>
           {template && template.id === templateId && (
