@@ -110,6 +110,10 @@ def test_my_documents_filters_paging_and_another_body(page: Any, web: WebService
     expect(rows.first).to_be_visible()
     expect(page.get_by_role("link", name=second["notation"])).to_be_visible()
     shoot(page, web, "documents")
+    page.set_viewport_size({"width": 768, "height": 1024})  # a tablet upright: nothing wider than the screen
+    expect(page.get_by_role("link", name="Văn bản của tôi")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 768
+    page.set_viewport_size({"width": 1024, "height": 900})
 
     page.get_by_label("Trạng thái").select_option(label="Dự thảo")
     page.get_by_role("button", name="Lọc", exact=True).click()
