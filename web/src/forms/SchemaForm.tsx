@@ -51,7 +51,6 @@ function DateWidget(props: WidgetProps) {
   const [bad, setBad] = useState(false);
   useEffect(() => {
     if (typeof value === "string" && isoFromDmy(text) !== value && /^\d{4}-\d{2}-\d{2}$/.test(value)) setText(dateText(value));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
   return (
     <>
