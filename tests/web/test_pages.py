@@ -199,3 +199,18 @@ def test_a_new_decision_from_its_form_to_its_signer(page: Any, web: WebService) 
     doc_id = page.url.rsplit("/", 1)[1]
     data = web.client("admin").get(f"/api/v1/documents/{doc_id}")
     assert data.status_code == 200
+
+
+def test_a_direct_template_may_ask_for_a_draft_first(page: Any, web: WebService) -> None:
+    log_in(page, web, "chuyenvien")
+    page.goto("/new")
+    page.get_by_label("Chọn mẫu văn bản").select_option(label="Quyết định mở lớp")
+    expect(page.get_by_label("Địa danh")).to_be_visible()
+    expect(page.get_by_label(re.compile("Xem bản dự thảo"))).to_have_count(0)  # a review template has its draft
+    page.get_by_label("Chọn mẫu văn bản").select_option(label="Giấy triệu tập")
+    page.get_by_label(re.compile("Xem bản dự thảo")).check()
+    page.get_by_role("button", name="Tạo văn bản").click()
+    expect(page.get_by_text("Bản dự thảo đã sẵn sàng")).to_be_visible(timeout=120_000)
+    page.get_by_role("link", name="Xem văn bản").click()
+    expect(page.get_by_test_id("status")).to_have_text("Dự thảo")
+    expect(page.get_by_text("Trình ký", exact=True).first).to_be_visible()
