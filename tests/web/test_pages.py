@@ -7,9 +7,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import WebService, log_in, shoot
+
+pytestmark = pytest.mark.slow
 
 
 def test_log_in_and_log_out(page: Any, web: WebService) -> None:

@@ -10,9 +10,12 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from tests.web.conftest import WebService, log_in
+
+pytestmark = pytest.mark.slow
 
 IDLE_SECONDS = 6
 SERVICE_SETTINGS = {"VANBAN_SESSION_IDLE_MINUTES": str(IDLE_SECONDS / 60)}
