@@ -13,7 +13,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -54,7 +54,7 @@ def paths(body: dict[str, Any]) -> list[str]:
     return [e["path"] for e in body.get("errors") or []]
 
 
-def post_document(svc: ServiceProcesses, data: Any) -> httpx.Response:
+def post_document(svc: ServiceProcesses, data: object) -> httpx.Response:
     raw = json.dumps({"template": "giay-trieu-tap", "data": data})  # ensure_ascii: a lone surrogate goes as \ud800
     return call(svc, "POST", "/api/v1/documents", content=raw.encode(), headers={"content-type": "application/json"})
 
@@ -145,7 +145,7 @@ BATCH = {k: v for k, v in EXAMPLE.items() if k != "student"}
         ({**BATCH, "place": "Phú\x07 Thọ"}, "data.place"),
     ],
 )
-def test_batch_data_is_checked_against_the_batch_schema(svc: ServiceProcesses, data: Any, named: str) -> None:
+def test_batch_data_is_checked_against_the_batch_schema(svc: ServiceProcesses, data: object, named: str) -> None:
     r = call(
         svc,
         "POST",
@@ -170,7 +170,7 @@ def test_batch_data_is_checked_even_when_no_row_is_valid(svc: ServiceProcesses) 
     assert "data.session" in paths(body), body
 
 
-def _with_document_xml(docx: bytes, change: Any, stored: bool) -> bytes:
+def _with_document_xml(docx: bytes, change: Callable[[bytes], bytes], stored: bool) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(docx)) as src, zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
@@ -200,7 +200,7 @@ def _bad_deflate(docx: bytes) -> bytes:
 
 
 @pytest.mark.parametrize("damage", [_bad_crc, _bad_deflate])
-def test_a_template_with_a_damaged_zip_is_a_422(svc: ServiceProcesses, damage: Any) -> None:
+def test_a_template_with_a_damaged_zip_is_a_422(svc: ServiceProcesses, damage: Callable[[bytes], bytes]) -> None:
     r = call(
         svc,
         "POST",

@@ -12,7 +12,7 @@ import subprocess
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -73,14 +73,14 @@ def test_formulas_in_document_data_stay_text_in_the_register(service: ServicePro
         assert lines[notation][4] == "; ".join(recipients)
 
 
-def _with_sheet(data: bytes, change: object) -> bytes:
+def _with_sheet(data: bytes, change: Callable[[str], str]) -> bytes:
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             content = src.read(info)
             if info.filename == "xl/worksheets/sheet1.xml":
-                content = change(content.decode()).encode()  # type: ignore[operator]
+                content = change(content.decode()).encode()
             dst.writestr(info.filename, content)
     return out.getvalue()
 

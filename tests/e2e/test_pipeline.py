@@ -66,7 +66,7 @@ def test_document_is_numbered_signed_and_archived(service: ServiceProcesses, tmp
     assert f"Số: {doc['notation']}" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     # the organisation's seal shows in the signing block, at real size (about 36 mm)
-    annots = [a.get_object() for a in PdfReader(path).pages[0]["/Annots"]]
+    annots = [a.get_object() for a in PdfReader(path).pages[0].annotations or ()]
     (seal,) = [a for a in annots if a.get("/FT") == "/Sig"]
     x1, _, x2, _ = (float(v) for v in seal["/Rect"])
     assert abs((x2 - x1) - SEAL_DIAMETER) <= 1

@@ -56,7 +56,8 @@ def test_tokens_expire_and_keys_are_stored_hashed(db: Database) -> None:
     assert authenticate(db, key).organisation == "TCT"
     with db.uow() as tx:
         assert key not in {r.key_hash for r in tx.session.scalars(select(ApiKeyRow))}
-        assert tx.session.scalars(select(UserRow.password_hash)).one().startswith("scrypt$")
+        password_hash = tx.session.scalars(select(UserRow.password_hash)).one()
+        assert password_hash is not None and password_hash.startswith("scrypt$")
     expired, _ = log_in(db, "vanthu", "mat-khau-vanthu", timedelta(seconds=-1))
     with pytest.raises(Unauthenticated):
         authenticate(db, expired)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from service.adapters.archive import Archive
 from service.adapters.migrate import upgrade
@@ -55,6 +55,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
     request = SignatureRequest("LanhDao")
     prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, request, lifetime, cert)
+    assert isinstance(key, rsa.RSAPrivateKey)
     value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
 
     def record(_tx: UnitOfWork, doc: DocumentRow, _base: str, digest: str, _signer: str) -> None:

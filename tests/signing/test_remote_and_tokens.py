@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from signing import KeyLoadError, SignatureRequest, SigningError, sign_pdf
 from signing.csc import CscClient, sign_many
@@ -28,7 +29,8 @@ from tests.signing.csc_server import CscServer
 @pytest.fixture
 def csc(pki: DemoPki) -> Iterator[CscServer]:
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
-    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:  # type: ignore[arg-type]
+    assert isinstance(key, rsa.RSAPrivateKey)
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:
         yield server
 
 
@@ -87,7 +89,10 @@ def softhsm(pki: DemoPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     )
     (folder / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
-    run = lambda *a: subprocess.run(a, env=env, check=True, capture_output=True)  # noqa: E731
+
+    def run(*a: str) -> None:
+        subprocess.run(a, env=env, check=True, capture_output=True)
+
     run("softhsm2-util", "--init-token", "--free", "--label", "vanban", "--pin", "1234", "--so-pin", "5678")
     run(
         "softhsm2-util",
