@@ -16,12 +16,12 @@ import pytest
 
 from signing.pki import DemoPki
 from tests import forgeries
-from tests.backends import ServiceProcesses, wait_job
+from tests.backends import STORAGE_BACKENDS, ServiceProcesses, on, wait_job
 from tests.e2e.test_office import PIN, Office, certificate_pem, example, two_step_sign
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("service", ["embedded", "postgres+redis"], indirect=True),
+    on(STORAGE_BACKENDS),
 ]
 
 

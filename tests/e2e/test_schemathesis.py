@@ -34,7 +34,7 @@ from schemathesis.specs.openapi.checks import (  # noqa: E402
 )
 
 from service.config import PROJECT_ROOT  # noqa: E402
-from tests.backends import API_KEY, ServiceProcesses, running_service, wait_job  # noqa: E402
+from tests.backends import API_KEY, EMBEDDED, ServiceProcesses, running_service, wait_job  # noqa: E402
 
 pytestmark = pytest.mark.slow
 MAX_EXAMPLES = 50
@@ -44,7 +44,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 GeneratedCase = Case[APIOperation[Any, Any, Any, Any]]
 
 
-@pytest.fixture(scope="module", params=["embedded", "postgres+redis"])
+@pytest.fixture(scope="module", params=EMBEDDED)  # minutes a backend: once (tests/e2e/conftest.py)
 def contract_service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcesses]:
