@@ -1,6 +1,6 @@
 """The error contract, checked by a tool we did not write: schemathesis generates requests from ``/openapi.json``
 (valid ones and ones that break the schema) for every operation of a real ``vanban serve``, on the embedded default
-and on PostgreSQL + Redis, with the bootstrap API key, and checks each answer:
+(minutes a backend: once), with the bootstrap API key, and checks each answer:
 
 - ``not_a_server_error``: no 5xx for any input;
 - ``status_code_conformance``: every status answered is documented for that operation;
@@ -48,8 +48,8 @@ GeneratedCase = Case[APIOperation[Any, Any, Any, Any]]
 def contract_service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ServiceProcesses]:
-    """Its own service: the generated logins lock the client address out, which must touch no other test. On
-    PostgreSQL too, which refuses what SQLite takes (a NUL in text)."""
+    """Its own service: the generated logins lock the client address out, which must touch no other test. The NUL
+    that PostgreSQL refuses and SQLite takes is checked on PostgreSQL field by field in test_error_contract."""
     with running_service(request.param, tmp_path_factory.mktemp("st-" + request.param.replace("+", "-"))) as svc:
         yield svc
 
