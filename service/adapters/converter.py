@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
+from collections.abc import Callable
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
@@ -148,6 +149,24 @@ class SharedConverter:
                 return True
             time.sleep(0.25)
         return self.address.generation != generation
+
+
+def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], None] | None = None) -> bool:
+    """One look at a node's LibreOffice, by the process that owns it: when it died, publish port 0, call ``down``
+    (the worker node reports itself down), start it again and publish its new port. True when it runs."""
+    ok = office.alive()
+    if not ok:
+        address.publish(0)
+        if down is not None:
+            down()
+        try:
+            office.revive()
+            ok = office.alive()
+        except Exception:  # the watch goes on whatever a start raised
+            log.exception("converter is down")
+    if ok:
+        address.publish(office.port)
+    return ok
 
 
 class Converter:

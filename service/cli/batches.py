@@ -1,0 +1,136 @@
+"""``vanban batch``: a class list in, one signed letter per student (or one decision with the whole list) out,
+requested as ``POST /api/v1/batches`` does and made as the workers make it (``production.LocalNode``)."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from service.cli.common import console, fail, read_json
+from service.config import Settings, get_settings
+from service.errors import BatchRejected, VanbanError
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
+
+
+def batch(
+    template: str,
+    class_list: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help=".xlsx or .csv with a header row")],
+    data: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="the batch part (class, session, ...)")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="folder for the letters, merged.pdf, report.json")],
+    on_error: Annotated[str, typer.Option(help="reject (nothing issued) or skip (valid rows go on)")] = "reject",
+) -> None:
+    """Issue one document per row of a class list (or one with the whole list), with progress, as fast as the
+    workers: LibreOffice and ``VANBAN_WORKER_CONCURRENCY`` processes in this command. Exit 0 when every letter is
+    issued; 1 when the batch failed (the error is shown, what was issued is written); 130 on Ctrl-C, the rest then
+    handed to the queue for ``vanban worker``/``vanban serve`` to finish."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from service.cli.production import LocalNode
+    from service.runtime import Runtime, prepare
+    from service.services.batches import batch_work, request_batch
+
+    settings = get_settings()
+    batch_data = read_json(data)
+    prepare(settings)
+    rt = Runtime(settings)
+    node = LocalNode(settings)
+    try:
+        with ThreadPoolExecutor(1) as checking:
+            asked = checking.submit(
+                request_batch,
+                rt.db,
+                rt.templates,
+                template,
+                class_list.read_bytes(),
+                class_list.name,
+                batch_data,
+                on_error,
+                settings.organisation_abbreviation,
+                settings.batch_chunk_size,
+                max_rows=settings.class_list_max_rows,
+                max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+                clock=rt.clock,
+            )
+            office_error = None
+            try:
+                node.start_office()  # while the list is checked and the numbers reserved
+            except VanbanError as exc:
+                office_error = exc
+            requested = asked.result()  # its error first: a refused list is the user's news, not LibreOffice's
+        works = batch_work(rt.db, requested)
+        if office_error is not None:
+            _hand_over(settings, works)
+            fail(office_error)
+        rt.db.dispose()  # the forked processes open their own connections
+        node.fork()
+        columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console) as bar:
+            task = bar.add_task("ban hành / issuing", total=requested.documents)
+            outcome = node.run(works, lambda issued: bar.advance(task, issued))
+    except BatchRejected as exc:
+        _write_json(output / "report.json", exc.report)
+        for p in exc.report["problems"]:
+            console.print(f"  dòng/row {p['row']}, {p['column']}: {p['reason_vi']} / {p['reason']}")
+        fail(exc)
+    except VanbanError as exc:
+        fail(exc)
+    finally:
+        node.close()
+    if outcome.left:
+        _hand_over(settings, outcome.left)
+    report = _write_output(rt, requested.batch_id, output)
+    if outcome.interrupted and outcome.left:
+        console.print("[yellow]Đã dừng / interrupted[/yellow]")
+        raise typer.Exit(130)
+    if outcome.left or report["status"] != "succeeded":
+        error = report["error"] or {}
+        console.print(
+            f"[red]Lô văn bản không hoàn thành: {error.get('message_vi', '')}[/red]\n"
+            f"the batch did not finish: {error.get('message', report['status'])}"
+        )
+        raise typer.Exit(1)
+
+
+def _hand_over(settings: Settings, left: list[tuple[str, list[object]]]) -> None:
+    """Send the work not done to the queue: the workers finish it, with the numbers already reserved."""
+    from service.worker import make_celery
+
+    celery = make_celery(settings)
+    for name, args in left:
+        celery.send_task(name, args=args)
+    console.print(
+        f"{len(left)} phần việc chưa làm đã chuyển vào hàng đợi: `vanban worker` hoặc `vanban serve` sẽ làm tiếp\n"
+        f"{len(left)} piece(s) of work not done were sent to the queue: `vanban worker` or `vanban serve` "
+        "finishes them"
+    )
+
+
+def _write_output(rt: Runtime, batch_id: str, output: Path) -> dict[str, Any]:
+    """The letters issued so far (``<number>-<slug of name>.pdf``), ``merged.pdf`` and ``report.json``: what
+    the API's ``archive.zip`` and ``merged.pdf`` hold."""
+    from service.adapters.pdf_pages import merge
+    from service.services.batches import batch_report, issued_letters
+
+    default = rt.settings.organisation_abbreviation
+    report = batch_report(rt.db, batch_id, None, default)
+    output.mkdir(parents=True, exist_ok=True)
+    issued = sum(d["status"] == "issued" for d in report["documents"])
+    if issued:
+        letters = issued_letters(rt.db, rt.archive, batch_id, None, default)
+        for name, pdf in letters:
+            (output / name).write_bytes(pdf)
+        (output / "merged.pdf").write_bytes(merge([pdf for _, pdf in letters]))
+    _write_json(output / "report.json", report)
+    console.print(f"{issued} document(s) in {output} (batch {batch_id})")
+    return report
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=2, default=str), encoding="utf-8")

@@ -1,0 +1,164 @@
+"""A worker node inside ``vanban batch``: the workers' production, without the queue between.
+
+As a worker node does, the command's process owns one LibreOffice (started before it forks, watched twice a second
+and started again when it dies: ``keep_up``) and forks ``VANBAN_WORKER_CONCURRENCY`` processes that convert
+through it (``SharedConverter``) and run what the workers' tasks run (``BatchProducer.produce_chunk``,
+``Producer.produce``) with the workers' retries (``tasks.attempt``): one process renders and signs a chunk while
+the other's chunk is in LibreOffice.
+
+Ctrl-C stops handing out work; the chunks in hand are finished and recorded (a second Ctrl-C stops them too).
+What was not done is returned, for the caller to send to the queue, where the workers (``vanban worker``,
+``vanban serve``) finish it: every number reserved ends with its signed letter.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
+from service.adapters.process import die_with_parent, release_memory
+from service.config import Settings
+from service.errors import VanbanError
+from service.runtime import Runtime
+from service.tasks import attempt, backoff
+
+log = logging.getLogger(__name__)
+Work = tuple[str, list[object]]  # (task name, arguments), as the workers take it from the queue
+_runtime: Runtime | None = None  # a forked process's
+
+
+def _start_process(settings: Settings, address: ConverterAddress) -> None:
+    """A forked process converts through the node's LibreOffice; Ctrl-C is the command's to handle."""
+    global _runtime
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent()
+    converter = SharedConverter(address, settings.converter_timeout, settings.converter_restart_seconds)
+    _runtime = Runtime(settings, converter=converter)
+
+
+def _ready() -> int:
+    return 0
+
+
+def _do(work: Work) -> int:
+    """Do one piece of work as its task does; returns how many letters it issued."""
+    rt = _runtime
+    assert rt is not None
+    name, args = work
+    issued = 0
+    fail: Callable[[VanbanError, bool], None]
+    if name == "vanban.produce_batch_chunk":
+        batch_id, chunk = str(args[0]), int(str(args[1]))
+
+        def run() -> None:
+            nonlocal issued
+            issued = rt.batch_producer.produce_chunk(batch_id, chunk)
+            release_memory()
+
+        def fail(error: VanbanError, final: bool) -> None:
+            rt.batch_producer.fail_chunk(batch_id, chunk, error, final=final)
+
+    elif name == "vanban.produce_document":
+        document_id = str(args[0])
+
+        def run() -> None:
+            nonlocal issued
+            rt.producer.produce(document_id)
+            issued = 1
+
+        def fail(error: VanbanError, final: bool) -> None:
+            rt.producer.fail(document_id, error, final=final)
+
+    else:
+        raise ValueError(f"unknown work {name}")
+    for retries in itertools.count():
+        if not attempt(run, fail, f"{name} {args}", retries, rt.settings.task_max_retries):
+            break
+        time.sleep(backoff(retries))
+    return issued
+
+
+@dataclass
+class Outcome:
+    """What ``LocalNode.run`` left: the work not done (interrupted, or a process died under it)."""
+
+    left: list[Work] = field(default_factory=list)
+    interrupted: bool = False
+
+
+class LocalNode:
+    """One LibreOffice owned by this process and ``settings.worker_concurrency`` forked processes using it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.processes = max(1, settings.worker_concurrency)
+        self.office = Converter(settings.converter_python, timeout=settings.converter_timeout)
+        self.address = ConverterAddress()
+        self._stop = threading.Event()
+        self._watch: threading.Thread | None = None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start_office(self) -> None:
+        """Start LibreOffice; from the main thread (a child started with PDEATHSIG dies with its thread)."""
+        self.office.start()
+        self.address.publish(self.office.port)
+
+    def fork(self) -> None:
+        """Fork the processes now, before any other thread runs (the progress bar's, the watch)."""
+        context = multiprocessing.get_context("fork")
+        self._pool = ProcessPoolExecutor(
+            self.processes, mp_context=context, initializer=_start_process, initargs=(self.settings, self.address)
+        )
+        for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
+            ready.result()
+        self._watch = threading.Thread(target=self._keep_up, daemon=True, name="converter-watch")
+        self._watch.start()
+
+    def _keep_up(self) -> None:
+        while not self._stop.wait(0.5):
+            keep_up(self.office, self.address)
+
+    def run(self, works: list[Work], advance: Callable[[int], None]) -> Outcome:
+        """Do ``works``, at most one per process at a time, calling ``advance(letters issued)`` as each ends."""
+        assert self._pool is not None, "fork() first"
+        pool, outcome = self._pool, Outcome()
+        pending, running = list(works), dict[Future[int], Work]()
+        interrupts = 0
+        while pending or running:
+            while pending and not interrupts and len(running) < self.processes:
+                work = pending.pop(0)
+                running[pool.submit(_do, work)] = work
+            try:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+            except KeyboardInterrupt:
+                interrupts += 1
+                outcome.interrupted = True
+                if interrupts > 1:  # the second Ctrl-C: the chunks in hand are stopped too
+                    for child in multiprocessing.active_children():
+                        child.terminate()
+                continue
+            for future in done:
+                work = running.pop(future)
+                try:
+                    advance(future.result())
+                except Exception:  # the process died under it (BrokenProcessPool): left for the workers
+                    log.exception("%s was not done", work)
+                    outcome.left.append(work)
+        outcome.left.extend(pending)
+        return outcome
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._watch is not None:
+            self._watch.join()
+        self.office.stop()
