@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, TimeElapsedColumn
 
 from service.cli.common import console, fail, read_json
 from service.config import Settings, get_settings
@@ -16,6 +17,8 @@ from service.errors import BatchRejected, VanbanError
 
 if TYPE_CHECKING:
     from service.runtime import Runtime
+
+_COLUMNS = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
 
 def batch(
@@ -29,9 +32,9 @@ def batch(
     workers: LibreOffice and ``VANBAN_WORKER_CONCURRENCY`` processes in this command. Exit 0 when every letter is
     issued; 1 when the batch failed (the error is shown, what was issued is written); 130 on Ctrl-C, the rest then
     handed to the queue for ``vanban worker``/``vanban serve`` to finish."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.progress import Progress
 
-    from service.cli.production import LocalNode
+    from service.cli.production import CtrlC, LocalNode
     from service.runtime import Runtime, prepare
     from service.services.batches import batch_work, request_batch
 
@@ -41,38 +44,38 @@ def batch(
     rt = Runtime(settings)
     node = LocalNode(settings)
     try:
-        with ThreadPoolExecutor(1) as checking:
-            asked = checking.submit(
-                request_batch,
-                rt.db,
-                rt.templates,
-                template,
-                class_list.read_bytes(),
-                class_list.name,
-                batch_data,
-                on_error,
-                settings.organisation_abbreviation,
-                settings.batch_chunk_size,
-                max_rows=settings.class_list_max_rows,
-                max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
-                clock=rt.clock,
-            )
-            office_error = None
-            try:
-                node.start_office()  # while the list is checked and the numbers reserved
-            except VanbanError as exc:
-                office_error = exc
-            requested = asked.result()  # its error first: a refused list is the user's news, not LibreOffice's
-        works = batch_work(rt.db, requested)
-        if office_error is not None:
-            _hand_over(settings, works)
-            fail(office_error)
-        rt.db.dispose()  # the forked processes open their own connections
-        node.fork()
-        columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console) as bar:
-            task = bar.add_task("ban hành / issuing", total=requested.documents)
-            outcome = node.run(works, lambda issued: bar.advance(task, issued))
+        with CtrlC() as ctrl_c:
+            with ThreadPoolExecutor(1) as checking:
+                asked = checking.submit(
+                    request_batch,
+                    rt.db,
+                    rt.templates,
+                    template,
+                    class_list.read_bytes(),
+                    class_list.name,
+                    batch_data,
+                    on_error,
+                    settings.organisation_abbreviation,
+                    settings.batch_chunk_size,
+                    max_rows=settings.class_list_max_rows,
+                    max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+                    clock=rt.clock,
+                )
+                office_error = None
+                try:
+                    node.start_office()  # while the list is checked and the numbers reserved
+                except VanbanError as exc:
+                    office_error = exc
+                requested = asked.result()  # a refused list is the user's news before LibreOffice's
+            works = batch_work(rt.db, requested)
+            if office_error is not None:
+                _hand_over(settings, works)
+                fail(office_error)
+            rt.db.dispose()  # the forked processes open their own connections
+            node.fork()
+            with Progress(*_COLUMNS, console=console) as bar:
+                task = bar.add_task("ban hành / issuing", total=requested.documents)
+                outcome = node.run(works, lambda issued: bar.advance(task, issued), ctrl_c)
     except BatchRejected as exc:
         _write_json(output / "report.json", exc.report)
         for p in exc.report["problems"]:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from typing import Any
 
 from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
 from service.adapters.process import die_with_parent, release_memory
@@ -86,6 +87,28 @@ def _do(work: Work) -> int:
     return issued
 
 
+class CtrlC:
+    """Ctrl-C while a batch is made, counted instead of raised: the first stops handing out work (the work in hand
+    is finished and recorded), the second stops the work in hand too."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._previous: Any = None
+
+    def __enter__(self) -> CtrlC:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        self.count += 1
+        if self.count > 1:
+            for child in multiprocessing.active_children():
+                child.terminate()
+
+
 @dataclass
 class Outcome:
     """What ``LocalNode.run`` left: the work not done (interrupted, or a process died under it)."""
@@ -126,33 +149,28 @@ class LocalNode:
         while not self._stop.wait(0.5):
             keep_up(self.office, self.address)
 
-    def run(self, works: list[Work], advance: Callable[[int], None]) -> Outcome:
-        """Do ``works``, at most one per process at a time, calling ``advance(letters issued)`` as each ends."""
+    def run(self, works: list[Work], advance: Callable[[int], None], ctrl_c: CtrlC) -> Outcome:
+        """Do ``works``, at most one per process at a time, calling ``advance(letters issued)`` as each ends;
+        after a Ctrl-C no more is started."""
         assert self._pool is not None, "fork() first"
         pool, outcome = self._pool, Outcome()
         pending, running = list(works), dict[Future[int], Work]()
-        interrupts = 0
         while pending or running:
-            while pending and not interrupts and len(running) < self.processes:
+            while pending and not ctrl_c.count and len(running) < self.processes:
                 work = pending.pop(0)
                 running[pool.submit(_do, work)] = work
-            try:
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-            except KeyboardInterrupt:
-                interrupts += 1
-                outcome.interrupted = True
-                if interrupts > 1:  # the second Ctrl-C: the chunks in hand are stopped too
-                    for child in multiprocessing.active_children():
-                        child.terminate()
-                continue
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
                 work = running.pop(future)
                 try:
                     advance(future.result())
                 except Exception:  # the process died under it (BrokenProcessPool): left for the workers
-                    log.exception("%s was not done", work)
+                    log.warning("%s was not done", work)
                     outcome.left.append(work)
         outcome.left.extend(pending)
+        outcome.interrupted = ctrl_c.count > 0
         return outcome
 
     def close(self) -> None:

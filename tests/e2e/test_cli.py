@@ -91,8 +91,10 @@ def test_batch_command_writes_letters_merged_pdf_and_report(tmp_path: Path) -> N
     letters = sorted((tmp_path / "out").glob("0*.pdf"))
     assert [p.name for p in letters][:2] == ["01-hoc-vien-so-01.pdf", "02-hoc-vien-so-02.pdf"] and len(letters) == 5
     assert check_pdf(letters[0]) and (tmp_path / "out" / "merged.pdf").exists()
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert report["valid"] == 5 and [d["number"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())  # what the API's archive.zip holds
+    assert report["status"] == "succeeded" and report["progress"] == {"done": 5, "total": 5}
+    assert report["report"]["valid"] == 5 and report["report"]["problems"][0]["row"] == 7
+    assert [d["notation"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
 
 
 def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
