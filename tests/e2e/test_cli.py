@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from service.config import PROJECT_ROOT
+from tests.backends import ServiceProcesses, wait_job
 from tests.pdftools import check_pdf, pdf_text
 
 pytestmark = pytest.mark.slow
@@ -95,6 +99,118 @@ def test_batch_command_writes_letters_merged_pdf_and_report(tmp_path: Path) -> N
     assert report["status"] == "succeeded" and report["progress"] == {"done": 5, "total": 5}
     assert report["report"]["valid"] == 5 and report["report"]["problems"][0]["row"] == 7
     assert [d["notation"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
+
+
+CLASS_CSV = "\ufeffSTT;Họ và tên;Ngày sinh;Giới tính;Đơn vị công tác\n" + "".join(
+    f"{i};Học Viên Số {i:02d};0{1 + i % 9}/03/1990;{'Nữ' if i % 2 else 'Nam'};Xã {i}\n" for i in range(1, 6)
+)
+
+
+def _letters(folder: Path) -> dict[str, str]:
+    """The letters in ``folder`` by the name after their number, each checked (qpdf, A4, fonts, pdfsig valid),
+    with their text, the number line blanked."""
+    letters = {}
+    for path in sorted(folder.glob("[0-9]*.pdf")):
+        check_pdf(path)
+        text = re.sub(r"Số: \d+/GTT-TCT", "Số: ?/GTT-TCT", pdf_text(path))
+        letters[path.name.split("-", 1)[1]] = text
+    return letters
+
+
+@pytest.mark.parametrize("service", ["embedded"], indirect=True)
+def test_vanban_batch_makes_the_letters_the_api_makes(service: ServiceProcesses, tmp_path: Path) -> None:
+    """One class list through ``POST /api/v1/batches`` and through ``vanban batch`` on the same service's data: the
+    same letters, signed (pdfsig: valid), numbered on in the same register; the command's batch is seen through the
+    API as any other, and its report.json is what the API reports."""
+    example = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
+    batch_part = {k: v for k, v in example.items() if k != "student"}
+    (tmp_path / "lop.csv").write_text(CLASS_CSV, encoding="utf-8")
+    (tmp_path / "class.json").write_text(json.dumps(batch_part), encoding="utf-8")
+    with service.client() as c:
+        asked = c.post(
+            "/api/v1/batches",
+            data={"template": "giay-trieu-tap", "data": json.dumps(batch_part)},
+            files={"file": ("lop.csv", CLASS_CSV.encode())},
+        )
+        assert asked.status_code == 202, asked.text
+        assert wait_job(c, asked.json()["job_id"])["status"] == "succeeded"
+        through_api = c.get(f"/api/v1/batches/{asked.json()['id']}").json()
+        zipped = c.get(f"/api/v1/batches/{asked.json()['id']}/archive.zip")
+        zipfile.ZipFile(io.BytesIO(zipped.content)).extractall(tmp_path / "api")
+
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+    made = vanban(*args, "-o", str(tmp_path / "cli"), data_dir=service.data_dir, env=service.env)
+    assert made.returncode == 0, made.stderr
+    report = json.loads((tmp_path / "cli" / "report.json").read_text(encoding="utf-8"))
+    api_numbers = [d["number"] for d in through_api["documents"]]
+    cli_numbers = [d["number"] for d in report["documents"]]
+    assert cli_numbers == list(range(cli_numbers[0], cli_numbers[0] + 5)) and cli_numbers[0] > api_numbers[-1]
+    assert [d["status"] for d in report["documents"]] == ["issued"] * 5
+
+    from_api, from_cli = _letters(tmp_path / "api"), _letters(tmp_path / "cli")
+    assert len(from_cli) == 5 and from_cli == from_api  # same names, same text but for the number
+    for d in report["documents"]:
+        assert f"Số: {d['notation']}" in pdf_text(next((tmp_path / "cli").glob(f"{d['number']:02d}-*.pdf")))
+    with service.client() as c:
+        assert c.get(f"/api/v1/batches/{report['id']}").json() == report
+
+
+def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of ``vanban batch``: the chunks in hand are issued and written, the command exits 130,
+    the rest goes to the queue; a worker started afterwards issues every letter whose number was reserved, once."""
+    import signal
+    import sqlite3
+    import time
+
+    rows = "".join(f"{i};Học Viên {i:03d};0{1 + i % 9}/03/1990;Xã {i}\n" for i in range(1, 61))
+    (tmp_path / "lop.csv").write_text("STT;Họ và tên;Ngày sinh;Đơn vị công tác\n" + rows, encoding="utf-8")
+    example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
+    (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
+    env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path), "VANBAN_BATCH_CHUNK_SIZE": "5"}
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+    command = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", *args, "-o", str(tmp_path / "out")],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def count(sql: str) -> int:
+        with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
+            return int(db.execute(sql).fetchone()[0])
+
+    issued = "SELECT count(*) FROM documents WHERE status = 'issued'"
+    deadline = time.monotonic() + 240
+    while (tmp_path / "vanban.sqlite").exists() is False or count(issued) == 0:
+        assert command.poll() is None and time.monotonic() < deadline, "no letter issued"
+        time.sleep(0.1)
+    command.send_signal(signal.SIGINT)
+    _, stderr = command.communicate(timeout=240)
+    assert command.returncode == 130, stderr
+    written = sorted((tmp_path / "out").glob("[0-9]*.pdf"))
+    assert 0 < len(written) == count(issued) < 60, stderr  # what was in hand is finished and written, no more
+    assert "vanban worker" in stderr and "Traceback" not in stderr
+
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "worker"],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 240
+        while count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 0:
+            assert worker.poll() is None and time.monotonic() < deadline, "the workers did not finish the batch"
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    assert count(issued) == 60
+    assert count("SELECT count(DISTINCT number) FROM documents") == 60
+    assert count("SELECT count(DISTINCT pdf_sha256) FROM documents WHERE pdf_sha256 IS NOT NULL") == 60
 
 
 def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
