@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,6 +26,11 @@ def vanban(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> sub
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=variables, cwd=PROJECT_ROOT
     )
+
+
+def started(*args: str, env: dict[str, str], **options: Any) -> subprocess.Popen[str]:
+    """``vanban ARGS`` started, not waited for."""
+    return subprocess.Popen([sys.executable, "-m", "service.cli", *args], env=env, cwd=PROJECT_ROOT, **options)
 
 
 def test_templates_list_and_example(tmp_path: Path) -> None:
@@ -168,13 +174,7 @@ def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(t
     (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
     env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path), "VANBAN_BATCH_CHUNK_SIZE": "5"}
     args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
-    command = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", *args, "-o", str(tmp_path / "out")],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = started(*args, "-o", str(tmp_path / "out"), env=env, stderr=subprocess.PIPE, text=True)
 
     def count(sql: str) -> int:
         with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
@@ -192,14 +192,7 @@ def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(t
     assert 0 < len(written) == count(issued) < 60, stderr  # what was in hand is finished and written, no more
     assert "vanban worker" in stderr and "Traceback" not in stderr
 
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "worker"],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    worker = started("worker", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
         while count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 0:
