@@ -206,6 +206,25 @@ def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(t
     assert count("SELECT count(DISTINCT pdf_sha256) FROM documents WHERE pdf_sha256 IS NOT NULL") == 60
 
 
+def test_a_batch_whose_libreoffice_cannot_start_is_left_to_the_workers_and_exits_1(tmp_path: Path) -> None:
+    """LibreOffice does not start: the numbers are reserved already, so the work goes to the queue (a worker issues
+    it later), the command says so and why, and exits 1; no letter, and no traceback."""
+    import sqlite3
+
+    (tmp_path / "lop.csv").write_text(CLASS_CSV, encoding="utf-8")
+    example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
+    (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+    env = {"VANBAN_CONVERTER_PYTHON": str(tmp_path / "no-python"), "VANBAN_BATCH_CHUNK_SIZE": "2"}
+    done = vanban(*args, "-o", str(tmp_path / "out"), data_dir=tmp_path, env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "no-python" in done.stderr and "3 piece(s) of work not done were sent to the queue" in done.stderr
+    assert not list((tmp_path / "out").glob("*.pdf"))
+    with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
+        statuses = db.execute("SELECT status, count(*) FROM documents GROUP BY status").fetchall()
+    assert statuses == [("numbered", 5)]
+
+
 def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
     import sqlite3
 
