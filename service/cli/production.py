@@ -57,7 +57,8 @@ def _do(work: Work) -> int:
     issued = 0
     fail: Callable[[VanbanError, bool], None]
     if name == "vanban.produce_batch_chunk":
-        batch_id, chunk = str(args[0]), int(str(args[1]))
+        batch_id, chunk = args
+        assert isinstance(batch_id, str) and isinstance(chunk, int)
 
         def run() -> None:
             nonlocal issued
@@ -68,7 +69,8 @@ def _do(work: Work) -> int:
             rt.batch_producer.fail_chunk(batch_id, chunk, error, final=final)
 
     elif name == "vanban.produce_document":
-        document_id = str(args[0])
+        (document_id,) = args
+        assert isinstance(document_id, str)
 
         def run() -> None:
             nonlocal issued
