@@ -4,6 +4,7 @@ requested as ``POST /api/v1/batches`` does and made as the workers make it (``pr
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,7 +17,9 @@ from service.config import Settings, get_settings
 from service.errors import BatchRejected, VanbanError
 
 if TYPE_CHECKING:
+    from service.cli.production import Work
     from service.runtime import Runtime
+    from service.services.batches import BatchRequested
 
 _COLUMNS = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
@@ -35,39 +38,21 @@ def batch(
     from rich.progress import Progress
 
     from service.cli.production import CtrlC, LocalNode
-    from service.runtime import Runtime, prepare
-    from service.services.batches import batch_work, request_batch
 
     settings = get_settings()
     batch_data = read_json(data)
-    prepare(settings)
-    rt = Runtime(settings)
     node = LocalNode(settings)
+    closing = threading.Thread(target=node.close, name="closing")
     try:
         with CtrlC() as ctrl_c:
             with ThreadPoolExecutor(1) as checking:
-                asked = checking.submit(
-                    request_batch,
-                    rt.db,
-                    rt.templates,
-                    template,
-                    class_list.read_bytes(),
-                    class_list.name,
-                    batch_data,
-                    on_error,
-                    settings.organisation_abbreviation,
-                    settings.batch_chunk_size,
-                    max_rows=settings.class_list_max_rows,
-                    max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
-                    clock=rt.clock,
-                )
+                asked = checking.submit(_request, settings, template, class_list, batch_data, on_error)
                 office_error = None
                 try:
-                    node.start_office()  # while the list is checked and the numbers reserved
+                    node.start_office()  # while the service loads, the list is checked and the numbers reserved
                 except VanbanError as exc:
                     office_error = exc
-                requested = asked.result()  # a refused list is the user's news before LibreOffice's
-            works = batch_work(rt.db, requested)
+                rt, requested, works = asked.result()  # a refused list is the user's news before LibreOffice's
             if office_error is not None:
                 _hand_over(settings, works)
                 fail(office_error)
@@ -76,6 +61,7 @@ def batch(
             with Progress(*_COLUMNS, console=console) as bar:
                 task = bar.add_task("ban hành / issuing", total=requested.documents)
                 outcome = node.run(works, lambda issued: bar.advance(task, issued), ctrl_c)
+            closing.start()  # LibreOffice stops while the letters are written
     except BatchRejected as exc:
         _write_json(output / "report.json", exc.report)
         for p in exc.report["problems"]:
@@ -84,10 +70,11 @@ def batch(
     except VanbanError as exc:
         fail(exc)
     finally:
-        node.close()
+        node.close()  # at once on an error; a no-op once ``closing`` started
     if outcome.left:
         _hand_over(settings, outcome.left)
     report = _write_output(rt, requested.batch_id, output)
+    closing.join()
     if outcome.interrupted and outcome.left:
         console.print("[yellow]Đã dừng / interrupted[/yellow]")
         raise typer.Exit(130)
@@ -100,7 +87,33 @@ def batch(
         raise typer.Exit(1)
 
 
-def _hand_over(settings: Settings, left: list[tuple[str, list[object]]]) -> None:
+def _request(
+    settings: Settings, template: str, class_list: Path, batch_data: Any, on_error: str
+) -> tuple[Runtime, BatchRequested, list[Work]]:
+    """Check the list and reserve the numbers as ``POST /api/v1/batches`` does; the work that makes the batch."""
+    from service.runtime import Runtime, prepare
+    from service.services.batches import batch_work, request_batch
+
+    prepare(settings)
+    rt = Runtime(settings)
+    requested = request_batch(
+        rt.db,
+        rt.templates,
+        template,
+        class_list.read_bytes(),
+        class_list.name,
+        batch_data,
+        on_error,
+        settings.organisation_abbreviation,
+        settings.batch_chunk_size,
+        max_rows=settings.class_list_max_rows,
+        max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+        clock=rt.clock,
+    )
+    return rt, requested, batch_work(rt.db, requested)
+
+
+def _hand_over(settings: Settings, left: list[Work]) -> None:
     """Send the work not done to the queue: the workers finish it, with the numbers already reserved."""
     from service.worker import make_celery
 

@@ -22,14 +22,15 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
 from service.adapters.process import die_with_parent, release_memory
 from service.config import Settings
 from service.errors import VanbanError
-from service.runtime import Runtime
-from service.tasks import attempt, backoff
+
+if TYPE_CHECKING:
+    from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 Work = tuple[str, list[object]]  # (task name, arguments), as the workers take it from the queue
@@ -38,6 +39,8 @@ _runtime: Runtime | None = None  # a forked process's
 
 def _start_process(settings: Settings, address: ConverterAddress) -> None:
     """A forked process converts through the node's LibreOffice; Ctrl-C is the command's to handle."""
+    from service.runtime import Runtime
+
     global _runtime
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
@@ -51,6 +54,8 @@ def _ready() -> int:
 
 def _do(work: Work) -> int:
     """Do one piece of work as its task does; returns how many letters it issued."""
+    from service.tasks import attempt, backoff
+
     rt = _runtime
     assert rt is not None
     name, args = work
@@ -130,6 +135,7 @@ class LocalNode:
         self._stop = threading.Event()
         self._watch: threading.Thread | None = None
         self._pool: ProcessPoolExecutor | None = None
+        self._closing, self._closed = threading.Lock(), False
 
     def start_office(self) -> None:
         """Start LibreOffice; from the main thread (a child started with PDEATHSIG dies with its thread)."""
@@ -176,6 +182,11 @@ class LocalNode:
         return outcome
 
     def close(self) -> None:
+        """Stop the processes and LibreOffice (once; from any thread)."""
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
         self._stop.set()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
