@@ -240,18 +240,19 @@ class Converter:
         self._kill_locked()
         raise ConversionError("LibreOffice did not start", "LibreOffice không khởi động được")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop LibreOffice: ``grace`` seconds to end on SIGTERM, then SIGKILL (0: at once, nothing left to save)."""
         with self._lock:
             self._stopped = True
-            self._kill_locked()
+            self._kill_locked(grace)
 
-    def _kill_locked(self) -> None:
+    def _kill_locked(self, grace: float = 2.0) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(2)
+                proc.wait(grace)
             # LibreOffice's oosplash outlives a SIGTERM; nothing of the group may stay behind.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -58,9 +58,15 @@ def batch(
                 fail(office_error)
             rt.db.dispose()  # the forked processes open their own connections
             node.fork()
+            out = _Output(rt, requested.batch_id, settings.batch_chunk_size, output)
             with Progress(*_COLUMNS, console=console) as bar:
                 task = bar.add_task("ban hành / issuing", total=requested.documents)
-                outcome = node.run(works, lambda issued: bar.advance(task, issued), ctrl_c)
+
+                def done(work: Work, issued: int) -> None:
+                    bar.advance(task, issued)
+                    out.done(work)
+
+                outcome = node.run(works, done, ctrl_c)
             closing.start()  # LibreOffice stops while the letters are written
     except BatchRejected as exc:
         _write_json(output / "report.json", exc.report)
@@ -73,7 +79,7 @@ def batch(
         node.close()  # at once on an error; a no-op once ``closing`` started
     if outcome.left:
         _hand_over(settings, outcome.left)
-    report = _write_output(rt, requested.batch_id, output)
+    report = out.finish()
     closing.join()
     if outcome.interrupted and outcome.left:
         console.print("[yellow]Đã dừng / interrupted[/yellow]")
@@ -127,24 +133,62 @@ def _hand_over(settings: Settings, left: list[Work]) -> None:
     )
 
 
-def _write_output(rt: Runtime, batch_id: str, output: Path) -> dict[str, Any]:
-    """The letters issued so far (``<number>-<slug of name>.pdf``), ``merged.pdf`` and ``report.json``: what
-    the API's ``archive.zip`` and ``merged.pdf`` hold."""
-    from service.adapters.pdf_pages import merge
-    from service.services.batches import batch_report, issued_letters
+class _Output:
+    """The letters issued (``<number>-<slug of name>.pdf``), ``merged.pdf`` and ``report.json`` in ``folder``:
+    what the API's ``archive.zip`` and ``merged.pdf`` hold. A chunk's letters are written as soon as it is done,
+    and go into ``merged.pdf`` in list order."""
 
-    default = rt.settings.organisation_abbreviation
-    report = batch_report(rt.db, batch_id, None, default)
-    output.mkdir(parents=True, exist_ok=True)
-    issued = sum(d["status"] == "issued" for d in report["documents"])
-    if issued:
-        letters = issued_letters(rt.db, rt.archive, batch_id, None, default)
+    def __init__(self, rt: Runtime, batch_id: str, chunk_size: int, folder: Path) -> None:
+        from service.adapters.pdf_pages import Merged
+
+        self.rt, self.batch_id, self.chunk_size, self.folder = rt, batch_id, chunk_size, folder
+        self.merged = Merged()
+        self.waiting: dict[int, list[bytes]] = {}  # chunks written, waiting for those before them
+        self.next_chunk = 0
+        self.letters = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def done(self, work: Work) -> None:
+        name, args = work
+        if name != "vanban.produce_batch_chunk":
+            return
+        chunk = args[1]
+        assert isinstance(chunk, int)
+        self.waiting[chunk] = self._write(range(chunk * self.chunk_size, (chunk + 1) * self.chunk_size))
+        while self.next_chunk in self.waiting:
+            for pdf in self.waiting.pop(self.next_chunk):
+                self.merged.add(pdf)
+            self.next_chunk += 1
+
+    def _write(self, indexes: range | None = None) -> list[bytes]:
+        from service.errors import NotReady
+        from service.services.batches import issued_letters
+
+        default = self.rt.settings.organisation_abbreviation
+        try:
+            letters = issued_letters(self.rt.db, self.rt.archive, self.batch_id, None, default, indexes)
+        except NotReady:
+            return []
         for name, pdf in letters:
-            (output / name).write_bytes(pdf)
-        (output / "merged.pdf").write_bytes(merge([pdf for _, pdf in letters]))
-    _write_json(output / "report.json", report)
-    console.print(f"{issued} document(s) in {output} (batch {batch_id})")
-    return report
+            (self.folder / name).write_bytes(pdf)
+        self.letters += len(letters)
+        return [pdf for _, pdf in letters]
+
+    def finish(self) -> dict[str, Any]:
+        """Write what no chunk wrote (a document made with the whole list), ``merged.pdf`` and the report."""
+        from service.services.batches import batch_report
+
+        if not self.next_chunk and not self.waiting:
+            self.waiting[0] = self._write()
+        for chunk in sorted(self.waiting):  # after a chunk that failed or was left to the workers
+            for pdf in self.waiting.pop(chunk):
+                self.merged.add(pdf)
+        if len(self.merged):
+            (self.folder / "merged.pdf").write_bytes(self.merged.save())
+        report = batch_report(self.rt.db, self.batch_id, None, self.rt.settings.organisation_abbreviation)
+        _write_json(self.folder / "report.json", report)
+        console.print(f"{self.letters} document(s) in {self.folder} (batch {self.batch_id})")
+        return report
 
 
 def _write_json(path: Path, value: object) -> None:

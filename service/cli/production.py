@@ -157,8 +157,8 @@ class LocalNode:
         while not self._stop.wait(0.5):
             keep_up(self.office, self.address)
 
-    def run(self, works: list[Work], advance: Callable[[int], None], ctrl_c: CtrlC) -> Outcome:
-        """Do ``works``, at most one per process at a time, calling ``advance(letters issued)`` as each ends;
+    def run(self, works: list[Work], done: Callable[[Work, int], None], ctrl_c: CtrlC) -> Outcome:
+        """Do ``works``, at most one per process at a time, calling ``done(work, letters issued)`` as each ends;
         after a Ctrl-C no more is started."""
         assert self._pool is not None, "fork() first"
         pool, outcome = self._pool, Outcome()
@@ -169,14 +169,16 @@ class LocalNode:
                 running[pool.submit(_do, work)] = work
             if not running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
                 work = running.pop(future)
                 try:
-                    advance(future.result())
+                    issued = future.result()
                 except Exception:  # the process died under it (BrokenProcessPool): left for the workers
                     log.warning("%s was not done", work)
                     outcome.left.append(work)
+                else:
+                    done(work, issued)
         outcome.left.extend(pending)
         outcome.interrupted = ctrl_c.count > 0
         return outcome
@@ -192,4 +194,4 @@ class LocalNode:
             self._pool.shutdown(wait=True, cancel_futures=True)
         if self._watch is not None:
             self._watch.join()
-        self.office.stop()
+        self.office.stop(grace=0)  # its conversions are all done

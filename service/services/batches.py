@@ -373,13 +373,20 @@ def batch_report(db: Database, batch_id: str, who: Principal | None, default_org
 
 
 def issued_letters(
-    db: Database, archive: Archive, batch_id: str, who: Principal | None, default_organisation: str
+    db: Database,
+    archive: Archive,
+    batch_id: str,
+    who: Principal | None,
+    default_organisation: str,
+    indexes: range | None = None,
 ) -> list[tuple[str, bytes]]:
-    """Every issued document of the batch in list order, as (file name ``<number>-<slug of name>.pdf``, signed
-    PDF); ``NotReady`` while none is issued."""
+    """Every issued document of the batch (of its ``indexes`` in the list, a chunk's say) in list order, as (file
+    name ``<number>-<slug of name>.pdf``, signed PDF); ``NotReady`` while none is issued."""
+    first, end = (indexes.start, indexes.stop) if indexes is not None else (0, None)
     with db.uow() as tx:
         check_batch_organisation(who, tx.repo.batch(batch_id).data, default_organisation)
-        docs = [d for d in tx.repo.documents_of_batch(batch_id) if d.status == DocumentStatus.ISSUED and d.pdf_sha256]
+        in_list = tx.repo.documents_of_batch(batch_id, first, end)
+        docs = [d for d in in_list if d.status == DocumentStatus.ISSUED and d.pdf_sha256]
     if not docs:
         raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
     return [
