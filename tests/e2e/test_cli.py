@@ -6,8 +6,11 @@ import io
 import json
 import os
 import re
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -161,13 +164,16 @@ def test_vanban_batch_makes_the_letters_the_api_makes(service: ServiceProcesses,
         assert c.get(f"/api/v1/batches/{report['id']}").json() == report
 
 
-def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(tmp_path: Path) -> None:
-    """Ctrl-C in the middle of ``vanban batch``: the chunks in hand are issued and written, the command exits 130,
-    the rest goes to the queue; a worker started afterwards issues every letter whose number was reserved, once."""
-    import signal
-    import sqlite3
-    import time
+ISSUED = "SELECT count(*) FROM documents WHERE status = 'issued'"
 
+
+def count(data_dir: Path, sql: str) -> int:
+    with sqlite3.connect(data_dir / "vanban.sqlite") as db:
+        return int(db.execute(sql).fetchone()[0])
+
+
+def batch_under_way(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """``vanban batch`` of 60 letters, 5 a chunk, once its first letters are issued; and its settings."""
     rows = "".join(f"{i};Học Viên {i:03d};0{1 + i % 9}/03/1990;Xã {i}\n" for i in range(1, 61))
     (tmp_path / "lop.csv").write_text("STT;Họ và tên;Ngày sinh;Đơn vị công tác\n" + rows, encoding="utf-8")
     example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
@@ -175,42 +181,56 @@ def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(t
     env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path), "VANBAN_BATCH_CHUNK_SIZE": "5"}
     args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
     command = started(*args, "-o", str(tmp_path / "out"), env=env, stderr=subprocess.PIPE, text=True)
-
-    def count(sql: str) -> int:
-        with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
-            return int(db.execute(sql).fetchone()[0])
-
-    issued = "SELECT count(*) FROM documents WHERE status = 'issued'"
     deadline = time.monotonic() + 240
-    while (tmp_path / "vanban.sqlite").exists() is False or count(issued) == 0:
+    while count(tmp_path, ISSUED) == 0:
         assert command.poll() is None and time.monotonic() < deadline, "no letter issued"
         time.sleep(0.1)
+    return command, env
+
+
+def test_libreoffice_killed_mid_batch_comes_back_and_every_letter_is_issued(tmp_path: Path) -> None:
+    """kill -9 of the command's LibreOffice in the middle: restarted, as a worker node restarts its own; the
+    conversion that was running waits for it; every letter is issued once and written, exit 0."""
+    from tests.e2e.test_crashes import name_of, tree
+
+    command, _ = batch_under_way(tmp_path)
+    (office,) = [pid for pid in tree([command.pid]) if name_of(pid) == "soffice.bin"]
+    os.kill(office, signal.SIGKILL)
+    _, stderr = command.communicate(timeout=600)
+    assert command.returncode == 0, stderr
+    assert count(tmp_path, ISSUED) == 60 and len(list((tmp_path / "out").glob("[0-9]*.pdf"))) == 60
+    assert count(tmp_path, "SELECT count(DISTINCT number) FROM documents") == 60
+    assert [pid for pid in tree([command.pid]) if name_of(pid) == "soffice.bin"] == []
+
+
+def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of ``vanban batch``: the chunks in hand are issued and written, the command exits 130,
+    the rest goes to the queue; a worker started afterwards issues every letter whose number was reserved, once."""
+    command, env = batch_under_way(tmp_path)
     command.send_signal(signal.SIGINT)
     _, stderr = command.communicate(timeout=240)
     assert command.returncode == 130, stderr
     written = sorted((tmp_path / "out").glob("[0-9]*.pdf"))
-    assert 0 < len(written) == count(issued) < 60, stderr  # what was in hand is finished and written, no more
+    assert 0 < len(written) == count(tmp_path, ISSUED) < 60, stderr  # what was in hand is finished, no more
     assert "vanban worker" in stderr and "Traceback" not in stderr
 
     worker = started("worker", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 240
-        while count("SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 0:
+        while count(tmp_path, "SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 0:
             assert worker.poll() is None and time.monotonic() < deadline, "the workers did not finish the batch"
             time.sleep(0.2)
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(60)
-    assert count(issued) == 60
-    assert count("SELECT count(DISTINCT number) FROM documents") == 60
-    assert count("SELECT count(DISTINCT pdf_sha256) FROM documents WHERE pdf_sha256 IS NOT NULL") == 60
+    assert count(tmp_path, ISSUED) == 60
+    assert count(tmp_path, "SELECT count(DISTINCT number) FROM documents") == 60
+    assert count(tmp_path, "SELECT count(DISTINCT pdf_sha256) FROM documents WHERE pdf_sha256 IS NOT NULL") == 60
 
 
 def test_a_batch_whose_libreoffice_cannot_start_is_left_to_the_workers_and_exits_1(tmp_path: Path) -> None:
     """LibreOffice does not start: the numbers are reserved already, so the work goes to the queue (a worker issues
     it later), the command says so and why, and exits 1; no letter, and no traceback."""
-    import sqlite3
-
     (tmp_path / "lop.csv").write_text(CLASS_CSV, encoding="utf-8")
     example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
     (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
@@ -226,8 +246,6 @@ def test_a_batch_whose_libreoffice_cannot_start_is_left_to_the_workers_and_exits
 
 
 def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
-    import sqlite3
-
     env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path)}
 
     def run(*args: str, answer: str = "") -> subprocess.CompletedProcess[str]:
