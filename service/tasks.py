@@ -11,7 +11,7 @@ from typing import Any
 from celery import Celery, Task, shared_task
 from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
-from service.adapters.converter import Converter, ConverterAddress, SharedConverter
+from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
 from service.adapters.process import release_memory
 from service.config import Settings
 from service.errors import RetryableError, VanbanError
@@ -51,20 +51,15 @@ def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> Non
     died, report it down at once, start it again and publish its new port to the worker processes."""
     reported: bool | None = None
     next_beat = 0.0
+
+    def down() -> None:
+        nonlocal reported, next_beat
+        if reported is not False:
+            _beat(rt, office, False)
+            reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
+
     while not _stop.is_set():
-        ok = office.alive()
-        if not ok:
-            address.publish(0)
-            if reported is not False:
-                _beat(rt, office, False)
-                reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
-            try:
-                office.revive()
-                ok = office.alive()
-            except Exception:  # the watch goes on whatever a start raised
-                log.exception("converter is down")
-        if ok:
-            address.publish(office.port)
+        ok = keep_up(office, address, down)
         if _stop.is_set():
             return
         if ok != reported or time.monotonic() >= next_beat:
@@ -128,17 +123,23 @@ def _stop_node(**_: Any) -> None:
             tx.commit()
 
 
-def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str) -> None:
-    """Do ``work``; classify its failure: a retryable error is retried a bounded number of times, anything else
-    fails at once, every failure recorded through ``fail(error, final)``."""
-    rt = runtime(settings_of(task.app))
+def backoff(retries: int) -> int:
+    """Seconds before the next attempt of work that failed ``retries + 1`` times."""
+    return int(min(2**retries, 30))
+
+
+def attempt(
+    work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str, retries: int, max_retries: int
+) -> bool:
+    """Do ``work`` once (after ``retries`` failed attempts) and classify its failure: a retryable error may be tried
+    again until ``max_retries`` attempts, anything else fails at once; every failure is recorded through
+    ``fail(error, final)``. True when the work failed and is worth another attempt."""
     try:
         work()
     except RetryableError as exc:
-        final = task.request.retries + 1 >= rt.settings.task_max_retries
+        final = retries + 1 >= max_retries
         fail(exc, final)
-        if not final:
-            raise task.retry(countdown=min(2**task.request.retries, 30)) from None
+        return not final
     except VanbanError as exc:
         fail(exc, True)
     except SigningError as exc:
@@ -146,6 +147,14 @@ def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bo
     except Exception as exc:
         log.exception("%s failed", what)
         fail(VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)
+    return False
+
+
+def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str) -> None:
+    """Do ``work``; a retryable failure is retried by Celery a bounded number of times (see ``attempt``)."""
+    rt = runtime(settings_of(task.app))
+    if attempt(work, fail, what, task.request.retries, rt.settings.task_max_retries):
+        raise task.retry(countdown=backoff(task.request.retries))
 
 
 @shared_task(bind=True, name="vanban.produce_document", max_retries=None)

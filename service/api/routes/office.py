@@ -29,7 +29,7 @@ from service.api.schemas import (
 from service.domain.office import Role
 from service.domain.registers import COLUMNS, DEFAULT_REGISTER, entry_row
 from service.errors import Forbidden
-from service.services.auth import NewUser, add_api_key, create_user, log_in, require
+from service.services.auth import NewUser, log_in, register_user, require
 from service.services.browsing import signers
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
@@ -91,25 +91,18 @@ class UserIn(BaseModel):
 @router.post("/users", status_code=201)
 def add_user(body: UserIn, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     """Create a user (admin); an organisation named for the first time is created with them."""
-    require(who, Role.ADMIN)
-    with rt.db.uow() as tx:
-        user = create_user(
-            tx,
-            NewUser(
-                body.username,
-                body.full_name,
-                body.organisation,
-                body.roles,
-                body.title,
-                body.password,
-                body.organisation_name,
-                body.credential,
-            ),
-        )
-        key = add_api_key(tx, user.id) if body.api_key else None
-        tx.repo.append_audit(who.username, "create_user", user.id, {"username": user.username, "roles": user.roles})
-        tx.commit()
-    return {"id": user.id, "username": user.username, "roles": user.roles, "api_key": key}
+    new = NewUser(
+        body.username,
+        body.full_name,
+        body.organisation,
+        body.roles,
+        body.title,
+        body.password,
+        body.organisation_name,
+        body.credential,
+    )
+    added = register_user(rt.db, new, api_key=body.api_key, by=who)
+    return {"id": added.id, "username": added.username, "roles": added.roles, "api_key": added.api_key}
 
 
 class CertificateIn(BaseModel):

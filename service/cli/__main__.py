@@ -1,0 +1,5 @@
+"""``python -m service.cli``: the ``vanban`` command (how ``serve`` starts its workers, and the tests the service)."""
+
+from service.cli import app
+
+app()
