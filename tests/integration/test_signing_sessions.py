@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, utils
 
-from service.adapters.archive import Archive
+from service.adapters.archive import Archive, FolderArchive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow, JobRow
 from service.errors import SessionExpired
@@ -49,7 +49,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    db, archive = Database(url), Archive(tmp_path / "archive")
+    db, archive = Database(url), FolderArchive(tmp_path / "archive")
     document_id = _document(db, archive, letter_pdf)
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
