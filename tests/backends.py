@@ -181,6 +181,21 @@ class ServiceProcesses:
             time.sleep(0.5)
         raise AssertionError(f"service not healthy after {timeout} s: {last}\n{self.logs()}")
 
+    def stored(self, digest: str, suffix: str) -> bytes:
+        """The bytes the archive holds under ``digest``, read straight from its folder or its S3 bucket."""
+        from service.services.archive_port import archive_key
+
+        url = self.env.get("VANBAN_ARCHIVE_URL", "")
+        if not url.startswith("s3://"):
+            return (self.data_dir / "archive" / archive_key(digest, suffix)).read_bytes()
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        stored = (
+            S3Server(self.env["VANBAN_ARCHIVE_ENDPOINT_URL"])
+            .client()
+            .get_object(Bucket=bucket, Key=f"{prefix}/{archive_key(digest, suffix)}")
+        )
+        return bytes(stored["Body"].read())
+
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.data_dir.glob("*.log"))
 
