@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from service.archive_cli import archive_app
 from service.config import Settings, get_settings
 from service.errors import InvalidRequest, VanbanError
 from service.services.templates import TemplateCatalog
@@ -29,6 +30,7 @@ users_app = typer.Typer(help="People and their roles.")
 app.add_typer(users_app, name="users")
 audit_app = typer.Typer(help="The audit trail.")
 app.add_typer(audit_app, name="audit")
+app.add_typer(archive_app, name="archive")
 console = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever the terminal width
 
 

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Protocol
 
 from service.adapters.archive import Archive, open_archive
+from service.adapters.archive_references import DatabaseReferences
 from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
@@ -78,6 +79,11 @@ class Runtime:
     def archive(self) -> Archive:
         """The local folder or the S3 store that ``VANBAN_ARCHIVE_URL`` names."""
         return open_archive(self.settings)
+
+    @cached_property
+    def archive_references(self) -> DatabaseReferences:
+        """Every archived file the database refers to (for the fixity check)."""
+        return DatabaseReferences(self.db.engine)
 
     @cached_property
     def converter(self) -> PdfConverter:

@@ -10,10 +10,14 @@ contract, which ``tests/integration/test_archive.py`` runs on each:
   longer matches, :class:`~service.errors.ArchiveMissing` when nothing is stored under the key.
 - A store that does not answer raises :class:`~service.errors.ArchiveUnreachable` (a job retries it), one that
   refuses (credentials, bucket, object lock) :class:`~service.errors.ArchiveRefused`.
+
+:class:`ArchiveReferences` is the other side of the fixity check (``service.services.fixity``): every archived file
+the database refers to (``service.adapters.archive_references`` reads them).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from service.errors import ArchiveError
@@ -52,3 +56,21 @@ class Archive(Protocol):
     def ping(self) -> None:
         """Reach the store (or raise :class:`~service.errors.ArchiveUnreachable` / ``ArchiveRefused``)."""
         ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredObject:
+    """An archived file the database refers to: whose it is (``owner`` "document" or "template", ``owner_id``),
+    what it is to its owner (``role``: "pdf", "docx", "pdf before signature 2"), and its digest and suffix."""
+
+    owner: str
+    owner_id: str
+    role: str
+    digest: str
+    suffix: str
+
+
+class ArchiveReferences(Protocol):
+    """Every archived file the records refer to."""
+
+    def stored_objects(self) -> list[StoredObject]: ...
