@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from service.config import get_settings
-from service.errors import ArchiveUnreachable, VanbanError
+from service.errors import ArchiveRefused, ArchiveUnreachable, VanbanError
 
 archive_app = typer.Typer(help="The archive (lưu trữ): a local folder or an S3-compatible store.")
 console = Console(stderr=True, soft_wrap=True)
@@ -21,7 +21,8 @@ def archive_check(
     as_json: Annotated[bool, typer.Option("--json", help="the report as JSON on stdout")] = False,
 ) -> None:
     """Re-hash every archived file the database refers to (documents' PDF and DOCX, templates); list the missing
-    and changed ones. Exit 0 when all are intact, 1 naming each problem, 2 when the archive cannot be reached."""
+    and changed ones. Exit 0 when all are intact, 1 naming each problem, 2 when the archive cannot be reached
+    or opened."""
     from service.runtime import Runtime
     from service.services.fixity import check_and_record
 
@@ -43,7 +44,7 @@ def archive_check(
                 "cli",
                 progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
-    except ArchiveUnreachable as exc:
+    except (ArchiveUnreachable, ArchiveRefused) as exc:
         console.print(f"[red]{exc.message_vi}[/red]\n{exc.message_en}")
         raise typer.Exit(2) from None
     except VanbanError as exc:

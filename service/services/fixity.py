@@ -70,8 +70,9 @@ def check_archive(
     archive: Archive, references: ArchiveReferences, *, progress: Progress | None = None, readers: int = 4
 ) -> FixityReport:
     """Read back and re-hash every file ``references`` names (each distinct file once, ``readers`` at a time).
-    A store that does not answer stops the check (:class:`~service.errors.ArchiveUnreachable`): that is no
-    finding about the files."""
+    A store that does not answer (or refuses to open) stops the check (:class:`~service.errors.ArchiveUnreachable`,
+    ``ArchiveRefused``): that is no finding about the files."""
+    archive.ping()
     objects = references.stored_objects()
     owners: dict[tuple[str, str], list[StoredObject]] = {}
     for stored in objects:

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from service.adapters.archive import FolderArchive, open_archive
 from service.adapters.s3_archive import S3Archive
 from service.config import Settings
 from service.errors import ArchiveCorrupted, ArchiveError, ArchiveMissing, ArchiveRefused, ArchiveUnreachable
+from service.main import create_app
 from service.services.archive_port import archive_key
 from tests.archives import Store, s3_store, store
 from tests.backends import S3Server, free_port
@@ -149,3 +151,21 @@ def _s3_settings(s3: S3Server, bucket: str, endpoint: str | None = None) -> dict
     if endpoint:
         env["VANBAN_ARCHIVE_ENDPOINT_URL"] = endpoint
     return {k.removeprefix("VANBAN_").lower(): v for k, v in env.items()}
+
+
+def test_healthz_names_the_archive_it_cannot_reach(s3: S3Server, tmp_path: Path) -> None:
+    not_mounted = (tmp_path / "not-mounted").as_uri()
+    for settings, location in [
+        (Settings(data_dir=tmp_path, archive_url=not_mounted), not_mounted),
+        (
+            Settings(data_dir=tmp_path, **_s3_settings(s3, "vanban-no-such-bucket")),
+            "s3://vanban-no-such-bucket/archive",
+        ),
+    ]:
+        body = TestClient(create_app(settings)).get("/healthz").json()
+        assert "archive" in body["failing"], body
+        archive = body["components"]["archive"]
+        assert archive["ok"] is False and archive["location"] == location and location in archive["detail"]
+    bucket = s3.new_bucket()
+    body = TestClient(create_app(Settings(data_dir=tmp_path, **_s3_settings(s3, bucket)))).get("/healthz").json()
+    assert body["components"]["archive"] == {"ok": True, "location": f"s3://{bucket}/archive"}

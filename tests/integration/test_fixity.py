@@ -8,11 +8,13 @@ import os
 import subprocess
 import sys
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy.orm import Session
 
-from service.adapters.archive import open_archive
+from service.adapters.archive import FolderArchive, open_archive
 from service.adapters.archive_references import DatabaseReferences
 from service.adapters.migrate import upgrade
 from service.adapters.orm import AuditEntryRow, DocumentRow, JobRow, TemplateVersionRow
@@ -20,6 +22,7 @@ from service.config import PROJECT_ROOT, Settings
 from service.services.archive_port import Archive, archive_key
 from service.services.fixity import CHANGED, MISSING, check_and_record
 from service.unit_of_work import Database
+from service.worker import make_celery
 from tests.archives import Store, store
 from tests.backends import S3Server, free_port
 
@@ -168,3 +171,25 @@ def test_the_command_exits_0_1_or_2(s3: S3Server, tmp_path: Path) -> None:
     down = _vanban_archive_check(env | {"VANBAN_ARCHIVE_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"})
     assert down.returncode == 2, down.stderr
     assert f"Không kết nối được kho lưu trữ s3://{bucket}/records" in down.stderr
+
+
+def test_the_beat_schedule_is_off_by_default_and_runs_the_check_when_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import service.tasks
+
+    assert not make_celery(Settings(data_dir=tmp_path)).conf.beat_schedule
+    settings = Settings(data_dir=tmp_path, archive_check_hours=6)
+    app = make_celery(settings)
+    (entry,) = app.conf.beat_schedule.values()
+    assert entry == {"task": "vanban.check_archive", "schedule": timedelta(hours=6)}
+
+    db = _database(tmp_path)
+    records = _records(db, FolderArchive(settings.archive))
+    FolderArchive(settings.archive).root.joinpath(archive_key(records["second_pdf"], ".pdf")).unlink()
+    monkeypatch.setattr(service.tasks, "_runtime", None)  # the task builds this process's Runtime from `settings`
+    app.tasks[entry["task"]].apply().get()
+    assert f"missing document {records['second']} (pdf)" in caplog.text
+    with Session(db.engine) as session:
+        (audited,) = session.query(AuditEntryRow).filter_by(action="archive_check").all()
+    assert audited.actor == "archive-check" and audited.detail["problems"] == 1
