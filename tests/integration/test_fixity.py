@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.adapters.archive import FolderArchive, open_archive
 from service.adapters.archive_references import DatabaseReferences
 from service.adapters.migrate import upgrade
-from service.adapters.orm import AuditEntryRow, DocumentRow, JobRow, TemplateVersionRow
+from service.adapters.orm import AuditEntryRow, DocumentRow, TemplateVersionRow
 from service.config import PROJECT_ROOT, Settings
 from service.services.archive_port import Archive, archive_key
 from service.services.fixity import CHANGED, MISSING, check_and_record
@@ -25,6 +24,7 @@ from service.unit_of_work import Database
 from service.worker import make_celery
 from tests.archives import Store, store
 from tests.backends import S3Server, free_port
+from tests.rows import document_row, finished_job
 
 __all__ = ["store"]  # the fixture: both adapters
 
@@ -38,25 +38,15 @@ def _records(db: Database, archive: Archive) -> dict[str, str]:
         "second_pdf": archive.put(b"%PDF second", ".pdf"),
         "template_docx": archive.put(b"PK template", ".docx"),
     }
-    job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded", done=2, total=2, attempts=1)
-
-    def document(pdf: str, docx: str | None, signatures: list[dict[str, str]]) -> DocumentRow:
-        return DocumentRow(
-            id=str(uuid.uuid4()),
-            job_id=job.id,
-            template_id="giay-trieu-tap",
-            template_version="0" * 64,
-            data={},
-            status="issued",
-            organisation="TCT",
-            request_hash="0" * 64,
-            pdf_sha256=pdf,
-            docx_sha256=docx,
-            signatures=signatures,
-        )
-
-    first = document(stored["first_pdf"], stored["first_docx"], [{"base_sha256": stored["draft_pdf"]}])
-    second = document(stored["second_pdf"], None, [])
+    job = finished_job(documents=2)
+    first = document_row(
+        job,
+        "issued",
+        pdf_sha256=stored["first_pdf"],
+        docx_sha256=stored["first_docx"],
+        signatures=[{"base_sha256": stored["draft_pdf"]}],
+    )
+    second = document_row(job, "issued", pdf_sha256=stored["second_pdf"])
     template = TemplateVersionRow(
         template_id="giay-trieu-tap",
         version="1" * 64,

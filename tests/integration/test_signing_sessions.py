@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,29 +11,19 @@ from cryptography.hazmat.primitives.asymmetric import padding, utils
 
 from service.adapters.archive import Archive, FolderArchive
 from service.adapters.migrate import upgrade
-from service.adapters.orm import DocumentRow, JobRow
+from service.adapters.orm import DocumentRow
 from service.errors import SessionExpired
 from service.services.signatures import complete_signature, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki
 from signing.sign import SignatureRequest, SigningContext
+from tests.rows import document_row, finished_job
 
 
 def _document(db: Database, archive: Archive, pdf: bytes) -> str:
-    job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded", done=1, total=1, attempts=1)
-    doc = DocumentRow(
-        id=str(uuid.uuid4()),
-        job_id=job.id,
-        template_id="giay-trieu-tap",
-        template_version="0" * 64,
-        data={},
-        status="submitted",
-        organisation="TCT",
-        register="default",
-        request_hash="0" * 64,
-        pdf_sha256=archive.put(pdf, ".pdf"),
-    )
+    job = finished_job()
+    doc = document_row(job, "submitted", pdf_sha256=archive.put(pdf, ".pdf"))
     with db.uow() as tx:
         tx.repo.add(job)
         tx.session.flush()
