@@ -1,13 +1,17 @@
 """The archive's two adapters for the tests, with what can happen to a stored object behind the archive's back:
-the local folder, and an S3 bucket of moto's server (the ``s3`` fixture of tests/conftest.py)."""
+the local folder, and an S3 bucket of moto's server (the ``s3`` fixture of tests/conftest.py); and an S3 store
+that predates conditional writes (moto behind a small proxy)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from service.adapters.archive import FolderArchive
@@ -61,3 +65,52 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
     if request.param == "folder":
         return folder_store(tmp_path / "archive")
     return s3_store(request.getfixturevalue("s3"))
+
+
+class OlderStore:
+    """An S3-compatible store without conditional writes, on 127.0.0.1: it answers 501 NotImplemented to a PUT
+    with ``If-None-Match`` (as stores that predate it do) and passes every other request to moto's server."""
+
+    def __init__(self, s3: S3Server) -> None:
+        self.refused = 0
+        upstream, store = httpx.Client(base_url=s3.endpoint, timeout=30), self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def _pass(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if self.command == "PUT" and "If-None-Match" in self.headers:
+                    store.refused += 1
+                    return self._answer(501, {}, _NOT_IMPLEMENTED)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+                answer = upstream.request(self.command, self.path, headers=headers, content=body)
+                skip = ("content-length", "transfer-encoding", "connection", "content-encoding")
+                passed = {k: v for k, v in answer.headers.items() if k.lower() not in skip}
+                self._answer(answer.status_code, passed, answer.content)
+
+            do_GET = do_PUT = do_HEAD = do_DELETE = do_POST = _pass
+
+            def _answer(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+_NOT_IMPLEMENTED = (
+    b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code>'
+    b"<Message>A header you provided implies functionality that is not implemented</Message></Error>"
+)

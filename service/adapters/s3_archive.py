@@ -21,6 +21,7 @@ import base64
 import hashlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,9 +110,10 @@ class S3Archive:
         """Store ``data`` once (see the module docstring); its sha256, once the store has acknowledged it."""
         digest = hashlib.sha256(data).hexdigest()
         key = self.key(digest, suffix)
-        for _ in range(5):
+        for attempt in range(5):
             if self._write_once(key, data, digest, suffix):
                 return digest
+            time.sleep(0.2 * (attempt + 1))  # another writer's conditional write of the key is under way
         raise ArchiveRefused(self.location, "store", f"{key}: another write of the same key never finished")
 
     def put_many(self, items: list[bytes], suffix: str) -> list[str]:

@@ -16,7 +16,7 @@ from service.config import Settings
 from service.errors import ArchiveCorrupted, ArchiveError, ArchiveMissing, ArchiveRefused, ArchiveUnreachable
 from service.main import create_app
 from service.services.archive_port import archive_key
-from tests.archives import Store, s3_store, store
+from tests.archives import OlderStore, Store, s3_store, store
 from tests.backends import S3Server, free_port
 
 __all__ = ["store"]  # the fixture: both adapters
@@ -169,3 +169,24 @@ def test_healthz_names_the_archive_it_cannot_reach(s3: S3Server, tmp_path: Path)
     bucket = s3.new_bucket()
     body = TestClient(create_app(Settings(data_dir=tmp_path, **_s3_settings(s3, bucket)))).get("/healthz").json()
     assert body["components"]["archive"] == {"ok": True, "location": f"s3://{bucket}/archive"}
+
+
+def test_s3_on_a_store_without_conditional_writes_looks_before_it_writes(s3: S3Server) -> None:
+    older = OlderStore(s3)
+    try:
+        bucket = s3.new_bucket(object_lock=True)
+        client = S3Server(older.endpoint).client()
+        archive = S3Archive(client, bucket, "records")
+        digest = archive.put(b"written once", ".pdf")
+        assert older.refused == 1 and not archive.conditional_put  # learnt once, from the store's 501
+        key = archive.key(digest, ".pdf")
+        first = client.head_object(Bucket=bucket, Key=key)["VersionId"]
+        assert archive.put_many([b"written once", b"another"], ".pdf")[0] == digest
+        assert client.head_object(Bucket=bucket, Key=key)["VersionId"] == first  # looked, found it, did not write
+        assert older.refused == 1
+        assert archive.get(digest, ".pdf") == b"written once"
+        client.put_object(Bucket=bucket, Key=key, Body=b"other bytes")
+        with pytest.raises(ArchiveCorrupted):
+            archive.put(b"written once", ".pdf")
+    finally:
+        older.close()
