@@ -39,7 +39,6 @@ def archive_check(
             task = bar.add_task("re-hashing / đang kiểm tra", total=None)
             report = check_and_record(
                 rt.archive,
-                rt.archive_references,
                 rt.db,
                 "cli",
                 progress=lambda done, total: bar.update(task, completed=done, total=total),

@@ -9,13 +9,13 @@ import threading
 from functools import cached_property
 from typing import Protocol
 
-from service.adapters.archive import Archive, open_archive
-from service.adapters.archive_references import DatabaseReferences
+from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
+from service.services import ports
 from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
 from service.services.office import Office
@@ -41,10 +41,8 @@ def prepare(settings: Settings) -> None:
         make_demo_pki(settings.pki, settings.pki_password)
 
 
-class PdfConverter(Protocol):
+class PdfConverter(ports.PdfConverter, Protocol):
     """What the Runtime converts with: a LibreOffice of its own, a worker node's shared one, or a test's."""
-
-    def to_pdf(self, docx: bytes) -> bytes: ...
 
     def stop(self) -> None: ...
 
@@ -76,14 +74,9 @@ class Runtime:
         return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive, self.clock)
 
     @cached_property
-    def archive(self) -> Archive:
+    def archive(self) -> ports.Archive:
         """The local folder or the S3 store that ``VANBAN_ARCHIVE_URL`` names."""
         return open_archive(self.settings)
-
-    @cached_property
-    def archive_references(self) -> DatabaseReferences:
-        """Every archived file the database refers to (for the fixity check)."""
-        return DatabaseReferences(self.db.engine)
 
     @cached_property
     def converter(self) -> PdfConverter:

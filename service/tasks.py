@@ -181,7 +181,7 @@ def check_archive(self: Task) -> None:
     """Fixity on Celery beat's schedule (``VANBAN_ARCHIVE_CHECK_HOURS``): what ``vanban archive check`` does, its
     findings logged and in the audit trail."""
     rt = runtime(settings_of(self.app))
-    report = check_and_record(rt.archive, rt.archive_references, rt.db, "archive-check")
+    report = check_and_record(rt.archive, rt.db, "archive-check")
     for p in report.problems:
         log.error(
             "archive check: %s %s %s (%s): %s", p.problem, p.stored.owner, p.stored.owner_id, p.stored.role, p.key

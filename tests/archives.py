@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 import pytest
 
-from service.adapters.archive import FolderArchive
+from service.adapters.archive import FolderArchive, archive_key
 from service.adapters.s3_archive import S3Archive
-from service.services.archive_port import Archive, archive_key
+from service.services.ports import Archive
 from tests.backends import S3Server
 
 

@@ -183,7 +183,7 @@ class ServiceProcesses:
 
     def stored(self, digest: str, suffix: str) -> bytes:
         """The bytes the archive holds under ``digest``, read straight from its folder or its S3 bucket."""
-        from service.services.archive_port import archive_key
+        from service.adapters.archive import archive_key
 
         url = self.env.get("VANBAN_ARCHIVE_URL", "")
         if not url.startswith("s3://"):

@@ -15,10 +15,18 @@ import tempfile
 from pathlib import Path
 
 from service.config import Settings
-from service.errors import ArchiveCorrupted, ArchiveMissing, ArchiveUnreachable
-from service.services.archive_port import Archive, archive_key
+from service.errors import ArchiveCorrupted, ArchiveError, ArchiveMissing, ArchiveUnreachable
+from service.services.ports import Archive
 
-__all__ = ["Archive", "FolderArchive", "open_archive"]  # Archive: the services' port, re-exported for their imports
+_HEX = frozenset("0123456789abcdef")
+
+
+def archive_key(digest: str, suffix: str) -> str:
+    """Where ``digest`` is stored, relative to the archive's root (a folder, a bucket's prefix):
+    ``ab/cd/abcd...<suffix>``. Refuses anything but a lowercase hex SHA-256: a key never climbs out of the archive."""
+    if len(digest) != 64 or not set(digest) <= _HEX:
+        raise ArchiveError(f"not a sha256: {digest!r}", f"Không phải mã sha256: {digest!r}")
+    return f"{digest[:2]}/{digest[2:4]}/{digest}{suffix}"
 
 
 def open_archive(settings: Settings) -> Archive:
@@ -43,6 +51,9 @@ class FolderArchive:
 
     def _path(self, digest: str, suffix: str) -> Path:
         return self.root / archive_key(digest, suffix)
+
+    def locate(self, digest: str, suffix: str) -> str:
+        return self._path(digest, suffix).absolute().as_uri()
 
     def put(self, data: bytes, suffix: str) -> str:
         """Store ``data``, durably; returns its sha256. Storing the same bytes twice keeps the first copy."""
@@ -85,7 +96,7 @@ class FolderArchive:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise ArchiveMissing(digest, str(path)) from None
+            raise ArchiveMissing(digest, self.locate(digest, suffix)) from None
         if hashlib.sha256(data).hexdigest() != digest:
             raise ArchiveCorrupted(digest)
         return data

@@ -30,9 +30,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from service.adapters.archive import archive_key
 from service.config import Settings
 from service.errors import ArchiveCorrupted, ArchiveError, ArchiveMissing, ArchiveRefused, ArchiveUnreachable
-from service.services.archive_port import archive_key
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,9 @@ class S3Archive:
     def key(self, digest: str, suffix: str) -> str:
         name = archive_key(digest, suffix)
         return f"{self.prefix}/{name}" if self.prefix else name
+
+    def locate(self, digest: str, suffix: str) -> str:
+        return f"s3://{self.bucket}/{self.key(digest, suffix)}"
 
     # -- writing ----------------------------------------------------------------------------------------------
     def put(self, data: bytes, suffix: str) -> str:
@@ -188,7 +191,7 @@ class S3Archive:
             data: bytes = self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
         except ClientError as exc:
             if _code(exc) in _ABSENT:
-                raise ArchiveMissing(digest, f"s3://{self.bucket}/{key}") from None
+                raise ArchiveMissing(digest, self.locate(digest, suffix)) from None
             raise self._failure(exc, "read", key) from None
         except BotoCoreError as exc:
             raise self._failure(exc, "read", key) from None

@@ -12,8 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from service.errors import ArchiveCorrupted, ArchiveError, ArchiveMissing, ArchiveUnreachable
-from service.services.archive_port import Archive, ArchiveReferences, StoredObject, archive_key
-from service.unit_of_work import Database
+from service.services.ports import Archive, Database, StoredObject
 
 Progress = Callable[[int, int], None]
 """Called with (files checked, files to check) as the check goes on."""
@@ -67,13 +66,14 @@ class FixityReport:
 
 
 def check_archive(
-    archive: Archive, references: ArchiveReferences, *, progress: Progress | None = None, readers: int = 4
+    archive: Archive, db: Database, *, progress: Progress | None = None, readers: int = 4
 ) -> FixityReport:
-    """Read back and re-hash every file ``references`` names (each distinct file once, ``readers`` at a time).
+    """Read back and re-hash every file the database refers to (each distinct file once, ``readers`` at a time).
     A store that does not answer (or refuses to open) stops the check (:class:`~service.errors.ArchiveUnreachable`,
     ``ArchiveRefused``): that is no finding about the files."""
     archive.ping()
-    objects = references.stored_objects()
+    with db.uow() as tx:
+        objects = tx.repo.stored_objects()
     owners: dict[tuple[str, str], list[StoredObject]] = {}
     for stored in objects:
         owners.setdefault((stored.digest, stored.suffix), []).append(stored)
@@ -102,16 +102,9 @@ def check_archive(
     )
 
 
-def check_and_record(
-    archive: Archive,
-    references: ArchiveReferences,
-    db: Database,
-    actor: str,
-    *,
-    progress: Progress | None = None,
-) -> FixityReport:
+def check_and_record(archive: Archive, db: Database, actor: str, *, progress: Progress | None = None) -> FixityReport:
     """:func:`check_archive`, its result appended to the audit trail (action ``archive_check``) by ``actor``."""
-    report = check_archive(archive, references, progress=progress)
+    report = check_archive(archive, db, progress=progress)
     with db.uow() as tx:
         tx.repo.append_audit(actor, "archive_check", None, report.summary())
         tx.commit()
@@ -120,7 +113,7 @@ def check_and_record(
 
 def _problem(archive: Archive, stored: StoredObject, error: ArchiveError) -> FixityProblem:
     try:
-        key = f"{archive.location}/{archive_key(stored.digest, stored.suffix)}"
+        key = archive.locate(stored.digest, stored.suffix)
     except ArchiveError:
         key = stored.digest  # not a sha256 at all: the record itself is wrong
     kind = (

@@ -11,8 +11,7 @@ from celery import Celery
 from service.adapters.orm import utcnow
 from service.config import Settings
 from service.errors import ArchiveError
-from service.services.archive_port import Archive
-from service.unit_of_work import Database
+from service.services.ports import Archive, Database
 
 
 def check_health(settings: Settings, db: Database, celery: Celery, archive: Archive) -> dict[str, dict[str, Any]]:

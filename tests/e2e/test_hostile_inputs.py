@@ -18,9 +18,7 @@ from xml.etree import ElementTree
 
 import httpx
 import pytest
-from sqlalchemy import select
 
-from service.adapters.orm import AuditEntryRow
 from service.config import PROJECT_ROOT
 from service.domain.audit import first_break
 from service.unit_of_work import Database
@@ -212,7 +210,7 @@ def test_login_is_throttled_per_account_and_per_address(service: ServiceProcesse
     db = Database(service.env.get("VANBAN_DATABASE_URL") or f"sqlite:///{service.data_dir / 'vanban.sqlite'}")
     try:
         with db.uow() as tx:
-            lockouts = tx.session.scalars(select(AuditEntryRow).where(AuditEntryRow.action == "login_lockout"))
+            lockouts = [e for e in tx.repo.audit_chain()[0] if e.action == "login_lockout"]
             assert {(e.detail["scope"], e.detail["key"]) for e in lockouts} == {
                 ("account", first),
                 ("address", "127.0.0.1"),

@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.adapters.archive import FolderArchive, open_archive
+from service.adapters.archive import FolderArchive, archive_key, open_archive
 from service.adapters.s3_archive import S3Archive
 from service.config import Settings
 from service.errors import ArchiveCorrupted, ArchiveError, ArchiveMissing, ArchiveRefused, ArchiveUnreachable
 from service.main import create_app
-from service.services.archive_port import archive_key
 from tests.archives import OlderStore, Store, s3_store, store
 from tests.backends import S3Server, free_port
 

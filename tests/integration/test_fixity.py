@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session
 
-from service.adapters.archive import FolderArchive, open_archive
-from service.adapters.archive_references import DatabaseReferences
+from service.adapters.archive import FolderArchive, archive_key, open_archive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import AuditEntryRow, DocumentRow, TemplateVersionRow
 from service.config import PROJECT_ROOT, Settings
-from service.services.archive_port import Archive, archive_key
 from service.services.fixity import CHANGED, MISSING, check_and_record
+from service.services.ports import Archive
 from service.unit_of_work import Database
 from service.worker import make_celery
 from tests.archives import Store, store
@@ -76,13 +75,13 @@ def test_a_changed_and_a_missing_file_are_both_reported(store: Store, tmp_path: 
     archive = store.archive
     records = _records(db, archive)
     seen: list[tuple[int, int]] = []
-    report = check_and_record(archive, DatabaseReferences(db.engine), db, "test", progress=lambda *p: seen.append(p))
+    report = check_and_record(archive, db, "test", progress=lambda *p: seen.append(p))
     assert report.ok and report.checked == report.references == 5
     assert seen[0] == (0, 5) and seen[-1] == (5, 5) and len(seen) == 6
 
     store.tamper(records["draft_pdf"], ".pdf", b"%PDF someone changed the draft")
     store.remove(records["template_docx"], ".docx")
-    report = check_and_record(archive, DatabaseReferences(db.engine), db, "test")
+    report = check_and_record(archive, db, "test")
     assert not report.ok and report.checked == 5
     found = {(p.problem, p.stored.owner, p.stored.owner_id, p.stored.role, p.key) for p in report.problems}
     assert found == {
@@ -118,7 +117,7 @@ def test_a_file_shared_by_two_documents_is_read_once_and_reported_for_each(store
         session.get_one(DocumentRow, records["second"]).pdf_sha256 = records["first_pdf"]
         session.commit()
     store.remove(records["first_pdf"], ".pdf")
-    report = check_and_record(store.archive, DatabaseReferences(db.engine), db, "test")
+    report = check_and_record(store.archive, db, "test")
     assert report.checked == 4 and report.references == 5
     assert sorted(p.stored.owner_id for p in report.problems) == sorted([records["first"], records["second"]])
 

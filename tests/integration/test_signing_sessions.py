@@ -9,10 +9,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, utils
 
-from service.adapters.archive import Archive, FolderArchive
+from service.adapters.archive import FolderArchive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow
 from service.errors import SessionExpired
+from service.services.ports import Archive
 from service.services.signatures import complete_signature, prepare_signature
 from service.unit_of_work import Database, UnitOfWork
 from signing.keys import read_pkcs12
@@ -26,7 +27,6 @@ def _document(db: Database, archive: Archive, pdf: bytes) -> str:
     doc = document_row(job, "submitted", pdf_sha256=archive.put(pdf, ".pdf"))
     with db.uow() as tx:
         tx.repo.add(job)
-        tx.session.flush()
         tx.repo.add(doc)
         tx.commit()
     return doc.id

@@ -31,6 +31,7 @@ EXPECTED = {
     "TooManyAttempts": 429,
     "NotReady": 409,
     "WrongState": 409,
+    "NumberTaken": 409,
     "SignaturesClosed": 409,
     "DuplicateNumber": 409,
     "Interrupted": 500,
