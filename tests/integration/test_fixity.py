@@ -136,7 +136,7 @@ def _vanban_archive_check(env: dict[str, str]) -> subprocess.CompletedProcess[st
 def test_the_command_exits_0_1_or_2(s3: S3Server, tmp_path: Path) -> None:
     bucket = s3.new_bucket(object_lock=True)
     env = {"VANBAN_DATA_DIR": str(tmp_path), **s3.settings(bucket, prefix="records")}
-    settings = Settings(**{k.removeprefix("VANBAN_").lower(): v for k, v in env.items()})
+    settings = Settings.model_validate({k.removeprefix("VANBAN_").lower(): v for k, v in env.items()})
     records = _records(_database(tmp_path), open_archive(settings))  # the records, in the command's bucket
 
     intact = _vanban_archive_check(env)
