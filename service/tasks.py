@@ -16,6 +16,7 @@ from service.adapters.process import release_memory
 from service.config import Settings
 from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
+from service.services.fixity import check_and_record
 from service.services.recovery import sweep
 from service.worker import settings_of
 from signing import SigningError
@@ -182,3 +183,16 @@ def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
         lambda error, final: batches.fail_chunk(batch_id, chunk, error, final=final),
         f"batch {batch_id} chunk {chunk}",
     )
+
+
+@shared_task(bind=True, name="vanban.check_archive")
+def check_archive(self: Task) -> None:
+    """Fixity on Celery beat's schedule (``VANBAN_ARCHIVE_CHECK_HOURS``): what ``vanban archive check`` does, its
+    findings logged and in the audit trail."""
+    rt = runtime(settings_of(self.app))
+    report = check_and_record(rt.archive, rt.db, "archive-check")
+    for p in report.problems:
+        log.error(
+            "archive check: %s %s %s (%s): %s", p.problem, p.stored.owner, p.stored.owner_id, p.stored.role, p.key
+        )
+    log.info("archive check of %s: %d files, %d problem(s)", report.location, report.checked, len(report.problems))

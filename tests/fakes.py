@@ -33,8 +33,8 @@ from sqlalchemy.orm import Mapper
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, JobStatus
-from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep
+from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.services.ports import SignatureStep, StoredObject
 from signing.appearance import text_style
 
 PKI_PASSWORD = "test-password"
@@ -335,6 +335,14 @@ class FakeRepository:
         rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
 
+    def stored_objects(self) -> list[StoredObject]:
+        documents = sorted(self._rows(orm.DocumentRow), key=lambda d: d.id)
+        found = [
+            s for d in documents for s in StoredObject.of_document(d.id, d.pdf_sha256, d.docx_sha256, d.signatures)
+        ]
+        templates = self.template_versions()
+        return found + [StoredObject.of_template(t.template_id, t.version, t.docx_sha256) for t in templates]
+
     # -- audit ----------------------------------------------------------------------------------------------------
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
         _, seq, prev = self.audit_chain()
@@ -426,7 +434,15 @@ class FakeArchive:
         try:
             return self.files[digest + suffix]
         except KeyError:
-            raise ArchiveError(f"no file {digest}{suffix} in the archive", f"Không có tệp {digest}{suffix}") from None
+            raise ArchiveMissing(digest, self.locate(digest, suffix)) from None
+
+    location = "memory://archive"
+
+    def locate(self, digest: str, suffix: str) -> str:
+        return f"{self.location}/{digest}{suffix}"
+
+    def ping(self) -> None:
+        pass
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

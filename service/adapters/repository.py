@@ -31,7 +31,7 @@ from service.adapters.orm import (
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep
+from service.services.ports import SignatureStep, StoredObject
 
 
 class Repository:
@@ -265,6 +265,17 @@ class Repository:
         if template_id is not None:
             query = query.where(TemplateVersionRow.template_id == template_id)
         return list(self._session.scalars(query))
+
+    def stored_objects(self) -> list[StoredObject]:
+        documents = select(DocumentRow.id, DocumentRow.pdf_sha256, DocumentRow.docx_sha256, DocumentRow.signatures)
+        found = [
+            stored
+            for row in self._session.execute(documents.order_by(DocumentRow.created_at, DocumentRow.id))
+            for stored in StoredObject.of_document(*row)
+        ]
+        templates = select(TemplateVersionRow.template_id, TemplateVersionRow.version, TemplateVersionRow.docx_sha256)
+        found += [StoredObject.of_template(*row) for row in self._session.execute(templates.order_by("created_at"))]
+        return found
 
     def documents_waiting(self, status: str) -> list[DocumentRow]:
         return list(self._session.scalars(select(DocumentRow).where(DocumentRow.status == status)))

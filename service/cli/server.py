@@ -47,7 +47,9 @@ def serve() -> None:
     _people(settings)
     worker_node: subprocess.Popen[bytes] | None = None
     if settings.start_workers:
-        worker_node = subprocess.Popen([sys.executable, "-m", "service.cli", "worker"], preexec_fn=die_with_parent)
+        beat = ["--beat"] if settings.archive_check_hours else []  # the embedded workers run the schedule too
+        command = [sys.executable, "-m", "service.cli", "worker", *beat]
+        worker_node = subprocess.Popen(command, preexec_fn=die_with_parent)
         console.print(f"started {settings.worker_concurrency} worker process(es), pid {worker_node.pid}")
     # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it lets `finally` stop the workers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
@@ -67,6 +69,9 @@ def worker(
     concurrency: Annotated[
         int | None, typer.Option(help="worker processes (default VANBAN_WORKER_CONCURRENCY)")
     ] = None,
+    beat: Annotated[
+        bool, typer.Option(help="also send the scheduled tasks (VANBAN_ARCHIVE_CHECK_HOURS); on one worker only")
+    ] = False,
 ) -> None:
     """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
     from service.runtime import prepare
@@ -83,5 +88,6 @@ def worker(
             f"--hostname=vanban-{os.getpid()}@%h",
             "--without-gossip",
             "--without-mingle",
+            *(["--beat"] if beat else []),
         ]
     )

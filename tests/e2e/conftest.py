@@ -1,5 +1,6 @@
-"""The service as users start it, once per backend for the whole session: the embedded default, PostgreSQL + Redis,
-and PostgreSQL + RabbitMQ (which also issues B-LT signatures)."""
+"""The service as users start it, once per backend for the whole session: the embedded default, PostgreSQL + Redis
+(with its archive in S3: moto's server, so what a worker archives the API reads back from the store), and
+PostgreSQL + RabbitMQ (which also issues B-LT signatures)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.backends import EVERY_BACKEND, ServiceProcesses, backend_settings
+from tests.backends import EVERY_BACKEND, S3Server, ServiceProcesses, backend_settings
 
 
 # Which tests run on which backends (``tests.backends.on``; a test without a mark runs on every backend):
@@ -32,6 +33,9 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     data_dir = tmp_path_factory.mktemp(request.param.replace("+", "-"))
     # the RabbitMQ backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
     extra = {"VANBAN_SIGNATURE_LEVEL": "B-LT"} if request.param.endswith("rabbitmq") else {}
+    if request.param == "postgres+redis":  # scale-out: no folder is shared by API and workers, the archive is S3
+        s3: S3Server = request.getfixturevalue("s3")
+        extra = s3.settings(s3.new_bucket(object_lock=True)) | {"VANBAN_ARCHIVE_RETENTION_DAYS": "1"}
     with backend_settings(request.param, data_dir, extra) as env:
         svc = ServiceProcesses(env)
         try:
