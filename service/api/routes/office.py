@@ -30,6 +30,7 @@ from service.domain.registers import COLUMNS, DEFAULT_REGISTER, entry_row
 from service.errors import Forbidden
 from service.services.auth import NewUser, add_api_key, create_user, log_in, require
 from service.services.browsing import signers
+from service.services.finding import credential_kind
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
 ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN
@@ -147,6 +148,18 @@ def record_certificate(username: str, body: CertificateIn, rt: RuntimeDep, who: 
 def inbox(rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """What waits for the current signer's signature."""
     return [_out(d) for d in rt.office.inbox(who)]
+
+
+class SigningMethod(BaseModel):
+    credential: str | None = Field(description="pkcs12, pkcs11 (a PIN), csc (a PIN and the service's token), or null")
+    sign_agent_url: str = Field(description="where the page finds the leader's `vanban sign-agent`")
+
+
+@router.get("/inbox/method")
+def signing_method(rt: RuntimeDep, who: CurrentUser) -> SigningMethod:
+    """How the current signer signs from the inbox: their own key's kind on the server, and the signing agent's
+    address for a USB token on their computer."""
+    return SigningMethod(credential=credential_kind(rt.db, who), sign_agent_url=rt.settings.sign_agent_url)
 
 
 @router.post("/inbox:sign")
