@@ -1,0 +1,196 @@
+import { useState } from "react";
+import { Link } from "react-router-dom";
+import { api, type DocumentList, type DocumentOut, type TemplateSummary } from "../api";
+import ErrorBox from "../components/ErrorBox";
+import { useFetch } from "../components/useFetch";
+import { dateText, dateTimeText } from "../format";
+import { useI18n } from "../i18n";
+import { useSession } from "../session";
+
+interface RegisterEntry {
+  number: number;
+  notation: string;
+  issued_on: string;
+  type_name: string;
+  subject: string;
+  signer: string;
+  recipients: string;
+  document_id: string | null;
+  status: string;
+}
+
+interface Register {
+  organisation: string;
+  year: number;
+  entries: RegisterEntry[];
+}
+
+/** The clerk's desk (văn thư): documents signed and waiting to be issued, issued one or many at once (each one's
+ * refusal at its row), and the body's register of outgoing documents per year, with its spreadsheet. */
+export default function ClerkPage() {
+  const { t, errorText } = useI18n();
+  const { user } = useSession();
+  const { data: waiting, error, reload } = useFetch<DocumentList>("/api/v1/documents?status=signed&page_size=100");
+  const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
+  const [chosen, setChosen] = useState<Set<string>>(new Set());
+  const [failures, setFailures] = useState<Record<string, unknown>>({});
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const thisYear = new Date().getFullYear();
+  const [yearText, setYearText] = useState(String(thisYear));
+  const [year, setYear] = useState(thisYear);
+  const organisation = user?.organisation ?? "";
+  const { data: register, error: registerError, reload: reloadRegister } = useFetch<Register>(
+    organisation ? `/api/v1/registers/${encodeURIComponent(organisation)}/entries?year=${year}` : null,
+  );
+  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
+  const docs = waiting?.items ?? [];
+  const ids = docs.filter((d) => chosen.has(d.id)).map((d) => d.id);
+
+  async function issue() {
+    setBusy(true);
+    setDone(null);
+    const failed: Record<string, unknown> = {};
+    let issued = 0;
+    for (const id of ids) {
+      try {
+        await api.post<DocumentOut>(`/api/v1/documents/${id}:issue`, {});
+        issued += 1;
+      } catch (err) {
+        failed[id] = err;
+      }
+    }
+    setFailures(failed);
+    setChosen(new Set(Object.keys(failed)));
+    setDone(t("issuedDone", { n: issued }));
+    setBusy(false);
+    reload();
+    reloadRegister();
+  }
+
+  return (
+    <section>
+      <h1>{t("clerkTitle")}</h1>
+      <h2>{t("waitingIssue")}</h2>
+      <ErrorBox error={error} />
+      {done && (
+        <p className="notice" role="status">
+          {done}
+        </p>
+      )}
+      {waiting && docs.length === 0 && <p>{t("waitingEmpty")}</p>}
+      {docs.length > 0 && (
+        <>
+          <div className="table-wrap">
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">
+                    <input
+                      type="checkbox"
+                      aria-label={t("selectAll")}
+                      checked={ids.length === docs.length}
+                      onChange={(e) => setChosen(new Set(e.target.checked ? docs.map((d) => d.id) : []))}
+                    />
+                  </th>
+                  <th scope="col">{t("type")}</th>
+                  <th scope="col">{t("signedAt")}</th>
+                  <th scope="col">{t("signers")}</th>
+                </tr>
+              </thead>
+              <tbody>
+                {docs.map((d) => (
+                  <tr key={d.id} data-testid="waiting-row">
+                    <td>
+                      <input
+                        type="checkbox"
+                        aria-label={`${t("select")}: ${title(d.template)} (${dateTimeText(d.updated_at)})`}
+                        checked={chosen.has(d.id)}
+                        onChange={() => {
+                          const next = new Set(chosen);
+                          if (next.has(d.id)) next.delete(d.id);
+                          else next.add(d.id);
+                          setChosen(next);
+                        }}
+                      />
+                    </td>
+                    <td>
+                      <Link to={`/documents/${d.id}`}>{title(d.template)}</Link>
+                      {failures[d.id] !== undefined && (
+                        <span className="field-error" role="alert">
+                          {t("issueFailed")}: {errorText(failures[d.id])}
+                        </span>
+                      )}
+                    </td>
+                    <td>{dateTimeText(d.signatures[d.signatures.length - 1]?.at ?? d.updated_at)}</td>
+                    <td>{d.signatures.map((s) => s.signer).filter(Boolean).join(", ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p className="buttons">
+            <button type="button" disabled={busy || ids.length === 0} onClick={issue}>
+              {busy ? t("issuing") : t("issueButton", { n: ids.length })}
+            </button>
+          </p>
+        </>
+      )}
+      <h2>{t("registerTitle")}</h2>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const n = Number(yearText);
+          if (Number.isInteger(n) && n >= 2000 && n <= 2100) setYear(n);
+        }}
+      >
+        <div className="field">
+          <label htmlFor="register-year">{t("year")}</label>
+          <input id="register-year" inputMode="numeric" pattern="[0-9]{4}" value={yearText} onChange={(e) => setYearText(e.target.value)} />
+        </div>
+        <div className="buttons">
+          <button type="submit">{t("show_register")}</button>
+          {organisation && (
+            <a className="button" href={`/api/v1/registers/${encodeURIComponent(organisation)}/entries.xlsx?year=${year}`} download>
+              {t("downloadXlsx")}
+            </a>
+          )}
+        </div>
+      </form>
+      <ErrorBox error={registerError} />
+      {register && register.entries.length === 0 && <p>{t("registerEmpty")}</p>}
+      {register && register.entries.length > 0 && (
+        <div className="table-wrap">
+          <table data-testid="register">
+            <caption className="visually-hidden">
+              {t("registerTitle")} {register.organisation} {register.year}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("number")}</th>
+                <th scope="col">{t("numberNotation")}</th>
+                <th scope="col">{t("issuedOn")}</th>
+                <th scope="col">{t("type")}</th>
+                <th scope="col">{t("subject")}</th>
+                <th scope="col">{t("signer")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {register.entries.map((e) => (
+                <tr key={e.number}>
+                  <td>{e.number}</td>
+                  <td>{e.document_id ? <Link to={`/documents/${e.document_id}`}>{e.notation}</Link> : e.notation}</td>
+                  <td>{dateText(e.issued_on)}</td>
+                  <td>{e.type_name}</td>
+                  <td>{e.subject}</td>
+                  <td>{e.signer}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
