@@ -118,5 +118,5 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         app.include_router(router, max_body_size=limits.get(id(router)))
     mount_pages(
         app, settings.web_dir, settings.sign_agent_url
-    )  # last: every path no route above answers is the web app's
+    )  # a GET outside /api/ that no route answers is the web app's
     return app

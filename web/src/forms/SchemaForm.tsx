@@ -84,10 +84,12 @@ function DateWidget(props: WidgetProps) {
 function textButton(label: MessageKey, className: string) {
   return function Button(props: IconButtonProps) {
     const { t } = useI18n();
-    const { iconType: _i, icon: _c, uiSchema: _u, registry: _r, className: _k, ...rest } = props;
+    const { iconType: _i, icon: _c, uiSchema: _u, registry: _r, className: given, ...rest } = props;
+    // the same Add button adds an array's row and an open object's field ("object-property-expand")
+    const text = given?.includes("object-property-expand") ? t("addField") : t(label);
     return (
       <button type="button" className={`small ${className}`} {...rest} title={undefined}>
-        {t(label)}
+        {text}
       </button>
     );
   };

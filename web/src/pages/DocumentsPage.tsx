@@ -16,19 +16,21 @@ export default function DocumentsPage() {
   const [params, setParams] = useSearchParams();
   const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""])));
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
+  const pageSize = Math.min(100, Math.max(1, Number(params.get("page_size")) || PAGE_SIZE));
   const query = new URLSearchParams();
   for (const f of FILTERS) if (params.get(f)) query.set(f, params.get(f)!);
   query.set("page", String(page));
-  query.set("page_size", String(PAGE_SIZE));
+  query.set("page_size", String(pageSize));
   const { data, error, loading } = useFetch<DocumentList>(`/api/v1/documents?${query}`);
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
   const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
-  const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
 
   function go(next: Record<string, string>, toPage = 1) {
     const p = new URLSearchParams();
     for (const f of FILTERS) if (next[f]) p.set(f, next[f]);
     if (toPage > 1) p.set("page", String(toPage));
+    if (pageSize !== PAGE_SIZE) p.set("page_size", String(pageSize));
     setParams(p);
   }
 
