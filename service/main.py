@@ -116,7 +116,6 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         finding.router,
     ):
         app.include_router(router, max_body_size=limits.get(id(router)))
-    mount_pages(
-        app, settings.web_dir, settings.sign_agent_url
-    )  # a GET outside /api/ that no route answers is the web app's
+    # A GET outside /api/ that no route answers is the web app's.
+    mount_pages(app, settings.web_dir, settings.sign_agent_url)
     return app
