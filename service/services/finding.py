@@ -11,7 +11,7 @@ from datetime import date
 
 from service.adapters.orm import DocumentRow
 from service.domain.office import Principal, Role
-from service.domain.vietnamese import folded
+from service.domain.vietnamese import folded, nfc
 from service.services.auth import require
 from service.services.office import can_see
 from service.unit_of_work import Database
@@ -23,11 +23,12 @@ SCANNED = 5000  # issued documents read per search at most (a school issues a fe
 class IssuedQuery:
     """What a search asks; empty fields do not narrow.
 
-    words: words of the data (a name, a class, a subject), accents optional, whole words in that order.
+    words: words of the data (a name, a class, a subject), whole words in that order; typed without accents
+        they match any accents, typed with them they match those.
     notation: the number alone (``5``) or part of số và ký hiệu (``QD-TCT``, accents optional).
     template: the document type (a template id).
     issued_from, issued_to: the days of issue, both included.
-    signer: words of the signer's name, accents optional.
+    signer: words of the signer's name, matched as ``words``.
     """
 
     words: str = ""
@@ -55,9 +56,19 @@ def _strings(value: object) -> Iterator[str]:
             yield from _strings(v)
 
 
-def _holds(texts: list[str], wanted: str) -> bool:
-    """``wanted`` (folded) appears as whole words in one of ``texts``."""
-    return not wanted or any(f" {wanted} " in f" {folded(t)} " for t in texts)
+def _words(text: str, accents: bool) -> str:
+    """Lower-case words of letters and digits; without accents unless ``accents``."""
+    if not accents:
+        return folded(text)
+    return " ".join("".join(c if c.isalnum() else " " for c in nfc(text).lower()).split())
+
+
+def _holds(texts: list[str], typed: str) -> bool:
+    """The words ``typed`` appear, whole and in order, in one of ``texts``: typed without accents they match any
+    accents ("nguyen van bao": Bảo and Bào), typed with them they match those ("Nguyễn Văn Bảo": Bảo only)."""
+    accents = _words(typed, True) != folded(typed)
+    wanted = _words(typed, accents)
+    return not wanted or any(f" {wanted} " in f" {_words(t, accents)} " for t in texts)
 
 
 def _matches(doc: DocumentRow, query: IssuedQuery) -> bool:
@@ -68,7 +79,7 @@ def _matches(doc: DocumentRow, query: IssuedQuery) -> bool:
     elif folded(number) and folded(number) not in folded(doc.notation or ""):
         return False
     signers = [doc.signer or "", *(str(s.get("signer", "")) for s in doc.signatures or [])]
-    return _holds(signers, folded(query.signer)) and _holds(list(_strings(doc.data)), folded(query.words))
+    return _holds(signers, query.signer) and _holds(list(_strings(doc.data)), query.words)
 
 
 def find_issued(db: Database, who: Principal, query: IssuedQuery, limit: int = 100) -> Found:
