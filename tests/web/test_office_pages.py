@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import httpx
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
@@ -205,3 +206,23 @@ def test_finding_issued_documents_without_accents(page: Any, web: WebService) ->
 
 def _dmy(iso: str) -> str:
     return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
+def test_the_api_behind_the_pages(web: WebService) -> None:
+    # The pages may call the leader's agent, and nothing else beyond the service.
+    policy = httpx.get(f"{web.url}/inbox").headers["content-security-policy"]
+    assert f"connect-src 'self' http://127.0.0.1:{AGENT_PORT};" in policy, policy
+    method = web.client(LEADER).get("/api/v1/inbox/method")
+    assert method.json() == {"credential": "pkcs12", "sign_agent_url": f"http://127.0.0.1:{AGENT_PORT}"}
+    assert web.client("chuyenvien").get("/api/v1/inbox/method").status_code == 403
+
+    letter = web.make_document("chuyenvien", "giay-trieu-tap")
+    ours = web.client("vanthu").get("/api/v1/search", params={"notation": str(letter["number"])}).json()
+    assert [d["id"] for d in ours["items"]] == [letter["id"]] and ours["total"] == 1, ours
+    # Another body finds none of ours.
+    theirs = web.client("vanthu_tdtn").get("/api/v1/search", params={"notation": letter["notation"]}).json()
+    assert theirs == {"items": [], "total": 0}
+    backwards = web.client("vanthu").get(
+        "/api/v1/search", params={"issued_from": "2026-02-02", "issued_to": "2026-02-01"}
+    )
+    assert backwards.status_code == 422 and backwards.json()["errors"][0]["path"] == "issued_to", backwards.text

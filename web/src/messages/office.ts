@@ -56,7 +56,7 @@ export const officeVi = {
   // find
   findTitle: "Tra cứu văn bản đã ban hành",
   findWords: "Tên người hoặc nội dung",
-  findWordsHint: "Gõ có dấu hoặc không dấu, ví dụ: nguyen van an",
+  findWordsHint: "Gõ không dấu để tìm mọi cách viết (nguyen van an), có dấu để tìm đúng dấu",
   findSigner: "Người ký",
   issuedFrom: "Ban hành từ ngày",
   issuedTo: "Đến ngày",
@@ -121,7 +121,7 @@ export const officeEn: Record<OfficeKey, string> = {
   recipients: "Recipients",
   findTitle: "Find issued documents",
   findWords: "A person's name or words of the document",
-  findWordsHint: "With or without accents, e.g. nguyen van an",
+  findWordsHint: "Without accents to find any accents (nguyen van an), with them to find those",
   findSigner: "Signer",
   issuedFrom: "Issued from",
   issuedTo: "To",
