@@ -78,7 +78,7 @@ def _matches(doc: DocumentRow, query: IssuedQuery) -> bool:
             return False
     elif folded(number) and folded(number) not in folded(doc.notation or ""):
         return False
-    signers = [doc.signer or "", *(str(s.get("signer", "")) for s in doc.signatures or [])]
+    signers = [doc.signer or "", *(str(s.get("name", "")) for s in doc.signatures or [])]
     return _holds(signers, query.signer) and _holds(list(_strings(doc.data)), query.words)
 
 

@@ -47,6 +47,7 @@ def test_the_leader_signs_two_documents_with_one_pin(page: Any, web: WebService)
     # Each document can be read before signing.
     rows.first.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("img", name="Trang 1 của văn bản")).to_be_visible()
+    rows.first.get_by_role("button", name="Ẩn").click()
     page.get_by_role("checkbox", name="Chọn tất cả").check()
     expect(page.get_by_text("Đã chọn 2 văn bản")).to_be_visible()
     shoot(page, web, "inbox")
@@ -222,6 +223,16 @@ def test_the_api_behind_the_pages(web: WebService) -> None:
     # Another body finds none of ours.
     theirs = web.client("vanthu_tdtn").get("/api/v1/search", params={"notation": letter["notation"]}).json()
     assert theirs == {"items": [], "total": 0}
+    # By the leader who signed (typed without accents), not by one who did not.
+    decision = _submitted(web, "quyet-dinh-mo-lop")
+    assert web.client(LEADER).post("/api/v1/inbox:sign", json={"document_ids": [decision], "pin": PIN}).is_success
+    assert web.client("vanthu").post(f"/api/v1/documents/{decision}:issue", json={}).is_success
+    by_leader = web.client("vanthu").get("/api/v1/search", params={"signer": "nguyen van an"}).json()
+    assert decision in {d["id"] for d in by_leader["items"]} and letter["id"] not in {
+        d["id"] for d in by_leader["items"]
+    }
+    by_other = web.client("vanthu").get("/api/v1/search", params={"signer": "pham thi lan"}).json()
+    assert by_other["total"] == 0, by_other
     backwards = web.client("vanthu").get(
         "/api/v1/search", params={"issued_from": "2026-02-02", "issued_to": "2026-02-01"}
     )

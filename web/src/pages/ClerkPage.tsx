@@ -6,6 +6,7 @@ import { useFetch } from "../components/useFetch";
 import { dateText, dateTimeText } from "../format";
 import { useI18n } from "../i18n";
 import { useSession } from "../session";
+import { lastSignedAt, signerNames } from "../signatures";
 
 interface RegisterEntry {
   number: number;
@@ -104,7 +105,7 @@ export default function ClerkPage() {
                     <td>
                       <input
                         type="checkbox"
-                        aria-label={`${t("select")}: ${title(d.template)} (${dateTimeText(d.updated_at)})`}
+                        aria-label={`${t("select")}: ${title(d.template)} (${dateTimeText(lastSignedAt(d))})`}
                         checked={chosen.has(d.id)}
                         onChange={() => {
                           const next = new Set(chosen);
@@ -122,8 +123,8 @@ export default function ClerkPage() {
                         </span>
                       )}
                     </td>
-                    <td>{dateTimeText(d.signatures[d.signatures.length - 1]?.at ?? d.updated_at)}</td>
-                    <td>{d.signatures.map((s) => s.signer).filter(Boolean).join(", ")}</td>
+                    <td>{dateTimeText(lastSignedAt(d))}</td>
+                    <td>{signerNames(d)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -6,6 +6,7 @@ import ErrorBox from "../components/ErrorBox";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { useI18n } from "../i18n";
+import { signerNames } from "../signatures";
 
 const FIELDS = ["q", "notation", "template", "issued_from", "issued_to", "signer"] as const;
 
@@ -104,7 +105,7 @@ export default function FindPage() {
                   </td>
                   <td>{title(d.template)}</td>
                   <td>{dateText(d.issued_on)}</td>
-                  <td>{d.signatures.map((s) => s.signer).filter(Boolean).join(", ") || d.signer}</td>
+                  <td>{[signerNames(d), d.signer].filter(Boolean).join(", ")}</td>
                 </tr>
               ))}
             </tbody>
