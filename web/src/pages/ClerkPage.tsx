@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type DocumentList, type DocumentOut, type TemplateSummary } from "../api";
 import ErrorBox from "../components/ErrorBox";
+import { ChoosingTable, Done, useSelection } from "../components/Selection";
 import { useFetch } from "../components/useFetch";
 import { dateText, dateTimeText } from "../format";
 import { useI18n } from "../i18n";
@@ -33,7 +34,6 @@ export default function ClerkPage() {
   const { user } = useSession();
   const { data: waiting, error, reload } = useFetch<DocumentList>("/api/v1/documents?status=signed&page_size=100");
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [failures, setFailures] = useState<Record<string, unknown>>({});
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
@@ -46,7 +46,8 @@ export default function ClerkPage() {
   );
   const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
   const docs = waiting?.items ?? [];
-  const ids = docs.filter((d) => chosen.has(d.id)).map((d) => d.id);
+  const selection = useSelection(docs.map((d) => d.id));
+  const ids = selection.ids;
 
   async function issue() {
     setBusy(true);
@@ -62,7 +63,7 @@ export default function ClerkPage() {
       }
     }
     setFailures(failed);
-    setChosen(new Set(Object.keys(failed)));
+    selection.choose(Object.keys(failed));
     setDone(t("issuedDone", { n: issued }));
     setBusy(false);
     reload();
@@ -74,62 +75,34 @@ export default function ClerkPage() {
       <h1>{t("clerkTitle")}</h1>
       <h2>{t("waitingIssue")}</h2>
       <ErrorBox error={error} />
-      {done && (
-        <p className="notice" role="status">
-          {done}
-        </p>
-      )}
+      <Done text={done} />
       {waiting && docs.length === 0 && <p>{t("waitingEmpty")}</p>}
       {docs.length > 0 && (
         <>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">
-                    <input
-                      type="checkbox"
-                      aria-label={t("selectAll")}
-                      checked={ids.length === docs.length}
-                      onChange={(e) => setChosen(new Set(e.target.checked ? docs.map((d) => d.id) : []))}
-                    />
-                  </th>
-                  <th scope="col">{t("type")}</th>
-                  <th scope="col">{t("signedAt")}</th>
-                  <th scope="col">{t("signers")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {docs.map((d) => (
-                  <tr key={d.id} data-testid="waiting-row">
-                    <td>
-                      <input
-                        type="checkbox"
-                        aria-label={`${t("select")}: ${title(d.template)} (${dateTimeText(lastSignedAt(d))})`}
-                        checked={chosen.has(d.id)}
-                        onChange={() => {
-                          const next = new Set(chosen);
-                          if (next.has(d.id)) next.delete(d.id);
-                          else next.add(d.id);
-                          setChosen(next);
-                        }}
-                      />
-                    </td>
-                    <td>
-                      <Link to={`/documents/${d.id}`}>{title(d.template)}</Link>
-                      {failures[d.id] !== undefined && (
-                        <span className="field-error" role="alert">
-                          {t("issueFailed")}: {errorText(failures[d.id])}
-                        </span>
-                      )}
-                    </td>
-                    <td>{dateTimeText(lastSignedAt(d))}</td>
-                    <td>{signerNames(d)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <ChoosingTable selection={selection} headers={[t("type"), t("signedAt"), t("signers")]}>
+            {docs.map((d) => (
+              <tr key={d.id} data-testid="waiting-row">
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`${t("select")}: ${title(d.template)} (${dateTimeText(lastSignedAt(d))})`}
+                    checked={selection.has(d.id)}
+                    onChange={() => selection.toggle(d.id)}
+                  />
+                </td>
+                <td>
+                  <Link to={`/documents/${d.id}`}>{title(d.template)}</Link>
+                  {failures[d.id] !== undefined && (
+                    <span className="field-error" role="alert">
+                      {t("issueFailed")}: {errorText(failures[d.id])}
+                    </span>
+                  )}
+                </td>
+                <td>{dateTimeText(lastSignedAt(d))}</td>
+                <td>{signerNames(d)}</td>
+              </tr>
+            ))}
+          </ChoosingTable>
           <p className="buttons">
             <button type="button" disabled={busy || ids.length === 0} onClick={issue}>
               {busy ? t("issuing") : t("issueButton", { n: ids.length })}

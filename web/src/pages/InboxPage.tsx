@@ -3,6 +3,7 @@ import { Link } from "react-router-dom";
 import { api, type DocumentOut, type TemplateSummary } from "../api";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
+import { ChoosingTable, Done, useSelection } from "../components/Selection";
 import { useFetch } from "../components/useFetch";
 import { dateTimeText } from "../format";
 import { useI18n } from "../i18n";
@@ -21,75 +22,44 @@ export default function InboxPage() {
   const { data: docs, error, reload } = useFetch<DocumentOut[]>("/api/v1/inbox");
   const { data: method } = useFetch<Method>("/api/v1/inbox/method");
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const [chosen, setChosen] = useState<Set<string>>(new Set());
   const [shown, setShown] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
   const waiting = docs ?? [];
-  const ids = waiting.filter((d) => chosen.has(d.id)).map((d) => d.id);
+  const selection = useSelection(waiting.map((d) => d.id));
+  const ids = selection.ids;
 
   function finished(message: string) {
-    setChosen(new Set());
+    selection.choose([]);
     setRejecting(null);
     setDone(message);
     reload();
-  }
-
-  function toggle(id: string) {
-    const next = new Set(chosen);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setChosen(next);
   }
 
   return (
     <section>
       <h1>{t("inboxTitle")}</h1>
       <ErrorBox error={error} />
-      {done && (
-        <p className="notice" role="status">
-          {done}
-        </p>
-      )}
+      <Done text={done} />
       {docs && waiting.length === 0 && <p>{t("inboxEmpty")}</p>}
       {waiting.length > 0 && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">
-                  <input
-                    type="checkbox"
-                    aria-label={t("selectAll")}
-                    checked={ids.length === waiting.length}
-                    onChange={(e) => setChosen(new Set(e.target.checked ? waiting.map((d) => d.id) : []))}
-                  />
-                </th>
-                <th scope="col">{t("type")}</th>
-                <th scope="col">{t("requestedOn")}</th>
-                <th scope="col">{t("signers")}</th>
-                <th scope="col">{t("what")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {waiting.map((d) => (
-                <InboxRow
-                  key={d.id}
-                  doc={d}
-                  title={title(d.template)}
-                  chosen={chosen.has(d.id)}
-                  onToggle={() => toggle(d.id)}
-                  shown={shown === d.id}
-                  onShow={() => setShown(shown === d.id ? null : d.id)}
-                  rejecting={rejecting === d.id}
-                  onReject={() => setRejecting(rejecting === d.id ? null : d.id)}
-                  onRejected={() => finished(t("rejectedDone"))}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ChoosingTable selection={selection} headers={[t("type"), t("requestedOn"), t("signers"), t("what")]}>
+          {waiting.map((d) => (
+            <InboxRow
+              key={d.id}
+              doc={d}
+              title={title(d.template)}
+              chosen={selection.has(d.id)}
+              onToggle={() => selection.toggle(d.id)}
+              shown={shown === d.id}
+              onShow={() => setShown(shown === d.id ? null : d.id)}
+              rejecting={rejecting === d.id}
+              onReject={() => setRejecting(rejecting === d.id ? null : d.id)}
+              onRejected={() => finished(t("rejectedDone"))}
+            />
+          ))}
+        </ChoosingTable>
       )}
       {waiting.length > 0 && method && (
         <>
