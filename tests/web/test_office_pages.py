@@ -44,7 +44,10 @@ def test_the_leader_signs_two_documents_with_one_pin(page: Any, web: WebService)
     expect(page.get_by_role("heading", name="Văn bản chờ tôi ký")).to_be_visible()
     rows = page.get_by_test_id("inbox-row")
     expect(rows).to_have_count(2)
-    # Each document can be read before signing.
+    # Each says what it is about (as the register will), and can be read before signing.
+    for waiting in web.client(LEADER).get("/api/v1/inbox").json():
+        assert waiting["subject"].startswith(("Quyết định mở lớp ", "Kế hoạch ")), waiting
+        expect(page.get_by_role("link", name=waiting["subject"])).to_be_visible()
     rows.first.get_by_role("button", name="Xem").click()
     expect(page.get_by_role("img", name="Trang 1 của văn bản")).to_be_visible()
     rows.first.get_by_role("button", name="Ẩn").click()

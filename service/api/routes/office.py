@@ -31,6 +31,7 @@ from service.errors import Forbidden
 from service.services.auth import NewUser, add_api_key, create_user, log_in, require
 from service.services.browsing import signers
 from service.services.finding import credential_kind
+from service.services.issuing import subject_of
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
 ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN
@@ -144,10 +145,18 @@ def record_certificate(username: str, body: CertificateIn, rt: RuntimeDep, who: 
     return CertificateOut(username=username, subject=cert.subject.rfc4514_string(), serial=str(cert.serial_number))
 
 
+class WaitingOut(DocumentOut):
+    subject: str = Field(description="trích yếu: the document's type and what it is about, as the register says")
+
+
 @router.get("/inbox")
-def inbox(rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
-    """What waits for the current signer's signature."""
-    return [_out(d) for d in rt.office.inbox(who)]
+def inbox(rt: RuntimeDep, who: CurrentUser) -> list[WaitingOut]:
+    """What waits for the current signer's signature, each with its subject."""
+    templates = rt.templates
+    return [
+        WaitingOut(**_out(d).model_dump(), subject=subject_of(templates.get(d.template_id, d.template_version), d.data))
+        for d in rt.office.inbox(who)
+    ]
 
 
 class SigningMethod(BaseModel):

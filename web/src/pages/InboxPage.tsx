@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
-import { api, type DocumentOut, type TemplateSummary } from "../api";
+import { api, type DocumentOut } from "../api";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import { ChoosingTable, Done, useSelection } from "../components/Selection";
@@ -8,6 +8,10 @@ import { useFetch } from "../components/useFetch";
 import { dateTimeText } from "../format";
 import { useI18n } from "../i18n";
 import { AgentUnreachable, agentCertificates, agentSign } from "../signAgent";
+
+interface Waiting extends DocumentOut {
+  subject: string;
+}
 
 interface Method {
   credential: string | null;
@@ -19,13 +23,11 @@ interface Method {
  * with a reason. */
 export default function InboxPage() {
   const { t } = useI18n();
-  const { data: docs, error, reload } = useFetch<DocumentOut[]>("/api/v1/inbox");
+  const { data: docs, error, reload } = useFetch<Waiting[]>("/api/v1/inbox");
   const { data: method } = useFetch<Method>("/api/v1/inbox/method");
-  const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
   const [shown, setShown] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
   const waiting = docs ?? [];
   const selection = useSelection(waiting.map((d) => d.id));
   const ids = selection.ids;
@@ -44,12 +46,11 @@ export default function InboxPage() {
       <Done text={done} />
       {docs && waiting.length === 0 && <p>{t("inboxEmpty")}</p>}
       {waiting.length > 0 && (
-        <ChoosingTable selection={selection} headers={[t("type"), t("requestedOn"), t("signers"), t("what")]}>
+        <ChoosingTable selection={selection} headers={[t("subject"), t("requestedOn"), t("signers"), t("what")]}>
           {waiting.map((d) => (
             <InboxRow
               key={d.id}
               doc={d}
-              title={title(d.template)}
               chosen={selection.has(d.id)}
               onToggle={() => selection.toggle(d.id)}
               shown={shown === d.id}
@@ -74,8 +75,7 @@ export default function InboxPage() {
 }
 
 interface RowProps {
-  doc: DocumentOut;
-  title: string;
+  doc: Waiting;
   chosen: boolean;
   onToggle: () => void;
   shown: boolean;
@@ -85,9 +85,9 @@ interface RowProps {
   onRejected: () => void;
 }
 
-function InboxRow({ doc, title, chosen, onToggle, shown, onShow, rejecting, onReject, onRejected }: RowProps) {
+function InboxRow({ doc, chosen, onToggle, shown, onShow, rejecting, onReject, onRejected }: RowProps) {
   const { t } = useI18n();
-  const label = `${title} (${dateTimeText(doc.created_at)})`;
+  const label = `${doc.subject} (${dateTimeText(doc.created_at)})`;
   return (
     <>
       <tr data-testid="inbox-row">
@@ -96,7 +96,7 @@ function InboxRow({ doc, title, chosen, onToggle, shown, onShow, rejecting, onRe
         </td>
         <td>
           <Link to={`/documents/${doc.id}`} title={t("openDocument")}>
-            {title}
+            {doc.subject}
           </Link>
         </td>
         <td>{dateTimeText(doc.created_at)}</td>
