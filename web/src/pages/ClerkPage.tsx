@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type DocumentList, type DocumentOut, type TemplateSummary } from "../api";
 import ErrorBox from "../components/ErrorBox";
@@ -37,13 +37,20 @@ export default function ClerkPage() {
   const [failures, setFailures] = useState<Record<string, unknown>>({});
   const [busy, setBusy] = useState(false);
   const [done, setDone] = useState<string | null>(null);
-  const thisYear = new Date().getFullYear();
-  const [yearText, setYearText] = useState(String(thisYear));
-  const [year, setYear] = useState(thisYear);
+  const [yearText, setYearText] = useState("");
+  const [year, setYear] = useState<number | null>(null); // null: this year in Vietnam, as the service counts it
   const organisation = user?.organisation ?? "";
   const { data: register, error: registerError, reload: reloadRegister } = useFetch<Register>(
-    organisation ? `/api/v1/registers/${encodeURIComponent(organisation)}/entries?year=${year}` : null,
+    organisation ? `/api/v1/registers/${encodeURIComponent(organisation)}/entries${year ? `?year=${year}` : ""}` : null,
   );
+  const shownYear = register?.year ?? year;
+  const yearShown = useRef(false);
+  useEffect(() => {
+    if (register && !yearShown.current) {
+      yearShown.current = true; // the field starts at this year; then it is the clerk's
+      setYearText(String(register.year));
+    }
+  }, [register]);
   const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
   const docs = waiting?.items ?? [];
   const selection = useSelection(docs.map((d) => d.id));
@@ -125,8 +132,8 @@ export default function ClerkPage() {
         </div>
         <div className="buttons">
           <button type="submit">{t("show_register")}</button>
-          {organisation && (
-            <a className="button" href={`/api/v1/registers/${encodeURIComponent(organisation)}/entries.xlsx?year=${year}`} download>
+          {organisation && shownYear && (
+            <a className="button" href={`/api/v1/registers/${encodeURIComponent(organisation)}/entries.xlsx?year=${shownYear}`} download>
               {t("downloadXlsx")}
             </a>
           )}

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
-import { api, type DocumentOut } from "../api";
+import { api, type DocumentOut, type Signer } from "../api";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import { ChoosingTable, Done, useSelection } from "../components/Selection";
@@ -25,6 +25,8 @@ export default function InboxPage() {
   const { t } = useI18n();
   const { data: docs, error, reload } = useFetch<Waiting[]>("/api/v1/inbox");
   const { data: method } = useFetch<Method>("/api/v1/inbox/method");
+  const { data: signers } = useFetch<Signer[]>("/api/v1/signers");
+  const names = Object.fromEntries((signers ?? []).map((s) => [s.username, s.full_name]));
   const [shown, setShown] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -58,6 +60,7 @@ export default function InboxPage() {
               rejecting={rejecting === d.id}
               onReject={() => setRejecting(rejecting === d.id ? null : d.id)}
               onRejected={() => finished(t("rejectedDone"))}
+              names={names}
             />
           ))}
         </ChoosingTable>
@@ -76,6 +79,7 @@ export default function InboxPage() {
 
 interface RowProps {
   doc: Waiting;
+  names: Record<string, string>;
   chosen: boolean;
   onToggle: () => void;
   shown: boolean;
@@ -85,7 +89,7 @@ interface RowProps {
   onRejected: () => void;
 }
 
-function InboxRow({ doc, chosen, onToggle, shown, onShow, rejecting, onReject, onRejected }: RowProps) {
+function InboxRow({ doc, names, chosen, onToggle, shown, onShow, rejecting, onReject, onRejected }: RowProps) {
   const { t } = useI18n();
   const label = `${doc.subject} (${dateTimeText(doc.created_at)})`;
   return (
@@ -100,14 +104,16 @@ function InboxRow({ doc, chosen, onToggle, shown, onShow, rejecting, onReject, o
           </Link>
         </td>
         <td>{dateTimeText(doc.created_at)}</td>
-        <td>{doc.signers.join(", ")}</td>
-        <td className="buttons">
-          <button type="button" className="small" aria-expanded={shown} onClick={onShow}>
-            {shown ? t("hide") : t("show")}
-          </button>
-          <button type="button" className="small" aria-expanded={rejecting} onClick={onReject}>
-            {t("rejectButton")}
-          </button>
+        <td>{doc.signers.map((u) => names[u] ?? u).join(", ")}</td>
+        <td>
+          <div className="buttons">
+            <button type="button" className="small" aria-expanded={shown} onClick={onShow}>
+              {shown ? t("hide") : t("show")}
+            </button>
+            <button type="button" className="small" aria-expanded={rejecting} onClick={onReject}>
+              {t("rejectButton")}
+            </button>
+          </div>
         </td>
       </tr>
       {rejecting && (
