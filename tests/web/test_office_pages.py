@@ -206,6 +206,11 @@ def test_finding_issued_documents_without_accents(page: Any, web: WebService) ->
     page.get_by_label("Đến ngày").fill("01/01/2026")
     page.get_by_role("button", name="Tìm", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("ngày kết thúc trước ngày bắt đầu")
+    # In English, the page and the service's message follow.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Find issued documents")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("the end of the period is before its start")
+    page.get_by_role("button", name="Tiếng Việt").click()
 
 
 def _dmy(iso: str) -> str:
