@@ -92,6 +92,12 @@ class Settings(BaseSettings):
         default=30, gt=0, le=24 * 60, description="a browser session ends after this long without a request"
     )
     web_dir: Path = Field(default=PROJECT_ROOT / "web" / "dist", description="the built web application, served at /")
+    sign_agent_url: str = Field(
+        default="http://127.0.0.1:8711",
+        pattern=r"^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?$",
+        description="where the inbox page finds a leader's `vanban sign-agent` (on the leader's own computer); "
+        "the pages' Content-Security-Policy lets them connect there",
+    )
     login_max_failures: int = Field(default=5, ge=1, description="wrong passwords that lock an account")
     login_address_max_failures: int = Field(
         default=50, ge=1, description="wrong passwords from one client address (any accounts) that lock it"

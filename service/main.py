@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.deps import check_request_text
 from service.api.pages import mount_pages
-from service.api.routes import batches, documents, health, jobs, office, session, signatures, templates, verify
+from service.api.routes import batches, documents, finding, health, jobs, office, session, signatures, templates, verify
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError, http_status
 from service.runtime import Runtime
@@ -113,7 +113,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         office.router,
         session.router,
         verify.router,
+        finding.router,
     ):
         app.include_router(router, max_body_size=limits.get(id(router)))
-    mount_pages(app, settings.web_dir)  # a GET outside /api/ that no route answers is the web app's
+    # A GET outside /api/ that no route answers is the web app's.
+    mount_pages(app, settings.web_dir, settings.sign_agent_url)
     return app

@@ -2,6 +2,7 @@
 // (TypeScript checks it). API errors carry both languages already: errorText picks the chosen one.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "./api";
+import { officeEn, officeVi } from "./messages/office";
 
 const vi = {
   appName: "Văn bản",
@@ -126,6 +127,7 @@ const vi = {
   required: "bắt buộc",
   notFound: "Không có trang này.",
   home: "Về trang đầu",
+  ...officeVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -248,6 +250,7 @@ const en: Record<MessageKey, string> = {
   required: "required",
   notFound: "No such page.",
   home: "Home",
+  ...officeEn,
 };
 
 const STATUS: Record<string, [string, string]> = {

@@ -2,8 +2,11 @@
 // roles). A new page is a component in pages/ and one line here; the API still checks every role itself.
 import type { ReactNode } from "react";
 import type { MessageKey } from "./i18n";
+import ClerkPage from "./pages/ClerkPage";
 import DocumentPage from "./pages/DocumentPage";
 import DocumentsPage from "./pages/DocumentsPage";
+import FindPage from "./pages/FindPage";
+import InboxPage from "./pages/InboxPage";
 import LoginPage from "./pages/LoginPage";
 import NewDocumentPage from "./pages/NewDocumentPage";
 import VerifyPage from "./pages/VerifyPage";
@@ -22,5 +25,8 @@ export const PAGES: PageRoute[] = [
   { path: "/documents", element: <DocumentsPage />, nav: { label: "navDocuments" } },
   { path: "/documents/:id", element: <DocumentPage /> },
   { path: "/new", element: <NewDocumentPage />, nav: { label: "navNewDocument", roles: ["requester", "admin"] } },
+  { path: "/inbox", element: <InboxPage />, nav: { label: "navInbox", roles: ["signer"] } },
+  { path: "/clerk", element: <ClerkPage />, nav: { label: "navClerk", roles: ["clerk", "admin"] } },
+  { path: "/find", element: <FindPage />, nav: { label: "navFind" } },
   { path: "/verify", element: <VerifyPage />, public: true, nav: { label: "navVerify" } },
 ];
