@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text, cast, func, insert, or_, select, text, update
+from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.adapters.orm import (
+    AccessTokenRow,
     AuditEntryRow,
     AuditHeadRow,
     BatchRow,
@@ -154,6 +155,15 @@ class Repository:
 
     def user_by_name(self, username: str) -> UserRow | None:
         return self.session.scalars(select(UserRow).where(UserRow.username == username)).first()
+
+    def users(self) -> list[UserRow]:
+        """Every person and system account (the caller sorts them)."""
+        return list(self.session.scalars(select(UserRow)))
+
+    def end_sessions_of(self, user_id: str) -> int:
+        """Forget every session and bearer token of ``user_id`` (not their API keys); how many there were."""
+        result = self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.user_id == user_id))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def documents_waiting(self, status: str) -> list[DocumentRow]:
         return list(self.session.scalars(select(DocumentRow).where(DocumentRow.status == status)))
