@@ -2,6 +2,8 @@
 // (TypeScript checks it). API errors carry both languages already: errorText picks the chosen one.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "./api";
+import { batchEn, batchVi } from "./messages/batch";
+import { adminEn, adminVi } from "./messages/admin";
 
 const vi = {
   appName: "Văn bản",
@@ -124,6 +126,8 @@ const vi = {
   required: "bắt buộc",
   notFound: "Không có trang này.",
   home: "Về trang đầu",
+  ...batchVi,
+  ...adminVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -244,6 +248,8 @@ const en: Record<MessageKey, string> = {
   required: "required",
   notFound: "No such page.",
   home: "Home",
+  ...batchEn,
+  ...adminEn,
 };
 
 const STATUS: Record<string, [string, string]> = {

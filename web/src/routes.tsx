@@ -7,6 +7,9 @@ import DocumentsPage from "./pages/DocumentsPage";
 import LoginPage from "./pages/LoginPage";
 import NewDocumentPage from "./pages/NewDocumentPage";
 import VerifyPage from "./pages/VerifyPage";
+import BatchPage from "./pages/BatchPage";
+import AdminUsersPage from "./pages/AdminUsersPage";
+import AdminTemplatesPage from "./pages/AdminTemplatesPage";
 
 export interface PageRoute {
   path: string;
@@ -23,4 +26,7 @@ export const PAGES: PageRoute[] = [
   { path: "/documents/:id", element: <DocumentPage /> },
   { path: "/new", element: <NewDocumentPage />, nav: { label: "navNewDocument", roles: ["requester", "admin"] } },
   { path: "/verify", element: <VerifyPage />, public: true, nav: { label: "navVerify" } },
+  { path: "/batch", element: <BatchPage />, nav: { label: "navBatch", roles: ["requester"] } },
+  { path: "/admin/users", element: <AdminUsersPage />, nav: { label: "navAdminUsers", roles: ["admin"] } },
+  { path: "/admin/templates", element: <AdminTemplatesPage />, nav: { label: "navAdminTemplates", roles: ["admin"] } },
 ];
