@@ -1,16 +1,16 @@
 """What the batch page needs before a batch is requested (lô văn bản từ danh sách lớp): the templates made from a
 class list, the batch part of one's form, an empty class list with the right headings, and a dry run that shows
-every bad row before anything is numbered (the same checks as the batch request, ``batches.check_batch``)."""
+every bad row before anything is numbered is ``batches.check_batch``, the batch request's own checks."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from service.adapters.spreadsheet import MAX_ROWS, MAX_UNPACKED_BYTES, write_table
+from service.adapters.spreadsheet import write_table
 from service.domain.batch import LABELS
 from service.errors import FieldError, InvalidRequest
-from service.services.batches import batch_example, batch_schema, check_batch
+from service.services.batches import batch_example, batch_schema
 from service.services.templates import TemplateCatalog
 
 
@@ -75,21 +75,3 @@ def list_template(templates: TemplateCatalog, template_id: str) -> ListTemplate:
 def empty_class_list(templates: TemplateCatalog, template_id: str) -> bytes:
     """An XLSX with the heading row a class list for ``template_id`` needs, and no student."""
     return write_table("Danh sách lớp", list_template(templates, template_id).columns, [])
-
-
-def dry_run(
-    templates: TemplateCatalog,
-    template_id: str,
-    upload: bytes,
-    filename: str,
-    batch_data: Any,
-    *,
-    max_rows: int = MAX_ROWS,
-    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
-) -> dict[str, Any]:
-    """The row report a batch request would give (rows, valid, skipped_empty, problems by row and column), with
-    nothing recorded or numbered."""
-    checked = check_batch(
-        templates, template_id, upload, filename, batch_data, max_rows=max_rows, max_unpacked_bytes=max_unpacked_bytes
-    )
-    return checked.report

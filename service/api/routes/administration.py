@@ -5,7 +5,6 @@ certificate ``PUT /users/{username}/certificate`` (office routes)."""
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,6 +14,7 @@ from pydantic import BaseModel, Field
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, file_of
 from service.services.administration import (
+    Person,
     TemplatePreviews,
     UserChange,
     change_user,
@@ -28,18 +28,6 @@ router = APIRouter(prefix="/api/v1/users", tags=["admin"], dependencies=[Depends
 templates_router = APIRouter(
     prefix="/api/v1/templates", tags=["templates"], dependencies=[Depends(authenticated)], responses=ERRORS
 )
-
-
-class PersonOut(BaseModel):
-    username: str
-    full_name: str
-    title: str
-    organisation: str
-    roles: list[str]
-    active: bool
-    credential: dict[str, str] | None = Field(description="where the signer's key is; never a PIN")
-    has_certificate: bool
-    created_at: datetime
 
 
 class UserChangeIn(BaseModel):
@@ -56,16 +44,17 @@ class UserChangeIn(BaseModel):
 
 
 @router.get("")
-def list_people(rt: RuntimeDep, who: CurrentUser) -> list[PersonOut]:
-    """Everyone, sorted by name the Vietnamese way (given name, middle, family name)."""
-    return [PersonOut(**asdict(p)) for p in people(rt.db, who)]
+def list_people(rt: RuntimeDep, who: CurrentUser) -> list[Person]:
+    """Everyone, sorted by name the Vietnamese way (given name, middle, family name); a credential says where the
+    signer's key is, never a PIN, and not the recorded certificate's text (``has_certificate``)."""
+    return people(rt.db, who)
 
 
 @router.patch("/{username}")
-def change(username: str, body: UserChangeIn, rt: RuntimeDep, who: CurrentUser) -> PersonOut:
+def change(username: str, body: UserChangeIn, rt: RuntimeDep, who: CurrentUser) -> Person:
     """Change a person's name, title, roles, credential, or deactivate / reactivate them (audited); a deactivated
     person's sessions end at once."""
-    return PersonOut(**asdict(change_user(rt.db, who, username, UserChange(**body.model_dump()))))
+    return change_user(rt.db, who, username, UserChange(**body.model_dump()))
 
 
 @router.post("/{username}/password")

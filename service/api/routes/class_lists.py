@@ -15,7 +15,8 @@ from service.api.routes.batches import _check_organisation
 from service.domain.office import Role
 from service.errors import FieldError, InvalidRequest
 from service.services.auth import require
-from service.services.class_lists import ListTemplate, dry_run, empty_class_list, list_template, list_templates
+from service.services.batches import check_batch
+from service.services.class_lists import ListTemplate, empty_class_list, list_template, list_templates
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
@@ -77,8 +78,8 @@ async def check_class_list(
         _check_organisation(who, batch_data, rt.settings.organisation_abbreviation)
     upload = await file.read()
     s = rt.settings
-    return await run_in_threadpool(
-        lambda: dry_run(
+    checked = await run_in_threadpool(
+        lambda: check_batch(
             rt.templates,
             template,
             upload,
@@ -88,3 +89,4 @@ async def check_class_list(
             max_unpacked_bytes=s.class_list_max_unpacked_bytes,
         )
     )
+    return checked.report

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, ApiError, type FieldProblem, type Job } from "../api";
 import ErrorBox from "../components/ErrorBox";
+import { followJob } from "../components/followJob";
 import { useFetch } from "../components/useFetch";
 import SchemaForm from "../forms/SchemaForm";
 import { useI18n } from "../i18n";
@@ -39,8 +40,6 @@ interface BatchOut {
   progress: { done: number; total: number };
   documents: { id: string; row: number | null; number: number | null; notation: string | null; status: string; name: string | null }[];
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A class list in, documents out: download an empty list, upload a filled one, see each bad row (row, column,
  * reason) before anything is numbered, choose to reject or skip, follow the progress, download the results. */
@@ -111,13 +110,7 @@ export default function BatchPage() {
       const body = form(data);
       body.append("on_error", onError);
       const accepted = await api.post<{ id: string; job_id: string }>("/api/v1/batches", body);
-      let current = await api.get<Job>(`/api/v1/jobs/${accepted.job_id}`);
-      setJob(current);
-      while (current.status === "queued" || current.status === "running") {
-        await sleep(700);
-        current = await api.get<Job>(`/api/v1/jobs/${accepted.job_id}`);
-        setJob(current);
-      }
+      await followJob(accepted.job_id, setJob);
       setBatch(await api.get<BatchOut>(`/api/v1/batches/${accepted.id}`));
     } catch (err) {
       failed(err);
