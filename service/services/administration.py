@@ -22,6 +22,7 @@ from service.unit_of_work import Database, UnitOfWork
 from signing import CredentialInvalid, parse_credential
 
 KEPT_WITH_CREDENTIAL = ("certificate", "image")  # recorded by an admin beside the key's location; kept on a change
+CREDENTIAL_FIELDS = frozenset({"kind", "path", "module", "token", "key", "url", "credential_id"})
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,14 @@ def _user(tx: UnitOfWork, username: str) -> Any:
 
 
 def _checked_credential(stored: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(stored) - CREDENTIAL_FIELDS)
+    if unknown:
+        raise InvalidRequest(
+            [
+                FieldError(f"credential.{k[:40]}", "not a field of a credential", "không phải trường của khóa ký")
+                for k in unknown
+            ]
+        )
     try:
         parse_credential(stored)
     except CredentialInvalid as exc:

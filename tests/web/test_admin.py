@@ -140,6 +140,10 @@ def test_the_admin_sees_a_template_and_uploads_a_new_version(page: Any, web: Web
     expect(page.get_by_role("status").filter(has_text="của mẫu giay-moi-hop")).to_be_visible()
     expect(page.get_by_label("Mẫu văn bản", exact=True)).to_have_value("giay-moi-hop")
     expect(placeholders).to_have_text(["document", "meeting_place", "recipient"])
+    new_preview = page.get_by_role("img", name="Trang đầu của mẫu giay-moi-hop điền theo dữ liệu ví dụ")
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=new_preview.element_handle(), timeout=120_000
+    )
     shoot(page, web, "admin-templates")
 
     # a broken upload is refused with the service's reason, in the chosen language

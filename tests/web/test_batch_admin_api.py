@@ -115,6 +115,8 @@ def test_the_admin_changes_a_person_checked_field_by_field_and_audited(web: WebS
     incomplete = change("hieutruong", credential={"kind": "pkcs11", "module": "/usr/lib/softhsm/libsofthsm2.so"})
     assert incomplete.status_code == 422 and incomplete.json()["errors"][0]["path"] == "credential.token"
     assert change("hieutruong", roles=["signer", "boss"]).json()["errors"][0]["path"] == "roles"
+    odd = change("hieutruong", credential={"kind": "pkcs12", "path": "/k.p12", "pin": "1234"})
+    assert odd.status_code == 422 and odd.json()["errors"][0]["path"] == "credential.pin"  # no PIN is ever stored
     assert change("admin", active=False).json()["errors"][0]["path"] == "active"  # not oneself
     assert change("admin", roles=["requester"]).json()["errors"][0]["path"] == "roles"
     assert change("nobody", title="x").status_code == 404

@@ -145,7 +145,7 @@ export default function AdminTemplatesPage() {
           </ul>
           <h2>{t("previewTitle")}</h2>
           <div className="pages">
-            <img src={`/api/v1/templates/${details.id}/preview.png?version=${details.version}&page=1`} alt={t("previewAlt", { id: details.id })} />
+            <img key={details.version} src={`/api/v1/templates/${details.id}/preview.png?version=${details.version}&page=1`} alt={t("previewAlt", { id: details.id })} />
           </div>
           <details>
             <summary>{t("schema")}</summary>
