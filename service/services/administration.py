@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from service.adapters.orm import UserRow
 from service.adapters.preview import page_picture
 from service.adapters.renderer import inspect_docx, render_docx
 from service.domain.clock import Clock
@@ -52,7 +53,7 @@ class UserChange:
     credential: dict[str, str] | None = None
 
 
-def _person(u: Any) -> Person:
+def _person(u: UserRow) -> Person:
     credential = dict(u.credential) if u.credential else None
     return Person(
         u.username,
@@ -75,7 +76,7 @@ def people(db: Database, who: Principal) -> list[Person]:
     return [_person(u) for u in sorted(users, key=lambda u: (name_sort_key(u.full_name), u.username))]
 
 
-def _user(tx: UnitOfWork, username: str) -> Any:
+def _user(tx: UnitOfWork, username: str) -> UserRow:
     user = tx.repo.user_by_name(username)
     if user is None:
         raise NotFound(f"no user {username!r}", f"Không có người dùng {username!r}")

@@ -53,6 +53,7 @@ export default function BatchPage() {
   const [fileMissing, setFileMissing] = useState(false);
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [error, setError] = useState<unknown>(null);
+  const [startError, setStartError] = useState<unknown>(null); // shown by the button that asked
   const [busy, setBusy] = useState(false);
   const [report, setReport] = useState<Report | null>(null);
   const [onError, setOnError] = useState<"reject" | "skip">("reject");
@@ -105,7 +106,7 @@ export default function BatchPage() {
 
   async function start() {
     setBusy(true);
-    setError(null);
+    setStartError(null);
     try {
       const body = form(data);
       body.append("on_error", onError);
@@ -113,7 +114,7 @@ export default function BatchPage() {
       await followJob(accepted.job_id, setJob);
       setBatch(await api.get<BatchOut>(`/api/v1/batches/${accepted.id}`));
     } catch (err) {
-      failed(err);
+      setStartError(err);
     } finally {
       setBusy(false);
     }
@@ -125,6 +126,7 @@ export default function BatchPage() {
     setReport(null);
     setFile(null);
     setError(null);
+    setStartError(null);
     if (fileInput.current) fileInput.current.value = "";
   }
 
@@ -247,6 +249,7 @@ export default function BatchPage() {
               <button type="button" className="primary" disabled={busy || report.valid === 0} onClick={start}>
                 {busy ? t("starting") : t("startBatch")}
               </button>
+              <ErrorBox error={startError} />
             </div>
           )}
         </>
@@ -261,7 +264,7 @@ export default function BatchPage() {
               {job.error && `: ${errorText(new ApiError(500, "job", job.error.message ?? "", job.error.message_vi ?? job.error.message ?? ""))}`}
             </p>
           )}
-          <ErrorBox error={error} />
+          <ErrorBox error={startError} />
         </div>
       )}
       {batch && (
