@@ -25,6 +25,7 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── TooManyAttempts                 429  login refused for a while (``Retry-After``)
     ├── NotReady                        409  the document has no such file yet
     ├── WrongState                      409  the document is not in the state the action needs
+    │   └── NumberTaken                      a number another transaction gave meanwhile; issue again
     ├── SignaturesClosed                409  the document takes no new signature
     ├── DuplicateNumber                 409  a register number already issued
     ├── Interrupted                     500  the job's worker died; its work was sent again
@@ -222,6 +223,16 @@ class NotReady(VanbanError):
 
 class WrongState(VanbanError):
     code = "wrong_state"
+
+
+class NumberTaken(WrongState):
+    """Two clerks issued with the same number at once: the register's unique line refused the second."""
+
+    def __init__(self, notation: str) -> None:
+        super().__init__(
+            f"number {notation} was taken meanwhile; issue again",
+            f"Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
+        )
 
 
 class SignaturesClosed(VanbanError):

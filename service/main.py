@@ -130,5 +130,5 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         verify.router,
     ):
         app.include_router(router, max_body_size=limits.get(id(router)))
-    mount_pages(app, settings.web_dir)  # last: every path no route above answers is the web app's
+    mount_pages(app, settings.web_dir)  # a GET outside /api/ that no route answers is the web app's
     return app

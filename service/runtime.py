@@ -15,6 +15,7 @@ from service.adapters.migrate import upgrade
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
+from service.services import ports
 from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
 from service.services.office import Office
@@ -39,10 +40,8 @@ def prepare(settings: Settings) -> None:
         make_demo_pki(settings.pki, settings.pki_password)
 
 
-class PdfConverter(Protocol):
+class PdfConverter(ports.PdfConverter, Protocol):
     """What the Runtime converts with: a LibreOffice of its own, a worker node's shared one, or a test's."""
-
-    def to_pdf(self, docx: bytes) -> bytes: ...
 
     def stop(self) -> None: ...
 

@@ -1,4 +1,7 @@
-"""One transaction boundary: ``with uow() as tx: ...; tx.commit()``. Anything not committed is rolled back."""
+"""One transaction boundary: ``with uow() as tx: ...; tx.commit()``. Anything not committed is rolled back.
+
+Implements ``service.services.ports.UnitOfWork`` and ``Database``; the session is the unit of work's own, reached
+only through ``tx.repo``."""
 
 from __future__ import annotations
 
@@ -16,17 +19,17 @@ class UnitOfWork:
         self._factory = factory
 
     def __enter__(self) -> UnitOfWork:
-        self.session = self._factory()
-        self.repo = Repository(self.session)
+        self._session = self._factory()
+        self.repo = Repository(self._session)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.session.close()  # rolls back what was not committed; loaded objects stay readable
+        self._session.close()  # rolls back what was not committed; loaded objects stay readable
 
     def commit(self) -> None:
-        self.session.commit()
+        self._session.commit()
 
 
 class Database:

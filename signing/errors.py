@@ -4,7 +4,9 @@ SigningError
 ├── KeyLoadError          the key file, token or password cannot be used
 │   ├── CredentialInvalid         a stored credential description is incomplete or of an unknown kind
 │   ├── AccessTokenMissing        a remote key is opened without the signing service's access token
-│   └── ExpectedCertificateMissing  a remote key is opened without the certificate it must hold
+│   ├── ExpectedCertificateMissing  a remote key is opened without the certificate it must hold
+│   ├── TokenMissing              no PKCS#11 token with that label is plugged in, or its library cannot be loaded
+│   └── PinIncorrect              the token refuses the PIN (wrong, or locked after too many tries)
 ├── CertificateRefused    expired, not yet valid, weak key, or no signing key usage
 └── TrustDataError        a trust anchor or CRL file cannot be read (the message names the file)
 
@@ -34,6 +36,18 @@ class AccessTokenMissing(KeyLoadError):
 
 class ExpectedCertificateMissing(KeyLoadError):
     pass
+
+
+class TokenMissing(KeyLoadError):
+    pass
+
+
+class PinIncorrect(KeyLoadError):
+    """``locked``: the token no longer takes any PIN (too many wrong ones)."""
+
+    def __init__(self, message: str, locked: bool = False) -> None:
+        super().__init__(message)
+        self.locked = locked
 
 
 class CertificateRefused(SigningError):

@@ -29,48 +29,31 @@ PARTNER_LEADER = "Phạm Thị Lan (DEMO)"
 CRL_URL = "http://127.0.0.1/vanban-demo/ca.crl"  # never fetched: the CRL file is handed to the validator
 
 
+class _File:
+    """A file of the demo PKI's directory, named once."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def __get__(self, pki: DemoPki, owner: type[DemoPki]) -> Path:
+        return pki.directory / self.filename
+
+
 @dataclass(frozen=True)
 class DemoPki:
     """Where the demo PKI's files are."""
 
     directory: Path
 
-    @property
-    def ca_cert(self) -> Path:
-        return self.directory / "ca.pem"
-
-    @property
-    def ca_key(self) -> Path:
-        return self.directory / "ca-key.pem"
-
-    @property
-    def crl(self) -> Path:
-        return self.directory / "ca.crl"
-
-    @property
-    def org_p12(self) -> Path:
-        return self.directory / "org.p12"
-
-    @property
-    def leader_p12(self) -> Path:
-        return self.directory / "leader.p12"
-
-    @property
-    def partner_p12(self) -> Path:
-        """A partner body's leader (the other party of a joint document)."""
-        return self.directory / "partner.p12"
-
-    @property
-    def tsa_p12(self) -> Path:
-        return self.directory / "tsa.p12"
-
-    @property
-    def signature_image(self) -> Path:
-        return self.directory / "signature.png"
-
-    @property
-    def seal_image(self) -> Path:
-        return self.directory / "seal.png"
+    ca_cert = _File("ca.pem")
+    ca_key = _File("ca-key.pem")
+    crl = _File("ca.crl")
+    org_p12 = _File("org.p12")
+    leader_p12 = _File("leader.p12")
+    partner_p12 = _File("partner.p12")  # a partner body's leader (the other party of a joint document)
+    tsa_p12 = _File("tsa.p12")
+    signature_image = _File("signature.png")
+    seal_image = _File("seal.png")
 
 
 def name(common_name: str, organisation: str) -> x509.Name:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from docx import Document
+from docx.document import Document as WordDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -21,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 FONT = "Times New Roman"
 
 
-def new_document() -> Document:
+def new_document() -> WordDocument:
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -43,7 +44,7 @@ def new_document() -> Document:
 
 
 def para(
-    container: Document | _Cell,
+    container: WordDocument | _Cell,
     text: str = "",
     *,
     size: float = 14,
@@ -71,7 +72,7 @@ def para(
     return p
 
 
-def rule(container: Document | _Cell, width_mm: float, cell_width_mm: float) -> None:
+def rule(container: WordDocument | _Cell, width_mm: float, cell_width_mm: float) -> None:
     """A short centred horizontal line (under the issuing body and under the motto)."""
     p = para(container, size=2, align="center")
     side = max((cell_width_mm - width_mm) / 2, 0)
@@ -96,7 +97,7 @@ def mark(p: Paragraph, name: str) -> None:
     run.font.color.rgb = RGBColor(0xFF, 0xFF, 0xFF)
 
 
-def table(doc: Document, widths_mm: list[float], rows: int = 1) -> list[list[_Cell]]:
+def table(doc: WordDocument, widths_mm: list[float], rows: int = 1) -> list[list[_Cell]]:
     """A borderless layout table; returns its cells (first paragraph of each cell removed)."""
     t = doc.add_table(rows=rows, cols=len(widths_mm))
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -118,7 +119,7 @@ def table(doc: Document, widths_mm: list[float], rows: int = 1) -> list[list[_Ce
 LEFT_MM, RIGHT_MM = 70.0, 95.0
 
 
-def heading(doc: Document, partner: bool = False, subject: str | None = None) -> None:
+def heading(doc: WordDocument, partner: bool = False, subject: str | None = None) -> None:
     """Issuing body (left) and national title (right), number line and place-date line. ``partner``: a joint
     document names both bodies; ``subject``: a công văn's "V/v ..." line under the number."""
     (left, right), (number, dateline) = table(doc, [LEFT_MM, RIGHT_MM], rows=2)
@@ -162,7 +163,7 @@ def signer_block(cell: _Cell, var: str = "signer", mark_name: str = "sig:leader"
     para(cell, f"{{{{ {var}.name }}}}", bold=True, align="center")
 
 
-def signing_block(doc: Document, lines: list[str] = RECIPIENTS) -> None:
+def signing_block(doc: WordDocument, lines: list[str] = RECIPIENTS) -> None:
     """Nơi nhận (left) and the signing block (right)."""
     ((recipients, signer),) = table(doc, [LEFT_MM, RIGHT_MM])
     para(recipients, "Nơi nhận:", size=12, bold=True, italic=True, before=12)
@@ -172,7 +173,7 @@ def signing_block(doc: Document, lines: list[str] = RECIPIENTS) -> None:
     signer_block(signer)
 
 
-def giay_trieu_tap() -> Document:
+def giay_trieu_tap() -> WordDocument:
     doc = new_document()
     heading(doc)
     para(doc, "GIẤY TRIỆU TẬP", bold=True, align="center", before=18)
@@ -217,7 +218,7 @@ def giay_trieu_tap() -> Document:
     return doc
 
 
-def grid(doc: Document, headers: list[str], widths_mm: list[float], cells: list[str], loop: str) -> None:
+def grid(doc: WordDocument, headers: list[str], widths_mm: list[float], cells: list[str], loop: str) -> None:
     """A ruled table: a bold header row, then one row per item of ``loop`` (docxtpl ``{%tr %}`` rows)."""
     t = doc.add_table(rows=4, cols=len(headers))
     t.style = doc.styles["Table Grid"]
@@ -240,22 +241,22 @@ def grid(doc: Document, headers: list[str], widths_mm: list[float], cells: list[
     trpr.append(OxmlElement("w:tblHeader"))
 
 
-def title_block(doc: Document, kind: str, subject: str) -> None:
+def title_block(doc: WordDocument, kind: str, subject: str) -> None:
     para(doc, kind, bold=True, align="center", before=18)
     para(doc, subject, bold=True, align="center", after=12)
 
 
-def body(doc: Document, text: str, **kw: object) -> None:
+def body(doc: WordDocument, text: str, **kw: object) -> None:
     para(doc, text, align="justify", indent_first=10, after=3, **kw)  # type: ignore[arg-type]
 
 
-def loop(doc: Document, items: str, text: str, var: str = "item") -> None:
+def loop(doc: WordDocument, items: str, text: str, var: str = "item") -> None:
     para(doc, f"{{%p for {var} in {items} %}}")
     body(doc, text)
     para(doc, "{%p endfor %}")
 
 
-def quyet_dinh_mo_lop() -> Document:
+def quyet_dinh_mo_lop() -> WordDocument:
     doc = new_document()
     heading(doc)
     title_block(doc, "QUYẾT ĐỊNH", "Về việc mở {{ class.name }}")
@@ -299,7 +300,7 @@ def quyet_dinh_mo_lop() -> Document:
     return doc
 
 
-def cong_van_chieu_sinh() -> Document:
+def cong_van_chieu_sinh() -> WordDocument:
     doc = new_document()
     heading(doc, subject="V/v chiêu sinh {{ class.name }}")
     ((_, kinh_gui),) = table(doc, [25, 140])
@@ -329,7 +330,7 @@ def cong_van_chieu_sinh() -> Document:
     return doc
 
 
-def bao_cao_ket_qua() -> Document:
+def bao_cao_ket_qua() -> WordDocument:
     doc = new_document()
     heading(doc)
     title_block(doc, "BÁO CÁO", "Kết quả học tập {{ class.name }}")
@@ -357,7 +358,7 @@ def bao_cao_ket_qua() -> Document:
     return doc
 
 
-def ke_hoach() -> Document:
+def ke_hoach() -> WordDocument:
     doc = new_document()
     heading(doc)
     title_block(doc, "KẾ HOẠCH", "{{ title }}")
@@ -378,7 +379,7 @@ def ke_hoach() -> Document:
     return doc
 
 
-def quy_che_phoi_hop() -> Document:
+def quy_che_phoi_hop() -> WordDocument:
     doc = new_document()
     heading(doc, partner=True)
     title_block(doc, "QUY CHẾ", "Phối hợp giữa {{ organisation.name }} và {{ partner.name }} {{ subject }}")

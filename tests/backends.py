@@ -24,6 +24,19 @@ REDIS_URL = os.environ.get("VANBAN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("VANBAN_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 API_KEY = "vbk_test_" + uuid.uuid4().hex  # the bootstrap API key every test service starts with (all roles)
 
+EVERY_BACKEND = ("embedded", "postgres+redis", "postgres+rabbitmq")
+"""Where the backend matters: the pipeline, numbering, batches, the office workflow, the queue and the broker."""
+STORAGE_BACKENDS = ("embedded", "postgres+redis")
+"""Where the storage matters and the broker does not: SQLite and PostgreSQL, one broker."""
+EMBEDDED = ("embedded",)
+"""Backend-independent: input validation, the error contract, hostile input refused before any job is made."""
+
+
+def on(backends: tuple[str, ...], fixture: str = "service") -> pytest.MarkDecorator:
+    """Runs a test (or, as ``pytestmark``, a module) on ``backends`` only: the service ``fixture`` takes them as its
+    params instead of its own."""
+    return pytest.mark.parametrize(fixture, backends, indirect=True)
+
 
 def reachable(host: str, port: int) -> bool:
     try:

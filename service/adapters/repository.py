@@ -1,8 +1,10 @@
-"""Database access for the service layer: one Repository over a SQLAlchemy session."""
+"""Database access for the service layer: one Repository over a SQLAlchemy session, implementing
+``service.services.ports.Repository``. Every query of the service lives here; the session stays private."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -10,46 +12,53 @@ from sqlalchemy.orm import Session
 
 from service.adapters.orm import (
     AccessTokenRow,
+    ApiKeyRow,
     AuditEntryRow,
     AuditHeadRow,
     BatchRow,
     DocumentRow,
     JobRow,
+    LoginThrottleRow,
+    OrganisationRow,
     RegisterCounterRow,
     RegisterEntryRow,
+    SigningSessionRow,
+    TemplateVersionRow,
     UserRow,
     WorkerHeartbeatRow,
     utcnow,
 )
-from service.domain.audit import Entry, entry_hash
-from service.domain.documents import DocumentFilter
-from service.errors import DocumentNotFound, JobNotFound, NotFound
+from service.domain.audit import Entry, chained, entry_columns
+from service.domain.documents import DocumentFilter, DocumentStatus
+from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.services.ports import SignatureStep
 
 
 class Repository:
     def __init__(self, session: Session) -> None:
-        self.session = session
+        self._session = session
 
     def add(self, row: object) -> None:
-        self.session.add(row)
+        self._session.add(row)
+        self._session.flush()  # no ORM relationships: rows go in the order their keys need
 
     def document(self, document_id: str) -> DocumentRow:
-        row = self.session.get(DocumentRow, document_id)
+        row = self._session.get(DocumentRow, document_id)
         if row is None:
             raise DocumentNotFound(document_id)
         return row
 
     def job(self, job_id: str) -> JobRow:
-        row = self.session.get(JobRow, job_id)
+        row = self._session.get(JobRow, job_id)
         if row is None:
             raise JobNotFound(job_id)
         return row
 
     def document_by_idempotency_key(self, key: str) -> DocumentRow | None:
-        return self.session.scalars(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
+        return self._session.scalars(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
 
     def batch(self, batch_id: str) -> BatchRow:
-        row = self.session.get(BatchRow, batch_id)
+        row = self._session.get(BatchRow, batch_id)
         if row is None:
             raise NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'")
         return row
@@ -58,12 +67,12 @@ class Repository:
         query = select(DocumentRow).where(DocumentRow.batch_id == batch_id, DocumentRow.batch_index >= first)
         if end is not None:
             query = query.where(DocumentRow.batch_index < end)
-        return list(self.session.scalars(query.order_by(DocumentRow.batch_index)))
+        return list(self._session.scalars(query.order_by(DocumentRow.batch_index)))
 
     def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
         """Record a letter of a batch as issued, unless it already is (then False: nothing changes)."""
         done = (DocumentRow.status == "issued") | (DocumentRow.status == "failed")
-        result = self.session.execute(
+        result = self._session.execute(
             update(DocumentRow)
             .where(DocumentRow.id == document_id, ~done)
             .values(pdf_sha256=pdf_sha256, signer=signer, signed_at=signed_at, status="issued", updated_at=utcnow())
@@ -73,7 +82,7 @@ class Repository:
     def finish(self, document_id: str, status: str, values: dict[str, object]) -> bool:
         """Move a document still requested or numbered to ``status`` with ``values``; False if another delivery
         of its job did it first (nothing changes)."""
-        result = self.session.execute(
+        result = self._session.execute(
             update(DocumentRow)
             .where(DocumentRow.id == document_id, DocumentRow.status.in_(("requested", "numbered")))
             .values(status=status, updated_at=utcnow(), **values)
@@ -82,22 +91,24 @@ class Repository:
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically (several workers report at once)."""
-        self.session.execute(update(JobRow).where(JobRow.id == job_id).values(done=JobRow.done + done))
-        return self.job(job_id)
+        self._session.execute(update(JobRow).where(JobRow.id == job_id).values(done=JobRow.done + done))
+        job = self.job(job_id)
+        self._session.refresh(job)
+        return job
 
     def unfinished_jobs(self) -> list[JobRow]:
         """Jobs queued or running, oldest first (after a crash: work that may have been lost)."""
         query = select(JobRow).where(JobRow.status.in_(("queued", "running"))).order_by(JobRow.created_at)
-        return list(self.session.scalars(query))
+        return list(self._session.scalars(query))
 
     def documents_of_job(self, job_id: str) -> list[DocumentRow]:
         query = select(DocumentRow).where(DocumentRow.job_id == job_id)
-        return list(self.session.scalars(query.order_by(DocumentRow.batch_index)))
+        return list(self._session.scalars(query.order_by(DocumentRow.batch_index)))
 
     def document_ids_of_job(self, job_id: str, limit: int) -> list[str]:
         """The first ``limit`` document ids of a job (ids only: a batch's job has thousands)."""
         query = select(DocumentRow.id).where(DocumentRow.job_id == job_id).order_by(DocumentRow.batch_index)
-        return list(self.session.scalars(query.limit(limit)))
+        return list(self._session.scalars(query.limit(limit)))
 
     def take_numbers(self, organisation: str, register: str, year: int, count: int) -> int:
         """Take ``count`` contiguous numbers at once; returns the first."""
@@ -113,22 +124,22 @@ class Repository:
             & (RegisterCounterRow.year == year)
         )
         bump = update(RegisterCounterRow).where(key).values(last_number=RegisterCounterRow.last_number + count)
-        result = self.session.execute(bump.returning(RegisterCounterRow.last_number)).scalar_one_or_none()
+        result = self._session.execute(bump.returning(RegisterCounterRow.last_number)).scalar_one_or_none()
         if result is not None:
             return int(result)
         try:
-            with self.session.begin_nested():
-                self.session.execute(
+            with self._session.begin_nested():
+                self._session.execute(
                     insert(RegisterCounterRow).values(
                         organisation=organisation, register=register, year=year, last_number=0
                     )
                 )
         except IntegrityError:
             pass  # another transaction created the counter first
-        return int(self.session.execute(bump.returning(RegisterCounterRow.last_number)).scalar_one())
+        return int(self._session.execute(bump.returning(RegisterCounterRow.last_number)).scalar_one())
 
     def counter(self, organisation: str, register: str, year: int) -> int:
-        row = self.session.get(RegisterCounterRow, (organisation, register, year))
+        row = self._session.get(RegisterCounterRow, (organisation, register, year))
         return row.last_number if row is not None else 0
 
     def register_entry(self, organisation: str, register: str, year: int, number: int) -> RegisterEntryRow | None:
@@ -138,7 +149,7 @@ class Repository:
             RegisterEntryRow.year == year,
             RegisterEntryRow.number == number,
         )
-        return self.session.scalars(query).first()
+        return self._session.scalars(query).first()
 
     def register_entries(self, organisation: str, register: str, year: int) -> list[RegisterEntryRow]:
         query = select(RegisterEntryRow).where(
@@ -146,48 +157,132 @@ class Repository:
             RegisterEntryRow.register == register,
             RegisterEntryRow.year == year,
         )
-        return list(self.session.scalars(query.order_by(RegisterEntryRow.number)))
+        return list(self._session.scalars(query.order_by(RegisterEntryRow.number)))
 
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         """Which of ``document_ids`` failed for good (their numbers stay in the register, marked)."""
         query = select(DocumentRow.id).where(DocumentRow.id.in_(document_ids), DocumentRow.status == "failed")
-        return set(self.session.scalars(query))
+        return set(self._session.scalars(query))
 
     def user_by_name(self, username: str) -> UserRow | None:
-        return self.session.scalars(select(UserRow).where(UserRow.username == username)).first()
+        return self._session.scalars(select(UserRow).where(UserRow.username == username)).first()
+
+    def add_request(self, job: JobRow, document: DocumentRow) -> DocumentRow | None:
+        try:
+            with self._session.begin_nested():
+                self._session.add(job)
+                self._session.flush()
+                self._session.add(document)
+        except IntegrityError:
+            key = document.idempotency_key
+            earlier = self.document_by_idempotency_key(key) if key else None
+            if earlier is None:
+                raise
+            return earlier
+        return None
+
+    def add_signature(self, document_id: str, step: SignatureStep) -> bool:
+        at = (DocumentRow.id == document_id) & (DocumentRow.pdf_sha256 == step.base_sha256)
+        changed = self._session.execute(
+            update(DocumentRow)
+            .where(at, DocumentRow.status == step.status)
+            .values(pdf_sha256=step.pdf_sha256, signatures=step.signatures, status=step.new_status, updated_at=utcnow())
+        )
+        return bool(changed.rowcount == 1)  # type: ignore[attr-defined]
+
+    def claim_for_issue(self, document_id: str) -> bool:
+        claimed = self._session.execute(
+            update(DocumentRow)
+            .where(DocumentRow.id == document_id, DocumentRow.status == DocumentStatus.SIGNED)
+            .values(status=DocumentStatus.ISSUED)
+        )
+        return bool(claimed.rowcount == 1)  # type: ignore[attr-defined]
+
+    def insert_letters(self, letters: list[dict[str, Any]]) -> None:
+        self._session.execute(insert(DocumentRow), letters)
+
+    def insert_register_lines(self, lines: list[dict[str, Any]]) -> None:
+        try:
+            with self._session.begin_nested():  # flushes the documents' numbers too: their unique key is checked
+                self._session.execute(insert(RegisterEntryRow), lines)
+        except IntegrityError:
+            raise NumberTaken(", ".join(dict.fromkeys(str(line["notation"]) for line in lines))) from None
+
+    def user(self, user_id: str) -> UserRow | None:
+        return self._session.get(UserRow, user_id)
+
+    def active_users(self, organisation: str) -> list[UserRow]:
+        query = select(UserRow).where(UserRow.organisation == organisation, UserRow.active)
+        return list(self._session.scalars(query))
+
+    def has_people(self) -> bool:
+        return self._session.scalars(select(UserRow.id).where(UserRow.username != "automation")).first() is not None
+
+    def organisation(self, abbreviation: str) -> OrganisationRow | None:
+        return self._session.get(OrganisationRow, abbreviation)
+
+    def api_key(self, key_hash: str) -> ApiKeyRow | None:
+        return self._session.get(ApiKeyRow, key_hash)
+
+    def access_token(self, token_hash: str) -> AccessTokenRow | None:
+        return self._session.get(AccessTokenRow, token_hash)
+
+    def forget_expired_tokens(self, now: datetime) -> None:
+        self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at < now))
+
+    def forget_access_token(self, token_hash: str) -> None:
+        self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.token_hash == token_hash))
+
+    def login_throttle(self, key: str) -> LoginThrottleRow | None:
+        return self._session.get(LoginThrottleRow, key)
+
+    def login_failures(self, key: str, now: datetime) -> LoginThrottleRow:
+        row = self._session.get(LoginThrottleRow, key, populate_existing=True)
+        if row is None:
+            row = LoginThrottleRow(key=key, failures=0, window_start=now, lockouts=0)
+            self._session.add(row)
+        return row
+
+    def forget_login_failures(self, key: str) -> None:
+        self._session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == key))
+
+    def forget_stale_login_failures(self, stale: datetime, now: datetime) -> None:
+        self._session.execute(
+            delete(LoginThrottleRow).where(
+                LoginThrottleRow.last_failure_at < stale,
+                or_(LoginThrottleRow.locked_until.is_(None), LoginThrottleRow.locked_until < now),
+            )
+        )
+
+    def signing_session(self, session_id: str) -> SigningSessionRow | None:
+        return self._session.get(SigningSessionRow, session_id)
+
+    def signing_sessions_of_group(self, group_id: str) -> list[SigningSessionRow]:
+        return list(self._session.scalars(select(SigningSessionRow).where(SigningSessionRow.group_id == group_id)))
+
+    def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
+        query = select(TemplateVersionRow).order_by(TemplateVersionRow.created_at)
+        if template_id is not None:
+            query = query.where(TemplateVersionRow.template_id == template_id)
+        return list(self._session.scalars(query))
 
     def users(self) -> list[UserRow]:
-        """Every person and system account (the caller sorts them)."""
-        return list(self.session.scalars(select(UserRow)))
+        return list(self._session.scalars(select(UserRow)))
 
-    def end_sessions_of(self, user_id: str) -> int:
-        """Forget every session and bearer token of ``user_id`` (not their API keys); how many there were."""
-        result = self.session.execute(delete(AccessTokenRow).where(AccessTokenRow.user_id == user_id))
-        return int(getattr(result, "rowcount", 0) or 0)
+    def end_sessions_of(self, user_id: str) -> None:
+        self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.user_id == user_id))
 
     def documents_waiting(self, status: str) -> list[DocumentRow]:
-        return list(self.session.scalars(select(DocumentRow).where(DocumentRow.status == status)))
+        return list(self._session.scalars(select(DocumentRow).where(DocumentRow.status == status)))
 
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
         """Append one entry to the audit chain. The head row is updated first: that takes the row lock
         (PostgreSQL) or the write lock (SQLite), so concurrent appends line up one after the other."""
         bump = update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=AuditHeadRow.seq + 1)
-        seq, prev = self.session.execute(bump.returning(AuditHeadRow.seq, AuditHeadRow.hash)).one()
-        at = utcnow()
-        digest = entry_hash(prev, seq, at, actor, action, object_id, detail)
-        self.session.add(
-            AuditEntryRow(
-                seq=seq,
-                at=at,
-                actor=actor,
-                action=action,
-                object_id=object_id,
-                detail=detail,
-                prev_hash=prev,
-                hash=digest,
-            )
-        )
-        self.session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=digest))
+        seq, prev = self._session.execute(bump.returning(AuditHeadRow.seq, AuditHeadRow.hash)).one()
+        entry = chained(prev, seq, utcnow(), actor, action, object_id, detail)
+        self._session.add(AuditEntryRow(**entry_columns(entry)))
+        self._session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=entry.hash))
         return int(seq)
 
     def documents_page(
@@ -215,7 +310,7 @@ class Repository:
             conditions.append(DocumentRow.created_at >= where.created_from)
         if where.created_before:
             conditions.append(DocumentRow.created_at < where.created_before)
-        total = self.session.scalar(select(func.count()).select_from(DocumentRow).where(*conditions)) or 0
+        total = self._session.scalar(select(func.count()).select_from(DocumentRow).where(*conditions)) or 0
         query = (
             select(DocumentRow)
             .where(*conditions)
@@ -223,42 +318,42 @@ class Repository:
             .offset(offset)
             .limit(limit)
         )
-        return list(self.session.scalars(query)), int(total)
+        return list(self._session.scalars(query)), int(total)
 
     def audit_of(self, object_id: str) -> list[Entry]:
         """The audit entries about one object, oldest first."""
-        rows = self.session.scalars(
+        rows = self._session.scalars(
             select(AuditEntryRow).where(AuditEntryRow.object_id == object_id).order_by(AuditEntryRow.seq)
         )
         return [Entry(r.seq, r.at, r.actor, r.action, r.object_id, r.detail, r.prev_hash, r.hash) for r in rows]
 
     def active_users_with_role(self, role: str) -> list[UserRow]:
-        rows = self.session.scalars(select(UserRow).where(UserRow.active).order_by(UserRow.organisation))
+        rows = self._session.scalars(select(UserRow).where(UserRow.active).order_by(UserRow.organisation))
         return [u for u in rows if role in u.roles]
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
-        rows = self.session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq))
+        rows = self._session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq))
         entries = [Entry(r.seq, r.at, r.actor, r.action, r.object_id, r.detail, r.prev_hash, r.hash) for r in rows]
-        head = self.session.get(AuditHeadRow, 1)
+        head = self._session.get(AuditHeadRow, 1)
         assert head is not None
         return entries, head.seq, head.hash
 
     def beat(self, worker_id: str, converter_ok: bool, detail: str | None) -> None:
-        row = self.session.get(WorkerHeartbeatRow, worker_id)
+        row = self._session.get(WorkerHeartbeatRow, worker_id)
         if row is None:
-            self.session.add(
+            self._session.add(
                 WorkerHeartbeatRow(id=worker_id, seen_at=utcnow(), converter_ok=converter_ok, detail=detail)
             )
         else:
             row.seen_at, row.converter_ok, row.detail = utcnow(), converter_ok, detail
 
     def heartbeats_since(self, since: datetime) -> list[WorkerHeartbeatRow]:
-        return list(self.session.scalars(select(WorkerHeartbeatRow).where(WorkerHeartbeatRow.seen_at >= since)))
+        return list(self._session.scalars(select(WorkerHeartbeatRow).where(WorkerHeartbeatRow.seen_at >= since)))
 
     def forget_worker(self, worker_id: str) -> None:
-        row = self.session.get(WorkerHeartbeatRow, worker_id)
+        row = self._session.get(WorkerHeartbeatRow, worker_id)
         if row is not None:
-            self.session.delete(row)
+            self._session.delete(row)
 
     def ping(self) -> None:
-        self.session.execute(text("SELECT 1"))
+        self._session.execute(text("SELECT 1"))

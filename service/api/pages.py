@@ -9,7 +9,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PAGE_POLICY = "; ".join(
     [
@@ -35,31 +34,32 @@ NOT_BUILT = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>vanba
 
 
 def mount_pages(app: FastAPI, folder: Path) -> None:
-    """Serve ``folder`` (Vite's ``dist``) after every API route: a file that exists is sent as it is (hashed
-    assets may be cached for long), any other path outside ``/api/`` gets ``index.html`` (the app routes it)."""
+    """Serve ``folder`` (Vite's ``dist``) where no route answers: a GET outside ``/api/`` that would be a 404 gets
+    the file of that path if the build has it (hashed assets may be cached for long), else ``index.html`` (the app
+    routes it). Every route of the app, added before or after, keeps its own answers."""
     root = folder.resolve()
 
     @app.middleware("http")
-    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _pages(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         response = await call_next(request)
+        path = request.url.path
+        if response.status_code == 404 and request.method in ("GET", "HEAD") and not path.startswith("/api/"):
+            response = _page(root, path.lstrip("/"))
         for name, value in EVERY_ANSWER.items():
             response.headers.setdefault(name, value)
-        if response.headers.get("content-type", "").startswith("text/html") and not request.url.path.startswith(
+        if response.headers.get("content-type", "").startswith("text/html") and not path.startswith(
             ("/docs", "/redoc")
         ):
             response.headers["Content-Security-Policy"] = PAGE_POLICY
         return response
 
-    @app.get("/{path:path}", include_in_schema=False)
-    def page(path: str) -> Response:
-        if path.startswith("api/") or path == "api":
-            raise StarletteHTTPException(404, "Not Found")
-        index = root / "index.html"
-        if not index.is_file():
-            return HTMLResponse(NOT_BUILT, status_code=503)
-        wanted = (root / path).resolve()
-        if path and wanted.is_file() and wanted.is_relative_to(root):
-            immutable = path.startswith("assets/")
-            cache = "public, max-age=31536000, immutable" if immutable else "no-cache"
-            return FileResponse(wanted, headers={"Cache-Control": cache})
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+def _page(root: Path, path: str) -> Response:
+    index = root / "index.html"
+    if not index.is_file():
+        return HTMLResponse(NOT_BUILT, status_code=503)
+    wanted = (root / path).resolve()
+    if path and wanted.is_file() and wanted.is_relative_to(root):
+        cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+        return FileResponse(wanted, headers={"Cache-Control": cache})
+    return FileResponse(index, headers={"Cache-Control": "no-cache"})

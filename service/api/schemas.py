@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from service.domain.office import Principal
+
 
 class DocumentRequest(BaseModel):
     template: str = Field(examples=["giay-trieu-tap"])
@@ -143,3 +145,21 @@ class TemplateOut(TemplateSummary):
     workflow: str = Field(description="direct (issued at once) or review (a draft, then its signers)")
     schema_: dict[str, Any] = Field(alias="schema")
     example: dict[str, Any]
+
+
+class Me(BaseModel):
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+    roles: list[str]
+
+    @classmethod
+    def of(cls, who: Principal) -> Me:
+        return cls(
+            username=who.username,
+            full_name=who.full_name,
+            title=who.title,
+            organisation=who.organisation,
+            roles=sorted(who.roles),
+        )

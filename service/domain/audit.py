@@ -36,6 +36,19 @@ def entry_hash(
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()
 
 
+def chained(
+    prev_hash: str, seq: int, at: datetime, actor: str, action: str, object_id: str | None, detail: dict[str, Any]
+) -> Entry:
+    """The entry that follows the one hashed ``prev_hash``, its own hash computed."""
+    digest = entry_hash(prev_hash, seq, at, actor, action, object_id, detail)
+    return Entry(seq, at, actor, action, object_id, detail, prev_hash, digest)
+
+
+def entry_columns(entry: Entry) -> dict[str, Any]:
+    """The entry as the audit log's columns (same names)."""
+    return dict(vars(entry))
+
+
 @dataclass(frozen=True)
 class ChainBreak:
     seq: int

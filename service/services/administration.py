@@ -18,8 +18,8 @@ from service.domain.vietnamese import name_sort_key
 from service.errors import FieldError, InvalidRequest, NotFound
 from service.services.auth import add_api_key, hash_password, require
 from service.services.documents import render_context
+from service.services.ports import Database, PdfConverter, UnitOfWork
 from service.services.templates import TemplateCatalog
-from service.unit_of_work import Database, UnitOfWork
 from signing import CredentialInvalid, parse_credential
 
 KEPT_WITH_CREDENTIAL = ("certificate", "image")  # recorded by an admin beside the key's location; kept on a change
@@ -204,7 +204,7 @@ class TemplatePreviews:
     """Pictures of a template version filled with its example (number ``01/VD``, today's date): rendered and
     converted once per version in this process."""
 
-    def __init__(self, templates: TemplateCatalog, converter: Any, clock: Clock, keep: int = 8) -> None:
+    def __init__(self, templates: TemplateCatalog, converter: PdfConverter, clock: Clock, keep: int = 8) -> None:
         self.templates, self.converter, self.clock, self.keep = templates, converter, clock, keep
         self._pdfs: dict[str, bytes] = {}
 

@@ -17,12 +17,11 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, or_, select
 
-from service.adapters.orm import AccessTokenRow, ApiKeyRow, LoginThrottleRow, OrganisationRow, UserRow, utcnow
+from service.adapters.orm import AccessTokenRow, ApiKeyRow, OrganisationRow, UserRow, utcnow
 from service.domain.office import Principal, Role
 from service.errors import FieldError, Forbidden, InvalidRequest, TooManyAttempts, Unauthenticated
-from service.unit_of_work import Database, UnitOfWork
+from service.services.ports import Database, UnitOfWork
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 128 * r * n bytes = 16 MiB of memory per hash
 
@@ -88,9 +87,8 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
             credential["certificate"] = pem
     if problems:
         raise InvalidRequest(problems)
-    if tx.session.get(OrganisationRow, new.organisation) is None:
+    if tx.repo.organisation(new.organisation) is None:
         tx.repo.add(OrganisationRow(abbreviation=new.organisation, name=new.organisation_name or new.organisation))
-        tx.session.flush()
     user = UserRow(
         id=str(uuid.uuid4()),
         username=new.username,
@@ -102,7 +100,6 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
         credential=credential,
     )
     tx.repo.add(user)
-    tx.session.flush()
     return user
 
 
@@ -118,7 +115,7 @@ def certificate_pem(text: str) -> str | None:
 def add_api_key(tx: UnitOfWork, user_id: str, key: str | None = None) -> str:
     """A new API key for ``user_id`` (or ``key`` itself, e.g. the bootstrap key); only its hash is stored."""
     key = key or "vbk_" + secrets.token_urlsafe(32)
-    if tx.session.get(ApiKeyRow, _sha256(key)) is None:
+    if tx.repo.api_key(_sha256(key)) is None:
         tx.repo.add(ApiKeyRow(key_hash=_sha256(key), user_id=user_id))
     return key
 
@@ -126,7 +123,7 @@ def add_api_key(tx: UnitOfWork, user_id: str, key: str | None = None) -> str:
 def bootstrap_api_key(db: Database, key: str, organisation: str) -> None:
     """``VANBAN_BOOTSTRAP_API_KEY``: a key with every role in the default organisation, created once."""
     with db.uow() as tx:
-        if tx.session.get(ApiKeyRow, _sha256(key)) is not None:
+        if tx.repo.api_key(_sha256(key)) is not None:
             return
         user = tx.repo.user_by_name("automation")
         if user is None:
@@ -181,8 +178,8 @@ def log_in(
             tx.commit()
             raise Unauthenticated("wrong username or password", "Sai tên đăng nhập hoặc mật khẩu")
         token = secrets.token_urlsafe(32)
-        tx.session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at < now))
-        tx.session.execute(delete(LoginThrottleRow).where(LoginThrottleRow.key == f"account:{username}"))
+        tx.repo.forget_expired_tokens(now)
+        tx.repo.forget_login_failures(f"account:{username}")
         tx.repo.add(AccessTokenRow(token_hash=_sha256(token), user_id=user.id, expires_at=now + lifetime))
         tx.repo.append_audit(user.username, "login", user.id, {})
         tx.commit()
@@ -191,7 +188,7 @@ def log_in(
 
 def _refuse_while_locked(tx: UnitOfWork, keys: list[tuple[str, str]], now: datetime) -> None:
     for scope, value in keys:
-        row = tx.session.get(LoginThrottleRow, f"{scope}:{value}")
+        row = tx.repo.login_throttle(f"{scope}:{value}")
         if row is not None and row.locked_until is not None and row.locked_until > now:
             seconds = math.ceil((row.locked_until - now).total_seconds())
             what_en, what_vi = (
@@ -207,18 +204,10 @@ def _refuse_while_locked(tx: UnitOfWork, keys: list[tuple[str, str]], now: datet
 def _count_failure(tx: UnitOfWork, actor: str, keys: list[tuple[str, str]], now: datetime, limits: LoginLimits) -> None:
     """One more failure for each key; a key that reaches its limit is locked out (audited)."""
     stale = now - timedelta(seconds=limits.max_lockout_seconds)
-    tx.session.execute(
-        delete(LoginThrottleRow).where(
-            LoginThrottleRow.last_failure_at < stale,
-            or_(LoginThrottleRow.locked_until.is_(None), LoginThrottleRow.locked_until < now),
-        )
-    )
+    tx.repo.forget_stale_login_failures(stale, now)
     for scope, value in keys:
         limit = limits.max_failures if scope == "account" else limits.address_max_failures
-        row = tx.session.get(LoginThrottleRow, f"{scope}:{value}", populate_existing=True)
-        if row is None:
-            row = LoginThrottleRow(key=f"{scope}:{value}", failures=0, window_start=now, lockouts=0)
-            tx.repo.add(row)
+        row = tx.repo.login_failures(f"{scope}:{value}", now)
         if row.locked_until is not None and row.locked_until > now:
             continue  # an attempt that raced past the check while another one locked the key: already paid for
         if (now - row.window_start).total_seconds() >= limits.window_seconds:
@@ -232,22 +221,21 @@ def _count_failure(tx: UnitOfWork, actor: str, keys: list[tuple[str, str]], now:
             row.failures, row.window_start = 0, now
             detail = {"scope": scope, "key": value, "failures": limit, "seconds": seconds}
             tx.repo.append_audit(actor, "login_lockout", None, detail | {"until": row.locked_until.isoformat()})
-        tx.session.flush()
 
 
 def authenticate(db: Database, bearer: str) -> Principal:
     """The principal of a bearer token or API key."""
     digest = _sha256(bearer)
     with db.uow() as tx:
-        token = tx.session.get(AccessTokenRow, digest)
+        token = tx.repo.access_token(digest)
         user_id = None
         if token is not None and token.expires_at > utcnow():
             user_id = token.user_id
         elif token is None:
-            key = tx.session.get(ApiKeyRow, digest)
+            key = tx.repo.api_key(digest)
             if key is not None and key.revoked_at is None:
                 user_id = key.user_id
-        user = tx.session.get(UserRow, user_id) if user_id else None
+        user = tx.repo.user(user_id) if user_id else None
         if user is None or not user.active:
             raise Unauthenticated("invalid or expired token", "Mã truy cập không hợp lệ hoặc đã hết hạn")
         return principal(user)
@@ -261,8 +249,7 @@ def require(who: Principal, *roles: Role) -> None:
 
 
 def users_of(tx: UnitOfWork, organisation: str, role: Role) -> list[UserRow]:
-    rows = tx.session.scalars(select(UserRow).where(UserRow.organisation == organisation, UserRow.active))
-    return [u for u in rows if role.value in u.roles]
+    return [u for u in tx.repo.active_users(organisation) if role.value in u.roles]
 
 
 DEMO_PARTNER = ("TDTN", "Tỉnh đoàn (DEMO)")
@@ -285,7 +272,7 @@ def create_demo_users(
     ]
     created = []
     with db.uow() as tx:
-        if tx.session.scalars(select(UserRow).where(UserRow.username != "automation")).first() is not None:
+        if tx.repo.has_people():
             return []
         for username, full_name, org, roles, title, p12 in people:
             password = secrets.token_urlsafe(9)

@@ -22,9 +22,9 @@ from service.domain.vietnamese import nfc
 from service.errors import BatchRejected, FieldError, InvalidRequest, VanbanError
 from service.services import issuing
 from service.services.documents import Producer, render_context
+from service.services.ports import Database
 from service.services.templates import TemplateCatalog
 from service.services.validation import check_text, validate, validator_for
-from service.unit_of_work import Database
 from signing.marks import Mark
 
 CHUNK_SIZE = 100
@@ -199,9 +199,7 @@ def request_batch(
     )
     with db.uow() as tx:
         tx.repo.add(job)
-        tx.session.flush()  # no ORM relationships: rows go in the order their keys need
         tx.repo.add(batch)
-        tx.session.flush()
         if per_row:
             now = utcnow()  # the rows' own bookkeeping, like every row's created_at
             common = {
@@ -292,7 +290,6 @@ class BatchProducer:
             # redelivered after a crash while the sweep had sent it again) records each letter once.
             recorded = sum(tx.repo.issue(d.id, digest, signer, now) for d, digest in zip(docs, digests, strict=True))
             job = tx.repo.add_progress(batch.job_id, recorded)
-            tx.session.refresh(job)
             if job.done >= job.total and job.status != JobStatus.FAILED:
                 job.status, job.finished_at = JobStatus.SUCCEEDED, utcnow()
             tx.commit()

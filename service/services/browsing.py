@@ -13,7 +13,7 @@ from service.domain.clock import VIETNAM
 from service.domain.documents import DocumentFilter
 from service.domain.office import Principal, Role
 from service.services.office import can_see, check_can_see
-from service.unit_of_work import Database
+from service.services.ports import Database
 
 
 @dataclass(frozen=True)

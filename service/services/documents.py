@@ -10,11 +10,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import IntegrityError
-
-from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.adapters.renderer import render_docx
 from service.domain.clock import Clock
@@ -27,8 +24,8 @@ from service.domain.vietnamese import BLANK, nfc, place_date
 from service.errors import FieldError, Forbidden, IdempotencyConflict, InvalidRequest, VanbanError
 from service.services import issuing
 from service.services.auth import require
+from service.services.ports import Archive, Database, PdfConverter
 from service.services.validation import check_text, validate
-from service.unit_of_work import Database
 
 if TYPE_CHECKING:
     from service.services.templates import TemplateCatalog
@@ -38,10 +35,6 @@ from signing.marks import Mark, find_marks
 from signing.sign import Level, SigningContext
 
 log = logging.getLogger(__name__)
-
-
-class PdfConverter(Protocol):
-    def to_pdf(self, docx: bytes) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -112,21 +105,13 @@ def request_document(
         signers=list(signers or []),
         signatures=[],
     )
-    try:
-        with db.uow() as tx:
-            tx.repo.add(job)
-            tx.session.flush()
-            tx.repo.add(doc)
+    with db.uow() as tx:
+        earlier = tx.repo.add_request(job, doc)
+        if earlier is None:
             tx.repo.append_audit(who.username if who else "cli", "request", doc.id, {"template": template.id})
             tx.commit()
-    except IntegrityError:
-        if not scoped_key:
-            raise
-        with db.uow() as tx:  # a concurrent retry with the same key won the race
-            earlier = tx.repo.document_by_idempotency_key(scoped_key)
-            if earlier is None:
-                raise
-            return _replay(earlier, digest, key)
+    if earlier is not None:  # a concurrent retry with the same key won the race
+        return _replay(earlier, digest, key)
     return Requested(doc.id, job.id, created=True)
 
 

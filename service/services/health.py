@@ -10,7 +10,7 @@ from celery import Celery
 
 from service.adapters.orm import utcnow
 from service.config import Settings
-from service.unit_of_work import Database
+from service.services.ports import Database
 
 
 def check_health(settings: Settings, db: Database, celery: Celery) -> dict[str, dict[str, Any]]:

@@ -12,14 +12,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert
-
-from service.adapters.orm import DocumentRow, RegisterEntryRow
+from service.adapters.orm import DocumentRow
 from service.domain.documents import DocumentStatus, Notation
 from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
 from service.errors import DuplicateNumber, FieldError, InvalidRequest
-from service.unit_of_work import UnitOfWork
+from service.services.ports import UnitOfWork
 
 __all__ = [
     "DEFAULT_REGISTER",
@@ -82,7 +80,7 @@ def number_document(tx: UnitOfWork, row: DocumentRow, template: Template, issued
     row.number, row.year, row.issued_on = number, issued_on.year, issued_on
     row.notation = notation(template, row.organisation, number)
     row.status = DocumentStatus.NUMBERED
-    tx.repo.add(RegisterEntryRow(**register_line(row, template)))
+    tx.repo.insert_register_lines([register_line(row, template)])
 
 
 def number_letters(
@@ -101,8 +99,8 @@ def number_letters(
             "number": first + i,
             "notation": notation(template, organisation, first + i),
         }
-    tx.session.execute(insert(DocumentRow), letters)
-    tx.session.execute(insert(RegisterEntryRow), [register_line(r, template) for r in letters])
+    tx.repo.insert_letters(letters)
+    tx.repo.insert_register_lines([register_line(r, template) for r in letters])
 
 
 def take_number(tx: UnitOfWork, doc: DocumentRow, template: Template, year: int, manual: int | None) -> int:
@@ -133,7 +131,8 @@ def record(tx: UnitOfWork, doc: DocumentRow, template: Template, manual: bool) -
     """One line in the issuing body's register, and one in each partner body's register (its own number) for a
     joint document (văn bản liên tịch)."""
     assert doc.year is not None
-    tx.repo.add(RegisterEntryRow(**register_line(doc, template, manual=manual)))
+    lines = [register_line(doc, template, manual=manual)]
     for partner in sorted({s["organisation"] for s in doc.signatures} - {doc.organisation}):
         partner_number = tx.repo.take_number(partner, doc.register, doc.year)
-        tx.repo.add(RegisterEntryRow(**register_line(doc, template, organisation=partner, number=partner_number)))
+        lines.append(register_line(doc, template, organisation=partner, number=partner_number))
+    tx.repo.insert_register_lines(lines)

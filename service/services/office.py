@@ -14,11 +14,8 @@ from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 
-from service.adapters.archive import Archive
-from service.adapters.orm import DocumentRow, UserRow, utcnow
+from service.adapters.orm import DocumentRow, UserRow
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role, Workflow, next_signer, parties, signature_field
@@ -36,8 +33,8 @@ from service.errors import (
 from service.services import issuing
 from service.services.auth import require
 from service.services.documents import OrganisationSignature
+from service.services.ports import Archive, Database, SignatureStep, UnitOfWork
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
-from service.unit_of_work import Database, UnitOfWork
 from signing import (
     CredentialInvalid,
     KeyLoadError,
@@ -201,7 +198,7 @@ class Office:
 
     def _credential(self, who: Principal) -> dict[str, str]:
         with self.db.uow() as tx:
-            user = tx.session.get(UserRow, who.user_id)
+            user = tx.repo.user(who.user_id)
         return (user.credential if user else None) or {}
 
     def recorded_certificate(self, who: Principal) -> x509.Certificate:
@@ -430,12 +427,7 @@ class Office:
         signature["organisation"], signature["base_sha256"] = who.organisation, base
         signatures = [*doc.signatures, signature]
         status = DocumentStatus.SIGNED if len(signatures) == len(doc.signers) else DocumentStatus.SUBMITTED
-        changed = tx.session.execute(
-            update(DocumentRow)
-            .where(DocumentRow.id == doc.id, DocumentRow.pdf_sha256 == base, DocumentRow.status == doc.status)
-            .values(pdf_sha256=digest, signatures=signatures, status=status, updated_at=utcnow())
-        )
-        if changed.rowcount != 1:  # type: ignore[attr-defined]
+        if not tx.repo.add_signature(doc.id, SignatureStep(base, doc.status, digest, signatures, status)):
             raise WrongState(f"document {doc.id} changed meanwhile", f"Văn bản {doc.id} vừa thay đổi")
         tx.repo.append_audit(who.username, "sign", doc.id, {"field": field, "pdf_sha256": digest})
 
@@ -459,12 +451,7 @@ class Office:
                 )
             _state(doc, DocumentStatus.SIGNED)
             # the first write: takes the document (and on SQLite the database) for this transaction
-            claimed = tx.session.execute(
-                update(DocumentRow)
-                .where(DocumentRow.id == doc.id, DocumentRow.status == DocumentStatus.SIGNED)
-                .values(status=DocumentStatus.ISSUED)
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            if not tx.repo.claim_for_issue(doc.id):
                 raise WrongState(f"document {doc.id} is being issued", f"Văn bản {doc.id} đang được ban hành")
             year = issued_on.year
             number = issuing.take_number(tx, doc, template, year, number)
@@ -475,15 +462,9 @@ class Office:
             row.number, row.year, row.issued_on, row.notation = number, year, issued_on, notation
             row.pdf_sha256, row.signed_at = digest, self.clock.now()
             row.signer = "; ".join(s["name"] for s in doc.signatures)
-            issuing.record(tx, row, template, manual)
+            issuing.record(tx, row, template, manual)  # NumberTaken if another clerk gave the number meanwhile
             tx.repo.append_audit(who.username, "issue", doc.id, {"notation": notation, "pdf_sha256": digest})
-            try:
-                tx.commit()
-            except IntegrityError:
-                raise WrongState(
-                    f"number {notation} was taken meanwhile; issue again",
-                    f"Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
-                ) from None
+            tx.commit()
             return row
 
     def _issued_pdf(self, doc: DocumentRow, notation: str, number: int, issued_on: date) -> bytes:

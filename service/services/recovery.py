@@ -22,7 +22,7 @@ from pathlib import Path
 from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.domain.documents import DocumentStatus, JobStatus
 from service.errors import GivenUp, Interrupted
-from service.unit_of_work import Database
+from service.services.ports import Database
 
 log = logging.getLogger(__name__)
 PENDING = (DocumentStatus.REQUESTED, DocumentStatus.NUMBERED)

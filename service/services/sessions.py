@@ -10,11 +10,11 @@ import hmac
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from service.adapters.orm import AccessTokenRow, UserRow, utcnow
+from service.adapters.orm import utcnow
 from service.domain.office import Principal
 from service.errors import CsrfRefused, Unauthenticated
 from service.services.auth import LoginLimits, _sha256, log_in, principal
-from service.unit_of_work import Database
+from service.services.ports import Database
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -53,8 +53,8 @@ def session_principal(
     ``idle``, so a page's bursts of requests do not each write). An ended or unknown session is 401."""
     now = clock()
     with db.uow() as tx:
-        row = tx.session.get(AccessTokenRow, _sha256(session_token))
-        user = tx.session.get(UserRow, row.user_id) if row is not None and row.expires_at > now else None
+        row = tx.repo.access_token(_sha256(session_token))
+        user = tx.repo.user(row.user_id) if row is not None and row.expires_at > now else None
         if row is None or user is None or not user.active:
             raise Unauthenticated("the session ended; log in again", "Phiên làm việc đã kết thúc; hãy đăng nhập lại")
         if now + idle - row.expires_at > idle / 10:
@@ -66,8 +66,6 @@ def session_principal(
 def end_session(db: Database, session_token: str, who: Principal) -> None:
     """Log out: the session is forgotten at once (audited)."""
     with db.uow() as tx:
-        row = tx.session.get(AccessTokenRow, _sha256(session_token))
-        if row is not None:
-            tx.session.delete(row)
+        tx.repo.forget_access_token(_sha256(session_token))
         tx.repo.append_audit(who.username, "logout", who.user_id, {})
         tx.commit()

@@ -12,9 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from sqlalchemy import select
 
-from service.adapters.archive import Archive
 from service.adapters.orm import DocumentRow, SigningSessionRow, utcnow
 from service.domain.documents import DocumentStatus
 from service.errors import (
@@ -25,7 +23,7 @@ from service.errors import (
     SignatureRefused,
     SignaturesClosed,
 )
-from service.unit_of_work import Database, UnitOfWork
+from service.services.ports import Archive, Database, UnitOfWork
 from signing import SigningError
 from signing.external import PreparedSignature, complete, prepare
 from signing.keys import same_key
@@ -134,7 +132,7 @@ def complete_signature(
     except ValueError:
         raise InvalidRequest([FieldError("signature", "must be base64", "phải mã hóa base64")]) from None
     with db.uow() as tx:
-        session = tx.session.get(SigningSessionRow, session_id)
+        session = tx.repo.signing_session(session_id)
         if (
             session is None
             or session.document_id != document_id
@@ -154,7 +152,7 @@ def complete_signature(
     names = subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     signer = str(names[0].value) if names else subject.rfc4514_string()
     with db.uow() as tx:
-        session = tx.session.get(SigningSessionRow, session_id)
+        session = tx.repo.signing_session(session_id)
         doc = tx.repo.document(document_id)
         assert session is not None
         _check_open(doc)
@@ -169,5 +167,5 @@ def complete_signature(
 def group_sessions(db: Database, group_id: str) -> dict[str, str]:
     """The sessions of a several-document signature: document id -> session id."""
     with db.uow() as tx:
-        rows = tx.session.scalars(select(SigningSessionRow).where(SigningSessionRow.group_id == group_id))
+        rows = tx.repo.signing_sessions_of_group(group_id)
         return {r.document_id: r.id for r in rows}

@@ -13,16 +13,13 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
-
-from service.adapters.archive import Archive
 from service.adapters.orm import TemplateVersionRow
 from service.adapters.renderer import inspect_docx, render_docx
 from service.adapters.template_files import TemplateFolder, template_version
 from service.domain.clock import Clock
 from service.domain.templates import Template
 from service.errors import FieldError, InvalidRequest, TemplateNotFound
-from service.unit_of_work import Database
+from service.services.ports import Archive, Database
 
 TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 COMPUTED = {"document"}  # what the service adds to every context: number, date line
@@ -43,11 +40,8 @@ class TemplateCatalog:
         self._docx = lru_cache(maxsize=128)(lambda digest: self.archive.get(digest, ".docx"))
 
     def _rows(self, template_id: str | None = None) -> list[TemplateVersionRow]:
-        query = select(TemplateVersionRow).order_by(TemplateVersionRow.created_at)
-        if template_id is not None:
-            query = query.where(TemplateVersionRow.template_id == template_id)
         with self.db.uow() as tx:
-            return list(tx.session.scalars(query))
+            return tx.repo.template_versions(template_id)
 
     def _from_row(self, row: TemplateVersionRow) -> Template:
         return Template(

@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 
 from service.errors import FieldError, InvalidRequest
-from service.unit_of_work import Database
+from service.services.ports import Database
 from signing.errors import NotVerifiable
 from signing.trust import Trust
 from signing.verify import VerificationReport, verify_pdf
 
-_NOT_VERIFIABLE_VI = {
+NOT_VERIFIABLE_VI = {
     "unreadable": "không phải tệp PDF đọc được",
     "encrypted": "tệp PDF được mã hóa bằng mật khẩu; hãy gửi tệp không mã hóa",
     "unsigned": "tệp PDF không có chữ ký",
@@ -23,7 +23,7 @@ def verify_report(data: bytes, trust: Trust) -> VerificationReport:
     try:
         return verify_pdf(data, trust)
     except NotVerifiable as exc:
-        raise InvalidRequest([FieldError("file", str(exc), _NOT_VERIFIABLE_VI[exc.reason])]) from None
+        raise InvalidRequest([FieldError("file", str(exc), NOT_VERIFIABLE_VI[exc.reason])]) from None
 
 
 def verify_upload(db: Database, trust: Trust, data: bytes, actor: str, address: str | None) -> VerificationReport:

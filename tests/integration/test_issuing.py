@@ -17,7 +17,7 @@ from service.adapters.orm import DocumentRow, JobRow
 from service.domain.documents import DocumentStatus, JobStatus
 from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
-from service.errors import InvalidRequest
+from service.errors import DocumentNotFound, InvalidRequest, JobNotFound, NumberTaken
 from service.services import issuing
 from service.unit_of_work import Database
 
@@ -52,7 +52,6 @@ def _document(db: Database, signatures: list[dict[str, Any]] | None = None) -> s
     )
     with db.uow() as tx:
         tx.repo.add(job)
-        tx.session.flush()
         tx.repo.add(doc)
         tx.commit()
     return doc.id
@@ -156,3 +155,40 @@ def test_a_joint_document_gets_a_line_in_each_partner_register(db: Database) -> 
     assert _manual(db, joint, None) == 2
     assert [line[0] for line in _lines(db, "DTN")] == [2]  # its own next number, the body's notation kept
     assert _lines(db, "DTN")[0][1:] == ("02/QĐ-TCT", joint)
+
+
+def test_a_number_given_meanwhile_is_refused_as_number_taken_and_nothing_is_kept(db: Database) -> None:
+    """Two clerks at once: the database's unique register line refuses the second, as the service's own error."""
+    first, second = _document(db), _document(db)
+    _number(db, first)
+    with db.uow() as tx:
+        row = tx.repo.document(second)
+        row.number, row.year, row.issued_on, row.notation = 1, ISSUED_ON.year, ISSUED_ON, "01/QĐ-TCT"
+        with pytest.raises(NumberTaken) as taken:
+            tx.repo.insert_register_lines([issuing.register_line(row, DECISION)])
+        assert "01/QĐ-TCT" in taken.value.message_en and "01/QĐ-TCT" in taken.value.message_vi
+    with db.uow() as tx:
+        assert tx.repo.document(second).number is None
+    assert _lines(db) == [(1, "01/QĐ-TCT", first)]
+
+
+def test_a_request_recorded_meanwhile_with_the_same_key_is_returned_instead(db: Database) -> None:
+    """A concurrent retry with the same idempotency key: the second insert is refused by the unique key, and the
+    repository answers with the document recorded first."""
+    with db.uow() as tx:
+        first = tx.repo.document(_document(db))
+    with db.uow() as tx:
+        tx.repo.document(first.id).idempotency_key = "scoped-key"
+        tx.commit()
+    job = JobRow(id=str(uuid.uuid4()), kind="document", status=JobStatus.QUEUED, done=0, total=1, attempts=0)
+    columns = {c: getattr(first, c) for c in ("template_id", "template_version", "data", "status", "organisation")}
+    retry = DocumentRow(id=str(uuid.uuid4()), job_id=job.id, idempotency_key="scoped-key", request_hash="x", **columns)
+    with db.uow() as tx:
+        earlier = tx.repo.add_request(job, retry)
+        assert earlier is not None and earlier.id == first.id
+        tx.commit()
+    with db.uow() as tx:
+        with pytest.raises(JobNotFound):
+            tx.repo.job(job.id)
+        with pytest.raises(DocumentNotFound):
+            tx.repo.document(retry.id)

@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from service.adapters.archive import Archive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow, JobRow
 from service.errors import SessionExpired
+from service.services.ports import UnitOfWork
 from service.services.signatures import complete_signature, prepare_signature
-from service.unit_of_work import Database, UnitOfWork
+from service.unit_of_work import Database
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki
 from signing.sign import SignatureRequest, SigningContext
@@ -37,7 +38,6 @@ def _document(db: Database, archive: Archive, pdf: bytes) -> str:
     )
     with db.uow() as tx:
         tx.repo.add(job)
-        tx.session.flush()
         tx.repo.add(doc)
         tx.commit()
     return doc.id
@@ -55,6 +55,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
     request = SignatureRequest("LanhDao")
     prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, request, lifetime, cert)
+    assert isinstance(key, rsa.RSAPrivateKey)
     value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
 
     def record(_tx: UnitOfWork, doc: DocumentRow, _base: str, digest: str, _signer: str) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from signing import KeyLoadError, SignatureRequest, SigningError, sign_pdf
 from signing.csc import CscClient, sign_many
@@ -23,12 +21,14 @@ from tests.fakes import CSC_PIN, CSC_TOKEN
 from tests.pdftools import check_pdf
 from tests.signing.conftest import PASSWORD, write
 from tests.signing.csc_server import CscServer
+from tests.signing.softhsm import add_token, softhsm_environment
 
 
 @pytest.fixture
 def csc(pki: DemoPki) -> Iterator[CscServer]:
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
-    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:  # type: ignore[arg-type]
+    assert isinstance(key, rsa.RSAPrivateKey)
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:
         yield server
 
 
@@ -75,52 +75,10 @@ def test_csc_credential_with_another_key_is_refused_before_authorisation(
 @pytest.fixture(scope="module")
 def softhsm(pki: DemoPki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """A SoftHSM2 token, initialised here, holding the leader's key and certificate."""
-    for tool in ("softhsm2-util", "pkcs11-tool"):
-        assert shutil.which(tool), f"{tool} missing: `make test` installs softhsm2 and opensc"
-    folder = tmp_path_factory.mktemp("softhsm")
-    (folder / "tokens").mkdir()
-    conf = folder / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n")
-    env = {**os.environ, "SOFTHSM2_CONF": str(conf)}
+    env = softhsm_environment(tmp_path_factory.mktemp("softhsm"))
     key, cert, _ = read_pkcs12(pki.leader_p12, PASSWORD)
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    (folder / "cert.der").write_bytes(cert.public_bytes(serialization.Encoding.DER))
-    run = lambda *a: subprocess.run(a, env=env, check=True, capture_output=True)  # noqa: E731
-    run("softhsm2-util", "--init-token", "--free", "--label", "vanban", "--pin", "1234", "--so-pin", "5678")
-    run(
-        "softhsm2-util",
-        "--import",
-        str(folder / "key.pem"),
-        "--token",
-        "vanban",
-        "--label",
-        "leader",
-        "--id",
-        "01",
-        "--pin",
-        "1234",
-    )
-    run(
-        "pkcs11-tool",
-        "--module",
-        str(SOFTHSM2),
-        "--token-label",
-        "vanban",
-        "--login",
-        "--pin",
-        "1234",
-        "--write-object",
-        str(folder / "cert.der"),
-        "--type",
-        "cert",
-        "--id",
-        "01",
-        "--label",
-        "leader",
-    )
-    (folder / "key.pem").unlink()
+    add_token(env, "vanban", key, cert)
+    conf = env["SOFTHSM2_CONF"]
     old = os.environ.get("SOFTHSM2_CONF")
     os.environ["SOFTHSM2_CONF"] = str(conf)
     yield env

@@ -22,7 +22,6 @@ import pytest
 from service.config import PROJECT_ROOT
 from tests.backends import ServiceProcesses, running_service, wait_job
 
-pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
 DEMO_USERS = ("admin", "chuyenvien", "vanthu", "hieutruong", "bithu", "vanthu_tdtn")
 PIN = "demo"  # the demo PKI's password: the demo leaders' PIN

@@ -1,14 +1,21 @@
 """The browser's session at the API: the cookie's flags, CSRF refusals, log-out, the idle end (a short setting), the
-pages' security headers, the public verification and what a list shows to another body. No browser needed."""
+pages' security headers, the public verification and what a list shows to another body; and what a page does
+when the session ended."""
 
 from __future__ import annotations
 
+import re
 import time
 from http.cookies import SimpleCookie
+from typing import Any
 
 import httpx
+import pytest
+from playwright.sync_api import expect
 
-from tests.web.conftest import WebService
+from tests.web.conftest import WebService, log_in
+
+pytestmark = pytest.mark.slow
 
 IDLE_SECONDS = 6
 SERVICE_SETTINGS = {"VANBAN_SESSION_IDLE_MINUTES": str(IDLE_SECONDS / 60)}
@@ -156,3 +163,12 @@ def test_the_list_shows_a_body_its_own_documents_only(web: WebService) -> None:
     assert none["total"] == 0
     history = web.client("chuyenvien").get(f"/api/v1/documents/{ours['id']}/history").json()
     assert [h["action"] for h in history][:2] == ["request", "render"]
+
+
+def test_a_page_open_past_the_idle_time_asks_to_log_in_again(page: Any, web: WebService) -> None:
+    log_in(page, web, "chuyenvien")
+    expect(page.get_by_role("heading", name="Văn bản của tôi")).to_be_visible()
+    time.sleep(IDLE_SECONDS + 2)
+    page.get_by_role("link", name="Tạo văn bản").click()  # its call to the API is refused: 401
+    expect(page).to_have_url(re.compile(r"/login\?next=%2Fnew"))
+    expect(page.get_by_text("Phiên làm việc đã kết thúc. Hãy đăng nhập lại.")).to_be_visible()

@@ -22,6 +22,7 @@ from service.api.schemas import (
     InboxPrepared,
     InboxPrepareRequest,
     InboxSignRequest,
+    Me,
     PreparedDigest,
     SignerOut,
 )
@@ -57,23 +58,9 @@ async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
     return Token(access_token=value, expires_in=s.access_token_minutes * 60)
 
 
-class Me(BaseModel):
-    username: str
-    full_name: str
-    title: str
-    organisation: str
-    roles: list[str]
-
-
 @router.get("/auth/me")
 def me(who: CurrentUser) -> Me:
-    return Me(
-        username=who.username,
-        full_name=who.full_name,
-        title=who.title,
-        organisation=who.organisation,
-        roles=sorted(who.roles),
-    )
+    return Me.of(who)
 
 
 @router.get("/signers")

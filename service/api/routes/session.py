@@ -19,6 +19,7 @@ from service.api.deps import (
     login_limits,
 )
 from service.api.responses import ERRORS, LOGIN
+from service.api.schemas import Me
 from service.domain.office import Principal
 from service.services.sessions import csrf_token, end_session, open_session
 
@@ -30,23 +31,14 @@ class LoginIn(BaseModel):
     password: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class SessionOut(BaseModel):
-    username: str
-    full_name: str
-    title: str
-    organisation: str
-    roles: list[str]
+class SessionOut(Me):
     csrf_token: str | None = Field(description="echo it in X-CSRF-Token on every request that changes something")
     idle_minutes: float = Field(description="the session ends after this long without a request")
 
 
 def _out(who: Principal, session: str | None, rt: RuntimeDep) -> SessionOut:
     return SessionOut(
-        username=who.username,
-        full_name=who.full_name,
-        title=who.title,
-        organisation=who.organisation,
-        roles=sorted(who.roles),
+        **Me.of(who).model_dump(),
         csrf_token=csrf_token(session) if session else None,
         idle_minutes=rt.settings.session_idle_minutes,
     )

@@ -20,7 +20,6 @@ export default function DateInput({ id, label, value, onChange, required, error,
   const [bad, setBad] = useState(false);
   useEffect(() => {
     if (isoFromDmy(text) !== value) setText(dateText(value));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
   const hint = `${id}-hint`;
   const message = bad ? t("badDate") : error;

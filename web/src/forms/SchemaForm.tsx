@@ -51,7 +51,6 @@ function DateWidget(props: WidgetProps) {
   const [bad, setBad] = useState(false);
   useEffect(() => {
     if (typeof value === "string" && isoFromDmy(text) !== value && /^\d{4}-\d{2}-\d{2}$/.test(value)) setText(dateText(value));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [value]);
   return (
     <>
@@ -84,10 +83,12 @@ function DateWidget(props: WidgetProps) {
 function textButton(label: MessageKey, className: string) {
   return function Button(props: IconButtonProps) {
     const { t } = useI18n();
-    const { iconType: _i, icon: _c, uiSchema: _u, registry: _r, className: _k, ...rest } = props;
+    const { iconType: _i, icon: _c, uiSchema: _u, registry: _r, className: given, ...rest } = props;
+    // the same Add button adds an array's row and an open object's field ("object-property-expand")
+    const text = given?.includes("object-property-expand") ? t("addField") : t(label);
     return (
       <button type="button" className={`small ${className}`} {...rest} title={undefined}>
-        {t(label)}
+        {text}
       </button>
     );
   };

@@ -3,6 +3,7 @@ import { Link, useSearchParams } from "react-router-dom";
 import type { DocumentList, TemplateSummary } from "../api";
 import DateInput from "../components/DateInput";
 import ErrorBox from "../components/ErrorBox";
+import TemplateOptions from "../components/TemplateOptions";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { STATUSES, useI18n } from "../i18n";
@@ -16,19 +17,21 @@ export default function DocumentsPage() {
   const [params, setParams] = useSearchParams();
   const [draft, setDraft] = useState<Record<string, string>>(() => Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""])));
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
+  const pageSize = Math.min(100, Math.max(1, Number(params.get("page_size")) || PAGE_SIZE));
   const query = new URLSearchParams();
   for (const f of FILTERS) if (params.get(f)) query.set(f, params.get(f)!);
   query.set("page", String(page));
-  query.set("page_size", String(PAGE_SIZE));
+  query.set("page_size", String(pageSize));
   const { data, error, loading } = useFetch<DocumentList>(`/api/v1/documents?${query}`);
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
   const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
-  const pages = data ? Math.max(1, Math.ceil(data.total / PAGE_SIZE)) : 1;
+  const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
 
   function go(next: Record<string, string>, toPage = 1) {
     const p = new URLSearchParams();
     for (const f of FILTERS) if (next[f]) p.set(f, next[f]);
     if (toPage > 1) p.set("page", String(toPage));
+    if (pageSize !== PAGE_SIZE) p.set("page_size", String(pageSize));
     setParams(p);
   }
 
@@ -55,12 +58,7 @@ export default function DocumentsPage() {
         <div className="field">
           <label htmlFor="f-template">{t("type")}</label>
           <select id="f-template" value={draft.template} onChange={(e) => setDraft({ ...draft, template: e.target.value })}>
-            <option value="">{t("any")}</option>
-            {(templates ?? []).map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.title}
-              </option>
-            ))}
+            <TemplateOptions templates={templates} prompt={t("any")} />
           </select>
         </div>
         <div className="field">

@@ -4,6 +4,7 @@ import { api, ApiError, type DocumentOut, type FieldProblem, type Job, type Temp
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import SubmitPanel from "../components/SubmitPanel";
+import TemplateOptions from "../components/TemplateOptions";
 import { useFetch } from "../components/useFetch";
 import SchemaForm from "../forms/SchemaForm";
 import { useI18n } from "../i18n";
@@ -31,6 +32,7 @@ export default function NewDocumentPage() {
   const [job, setJob] = useState<Job | null>(null);
   const [doc, setDoc] = useState<DocumentOut | null>(null);
   const [submitted, setSubmitted] = useState<DocumentOut | null>(null);
+  const [review, setReview] = useState(false); // a direct template may still go through a draft and its signers
 
   useEffect(() => {
     if (template && template.id === templateId) setData(structuredClone(template.example));
@@ -44,7 +46,7 @@ export default function NewDocumentPage() {
     try {
       const accepted = await api.post<{ id: string; job_id: string }>(
         "/api/v1/documents",
-        { template: template.id, data: formData },
+        { template: template.id, data: formData, ...(review && template.workflow === "direct" ? { workflow: "review" } : {}) },
         { "Idempotency-Key": idempotencyKey() },
       );
       let current = await api.get<Job>(`/api/v1/jobs/${accepted.job_id}`);
@@ -73,18 +75,26 @@ export default function NewDocumentPage() {
         <>
           <div className="field narrow">
             <label htmlFor="template">{t("chooseTemplate")}</label>
-            <select id="template" value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
-              <option value="">{t("chooseTemplatePrompt")}</option>
-              {(templates ?? []).map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.title}
-                </option>
-              ))}
+            <select
+              id="template"
+              value={templateId}
+              onChange={(e) => {
+                setTemplateId(e.target.value);
+                setReview(false);
+              }}
+            >
+              <TemplateOptions templates={templates} prompt={t("chooseTemplatePrompt")} />
             </select>
           </div>
           {template && template.id === templateId && (
             <>
               <p>{t("formIntro")}</p>
+              {template.workflow === "direct" && (
+                <p className="checkbox">
+                  <input id="review" type="checkbox" checked={review} onChange={(e) => setReview(e.target.checked)} />
+                  <label htmlFor="review">{t("askReview")}</label>
+                </p>
+              )}
               {problems.length > 0 && (
                 <p className="error" role="alert">
                   {t("fixErrors")}

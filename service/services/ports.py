@@ -1,0 +1,243 @@
+"""The ports of the service layer: what the services need from the database, the archive and the converter.
+
+The adapters implement them (``service.unit_of_work.Database``, ``service.adapters.repository.Repository``,
+``service.adapters.archive.Archive``, ``service.adapters.converter.Converter``) and so do the tests' fakes
+(``tests/fakes.py``); the services are typed against these Protocols only, never against SQLAlchemy.
+
+One repository per unit of work, with named methods grouped by aggregate (documents and jobs, registers, people,
+signing sessions, templates, audit, workers): a transaction spans aggregates (issuing writes the document, the
+register and the audit chain together), and one repository keeps one in-memory store in the fake.
+
+The rows are still the ORM's classes (``service.adapters.orm``): plain attribute objects the services read and
+change inside a transaction; a change is kept only if the unit of work commits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from service.adapters.orm import (
+    AccessTokenRow,
+    ApiKeyRow,
+    BatchRow,
+    DocumentRow,
+    JobRow,
+    LoginThrottleRow,
+    OrganisationRow,
+    RegisterEntryRow,
+    SigningSessionRow,
+    TemplateVersionRow,
+    UserRow,
+    WorkerHeartbeatRow,
+)
+from service.domain.audit import Entry
+from service.domain.documents import DocumentFilter
+
+
+@dataclass(frozen=True)
+class SignatureStep:
+    """A signature recorded in the review flow: the document's PDF ``base_sha256``, in ``status``, became
+    ``pdf_sha256``, with ``signatures`` so far; the document moves to ``new_status``."""
+
+    base_sha256: str
+    status: str
+    pdf_sha256: str
+    signatures: list[dict[str, Any]]
+    new_status: str
+
+
+class Repository(Protocol):
+    """The rows of one transaction, by aggregate. Every write waits for the unit of work's commit."""
+
+    # -- new rows -----------------------------------------------------------------------------------------------
+    def add(self, row: object) -> None:
+        """A new row (job, batch, document, user, key, signing session, template version...), written at once in
+        the transaction, so that rows referring to it can follow."""
+
+    # -- documents and jobs -------------------------------------------------------------------------------------
+    def document(self, document_id: str) -> DocumentRow:
+        """The document, or :class:`~service.errors.DocumentNotFound`."""
+
+    def job(self, job_id: str) -> JobRow:
+        """The job, or :class:`~service.errors.JobNotFound`."""
+
+    def batch(self, batch_id: str) -> BatchRow:
+        """The batch, or :class:`~service.errors.NotFound`."""
+
+    def document_by_idempotency_key(self, key: str) -> DocumentRow | None: ...
+
+    def add_request(self, job: JobRow, document: DocumentRow) -> DocumentRow | None:
+        """Record a requested document and its job. If a document with the same idempotency key was recorded
+        meanwhile (a concurrent retry won), nothing is added and that document is returned."""
+
+    def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[DocumentRow]:
+        """The batch's documents with ``first <= batch_index < end``, in list order."""
+
+    def documents_of_job(self, job_id: str) -> list[DocumentRow]: ...
+
+    def document_ids_of_job(self, job_id: str, limit: int) -> list[str]: ...
+
+    def documents_waiting(self, status: str) -> list[DocumentRow]: ...
+
+    def documents_page(
+        self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[DocumentRow], int]:
+        """Documents matching ``where``, newest first, ``limit`` from ``offset``, and how many match in all; with an
+        ``organisation``, a first cut of what its people may see (the caller applies the visibility rule)."""
+
+    def failed_documents(self, document_ids: list[str]) -> set[str]:
+        """Which of ``document_ids`` failed for good (their numbers stay in the register, marked)."""
+
+    def unfinished_jobs(self) -> list[JobRow]:
+        """Jobs queued or running, oldest first."""
+
+    def finish(self, document_id: str, status: str, values: dict[str, object]) -> bool:
+        """Move a document still requested or numbered to ``status`` with ``values``; False (nothing changes) if
+        another delivery of its job did it first."""
+
+    def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
+        """Record a letter of a batch as issued, unless it already is (or failed): then False."""
+
+    def add_progress(self, job_id: str, done: int) -> JobRow:
+        """Count ``done`` more documents of the job, atomically; the job as it is now."""
+
+    def add_signature(self, document_id: str, step: SignatureStep) -> bool:
+        """Record a signature in the review flow; False (nothing changes) if the document is no longer at
+        ``step.base_sha256`` in ``step.status`` (someone else signed or rejected it)."""
+
+    def claim_for_issue(self, document_id: str) -> bool:
+        """Take a signed document for issuing (its status becomes issued in this transaction); False if another
+        clerk took it first."""
+
+    # -- registers (sổ đăng ký văn bản đi) ----------------------------------------------------------------------
+    def take_number(self, organisation: str, register: str, year: int, count: int = 1) -> int:
+        """Take the register's next number (``count`` of them: the last is returned); never the same number
+        twice, even to concurrent callers."""
+
+    def take_numbers(self, organisation: str, register: str, year: int, count: int) -> int:
+        """Take ``count`` contiguous numbers at once; returns the first."""
+
+    def counter(self, organisation: str, register: str, year: int) -> int:
+        """The last number taken (0 before the first)."""
+
+    def register_entry(self, organisation: str, register: str, year: int, number: int) -> RegisterEntryRow | None: ...
+
+    def register_entries(self, organisation: str, register: str, year: int) -> list[RegisterEntryRow]: ...
+
+    def insert_letters(self, letters: list[dict[str, Any]]) -> None:
+        """A batch's documents, as column values, in one bulk write."""
+
+    def insert_register_lines(self, lines: list[dict[str, Any]]) -> None:
+        """Register lines, as column values. A number given already (the register's or a document's) raises
+        :class:`~service.errors.NumberTaken`."""
+
+    # -- people -------------------------------------------------------------------------------------------------
+    def user(self, user_id: str) -> UserRow | None: ...
+
+    def user_by_name(self, username: str) -> UserRow | None: ...
+
+    def active_users(self, organisation: str) -> list[UserRow]: ...
+
+    def active_users_with_role(self, role: str) -> list[UserRow]: ...
+
+    def has_people(self) -> bool:
+        """Whether any person (not the bootstrap ``automation`` user) exists."""
+
+    def organisation(self, abbreviation: str) -> OrganisationRow | None: ...
+
+    def api_key(self, key_hash: str) -> ApiKeyRow | None: ...
+
+    def access_token(self, token_hash: str) -> AccessTokenRow | None: ...
+
+    def forget_expired_tokens(self, now: datetime) -> None: ...
+
+    def forget_access_token(self, token_hash: str) -> None:
+        """Log out: the session or access token is forgotten (nothing happens if it is unknown)."""
+
+    def users(self) -> list[UserRow]:
+        """Every person and system account (the caller sorts them)."""
+
+    def end_sessions_of(self, user_id: str) -> None:
+        """Forget every session and bearer token of ``user_id`` (not their API keys)."""
+
+    def login_throttle(self, key: str) -> LoginThrottleRow | None:
+        """Failed logins of an account (``account:<username>``) or address (``address:<ip>``)."""
+
+    def login_failures(self, key: str, now: datetime) -> LoginThrottleRow:
+        """The key's failures as they are in the database now (another process may have counted one), to count
+        one more; a new window starting ``now`` if there is none."""
+
+    def forget_login_failures(self, key: str) -> None: ...
+
+    def forget_stale_login_failures(self, stale: datetime, now: datetime) -> None:
+        """Drop the keys with no failure since ``stale`` and no lockout running at ``now``."""
+
+    # -- signing sessions ---------------------------------------------------------------------------------------
+    def signing_session(self, session_id: str) -> SigningSessionRow | None: ...
+
+    def signing_sessions_of_group(self, group_id: str) -> list[SigningSessionRow]: ...
+
+    # -- templates ----------------------------------------------------------------------------------------------
+    def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
+        """Registered template versions, oldest first."""
+
+    # -- audit --------------------------------------------------------------------------------------------------
+    def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
+        """Append one entry to the hash chain; its sequence number."""
+
+    def audit_chain(self) -> tuple[list[Entry], int, str]:
+        """Every entry, the head's sequence number and hash."""
+
+    def audit_of(self, object_id: str) -> list[Entry]:
+        """The entries about one object, oldest first."""
+
+    # -- workers ------------------------------------------------------------------------------------------------
+    def beat(self, worker_id: str, converter_ok: bool, detail: str | None) -> None: ...
+
+    def heartbeats_since(self, since: datetime) -> list[WorkerHeartbeatRow]: ...
+
+    def forget_worker(self, worker_id: str) -> None: ...
+
+    def ping(self) -> None:
+        """Reach the database (or raise)."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction: ``with db.uow() as tx: ...; tx.commit()``; whatever is not committed is rolled back."""
+
+    @property
+    def repo(self) -> Repository: ...
+
+    def __enter__(self) -> UnitOfWork: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+class Database(Protocol):
+    """Where units of work come from: one per process."""
+
+    def uow(self) -> UnitOfWork: ...
+
+
+class Archive(Protocol):
+    """Content-addressed, write-once files: the name is the content's SHA-256."""
+
+    def put(self, data: bytes, suffix: str) -> str: ...
+
+    def put_many(self, items: list[bytes], suffix: str) -> list[str]: ...
+
+    def get(self, digest: str, suffix: str) -> bytes:
+        """The bytes stored under ``digest``, or :class:`~service.errors.ArchiveError`."""
+
+
+class PdfConverter(Protocol):
+    """DOCX to PDF (LibreOffice in production)."""
+
+    def to_pdf(self, docx: bytes) -> bytes: ...
