@@ -299,6 +299,12 @@ class FakeRepository:
     def forget_access_token(self, token_hash: str) -> None:
         self._forget(orm.AccessTokenRow, lambda t: t.token_hash == token_hash)
 
+    def users(self) -> list[orm.UserRow]:
+        return self._rows(orm.UserRow)
+
+    def end_sessions_of(self, user_id: str) -> None:
+        self._forget(orm.AccessTokenRow, lambda t: t.user_id == user_id)
+
     def login_throttle(self, key: str) -> orm.LoginThrottleRow | None:
         return self._table(orm.LoginThrottleRow).get((key,))
 

@@ -292,6 +292,12 @@ class Repository:
         found += [StoredObject.of_template(*row) for row in self._session.execute(templates.order_by("created_at"))]
         return found
 
+    def users(self) -> list[UserRow]:
+        return list(self._session.scalars(select(UserRow)))
+
+    def end_sessions_of(self, user_id: str) -> None:
+        self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.user_id == user_id))
+
     def documents_waiting(self, status: str) -> list[DocumentRow]:
         return list(self._session.scalars(select(DocumentRow).where(DocumentRow.status == status)))
 

@@ -18,6 +18,7 @@ from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus
 from service.domain.office import Principal, Role
 from service.domain.registers import DEFAULT_REGISTER
+from service.domain.templates import Template
 from service.domain.vietnamese import nfc
 from service.errors import BatchRejected, FieldError, Forbidden, InvalidRequest, NotReady, VanbanError
 from service.services import issuing
@@ -80,25 +81,31 @@ def check_batch_data(schema: dict[str, Any], batch_data: Any) -> dict[str, Any]:
     return normalised
 
 
-def request_batch(
-    db: Database,
+@dataclass(frozen=True)
+class CheckedBatch:
+    """A class list read and checked against its template, nothing recorded: the valid rows (spreadsheet row,
+    fields) and the row report (each bad row by row number, column and reason)."""
+
+    template: Template
+    batch_data: dict[str, Any]
+    valid: list[tuple[int, dict[str, Any]]]
+    report: dict[str, Any]
+    per_row: bool
+    field_name: str
+
+
+def check_batch(
     templates: TemplateCatalog,
     template_id: str,
     upload: bytes,
     filename: str,
     batch_data: Any,
-    on_error: str = "reject",
-    default_organisation: str = "TCT",
-    chunk_size: int = CHUNK_SIZE,
     *,
     max_rows: int = MAX_ROWS,
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
-    clock: Clock,
-) -> BatchRequested:
-    """Check every row, then record the job, the batch and its documents and reserve their numbers, contiguous and
-    in list order, in one transaction. The caller enqueues the chunks after this returns."""
-    if on_error not in ("reject", "skip"):
-        raise InvalidRequest([FieldError("on_error", "must be reject or skip", "phải là reject hoặc skip")])
+) -> CheckedBatch:
+    """Read and check every row of a class list (and the batch part of the data) before anything is numbered: what
+    a batch request checks, and what a dry run shows."""
     template = templates.get(template_id)
     facts = template.schema.get("x-vanban", {})
     if "row" not in facts and "rows_into" not in facts:
@@ -116,9 +123,6 @@ def request_batch(
     rows = checked.rows
     per_row = "row" in facts
     field_name = facts["row"][0] if per_row else facts["rows_into"]
-
-    def payload(student_rows: list[dict[str, Any]]) -> dict[str, Any]:
-        return {**batch_data, field_name: student_rows[0] if per_row else student_rows}
 
     # each row against the row's own part of the schema (the batch part was checked above)
     row_schema = template.schema["properties"][field_name]
@@ -140,7 +144,45 @@ def request_batch(
         "skipped_empty": checked.skipped_empty,
         "problems": [p.to_dict() for p in sorted(problems, key=lambda p: (p.row, p.column))],
     }
-    if (problems and on_error == "reject") or not valid:
+    return CheckedBatch(template, batch_data, valid, report, per_row, field_name)
+
+
+def request_batch(
+    db: Database,
+    templates: TemplateCatalog,
+    template_id: str,
+    upload: bytes,
+    filename: str,
+    batch_data: Any,
+    on_error: str = "reject",
+    default_organisation: str = "TCT",
+    chunk_size: int = CHUNK_SIZE,
+    *,
+    max_rows: int = MAX_ROWS,
+    max_unpacked_bytes: int = MAX_UNPACKED_BYTES,
+    clock: Clock,
+) -> BatchRequested:
+    """Check every row, then record the job, the batch and its documents and reserve their numbers, contiguous and
+    in list order, in one transaction. The caller enqueues the chunks after this returns."""
+    if on_error not in ("reject", "skip"):
+        raise InvalidRequest([FieldError("on_error", "must be reject or skip", "phải là reject hoặc skip")])
+    checked = check_batch(
+        templates,
+        template_id,
+        upload,
+        filename,
+        batch_data,
+        max_rows=max_rows,
+        max_unpacked_bytes=max_unpacked_bytes,
+    )
+    template, batch_data, valid, report = checked.template, checked.batch_data, checked.valid, checked.report
+    per_row, field_name = checked.per_row, checked.field_name
+    facts = template.schema.get("x-vanban", {})
+
+    def payload(student_rows: list[dict[str, Any]]) -> dict[str, Any]:
+        return {**batch_data, field_name: student_rows[0] if per_row else student_rows}
+
+    if (report["problems"] and on_error == "reject") or not valid:
         raise BatchRejected(report)
 
     organisation = (batch_data.get("organisation") or {}).get("abbreviation") or default_organisation

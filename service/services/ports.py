@@ -158,6 +158,12 @@ class Repository(Protocol):
     def forget_access_token(self, token_hash: str) -> None:
         """Log out: the session or access token is forgotten (nothing happens if it is unknown)."""
 
+    def users(self) -> list[UserRow]:
+        """Every person and system account (the caller sorts them)."""
+
+    def end_sessions_of(self, user_id: str) -> None:
+        """Forget every session and bearer token of ``user_id`` (not their API keys)."""
+
     def login_throttle(self, key: str) -> LoginThrottleRow | None:
         """Failed logins of an account (``account:<username>``) or address (``address:<ip>``)."""
 

@@ -3,6 +3,8 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "./api";
 import { officeEn, officeVi } from "./messages/office";
+import { batchEn, batchVi } from "./messages/batch";
+import { adminEn, adminVi } from "./messages/admin";
 
 const vi = {
   appName: "Văn bản",
@@ -128,6 +130,8 @@ const vi = {
   notFound: "Không có trang này.",
   home: "Về trang đầu",
   ...officeVi,
+  ...batchVi,
+  ...adminVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -251,6 +255,8 @@ const en: Record<MessageKey, string> = {
   notFound: "No such page.",
   home: "Home",
   ...officeEn,
+  ...batchEn,
+  ...adminEn,
 };
 
 const STATUS: Record<string, [string, string]> = {

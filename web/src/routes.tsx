@@ -10,6 +10,9 @@ import InboxPage from "./pages/InboxPage";
 import LoginPage from "./pages/LoginPage";
 import NewDocumentPage from "./pages/NewDocumentPage";
 import VerifyPage from "./pages/VerifyPage";
+import BatchPage from "./pages/BatchPage";
+import AdminUsersPage from "./pages/AdminUsersPage";
+import AdminTemplatesPage from "./pages/AdminTemplatesPage";
 
 export interface PageRoute {
   path: string;
@@ -29,4 +32,7 @@ export const PAGES: PageRoute[] = [
   { path: "/clerk", element: <ClerkPage />, nav: { label: "navClerk", roles: ["clerk", "admin"] } },
   { path: "/find", element: <FindPage />, nav: { label: "navFind" } },
   { path: "/verify", element: <VerifyPage />, public: true, nav: { label: "navVerify" } },
+  { path: "/batch", element: <BatchPage />, nav: { label: "navBatch", roles: ["requester"] } },
+  { path: "/admin/users", element: <AdminUsersPage />, nav: { label: "navAdminUsers", roles: ["admin"] } },
+  { path: "/admin/templates", element: <AdminTemplatesPage />, nav: { label: "navAdminTemplates", roles: ["admin"] } },
 ];
