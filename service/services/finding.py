@@ -14,7 +14,7 @@ from service.domain.office import Principal, Role
 from service.domain.vietnamese import folded, nfc
 from service.services.auth import require
 from service.services.office import can_see
-from service.unit_of_work import Database
+from service.services.ports import Database
 
 SCANNED = 5000  # issued documents read per search at most (a school issues a few thousand a year)
 
