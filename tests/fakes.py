@@ -18,7 +18,7 @@ import copy
 import hashlib
 import zipfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from types import TracebackType
 from typing import Any, TypeVar
@@ -171,6 +171,25 @@ class FakeRepository:
 
         rows = sorted(self._rows(orm.DocumentRow, matches), key=lambda d: (-d.created_at.timestamp(), d.id))
         return rows[offset : offset + limit], len(rows)
+
+    def issued_between(
+        self,
+        organisation: str | None,
+        username: str,
+        template: str | None,
+        issued_from: date | None,
+        issued_to: date | None,
+        limit: int,
+    ) -> list[orm.DocumentRow]:
+        rows, _ = self.documents_page(organisation, username, DocumentFilter(DocumentStatus.ISSUED, template), 0, 10**9)
+        chosen = [
+            d
+            for d in rows
+            if (not issued_from or (d.issued_on and d.issued_on >= issued_from))
+            and (not issued_to or (d.issued_on and d.issued_on <= issued_to))
+        ]
+        chosen.sort(key=lambda d: (d.issued_on, d.number or 0), reverse=True)
+        return chosen[:limit]
 
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         wanted = set(document_ids)

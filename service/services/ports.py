@@ -16,7 +16,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -82,6 +82,18 @@ class Repository(Protocol):
     def document_ids_of_job(self, job_id: str, limit: int) -> list[str]: ...
 
     def documents_waiting(self, status: str) -> list[DocumentRow]: ...
+
+    def issued_between(
+        self,
+        organisation: str | None,
+        username: str,
+        template: str | None,
+        issued_from: date | None,
+        issued_to: date | None,
+        limit: int,
+    ) -> list[DocumentRow]:
+        """Issued documents of ``template`` issued from ``issued_from`` to ``issued_to`` (both included), latest
+        first, at most ``limit``; with an ``organisation``, the same first cut as :meth:`documents_page`."""
 
     def documents_page(
         self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
