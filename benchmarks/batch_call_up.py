@@ -21,7 +21,6 @@ import tempfile
 import threading
 import time
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 import httpx
@@ -64,16 +63,11 @@ def class_list(n: int) -> bytes:
 
 def naive_ms_per_letter(n: int) -> float:
     """docxtpl render + one LibreOffice conversion (kept warm) + pyHanko's default signing, per letter."""
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from benchmarks.pyhanko_default import default_signer
 
     with tempfile.TemporaryDirectory() as tmp:
         pki = make_demo_pki(Path(tmp), "demo")
-        signer = signers.SimpleSigner.load_pkcs12(str(pki.org_p12), passphrase=b"demo")
-        assert signer is not None
-        meta = signers.PdfSignatureMetadata(
-            field_name="ToChuc", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES
-        )
+        sign = default_signer(pki.org_p12, "demo")
         converter = Converter(ROOT / ".venv-uno" / "bin" / "python")
         converter.start()
         try:
@@ -82,7 +76,7 @@ def naive_ms_per_letter(n: int) -> float:
                 data = {**TEMPLATE.example, "student": {**TEMPLATE.example["student"], "full_name": f"Học Viên {i}"}}
                 docx = render_docx(TEMPLATE.docx, render_context(TEMPLATE, data, f"{i + 1:02d}/GTT-TCT", date.today()))
                 pdf = converter.to_pdf(docx)
-                signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer)
+                sign(pdf)
             return (time.perf_counter() - start) * 1000 / n
         finally:
             converter.stop()

@@ -82,7 +82,7 @@ def issue(
     subject: x509.Name,
     key: SigningKey,
     issuer: x509.Name,
-    issuer_key: rsa.RSAPrivateKey,
+    issuer_key: SigningKey,
     *,
     ca: bool = False,
     days: int = 730,

@@ -218,8 +218,16 @@ def giay_trieu_tap() -> WordDocument:
     return doc
 
 
-def grid(doc: WordDocument, headers: list[str], widths_mm: list[float], cells: list[str], loop: str) -> None:
+Column = tuple[str, float, str]
+"""A column of a grid: its header, its width in mm and its cell's text (``row`` is the item of the loop)."""
+
+ORDINAL: Column = ("STT", 12, "{{ loop.index }}")
+FULL_NAME: Column = ("Họ và tên", 45, "{{ row.full_name }}")
+
+
+def grid(doc: WordDocument, loop: str, columns: list[Column]) -> None:
     """A ruled table: a bold header row, then one row per item of ``loop`` (docxtpl ``{%tr %}`` rows)."""
+    headers, widths_mm, cells = zip(*columns, strict=True)
     t = doc.add_table(rows=4, cols=len(headers))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -285,16 +293,14 @@ def quyet_dinh_mo_lop() -> WordDocument:
     )
     grid(
         doc,
-        ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị công tác"],
-        [12, 45, 25, 38, 45],
-        [
-            "{{ loop.index }}",
-            "{{ row.full_name }}",
-            "{{ row.date_of_birth|date_dmy }}",
-            "{{ row.position }}",
-            "{{ row.unit }}",
-        ],
         "students",
+        [
+            ORDINAL,
+            FULL_NAME,
+            ("Ngày sinh", 25, "{{ row.date_of_birth|date_dmy }}"),
+            ("Chức vụ", 38, "{{ row.position }}"),
+            ("Đơn vị công tác", 45, "{{ row.unit }}"),
+        ],
     )
     para(doc, "Danh sách có {{ students|length }} học viên./.", italic=True, align="right", before=6)
     return doc
@@ -338,16 +344,14 @@ def bao_cao_ket_qua() -> WordDocument:
     body(doc, "Kết quả cụ thể như sau:", before=3)
     grid(
         doc,
-        ["STT", "Họ và tên", "Đơn vị", "Điểm trung bình", "Xếp loại"],
-        [12, 45, 50, 28, 30],
-        [
-            "{{ loop.index }}",
-            "{{ row.full_name }}",
-            "{{ row.unit }}",
-            "{{ row.average_text }}",
-            "{{ row.classification }}",
-        ],
         "results",
+        [
+            ORDINAL,
+            FULL_NAME,
+            ("Đơn vị", 50, "{{ row.unit }}"),
+            ("Điểm trung bình", 28, "{{ row.average_text }}"),
+            ("Xếp loại", 30, "{{ row.classification }}"),
+        ],
     )
     body(doc, "Tổng số học viên: {{ totals.count }}; điểm trung bình chung: {{ totals.average_text }}.", before=6)
     para(doc, "{%p for c in totals.by_classification %}")
@@ -367,10 +371,13 @@ def ke_hoach() -> WordDocument:
     para(doc, "II. NỘI DUNG, THỜI GIAN THỰC HIỆN", bold=True, before=6)
     grid(
         doc,
-        ["STT", "Nội dung", "Đơn vị chủ trì", "Thời gian"],
-        [12, 80, 40, 33],
-        ["{{ loop.index }}", "{{ row.content }}", "{{ row.lead }}", "{{ row.timeline }}"],
         "tasks",
+        [
+            ORDINAL,
+            ("Nội dung", 80, "{{ row.content }}"),
+            ("Đơn vị chủ trì", 40, "{{ row.lead }}"),
+            ("Thời gian", 33, "{{ row.timeline }}"),
+        ],
     )
     para(doc, "III. TỔ CHỨC THỰC HIỆN", bold=True, before=6)
     loop(doc, "implementation", "{{ item }}")

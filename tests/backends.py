@@ -268,14 +268,20 @@ def start_service(env: dict[str, str], timeout: float = 180) -> ServiceProcesses
 
 
 @contextmanager
+def serving(env: dict[str, str]) -> Iterator[ServiceProcesses]:
+    """A healthy service with ``env`` (see :func:`start_service`), stopped afterwards."""
+    svc = start_service(env)
+    try:
+        yield svc
+    finally:
+        svc.stop()
+
+
+@contextmanager
 def running_service(backend: str, data_dir: Path, extra: dict[str, str] | None = None) -> Iterator[ServiceProcesses]:
     """A healthy service on ``backend`` (see :func:`backend_settings`), stopped afterwards."""
-    with backend_settings(backend, data_dir, extra) as env:
-        svc = start_service(env)
-        try:
-            yield svc
-        finally:
-            svc.stop()
+    with backend_settings(backend, data_dir, extra) as env, serving(env) as svc:
+        yield svc
 
 
 def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, object]:

@@ -7,6 +7,7 @@ import csv
 import io
 import struct
 import zipfile
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from service.errors import FieldError, InvalidRequest, TooLarge
@@ -50,6 +51,17 @@ def _too_many_rows(limit: int) -> InvalidRequest:
             )
         ]
     )
+
+
+def _numbered(rows: Iterator[Sequence[Any]], max_rows: int) -> list[tuple[int, list[Any]]]:
+    """The rows under the header, each with its line number (the header is line 1); more than ``max_rows`` is
+    refused."""
+    out: list[tuple[int, list[Any]]] = []
+    for number, row in enumerate(rows, start=2):
+        if len(out) == max_rows:
+            raise _too_many_rows(max_rows)
+        out.append((number, list(row)))
+    return out
 
 
 def _unreadable(exc: Exception) -> InvalidRequest:
@@ -100,11 +112,7 @@ def _xlsx(data: bytes, max_rows: int, max_unpacked_bytes: int) -> tuple[list[str
         header = next(rows, None)
         if header is None:
             raise InvalidRequest([FieldError("file", "the sheet is empty", "bảng tính trống")])
-        out: list[tuple[int, list[Any]]] = []
-        for number, row in enumerate(rows, start=2):
-            if len(out) == max_rows:
-                raise _too_many_rows(max_rows)
-            out.append((number, list(row)))
+        out = _numbered(rows, max_rows)
     except InvalidRequest:
         raise
     except Exception as exc:  # a member that does not unpack to what it declares (bad CRC), broken XML ...
@@ -126,11 +134,7 @@ def _csv(data: bytes, max_rows: int) -> tuple[list[str], list[tuple[int, list[An
         header = next(reader, None)
         if header is None:
             raise InvalidRequest([FieldError("file", "the file is empty", "tệp trống")])
-        out: list[tuple[int, list[Any]]] = []
-        for number, row in enumerate(reader, start=2):
-            if len(out) == max_rows:
-                raise _too_many_rows(max_rows)
-            out.append((number, row))
+        out = _numbered(reader, max_rows)
     except csv.Error as exc:  # a cell longer than the reader's limit (131 072 characters), one line with no end ...
         line = reader.line_num
         raise InvalidRequest(

@@ -21,7 +21,7 @@ import pytest
 from openpyxl import Workbook
 
 from service.config import PROJECT_ROOT
-from tests.backends import ServiceProcesses, backend_settings, start_service, wait_job
+from tests.backends import ServiceProcesses, backend_settings, serving, start_service, wait_job
 from tests.e2e.test_batches import BATCH, student
 from tests.pdftools import check_pdf
 
@@ -115,9 +115,12 @@ def wait_done(c: httpx.Client, job_id: str, at_least: int, timeout: float = 600)
     raise AssertionError(f"job {job_id} did not reach {at_least} letters: {job}")
 
 
-def assert_every_number_once(c: httpx.Client, batch_id: str, n: int, tmp_path: Path) -> None:
-    """Every reserved number has exactly one issued letter, contiguous in list order, its PDF signed and sound."""
-    batch = c.get(f"/api/v1/batches/{batch_id}").json()
+def assert_every_number_once(c: httpx.Client, posted: dict[str, Any], n: int, tmp_path: Path) -> None:
+    """Once the job of the ``posted`` batch ends, it succeeded, and every reserved number has exactly one issued
+    letter, contiguous in list order, its PDF signed and sound."""
+    job = wait_job(c, posted["job_id"], timeout=900)
+    assert job["status"] == "succeeded", job
+    batch = c.get(f"/api/v1/batches/{posted['id']}").json()
     assert batch["status"] == "succeeded" and batch["progress"] == {"done": n, "total": n}, batch["progress"]
     docs = batch["documents"]
     numbers = [d["number"] for d in docs]
@@ -148,8 +151,7 @@ def wait_health(svc: ServiceProcesses, status: int, timeout: float = 120) -> dic
 
 
 def test_libreoffice_killed_while_idle(node_env: dict[str, str], tmp_path: Path) -> None:
-    svc = start_service(node_env)
-    try:
+    with serving(node_env) as svc:
         kill_libreoffice(svc)
         down = wait_health(svc, 503, timeout=60)
         assert "converter" in down["failing"], down
@@ -163,23 +165,15 @@ def test_libreoffice_killed_while_idle(node_env: dict[str, str], tmp_path: Path)
             pdf = tmp_path / "after-crash.pdf"
             pdf.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
             check_pdf(pdf)
-    finally:
-        svc.stop()
 
 
 def test_libreoffice_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None:
     n = 120
-    svc = start_service(node_env)
-    try:
-        with svc.client() as c:
-            body = post_batch(c, n)
-            wait_done(c, body["job_id"], CHUNK)
-            kill_libreoffice(svc)
-            job = wait_job(c, body["job_id"], timeout=900)
-            assert job["status"] == "succeeded", job
-            assert_every_number_once(c, body["id"], n, tmp_path)
-    finally:
-        svc.stop()
+    with serving(node_env) as svc, svc.client() as c:
+        body = post_batch(c, n)
+        wait_done(c, body["job_id"], CHUNK)
+        kill_libreoffice(svc)
+        assert_every_number_once(c, body, n, tmp_path)
 
 
 def test_node_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None:
@@ -191,14 +185,8 @@ def test_node_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None
             wait_done(c, body["job_id"], 2 * CHUNK)
     finally:
         kill_node(svc)
-    again = start_service(node_env)  # same data folder, database and queue
-    try:
-        with again.client() as c:
-            job = wait_job(c, body["job_id"], timeout=900)
-            assert job["status"] == "succeeded", job
-            assert_every_number_once(c, body["id"], n, tmp_path)
-    finally:
-        again.stop()
+    with serving(node_env) as again, again.client() as c:  # same data folder, database and queue
+        assert_every_number_once(c, body, n, tmp_path)
 
 
 def test_node_killed_with_documents_in_flight(node_env: dict[str, str], tmp_path: Path) -> None:
@@ -220,21 +208,17 @@ def test_node_killed_with_documents_in_flight(node_env: dict[str, str], tmp_path
             assert "running" in states, states
     finally:
         kill_node(svc)
-    again = start_service(node_env)
-    try:
-        with again.client() as c:
-            numbers = []
-            for a in accepted:
-                job = wait_job(c, a["job_id"], timeout=600)
-                assert job["status"] == "succeeded", job
-                doc = c.get(f"/api/v1/documents/{a['id']}").json()
-                assert doc["status"] == "issued", doc
-                numbers.append(doc["number"])
-            assert len(set(numbers)) == 6
-            register = c.get("/api/v1/registers/TCT/entries").json()["entries"]
-            assert sorted(e["number"] for e in register) == sorted(numbers)  # no number lost, none twice
-            path = tmp_path / "in-flight.pdf"
-            path.write_bytes(c.get(f"/api/v1/documents/{accepted[0]['id']}/pdf").content)
-            check_pdf(path)
-    finally:
-        again.stop()
+    with serving(node_env) as again, again.client() as c:
+        numbers = []
+        for a in accepted:
+            job = wait_job(c, a["job_id"], timeout=600)
+            assert job["status"] == "succeeded", job
+            doc = c.get(f"/api/v1/documents/{a['id']}").json()
+            assert doc["status"] == "issued", doc
+            numbers.append(doc["number"])
+        assert len(set(numbers)) == 6
+        register = c.get("/api/v1/registers/TCT/entries").json()["entries"]
+        assert sorted(e["number"] for e in register) == sorted(numbers)  # no number lost, none twice
+        path = tmp_path / "in-flight.pdf"
+        path.write_bytes(c.get(f"/api/v1/documents/{accepted[0]['id']}/pdf").content)
+        check_pdf(path)

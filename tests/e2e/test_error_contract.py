@@ -50,6 +50,17 @@ def assert_error(r: httpx.Response, status: int) -> dict[str, Any]:
     return dict(body)
 
 
+def post_call_ups(svc: ServiceProcesses, data: str, rows: bytes = CLASS_LIST) -> httpx.Response:
+    """A batch of call-up letters: ``data`` the batch part as sent (JSON text), ``rows`` the class list (CSV)."""
+    return call(
+        svc,
+        "POST",
+        "/api/v1/batches",
+        data={"template": "giay-trieu-tap", "data": data},
+        files={"file": ("lop.csv", rows)},
+    )
+
+
 def paths(body: dict[str, Any]) -> list[str]:
     return [e["path"] for e in body.get("errors") or []]
 
@@ -122,13 +133,7 @@ def test_deeply_nested_json_is_a_4xx(svc: ServiceProcesses, depth: int) -> None:
     r = call(svc, "POST", "/api/v1/documents", content=raw.encode(), headers={"content-type": "application/json"})
     assert 400 <= r.status_code < 500, (r.status_code, r.text[:300])
     assert r.json()["code"]
-    r = call(
-        svc,
-        "POST",
-        "/api/v1/batches",
-        data={"template": "giay-trieu-tap", "data": '{"place": ' + nested + "}"},
-        files={"file": ("lop.csv", CLASS_LIST)},
-    )
+    r = post_call_ups(svc, '{"place": ' + nested + "}")
     assert_error(r, 422)
 
 
@@ -146,26 +151,14 @@ BATCH = {k: v for k, v in EXAMPLE.items() if k != "student"}
     ],
 )
 def test_batch_data_is_checked_against_the_batch_schema(svc: ServiceProcesses, data: object, named: str) -> None:
-    r = call(
-        svc,
-        "POST",
-        "/api/v1/batches",
-        data={"template": "giay-trieu-tap", "data": json.dumps(data)},
-        files={"file": ("lop.csv", CLASS_LIST)},
-    )
+    r = post_call_ups(svc, json.dumps(data))
     body = assert_error(r, 422)
     assert named in paths(body), body
 
 
 def test_batch_data_is_checked_even_when_no_row_is_valid(svc: ServiceProcesses) -> None:
     rows = "Họ và tên,Ngày sinh,Đơn vị công tác\n,,\nAn,không phải ngày,\n".encode()
-    r = call(
-        svc,
-        "POST",
-        "/api/v1/batches",
-        data={"template": "giay-trieu-tap", "data": json.dumps({k: v for k, v in BATCH.items() if k != "session"})},
-        files={"file": ("lop.csv", rows)},
-    )
+    r = post_call_ups(svc, json.dumps({k: v for k, v in BATCH.items() if k != "session"}), rows)
     body = assert_error(r, 422)
     assert "data.session" in paths(body), body
 
@@ -261,13 +254,7 @@ def test_verify_without_a_file_is_a_422(svc: ServiceProcesses) -> None:
 
 def test_a_control_character_in_a_class_list_names_its_row_and_column(svc: ServiceProcesses) -> None:
     rows = "Họ và tên,Ngày sinh,Đơn vị công tác\nNguyễn Văn An,01/02/1980,UBND xã\x07 Thanh Ba\n".encode()
-    r = call(
-        svc,
-        "POST",
-        "/api/v1/batches",
-        data={"template": "giay-trieu-tap", "data": json.dumps(BATCH)},
-        files={"file": ("lop.csv", rows)},
-    )
+    r = post_call_ups(svc, json.dumps(BATCH), rows)
     body = assert_error(r, 422)
     problems = body["report"]["problems"]
     assert [(p["row"], p["column"]) for p in problems] == [(2, "Đơn vị công tác")], problems

@@ -8,39 +8,21 @@ from pathlib import Path
 import pytest
 
 from service.adapters.converter import Converter
-from service.config import Settings
 from service.errors import BatchRejected, VanbanError
-from service.runtime import Runtime, prepare
+from service.runtime import Runtime
 from service.services.batches import request_batch
 from signing.pki import DemoPki
-from tests.fakes import PKI_PASSWORD
-
-CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
-    f"Học Viên Số {i:02d},0{1 + i % 9}/0{1 + i % 9}/1990,Xã {i}\n" for i in range(7)
-)
+from tests.integration.runtimes import SEVEN_STUDENTS, chunked_runtime, request_seven_call_ups
 
 
 @pytest.fixture
 def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
-    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PKI_PASSWORD, batch_chunk_size=3)
-    prepare(settings)
-    return Runtime(settings)
+    return chunked_runtime(tmp_path, pki)
 
 
 def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: Converter) -> None:
     runtime = Runtime(runtime.settings, converter=converter)  # the session's warm LibreOffice
-    batch = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
-    requested = request_batch(
-        runtime.db,
-        runtime.templates,
-        "giay-trieu-tap",
-        CSV.encode(),
-        "l.csv",
-        batch,
-        "reject",
-        chunk_size=3,
-        clock=runtime.clock,
-    )
+    requested = request_seven_call_ups(runtime)
     assert requested.documents == 7 and requested.chunks == 3
     assert runtime.batch_producer.produce_chunk(requested.batch_id, 1) == 3
     with runtime.db.uow() as tx:
@@ -63,7 +45,7 @@ def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: Con
 
 def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
     batch = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
-    bad = CSV + "Người Lỗi,31/02/1990,Xã X\n"
+    bad = SEVEN_STUDENTS + "Người Lỗi,31/02/1990,Xã X\n"
     with pytest.raises(BatchRejected) as caught:
         request_batch(
             runtime.db, runtime.templates, "giay-trieu-tap", bad.encode(), "l.csv", batch, "reject", clock=runtime.clock
@@ -73,5 +55,12 @@ def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
         assert tx.repo.take_number("TCT", "default", 2026) == 1  # the register did not move
     with pytest.raises(VanbanError):  # the batch part is checked too, by path
         request_batch(
-            runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", {}, "reject", clock=runtime.clock
+            runtime.db,
+            runtime.templates,
+            "giay-trieu-tap",
+            SEVEN_STUDENTS.encode(),
+            "l.csv",
+            {},
+            "reject",
+            clock=runtime.clock,
         )

@@ -10,16 +10,15 @@ from pathlib import Path
 import pytest
 
 from service.adapters.converter import Converter
-from service.config import Settings
 from service.domain.office import Principal
 from service.errors import CertificateNotRecorded, CredentialRefused, SignatureRefused
-from service.runtime import Runtime, prepare
+from service.runtime import Runtime
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import request_document
 from signing.pki import LEADER, DemoPki, make_demo_pki
 from tests import forgeries
-from tests.backends import postgres_database
 from tests.fakes import CSC_PIN, CSC_TOKEN, PKI_PASSWORD
+from tests.integration.runtimes import runtime_on
 from tests.signing.csc_server import CscServer
 
 PASSWORD, PIN, TOKEN = PKI_PASSWORD, CSC_PIN, CSC_TOKEN
@@ -36,22 +35,8 @@ def revoking_pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoPki, for
 def runtime(
     request: pytest.FixtureRequest, tmp_path: Path, revoking_pki: tuple[DemoPki, object], converter: Converter
 ) -> Iterator[Runtime]:
-    def make(url: str | None) -> Runtime:
-        settings = Settings(
-            data_dir=tmp_path, database_url=url, pki_dir=revoking_pki[0].directory, pki_password=PASSWORD
-        )
-        prepare(settings)
-        return Runtime(settings, converter=converter)
-
-    if request.param == "sqlite":
-        rt = make(None)
+    with runtime_on(request.param, tmp_path, revoking_pki[0].directory, converter) as rt:
         yield rt
-        rt.db.dispose()
-        return
-    with postgres_database() as url:
-        rt = make(url)
-        yield rt
-        rt.db.dispose()
 
 
 def _submitted(rt: Runtime, signer: str) -> str:

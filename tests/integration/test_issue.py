@@ -15,38 +15,25 @@ from sqlalchemy.orm import Session
 
 from service.adapters.converter import Converter
 from service.adapters.orm import AuditEntryRow, Base, DocumentRow, JobRow
-from service.config import Settings
 from service.domain.audit import first_break
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
 from service.errors import VanbanError
-from service.runtime import Runtime, prepare
+from service.runtime import Runtime
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import request_document
 from signing.pki import DemoPki
 from signing.verify import verify_pdf
-from tests.backends import postgres_database
 from tests.fakes import CSC_PIN, CSC_TOKEN, PKI_PASSWORD
+from tests.integration.runtimes import runtime_on
 
 PASSWORD, PIN = PKI_PASSWORD, CSC_PIN
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def runtime(request: pytest.FixtureRequest, tmp_path: Path, pki: DemoPki, converter: Converter) -> Iterator[Runtime]:
-    def make(url: str | None) -> Runtime:
-        settings = Settings(data_dir=tmp_path, database_url=url, pki_dir=pki.directory, pki_password=PASSWORD)
-        prepare(settings)
-        return Runtime(settings, converter=converter)  # the session's warm LibreOffice
-
-    if request.param == "sqlite":
-        rt = make(None)
+    with runtime_on(request.param, tmp_path, pki.directory, converter) as rt:
         yield rt
-        rt.db.dispose()
-        return
-    with postgres_database() as url:
-        rt = make(url)
-        yield rt
-        rt.db.dispose()
 
 
 def _people(rt: Runtime, pki: DemoPki) -> tuple[Principal, Principal]:

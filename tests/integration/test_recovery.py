@@ -11,17 +11,11 @@ from pathlib import Path
 import pytest
 
 from service.adapters.converter import Converter
-from service.config import Settings
-from service.runtime import Runtime, prepare
-from service.services.batches import request_batch
+from service.runtime import Runtime
 from service.services.documents import request_document
 from service.services.recovery import sweep
 from signing.pki import DemoPki
-from tests.fakes import PKI_PASSWORD
-
-CSV = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
-    f"Học Viên Số {i:02d},0{1 + i % 9}/0{1 + i % 9}/1990,Xã {i}\n" for i in range(7)
-)
+from tests.integration.runtimes import chunked_runtime, request_seven_call_ups
 
 
 class SecondDelivery:
@@ -44,24 +38,11 @@ class SecondDelivery:
 
 @pytest.fixture
 def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
-    settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PKI_PASSWORD, batch_chunk_size=3)
-    prepare(settings)
-    return Runtime(settings)
+    return chunked_runtime(tmp_path, pki)
 
 
 def _batch(runtime: Runtime) -> tuple[str, str]:
-    data = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
-    requested = request_batch(
-        runtime.db,
-        runtime.templates,
-        "giay-trieu-tap",
-        CSV.encode(),
-        "l.csv",
-        data,
-        "reject",
-        chunk_size=3,
-        clock=runtime.clock,
-    )
+    requested = request_seven_call_ups(runtime)
     return requested.batch_id, requested.job_id
 
 

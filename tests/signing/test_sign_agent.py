@@ -10,7 +10,6 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,28 +21,17 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
 from cryptography.x509.oid import NameOID
 
 from signing.keys import read_pkcs12
-from signing.pki import DemoPki
+from signing.pki import DemoPki, issue
 from tests.signing.agent_process import ORIGIN, AgentProcess, started
 from tests.signing.conftest import PASSWORD
 from tests.signing.softhsm import PIN, add_token, softhsm_environment
 
 
 def _ec_certificate() -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    """A self-signed certificate of an EC key."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Lê Thị Hoa (EC)")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
+    return key, issue(name, key, name, key)
 
 
 @pytest.fixture(scope="module")
