@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from service.services.review import Review
 
 from service.adapters.orm import DocumentRow
 from service.domain.documents import DocumentStatus
@@ -13,7 +14,6 @@ from service.domain.office import Principal
 from service.errors import Forbidden, InvalidRequest, WrongState
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import OrganisationSignature, request_document
-from service.services.office import Office
 from signing import KeyMaterial
 from signing.sign import Level, SigningContext
 from tests.unit.services import REQUESTER, Service
@@ -26,7 +26,7 @@ def _no_key() -> KeyMaterial:
     raise AssertionError("these tests sign nothing")
 
 
-def _office(service: Service) -> Office:
+def _office(service: Service) -> Review:
     templates = service.templates
     return Office(
         service.db,
@@ -65,7 +65,7 @@ def _document(service: Service, document_id: str) -> DocumentRow:
         return tx.repo.document(document_id)
 
 
-def _sign(service: Service, office: Office, who: Principal, document_id: str) -> None:
+def _sign(service: Service, office: Review, who: Principal, document_id: str) -> None:
     doc = _document(service, document_id)
     signed = service.archive.put(f"{doc.pdf_sha256} signed by {who.username}".encode(), ".pdf")
     with service.db.uow() as tx:

@@ -1,7 +1,8 @@
+"""Two-step signatures of a document in the review flow (prepare, then complete), and checking a signed PDF."""
+
 from __future__ import annotations
 
 import base64
-import hashlib
 from datetime import datetime
 from typing import Annotated
 
@@ -11,10 +12,7 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, documented
-from service.domain.office import Principal
-from service.errors import FieldError, InvalidRequest
-from signing.errors import NotVerifiable
-from signing.verify import VerificationReport, verify_pdf
+from service.services.verification import verify as verify_signatures
 
 router = APIRouter(
     prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)], responses=ERRORS | documented(410)
@@ -50,7 +48,7 @@ class CompleteResponse(BaseModel):
 async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: CurrentUser) -> PrepareResponse:
     """Step one of a two-step signature (signer, on their turn, with the certificate recorded for them): the digest
     to sign, and a session that expires."""
-    p = await run_in_threadpool(rt.office.prepare_two_step, who, document_id, body.certificates, body.field_name)
+    p = await run_in_threadpool(rt.review.prepare_two_step, who, document_id, body.certificates, body.field_name)
     b64 = base64.b64encode
     return PrepareResponse(
         session_id=p.session_id,
@@ -63,7 +61,7 @@ async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: C
 @router.post("/documents/{document_id}/signatures:complete")
 async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who: CurrentUser) -> CompleteResponse:
     """Step two: the signature value is checked against the certificate and embedded."""
-    digest = await run_in_threadpool(rt.office.complete_two_step, who, document_id, body.session_id, body.signature)
+    digest = await run_in_threadpool(rt.review.complete_two_step, who, document_id, body.session_id, body.signature)
     return CompleteResponse(document_id=document_id, pdf_sha256=digest)
 
 
@@ -73,27 +71,5 @@ async def verify(
 ) -> dict[str, object]:
     """Every signature of the PDF: signer, times, level, integrity, coverage, later changes, trust, revocation."""
     data = await file.read()
-    report = await run_in_threadpool(_verify, data, rt)
-    await run_in_threadpool(_audit_verify, rt, who, hashlib.sha256(data).hexdigest(), report.ok)
+    report = await run_in_threadpool(verify_signatures, rt.db, rt.trust, who, data)
     return report.to_dict()
-
-
-_NOT_VERIFIABLE_VI = {
-    "unreadable": "không phải tệp PDF đọc được",
-    "encrypted": "tệp PDF được mã hóa bằng mật khẩu; hãy gửi tệp không mã hóa",
-    "unsigned": "tệp PDF không có chữ ký",
-}
-
-
-def _verify(data: bytes, rt: RuntimeDep) -> VerificationReport:
-    """The report; a file that is no readable PDF, is encrypted or holds no signature is a 422 naming ``file``."""
-    try:
-        return verify_pdf(data, rt.trust)
-    except NotVerifiable as exc:
-        raise InvalidRequest([FieldError("file", str(exc), _NOT_VERIFIABLE_VI[exc.reason])]) from None
-
-
-def _audit_verify(rt: RuntimeDep, who: Principal, sha256: str, ok: bool) -> None:
-    with rt.db.uow() as tx:
-        tx.repo.append_audit(who.username, "verify", None, {"sha256": sha256, "ok": ok})
-        tx.commit()
