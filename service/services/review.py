@@ -381,7 +381,9 @@ class Review:
         self, tx: UnitOfWork, who: Principal, doc: DocumentRow, base: str, digest: str, signer_name: str
     ) -> None:
         """Record ``who``'s signature (the PDF ``base`` became ``digest``) in the review flow; refused if the
-        document changed meanwhile (someone else signed or rejected it)."""
+        document changed meanwhile (someone else signed or rejected it), or if it is not ``who``'s turn on it (a
+        second signature of theirs included)."""
+        _waiting_for(who, doc)
         field, _ = signature_field(who.organisation, doc.organisation)
         signature = {"by": who.username, "name": signer_name, "field": field, "at": self._now()}
         signature["organisation"], signature["base_sha256"] = who.organisation, base

@@ -229,7 +229,7 @@ def test_only_the_next_signer_may_reject_and_a_rejected_document_goes_back_to_it
     assert (rejected.rejection["by"], rejected.rejection["reason"]) == ("bithu", "Sửa Điều 2")
     assert rejected.rejection["draft_sha256"] == draft_pdf
     assert office.review.inbox(office.partner) == [] and office.review.inbox(office.head) == []
-    with pytest.raises(Forbidden):  # back with its author: no signer acts on it
+    with pytest.raises(WrongState):  # back with its author: no signer acts on it
         office.review.sign(office.partner, [document_id], CSC_PIN)
     again = office.review.submit(REQUESTER, document_id, None)  # signed again from the draft, without the head's
     assert (again.status, again.pdf_sha256, again.signatures) == (DocumentStatus.SUBMITTED, draft_pdf, [])
