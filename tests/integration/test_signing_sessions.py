@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from service.adapters.archive import Archive
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow, JobRow
 from service.domain.clock import SystemClock
 from service.domain.documents import DocumentStatus
+from service.domain.templates import Template
 from service.errors import SessionExpired, WrongState
 from service.services.auth import NewUser, create_user, principal
 from service.services.review import Review
@@ -57,6 +58,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
     upgrade(url)
     db, archive = Database(url), Archive(tmp_path / "archive")
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
+    assert isinstance(key, rsa.RSAPrivateKey)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
     with db.uow() as tx:
         head = principal(
@@ -65,7 +67,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
         tx.commit()
     document_id = _document(db, archive, letter_pdf, "ht")
 
-    def no_template(_doc: DocumentRow) -> object:
+    def no_template(_doc: DocumentRow) -> Template:
         raise AssertionError("a signature reads no template")
 
     review = Review(
@@ -76,7 +78,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
         Level.B_B,
         pki.signature_image,
         SystemClock(),
-        lifetime,  # type: ignore[arg-type]
+        lifetime,
     )
     prepared = review.prepare_two_step(head, document_id, pem, None)
     value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))

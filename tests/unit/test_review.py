@@ -13,6 +13,7 @@ import pytest
 
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
+from service.domain.templates import Template
 from service.errors import CredentialRefused, Forbidden, InvalidRequest, WrongState
 from service.services.auth import NewUser, create_user, principal
 from service.services.documents import request_document
@@ -44,7 +45,7 @@ class Office:
         image.write_bytes(b"\x89PNG signature")
         templates = self.service.templates
 
-        def template_of(doc: DocumentRow):  # type: ignore[no-untyped-def]
+        def template_of(doc: DocumentRow) -> Template:
             return templates.get(doc.template_id, doc.template_version)
 
         s = self.service
