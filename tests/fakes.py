@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import uuid
 import zipfile
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from io import BytesIO
 from types import TracebackType
@@ -36,7 +38,7 @@ from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentStatus, JobStatus
 from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep
+from service.services.ports import Person, SignatureStep
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -254,17 +256,8 @@ class FakeRepository:
     def add_organisation(self, abbreviation: str, name: str) -> None:
         self.add(orm.OrganisationRow(abbreviation=abbreviation, name=name))
 
-    def add_user(
-        self,
-        username: str,
-        full_name: str,
-        title: str,
-        organisation: str,
-        roles: list[str],
-        password_hash: str | None,
-        credential: dict[str, Any] | None,
-    ) -> orm.UserRow:
-        user = orm.UserRow.new(username, full_name, title, organisation, roles, password_hash, credential)
+    def add_user(self, person: Person) -> orm.UserRow:
+        user = orm.UserRow(id=str(uuid.uuid4()), **asdict(person))
         self.add(user)
         return user
 

@@ -166,29 +166,6 @@ class UserRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    @classmethod
-    def new(
-        cls,
-        username: str,
-        full_name: str,
-        title: str,
-        organisation: str,
-        roles: list[str],
-        password_hash: str | None,
-        credential: dict[str, Any] | None,
-    ) -> UserRow:
-        """A new person with a new id."""
-        return cls(
-            id=str(uuid.uuid4()),
-            username=username,
-            full_name=full_name,
-            title=title,
-            organisation=organisation,
-            roles=roles,
-            password_hash=password_hash,
-            credential=credential,
-        )
-
 
 class ApiKeyRow(Base):
     __tablename__ = "api_keys"

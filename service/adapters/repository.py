@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +33,7 @@ from service.adapters.orm import (
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentStatus
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep
+from service.services.ports import Person, SignatureStep
 
 
 class Repository:
@@ -211,17 +213,8 @@ class Repository:
     def add_organisation(self, abbreviation: str, name: str) -> None:
         self.add(OrganisationRow(abbreviation=abbreviation, name=name))
 
-    def add_user(
-        self,
-        username: str,
-        full_name: str,
-        title: str,
-        organisation: str,
-        roles: list[str],
-        password_hash: str | None,
-        credential: dict[str, Any] | None,
-    ) -> UserRow:
-        user = UserRow.new(username, full_name, title, organisation, roles, password_hash, credential)
+    def add_user(self, person: Person) -> UserRow:
+        user = UserRow(id=str(uuid.uuid4()), **asdict(person))
         self.add(user)
         return user
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from service.domain.clock import SystemClock
 from service.domain.office import Principal, Role
 from service.errors import FieldError, Forbidden, InvalidRequest, TooManyAttempts, Unauthenticated
-from service.services.ports import Database, UnitOfWork, UserRow
+from service.services.ports import Database, Person, UnitOfWork, UserRow
 from signing.certificates import read_pem_certificates, to_pem
 
 _SYSTEM_CLOCK = SystemClock()  # the default where a caller gives no clock
@@ -89,14 +89,10 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
         raise InvalidRequest(problems)
     if tx.repo.organisation(new.organisation) is None:
         tx.repo.add_organisation(new.organisation, new.organisation_name or new.organisation)
+    password_hash = hash_password(new.password) if new.password else None
+    roles = sorted(set(new.roles))
     return tx.repo.add_user(
-        new.username,
-        new.full_name,
-        new.title,
-        new.organisation,
-        sorted(set(new.roles)),
-        hash_password(new.password) if new.password else None,
-        credential,
+        Person(new.username, new.full_name, new.title, new.organisation, roles, password_hash, credential)
     )
 
 

@@ -47,6 +47,7 @@ __all__ = [
     "LoginThrottleRow",
     "OrganisationRow",
     "PdfConverter",
+    "Person",
     "RegisterEntryRow",
     "Repository",
     "SignatureStep",
@@ -56,6 +57,20 @@ __all__ = [
     "UserRow",
     "WorkerHeartbeatRow",
 ]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person (or a system with an API key) as the repository records them; ``credential``: where their signing
+    key is, never its PIN."""
+
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+    roles: list[str]
+    password_hash: str | None
+    credential: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -152,16 +167,7 @@ class Repository(Protocol):
     # -- people -------------------------------------------------------------------------------------------------
     def add_organisation(self, abbreviation: str, name: str) -> None: ...
 
-    def add_user(
-        self,
-        username: str,
-        full_name: str,
-        title: str,
-        organisation: str,
-        roles: list[str],
-        password_hash: str | None,
-        credential: dict[str, Any] | None,
-    ) -> UserRow:
+    def add_user(self, person: Person) -> UserRow:
         """A new person, with a new id."""
 
     def add_api_key(self, key_hash: str, user_id: str) -> None: ...
