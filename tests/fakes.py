@@ -41,6 +41,7 @@ from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound
 from service.services.ports import Person, SignatureStep
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
+from signing.certificates import Certificate
 from signing.credentials import Credential, Pkcs12Credential
 from signing.sign import SignatureRequest, SigningContext
 
@@ -514,7 +515,12 @@ class FakeKeys:
         self.owners, self.pin, self.opened = owners, pin, 0
 
     def __call__(
-        self, credential: Credential, secret: str, *, access_token: str | None = None, expected: object = None
+        self,
+        credential: Credential,
+        secret: str,
+        *,
+        access_token: str | None = None,
+        expected: Certificate | None = None,
     ) -> SigningKey:
         if secret != self.pin:
             raise KeyLoadError("wrong PIN")

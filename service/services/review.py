@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus
@@ -46,6 +47,7 @@ from service.services.auth import require
 from service.services.ports import Archive, Database, DocumentRow, SignatureStep, UnitOfWork, UserRow
 from service.services.visibility import check_state, reviewed_document
 from signing import (
+    Credential,
     CredentialInvalid,
     KeyLoadError,
     SignatureRequest,
@@ -199,7 +201,17 @@ def _two_step(request: SignatureRequest) -> SignatureRequest:
     return request
 
 
-KeyOpener = Callable[..., SigningKey]
+class KeyOpener(Protocol):
+    """``signing.open_key``'s signature: the one way a signer's key is opened."""
+
+    def __call__(
+        self,
+        credential: Credential,
+        secret: str,
+        *,
+        access_token: str | None = None,
+        expected: Certificate | None = None,
+    ) -> SigningKey: ...
 
 
 @dataclass
