@@ -260,3 +260,20 @@ def test_a_signature_on_a_document_that_changed_meanwhile_is_refused(office: Off
     with office.service.db.uow() as tx, pytest.raises(WrongState):
         office.review.record_signature(tx, office.head, seen, str(seen.pdf_sha256), "f" * 64, office.head.full_name)
     assert office.document(document_id).status == DocumentStatus.REJECTED
+
+
+def test_the_domain_rules_of_the_review_flow() -> None:
+    from service.domain.office import SUBMITTABLE, can_see, status_after, waits_for
+
+    head = {"by": "hieutruong"}
+    assert [waits_for("submitted", ["hieutruong", "bithu"], s, "bithu") for s in ([], [head])] == [False, True]
+    assert not waits_for("rejected", ["hieutruong"], [], "hieutruong")
+    assert not waits_for("submitted", ["hieutruong"], [head], "hieutruong")  # signed: nobody's turn, theirs neither
+    assert status_after(["hieutruong", "bithu"], [head]) == DocumentStatus.SUBMITTED
+    assert status_after(["hieutruong", "bithu"], [head, {"by": "bithu"}]) == DocumentStatus.SIGNED
+    assert set(SUBMITTABLE) == {DocumentStatus.DRAFT, DocumentStatus.REJECTED}
+    partner = Principal("u-lan", "bithu", "Phạm Thị Lan", "Bí thư", "TDTN", frozenset({"signer"}))
+    assert not can_see(partner, "TCT", ["hieutruong"], set())
+    assert can_see(partner, "TCT", ["hieutruong", "bithu"], set())  # a signer of it
+    assert can_see(PARTNER_CLERK, "TCT", ["hieutruong"], {"TCT", "TDTN"})  # their body signed it
+    assert can_see(Principal("a", "admin", "", "", "X", frozenset({"admin"})), "TCT", [], set())
