@@ -265,7 +265,7 @@ def test_a_signature_on_a_document_that_changed_meanwhile_is_refused(office: Off
 def test_the_domain_rules_of_the_review_flow() -> None:
     from service.domain.office import SUBMITTABLE, can_see, status_after, waits_for
 
-    head = {"by": "hieutruong"}
+    head: dict[str, object] = {"by": "hieutruong"}
     assert [waits_for("submitted", ["hieutruong", "bithu"], s, "bithu") for s in ([], [head])] == [False, True]
     assert not waits_for("rejected", ["hieutruong"], [], "hieutruong")
     assert not waits_for("submitted", ["hieutruong"], [head], "hieutruong")  # signed: nobody's turn, theirs neither
