@@ -41,7 +41,6 @@ from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound
 from service.services.ports import Person, SignatureStep
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
-from signing.certificates import Certificate
 from signing.credentials import Credential, Pkcs12Credential
 from signing.sign import SignatureRequest, SigningContext
 
@@ -514,14 +513,8 @@ class FakeKeys:
     def __init__(self, owners: dict[str, str], pin: str = CSC_PIN) -> None:
         self.owners, self.pin, self.opened = owners, pin, 0
 
-    def __call__(
-        self,
-        credential: Credential,
-        secret: str,
-        *,
-        access_token: str | None = None,
-        expected: Certificate | None = None,
-    ) -> SigningKey:
+    def __call__(self, credential: Credential, secret: str, **_: object) -> SigningKey:
+        """Ignores the access token and the expected certificate: a fake key has no certificate to compare."""
         if secret != self.pin:
             raise KeyLoadError("wrong PIN")
         assert isinstance(credential, Pkcs12Credential), credential
