@@ -36,9 +36,9 @@ from sqlalchemy.orm import Mapper
 
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
-from service.domain.documents import DocumentStatus, JobStatus
-from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import Person, SignatureStep
+from service.domain.documents import DocumentFilter, DocumentStatus, JobStatus
+from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.services.ports import Person, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -157,6 +157,27 @@ class FakeRepository:
 
     def documents_waiting(self, status: str) -> list[orm.DocumentRow]:
         return self._rows(orm.DocumentRow, lambda d: d.status == status)
+
+    def documents_page(
+        self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[orm.DocumentRow], int]:
+        def matches(d: orm.DocumentRow) -> bool:
+            visible = organisation is None or (
+                d.organisation == organisation
+                or username in (d.signers or [])
+                or any(s.get("organisation") == organisation for s in d.signatures or [])
+            )
+            return (
+                visible
+                and (not where.status or d.status == where.status)
+                and (not where.template or d.template_id == where.template)
+                and (not where.notation or where.notation in (d.notation or ""))
+                and (not where.created_from or d.created_at >= where.created_from)
+                and (not where.created_before or d.created_at < where.created_before)
+            )
+
+        rows = sorted(self._rows(orm.DocumentRow, matches), key=lambda d: (-d.created_at.timestamp(), d.id))
+        return rows[offset : offset + limit], len(rows)
 
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         wanted = set(document_ids)
@@ -277,6 +298,10 @@ class FakeRepository:
     def active_users(self, organisation: str) -> list[orm.UserRow]:
         return self._rows(orm.UserRow, lambda u: u.organisation == organisation and u.active)
 
+    def active_users_with_role(self, role: str) -> list[orm.UserRow]:
+        users = self._rows(orm.UserRow, lambda u: u.active and role in u.roles)
+        return sorted(users, key=lambda u: u.organisation)
+
     def has_people(self) -> bool:
         return bool(self._rows(orm.UserRow, lambda u: u.username != "automation"))
 
@@ -291,6 +316,9 @@ class FakeRepository:
 
     def forget_expired_tokens(self, now: datetime) -> None:
         self._forget(orm.AccessTokenRow, lambda t: t.expires_at < now)
+
+    def forget_access_token(self, token_hash: str) -> None:
+        self._forget(orm.AccessTokenRow, lambda t: t.token_hash == token_hash)
 
     def login_throttle(self, key: str) -> orm.LoginThrottleRow | None:
         return self._table(orm.LoginThrottleRow).get((key,))
@@ -335,12 +363,23 @@ class FakeRepository:
         rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
 
+    def stored_objects(self) -> list[StoredObject]:
+        documents = sorted(self._rows(orm.DocumentRow), key=lambda d: d.id)
+        found = [
+            s for d in documents for s in StoredObject.of_document(d.id, d.pdf_sha256, d.docx_sha256, d.signatures)
+        ]
+        templates = self.template_versions()
+        return found + [StoredObject.of_template(t.template_id, t.version, t.docx_sha256) for t in templates]
+
     # -- audit ----------------------------------------------------------------------------------------------------
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
         _, seq, prev = self.audit_chain()
         entry = chained(prev, seq + 1, orm.utcnow(), actor, action, object_id, detail)
         self.add(orm.AuditEntryRow(**entry_columns(entry)))
         return entry.seq
+
+    def audit_of(self, object_id: str) -> list[Entry]:
+        return [e for e in self.audit_chain()[0] if e.object_id == object_id]
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
         rows = sorted(self._rows(orm.AuditEntryRow), key=lambda r: r.seq)
@@ -423,7 +462,15 @@ class FakeArchive:
         try:
             return self.files[digest + suffix]
         except KeyError:
-            raise ArchiveError(f"no file {digest}{suffix} in the archive", f"Không có tệp {digest}{suffix}") from None
+            raise ArchiveMissing(digest, self.locate(digest, suffix)) from None
+
+    location = "memory://archive"
+
+    def locate(self, digest: str, suffix: str) -> str:
+        return f"{self.location}/{digest}{suffix}"
+
+    def ping(self) -> None:
+        pass
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -13,15 +13,16 @@ from service.adapters.orm import BatchRow, DocumentRow, JobRow, utcnow
 from service.adapters.pdf_pages import page_words, split_pages
 from service.adapters.renderer import render_docx, render_many
 from service.adapters.spreadsheet import MAX_ROWS, MAX_UNPACKED_BYTES, read_table
-from service.domain.batch import LABELS, RowProblem, check_rows
+from service.domain.batch import LABELS, RowProblem, check_rows, letter_name
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus
+from service.domain.office import Principal, Role
 from service.domain.registers import DEFAULT_REGISTER
 from service.domain.vietnamese import nfc
-from service.errors import BatchRejected, FieldError, InvalidRequest, VanbanError
+from service.errors import BatchRejected, FieldError, Forbidden, InvalidRequest, NotReady, VanbanError
 from service.services import issuing
 from service.services.documents import Producer, render_context
-from service.services.ports import Database
+from service.services.ports import Archive, Database
 from service.services.templates import TemplateCatalog
 from service.services.validation import check_text, validate, validator_for
 from signing.marks import Mark
@@ -198,6 +199,16 @@ def request_batch(
     return BatchRequested(batch.id, job.id, total, chunks, per_row, report)
 
 
+def batch_work(db: Database, requested: BatchRequested) -> list[tuple[str, list[object]]]:
+    """The work that makes a batch, as the workers take it: (task name, arguments), a chunk of letters at a time,
+    or the one document with the whole list. The API sends it to the queue; ``vanban batch`` does it itself."""
+    if requested.per_row:
+        return [("vanban.produce_batch_chunk", [requested.batch_id, chunk]) for chunk in range(requested.chunks)]
+    with db.uow() as tx:
+        (doc,) = tx.repo.documents_of_batch(requested.batch_id)
+    return [("vanban.produce_document", [doc.id])]
+
+
 @dataclass
 class BatchProducer:
     """Makes one chunk of a batch's letters: one render, one LibreOffice conversion, split, sign, archive."""
@@ -309,3 +320,75 @@ def _letters(pdf: bytes, notations: list[str]) -> tuple[list[tuple[int, int]], l
                     found = Mark(index - first, x, y)
         marks.append(found)
     return ranges, marks
+
+
+def check_batch_organisation(who: Principal | None, data: dict[str, Any], default: str) -> None:
+    """A batch belongs to the body its data names (the default organisation if none): only that body's people
+    and administrators may ask for it or see it. ``who`` None: the local operator (the CLI)."""
+    if who is None:
+        return
+    named = data.get("organisation")  # checked against the schema later; here only who may ask
+    organisation = (named.get("abbreviation") if isinstance(named, dict) else None) or default
+    if not isinstance(organisation, str):
+        organisation = default
+    if who.organisation != organisation and not who.has(Role.ADMIN):
+        raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
+
+
+def batch_report(db: Database, batch_id: str, who: Principal | None, default_organisation: str) -> dict[str, Any]:
+    """The batch, its progress, the row report and its documents with their numbers (the API's
+    ``GET /batches/{id}``, the ``report.json`` of its archive and of ``vanban batch``)."""
+    with db.uow() as tx:
+        batch = tx.repo.batch(batch_id)
+        check_batch_organisation(who, batch.data, default_organisation)
+        job = tx.repo.job(batch.job_id)
+        docs = tx.repo.documents_of_batch(batch_id)
+    return {
+        "id": batch.id,
+        "template": batch.template_id,
+        "template_version": batch.template_version,
+        "job_id": job.id,
+        "status": job.status,
+        "progress": {"done": job.done, "total": job.total},
+        "error": job.error,
+        "report": batch.report,
+        "documents": [
+            {
+                "id": d.id,
+                "index": d.batch_index,
+                "row": d.data.get("_row"),
+                "number": d.number,
+                "notation": d.notation,
+                "status": d.status,
+                "name": (d.data.get("student") or {}).get("full_name"),
+                "pdf_sha256": d.pdf_sha256,
+            }
+            for d in docs
+        ],
+    }
+
+
+def issued_letters(
+    db: Database,
+    archive: Archive,
+    batch_id: str,
+    who: Principal | None,
+    default_organisation: str,
+    indexes: range | None = None,
+) -> list[tuple[str, bytes]]:
+    """Every issued document of the batch (of its ``indexes`` in the list, a chunk's say) in list order, as (file
+    name ``<number>-<slug of name>.pdf``, signed PDF); ``NotReady`` while none is issued."""
+    first, end = (indexes.start, indexes.stop) if indexes is not None else (0, None)
+    with db.uow() as tx:
+        check_batch_organisation(who, tx.repo.batch(batch_id).data, default_organisation)
+        in_list = tx.repo.documents_of_batch(batch_id, first, end)
+        docs = [d for d in in_list if d.status == DocumentStatus.ISSUED and d.pdf_sha256]
+    if not docs:
+        raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
+    return [
+        (
+            letter_name(d.number, (d.data.get("student") or {}).get("full_name") or d.template_id),
+            archive.get(str(d.pdf_sha256), ".pdf"),
+        )
+        for d in docs
+    ]

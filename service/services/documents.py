@@ -115,6 +115,25 @@ def request_document(
     return Requested(doc.id, job.id, created=True)
 
 
+def preview_document(
+    templates: TemplateCatalog,
+    converter: PdfConverter,
+    clock: Clock,
+    template_id: str,
+    data: Any,
+    default_organisation: str = "TCT",
+) -> bytes:
+    """A document as it would look, unsigned and with no number (``Số: .../GTT-TCT``), dated today; checked as a
+    request is, and nothing recorded (``vanban render --no-sign``)."""
+    template = templates.get(template_id)
+    check_text(data)
+    data = nfc(data)
+    validate(template.schema, data)
+    organisation = (data.get("organisation") or {}).get("abbreviation") or default_organisation
+    draft = str(Notation(0, template.type_abbreviation, organisation))
+    return converter.to_pdf(render_docx(template.docx, render_context(template, data, draft, clock.today())))
+
+
 def _scoped_key(who: Principal | None, key: str) -> str:
     """An ``Idempotency-Key`` belongs to its caller: the same key from two callers names two requests, and neither
     learns of the other's. Stored as SHA-256 of caller and key."""

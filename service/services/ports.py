@@ -1,7 +1,8 @@
 """The ports of the service layer: what the services need from the database, the archive and the converter.
 
 The adapters implement them (``service.unit_of_work.Database``, ``service.adapters.repository.Repository``,
-``service.adapters.archive.Archive``, ``service.adapters.converter.Converter``) and so do the tests' fakes
+``service.adapters.archive.FolderArchive``, ``service.adapters.s3_archive.S3Archive``,
+``service.adapters.converter.Converter``) and so do the tests' fakes
 (``tests/fakes.py``); the services are typed against these Protocols only, never against SQLAlchemy.
 
 One repository per unit of work, with named methods grouped by aggregate (documents and jobs, registers, people,
@@ -34,6 +35,7 @@ from service.adapters.orm import (
     WorkerHeartbeatRow,
 )
 from service.domain.audit import Entry
+from service.domain.documents import DocumentFilter
 
 # The rows are re-exported: the services name them from here, never from the adapters.
 __all__ = [
@@ -118,6 +120,12 @@ class Repository(Protocol):
 
     def documents_waiting(self, status: str) -> list[DocumentRow]: ...
 
+    def documents_page(
+        self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[DocumentRow], int]:
+        """Documents matching ``where``, newest first, ``limit`` from ``offset``, and how many match in all; with an
+        ``organisation``, a first cut of what its people may see (the caller applies the visibility rule)."""
+
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         """Which of ``document_ids`` failed for good (their numbers stay in the register, marked)."""
 
@@ -180,6 +188,8 @@ class Repository(Protocol):
 
     def active_users(self, organisation: str) -> list[UserRow]: ...
 
+    def active_users_with_role(self, role: str) -> list[UserRow]: ...
+
     def has_people(self) -> bool:
         """Whether any person (not the bootstrap ``automation`` user) exists."""
 
@@ -190,6 +200,9 @@ class Repository(Protocol):
     def access_token(self, token_hash: str) -> AccessTokenRow | None: ...
 
     def forget_expired_tokens(self, now: datetime) -> None: ...
+
+    def forget_access_token(self, token_hash: str) -> None:
+        """Log out: the session or access token is forgotten (nothing happens if it is unknown)."""
 
     def login_throttle(self, key: str) -> LoginThrottleRow | None:
         """Failed logins of an account (``account:<username>``) or address (``address:<ip>``)."""
@@ -218,12 +231,20 @@ class Repository(Protocol):
     def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
         """Registered template versions, oldest first."""
 
+    # -- the archive's references (fixity) ----------------------------------------------------------------------
+    def stored_objects(self) -> list[StoredObject]:
+        """Every archived file the records refer to: documents' PDF, the PDF before each signature and DOCX, and
+        the registered templates' DOCX; documents first, oldest first."""
+
     # -- audit --------------------------------------------------------------------------------------------------
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
         """Append one entry to the hash chain; its sequence number."""
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
         """Every entry, the head's sequence number and hash."""
+
+    def audit_of(self, object_id: str) -> list[Entry]:
+        """The entries about one object, oldest first."""
 
     # -- workers ------------------------------------------------------------------------------------------------
     def beat(self, worker_id: str, converter_ok: bool, detail: str | None) -> None: ...
@@ -258,14 +279,72 @@ class Database(Protocol):
 
 
 class Archive(Protocol):
-    """Content-addressed, write-once files: the name is the content's SHA-256."""
+    """Content-addressed, write-once files (kho lưu trữ): the name is the content's SHA-256.
 
-    def put(self, data: bytes, suffix: str) -> str: ...
+    Two adapters, chosen by ``VANBAN_ARCHIVE_URL``: the local folder (``service.adapters.archive``, the embedded
+    default) and any S3-compatible store (``service.adapters.s3_archive``); ``tests/integration/test_archive.py``
+    runs the same contract on both. ``put`` never overwrites what a key holds (the same bytes stored again keep the
+    first copy); ``get`` re-hashes what it read (:class:`~service.errors.ArchiveCorrupted`,
+    :class:`~service.errors.ArchiveMissing`); a store that does not answer raises
+    :class:`~service.errors.ArchiveUnreachable` (a job retries it), one that refuses
+    :class:`~service.errors.ArchiveRefused`.
+    """
 
-    def put_many(self, items: list[bytes], suffix: str) -> list[str]: ...
+    @property
+    def location(self) -> str:
+        """The archive as ``VANBAN_ARCHIVE_URL`` names it (``file:///...``, ``s3://bucket/prefix``)."""
+        ...
+
+    def put(self, data: bytes, suffix: str) -> str:
+        """Store ``data`` durably; its sha256."""
+        ...
+
+    def put_many(self, items: list[bytes], suffix: str) -> list[str]:
+        """Store many files at once (a chunk of a batch); their sha256s in order."""
+        ...
 
     def get(self, digest: str, suffix: str) -> bytes:
-        """The bytes stored under ``digest``, or :class:`~service.errors.ArchiveError`."""
+        """The bytes stored under ``digest``, their hash checked."""
+        ...
+
+    def locate(self, digest: str, suffix: str) -> str:
+        """Where ``digest`` is (or would be) stored, as a URL: ``file:///.../ab/cd/<sha256>.pdf``, ``s3://...``."""
+        ...
+
+    def ping(self) -> None:
+        """Reach the store, or :class:`~service.errors.ArchiveUnreachable` / ``ArchiveRefused``."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredObject:
+    """An archived file the database refers to: whose it is (``owner`` "document" or "template", ``owner_id``),
+    what it is to its owner (``role``: "pdf", "docx", "pdf before signature 2"), its digest and suffix."""
+
+    owner: str
+    owner_id: str
+    role: str
+    digest: str
+    suffix: str
+
+    @classmethod
+    def of_document(
+        cls, document_id: str, pdf: str | None, docx: str | None, signatures: list[dict[str, Any]] | None
+    ) -> list[StoredObject]:
+        """A document's files: its PDF, its DOCX, and the PDF as it was before each signature of the review flow."""
+        files = [("pdf", pdf, ".pdf"), ("docx", docx, ".docx")]
+        files += [
+            (f"pdf before signature {i}", s.get("base_sha256"), ".pdf") for i, s in enumerate(signatures or [], 1)
+        ]
+        return [
+            cls(owner="document", owner_id=document_id, role=role, digest=digest, suffix=suffix)
+            for role, digest, suffix in files
+            if digest
+        ]
+
+    @classmethod
+    def of_template(cls, template_id: str, version: str, docx: str) -> StoredObject:
+        return cls(owner="template", owner_id=f"{template_id}@{version[:12]}", role="docx", digest=docx, suffix=".docx")
 
 
 class PdfConverter(Protocol):

@@ -3,16 +3,22 @@ loads them: visible to them, in the review flow, in the state a step needs."""
 
 from __future__ import annotations
 
+from service.domain import office
 from service.domain.documents import DocumentStatus
-from service.domain.office import Principal, Workflow, can_see
+from service.domain.office import Principal, Workflow
 from service.errors import Forbidden, WrongState
 from service.services.ports import DocumentRow, UnitOfWork
 
 
+def can_see(who: Principal, doc: DocumentRow) -> bool:
+    """Whether ``who`` may see ``doc`` (the domain's rule: ``service.domain.office.can_see``)."""
+    signed_by = {str(s.get("organisation")) for s in doc.signatures or []}
+    return office.can_see(who, doc.organisation, doc.signers or [], signed_by)
+
+
 def check_can_see(who: Principal, doc: DocumentRow) -> None:
     """Forbidden unless ``who`` may see ``doc``."""
-    signed_by = {str(s.get("organisation")) for s in doc.signatures or []}
-    if not can_see(who, doc.organisation, doc.signers or [], signed_by):
+    if not can_see(who, doc):
         raise Forbidden(
             f"document {doc.id} belongs to {doc.organisation}", f"Văn bản {doc.id} thuộc {doc.organisation}"
         )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from service.services.auth import (
     require,
 )
 from service.unit_of_work import Database
-from tests.backends import postgres_database
 
 
 @pytest.fixture
@@ -57,7 +55,8 @@ def test_tokens_expire_and_keys_are_stored_hashed(db: Database) -> None:
     assert authenticate(db, key).organisation == "TCT"
     with Session(db.engine) as session:
         assert key not in {r.key_hash for r in session.scalars(select(ApiKeyRow))}
-        assert session.scalars(select(UserRow.password_hash)).one().startswith("scrypt$")
+        password_hash = session.scalars(select(UserRow.password_hash)).one()
+        assert password_hash is not None and password_hash.startswith("scrypt$")
     expired, _ = log_in(db, "vanthu", "mat-khau-vanthu", timedelta(seconds=-1))
     with pytest.raises(Unauthenticated):
         authenticate(db, expired)
@@ -121,24 +120,6 @@ LIMITS = LoginLimits(
     max_failures=3, address_max_failures=7, window_seconds=600, lockout_seconds=60, max_lockout_seconds=3600
 )
 MINUTES = timedelta(minutes=5)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'auth.sqlite'}"
-        upgrade(url)
-        database = Database(url)
-        yield database
-        database.dispose()
-        return
-    with postgres_database() as url:
-        upgrade(url)
-        database = Database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
 
 
 def _people(db: Database, *names: str) -> None:

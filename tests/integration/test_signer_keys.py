@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from service.adapters.converter import Converter
 from service.config import Settings
 from service.domain.office import Principal
 from service.errors import CredentialRefused
@@ -27,7 +28,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, pki: DemoPki, converter: object) -> Iterator[Runtime]:
+def runtime(tmp_path: Path, pki: DemoPki, converter: Converter) -> Iterator[Runtime]:
     settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PASSWORD)
     prepare(settings)
     rt = Runtime(settings, converter=converter)

@@ -4,43 +4,37 @@ is refused."""
 from __future__ import annotations
 
 import base64
-import uuid
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
-from service.adapters.archive import Archive
+from service.adapters.archive import FolderArchive
 from service.adapters.migrate import upgrade
-from service.adapters.orm import DocumentRow, JobRow
+from service.adapters.orm import DocumentRow
 from service.domain.clock import SystemClock
 from service.domain.documents import DocumentStatus
 from service.domain.templates import Template
 from service.errors import SessionExpired, WrongState
 from service.services.auth import NewUser, create_user, principal
+from service.services.ports import Archive
 from service.services.review import Review
 from service.unit_of_work import Database
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki
 from signing.sign import Level, SigningContext
+from tests.rows import document_row, finished_job
 
 
 def _document(db: Database, archive: Archive, pdf: bytes, signer: str) -> str:
-    job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded", done=1, total=1, attempts=1)
-    doc = DocumentRow(
-        id=str(uuid.uuid4()),
-        job_id=job.id,
-        template_id="giay-trieu-tap",
-        template_version="0" * 64,
-        data={},
-        status=DocumentStatus.SUBMITTED,
+    job = finished_job()
+    doc = document_row(
+        job,
+        DocumentStatus.SUBMITTED,
         workflow="review",
         signers=[signer],
         signatures=[],
-        organisation="TCT",
-        register="default",
-        request_hash="0" * 64,
         pdf_sha256=archive.put(pdf, ".pdf"),
     )
     with db.uow() as tx:
@@ -56,7 +50,7 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    db, archive = Database(url), Archive(tmp_path / "archive")
+    db, archive = Database(url), FolderArchive(tmp_path / "archive")
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     assert isinstance(key, rsa.RSAPrivateKey)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])

@@ -15,11 +15,16 @@ from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
-from service.domain.batch import letter_name
 from service.domain.office import Principal, Role
-from service.errors import FieldError, Forbidden, InvalidRequest, NotReady
+from service.errors import FieldError, InvalidRequest
 from service.services.auth import require
-from service.services.batches import request_batch
+from service.services.batches import (
+    batch_report,
+    batch_work,
+    check_batch_organisation,
+    issued_letters,
+    request_batch,
+)
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
@@ -46,7 +51,7 @@ async def create_batch(
         raise InvalidRequest([FieldError("data", "nested too deeply", "lồng nhau quá sâu")]) from None
     require(who, Role.REQUESTER)
     if isinstance(batch_data, dict):
-        _check_organisation(who, batch_data, rt.settings.organisation_abbreviation)
+        check_batch_organisation(who, batch_data, rt.settings.organisation_abbreviation)
     upload = await file.read()
     requested = await run_in_threadpool(
         request_batch,
@@ -65,13 +70,8 @@ async def create_batch(
     )
     del upload
     await run_in_threadpool(release_memory)
-    if requested.per_row:
-        for chunk in range(requested.chunks):
-            celery.send_task("vanban.produce_batch_chunk", args=[requested.batch_id, chunk])
-    else:
-        with rt.db.uow() as tx:
-            (doc,) = tx.repo.documents_of_batch(requested.batch_id)
-        celery.send_task("vanban.produce_document", args=[doc.id])
+    for name, args in batch_work(rt.db, requested):
+        celery.send_task(name, args=args)
     response.headers["Location"] = f"/api/v1/batches/{requested.batch_id}"
     return {
         "id": requested.batch_id,
@@ -82,55 +82,14 @@ async def create_batch(
     }
 
 
-def _check_organisation(who: Principal, data: dict[str, Any], default: str) -> None:
-    named = data.get("organisation")  # checked against the schema later; here only who may ask
-    organisation = (named.get("abbreviation") if isinstance(named, dict) else None) or default
-    if not isinstance(organisation, str):
-        organisation = default
-    if who.organisation != organisation and not who.has(Role.ADMIN):
-        raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
-
-
 @router.get("/{batch_id}")
 def get_batch(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     """The batch, its progress, the row report and its documents with their numbers."""
-    with rt.db.uow() as tx:
-        batch = tx.repo.batch(batch_id)
-        _check_organisation(who, batch.data, rt.settings.organisation_abbreviation)
-        job = tx.repo.job(batch.job_id)
-        docs = tx.repo.documents_of_batch(batch_id)
-    return {
-        "id": batch.id,
-        "template": batch.template_id,
-        "template_version": batch.template_version,
-        "job_id": job.id,
-        "status": job.status,
-        "progress": {"done": job.done, "total": job.total},
-        "error": job.error,
-        "report": batch.report,
-        "documents": [
-            {
-                "id": d.id,
-                "index": d.batch_index,
-                "row": d.data.get("_row"),
-                "number": d.number,
-                "notation": d.notation,
-                "status": d.status,
-                "name": (d.data.get("student") or {}).get("full_name"),
-                "pdf_sha256": d.pdf_sha256,
-            }
-            for d in docs
-        ],
-    }
+    return batch_report(rt.db, batch_id, who, rt.settings.organisation_abbreviation)
 
 
-def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[Any, bytes]]:
-    with rt.db.uow() as tx:
-        _check_organisation(who, tx.repo.batch(batch_id).data, rt.settings.organisation_abbreviation)
-        docs = [d for d in tx.repo.documents_of_batch(batch_id) if d.status == "issued" and d.pdf_sha256]
-    if not docs:
-        raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
-    return [(d, rt.archive.get(str(d.pdf_sha256), ".pdf")) for d in docs]
+def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[str, bytes]]:
+    return issued_letters(rt.db, rt.archive, batch_id, who, rt.settings.organisation_abbreviation)
 
 
 @router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
@@ -152,10 +111,8 @@ def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse
     report = get_batch(batch_id, rt, who)
     spool = tempfile.NamedTemporaryFile(prefix="vanban-batch-", suffix=".zip", delete=False)  # noqa: SIM115
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as z:
-        for doc, data in _issued(rt, who, batch_id):
-            z.writestr(
-                letter_name(doc.number, (doc.data.get("student") or {}).get("full_name") or doc.template_id), data
-            )
+        for name, data in _issued(rt, who, batch_id):
+            z.writestr(name, data)
         z.writestr("report.json", json.dumps(report, ensure_ascii=False, indent=2, default=str))
     spool.close()
     return FileResponse(

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, documented
-from service.services.verification import verify as verify_signatures
 
 router = APIRouter(
     prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)], responses=ERRORS | documented(410)
@@ -63,13 +61,3 @@ async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who:
     """Step two: the signature value is checked against the certificate and embedded."""
     digest = await run_in_threadpool(rt.review.complete_two_step, who, document_id, body.session_id, body.signature)
     return CompleteResponse(document_id=document_id, pdf_sha256=digest)
-
-
-@router.post("/verify")
-async def verify(
-    file: Annotated[UploadFile, File(description="a signed PDF")], rt: RuntimeDep, who: CurrentUser
-) -> dict[str, object]:
-    """Every signature of the PDF: signer, times, level, integrity, coverage, later changes, trust, revocation."""
-    data = await file.read()
-    report = await run_in_threadpool(verify_signatures, rt.db, rt.trust, who, data)
-    return report.to_dict()
