@@ -12,13 +12,16 @@ from typing import Protocol
 from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
+from service.adapters.orm import DocumentRow
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
+from service.domain.templates import Template
 from service.services import ports
 from service.services.batches import BatchProducer
 from service.services.documents import OrganisationSignature, Producer
-from service.services.office import Office
+from service.services.issuing import Issuer
+from service.services.review import Review
 from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
@@ -122,19 +125,25 @@ class Runtime:
     def producer(self) -> Producer:
         return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock)
 
+    def _template_of(self, doc: DocumentRow) -> Template:
+        return self.templates.get(doc.template_id, doc.template_version)
+
     @cached_property
-    def office(self) -> Office:
-        return Office(
+    def review(self) -> Review:
+        return Review(
             self.db,
             self.archive,
-            lambda doc: self.templates.get(doc.template_id, doc.template_version),
+            self._template_of,
             self.signing_context,
             Level(self.settings.signature_level),
-            self.organisation_signature,
             self.settings.pki / "signature.png",
             self.clock,
             self.settings.signing_session_seconds,
         )
+
+    @cached_property
+    def issuer(self) -> Issuer:
+        return Issuer(self.db, self.archive, self._template_of, self.organisation_signature, self.clock)
 
     @cached_property
     def batch_producer(self) -> BatchProducer:

@@ -39,6 +39,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from signing.errors import CertificateRefused, KeyLoadError, PinIncorrect, SigningError, TokenMissing
+from signing.keys import common_name
 
 PROTOCOL = 1
 DEFAULT_PORT = 8711
@@ -277,8 +278,7 @@ class SigningAgent:
 
     @property
     def signer_name(self) -> str:
-        names = self.signer.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        return str(names[0].value) if names else self.signer.certificate.subject.rfc4514_string()
+        return common_name(self.signer.certificate)
 
     def status(self, token: str) -> dict[str, Any]:
         return {

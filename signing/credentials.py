@@ -25,7 +25,7 @@ from signing.errors import (
     KeyLoadError,
     SigningError,
 )
-from signing.keys import KeyMaterial, check_same_key, load_pkcs12
+from signing.keys import KeyMaterial, check_same_key, common_name, load_pkcs12
 from signing.sign import Level, SignatureRequest, SigningContext, sign_pdf
 
 
@@ -105,8 +105,7 @@ class SigningKey(ABC):
 
     @property
     def subject_common_name(self) -> str:
-        names = self.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        return str(names[0].value) if names else self.certificate.subject.rfc4514_string()
+        return common_name(self.certificate)
 
     _closed = False
 

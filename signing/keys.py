@@ -38,13 +38,18 @@ class KeyMaterial:
 
     @property
     def subject_common_name(self) -> str:
-        names = self.certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        return str(names[0].value) if names else self.certificate.subject.rfc4514_string()
+        return common_name(self.certificate)
 
     @property
     def organisation(self) -> str:
         names = self.certificate.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)
         return str(names[0].value) if names else ""
+
+
+def common_name(cert: x509.Certificate) -> str:
+    """The subject's common name (the person's name on a signer's certificate), or the whole subject."""
+    names = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else cert.subject.rfc4514_string()
 
 
 def check_certificate(cert: x509.Certificate, at: datetime | None = None) -> None:

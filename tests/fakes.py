@@ -7,6 +7,8 @@ that need neither a database nor LibreOffice, and the test credentials, written 
 - :class:`FakeArchive`: content-addressed bytes in a dictionary.
 - :class:`FakeConverter`: a real small PDF made from the DOCX's text (one page per page break), without
   LibreOffice.
+- :class:`FakeKeys` / :class:`FakeKey`: ``signing.open_key`` and the signers' keys it opens, without a key file or
+  token; :class:`FakeSeal`: the organisation's signature.
 
 The credentials: the demo PKI's password and a remote signing service's PIN and token. The PIN and token are
 distinctive so that a test can look for them in logs and answers (they must never leak).
@@ -16,8 +18,10 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import uuid
 import zipfile
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime
 from io import BytesIO
 from types import TracebackType
@@ -34,8 +38,11 @@ from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, JobStatus
 from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep, StoredObject
+from service.services.ports import Person, SignatureStep, StoredObject
+from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
+from signing.credentials import Credential, Pkcs12Credential
+from signing.sign import SignatureRequest, SigningContext
 
 PKI_PASSWORD = "test-password"
 CSC_PIN = "secret-pin-24680"
@@ -286,6 +293,20 @@ class FakeRepository:
             self.add(orm.RegisterEntryRow(**copy.deepcopy(line)))
 
     # -- people ---------------------------------------------------------------------------------------------------
+    def add_organisation(self, abbreviation: str, name: str) -> None:
+        self.add(orm.OrganisationRow(abbreviation=abbreviation, name=name))
+
+    def add_user(self, person: Person) -> orm.UserRow:
+        user = orm.UserRow(id=str(uuid.uuid4()), **asdict(person))
+        self.add(user)
+        return user
+
+    def add_api_key(self, key_hash: str, user_id: str) -> None:
+        self.add(orm.ApiKeyRow(key_hash=key_hash, user_id=user_id))
+
+    def add_access_token(self, token_hash: str, user_id: str, expires_at: datetime) -> None:
+        self.add(orm.AccessTokenRow(token_hash=token_hash, user_id=user_id, expires_at=expires_at))
+
     def user(self, user_id: str) -> orm.UserRow | None:
         return self._table(orm.UserRow).get((user_id,))
 
@@ -349,6 +370,13 @@ class FakeRepository:
             del table[key]
 
     # -- signing sessions -----------------------------------------------------------------------------------------
+    def open_signing_session(
+        self, document_id: str, group_id: str | None, base_sha256: str, state: str, expires_at: datetime
+    ) -> orm.SigningSessionRow:
+        row = orm.SigningSessionRow.opened(document_id, group_id, base_sha256, state, expires_at)
+        self.add(row)
+        return row
+
     def signing_session(self, session_id: str) -> orm.SigningSessionRow | None:
         return self._table(orm.SigningSessionRow).get((session_id,))
 
@@ -524,3 +552,51 @@ class FakeConverter:
 
     def stop(self) -> None:
         return None
+
+
+class FakeKey(SigningKey):
+    """A signer's key without a file or token: "signs" a PDF by appending a comment naming the signer and the field,
+    so a test sees who signed what, in which order."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def subject_common_name(self) -> str:
+        return self.name
+
+    def _sign_all(
+        self, pdfs: list[bytes], requests: list[SignatureRequest], context: SigningContext | None
+    ) -> list[bytes]:
+        return [
+            pdf + f"\n% signed by {self.name} in {r.field_name}\n".encode()
+            for pdf, r in zip(pdfs, requests, strict=True)
+        ]
+
+    def _release(self) -> None:
+        return None
+
+
+class FakeKeys:
+    """``signing.open_key`` for fake keys: a PKCS#12 credential's ``path`` names whose key it is (``owners``), the
+    ``pin`` opens every one of them; a wrong PIN is a ``KeyLoadError`` as with a real key. ``opened``: how many
+    times a key was opened (one authorisation per request)."""
+
+    def __init__(self, owners: dict[str, str], pin: str = CSC_PIN) -> None:
+        self.owners, self.pin, self.opened = owners, pin, 0
+
+    def __call__(self, credential: Credential, secret: str, **_: object) -> SigningKey:
+        """Ignores the access token and the expected certificate: a fake key has no certificate to compare."""
+        if secret != self.pin:
+            raise KeyLoadError("wrong PIN")
+        assert isinstance(credential, Pkcs12Credential), credential
+        self.opened += 1
+        return FakeKey(self.owners[str(credential.path)])
+
+
+class FakeSeal:
+    """The organisation's signature (``service.services.issuing.OrganisationSeal``) without its key: appends a
+    comment with the reason."""
+
+    def sign(self, pdf: bytes, reason: str, location: str | None, *, prepared: bool) -> tuple[bytes, str]:
+        return pdf + f"\n% sealed: {reason}\n".encode(), "ToChuc"

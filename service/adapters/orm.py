@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -263,6 +264,20 @@ class SigningSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
+
+    @classmethod
+    def opened(
+        cls, document_id: str, group_id: str | None, base_sha256: str, state: str, expires_at: datetime
+    ) -> SigningSessionRow:
+        """A new session for a two-step signature of ``document_id``'s PDF ``base_sha256``, until ``expires_at``."""
+        return cls(
+            id=str(uuid.uuid4()),
+            document_id=document_id,
+            group_id=group_id,
+            base_sha256=base_sha256,
+            state=state,
+            expires_at=expires_at,
+        )
 
 
 class WorkerHeartbeatRow(Base):

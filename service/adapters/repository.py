@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -32,7 +34,7 @@ from service.adapters.orm import (
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep, StoredObject
+from service.services.ports import Person, SignatureStep, StoredObject
 
 
 def _seen_by(organisation: str | None, username: str) -> list[ColumnElement[bool]]:
@@ -223,6 +225,20 @@ class Repository:
         except IntegrityError:
             raise NumberTaken(", ".join(dict.fromkeys(str(line["notation"]) for line in lines))) from None
 
+    def add_organisation(self, abbreviation: str, name: str) -> None:
+        self.add(OrganisationRow(abbreviation=abbreviation, name=name))
+
+    def add_user(self, person: Person) -> UserRow:
+        user = UserRow(id=str(uuid.uuid4()), **asdict(person))
+        self.add(user)
+        return user
+
+    def add_api_key(self, key_hash: str, user_id: str) -> None:
+        self.add(ApiKeyRow(key_hash=key_hash, user_id=user_id))
+
+    def add_access_token(self, token_hash: str, user_id: str, expires_at: datetime) -> None:
+        self.add(AccessTokenRow(token_hash=token_hash, user_id=user_id, expires_at=expires_at))
+
     def user(self, user_id: str) -> UserRow | None:
         return self._session.get(UserRow, user_id)
 
@@ -268,6 +284,13 @@ class Repository:
                 or_(LoginThrottleRow.locked_until.is_(None), LoginThrottleRow.locked_until < now),
             )
         )
+
+    def open_signing_session(
+        self, document_id: str, group_id: str | None, base_sha256: str, state: str, expires_at: datetime
+    ) -> SigningSessionRow:
+        row = SigningSessionRow.opened(document_id, group_id, base_sha256, state, expires_at)
+        self.add(row)
+        return row
 
     def signing_session(self, session_id: str) -> SigningSessionRow | None:
         return self._session.get(SigningSessionRow, session_id)

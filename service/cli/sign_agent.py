@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography import x509
 
 from signing.agent import DEFAULT_PORT, AgentServer, AgentSettings, SigningAgent, TerminalQuestions, explain
 from signing.agent import normalise_origin as _origin
+from signing.certificates import read_pem_certificates
 from signing.errors import SigningError
 from signing.pkcs11 import TokenDigestSigner, TokenKey
 
@@ -47,10 +47,9 @@ def sign_agent(
         origins = tuple(_origin(o) for o in origin)
     except ValueError as exc:
         raise _fail(str(exc), "--origin phải có dạng https://tên-máy[:cổng]") from None
-    try:
-        extra = x509.load_pem_x509_certificates(chain.read_bytes()) if chain else []
-    except ValueError:
-        raise _fail("--chain holds no PEM certificate", "--chain không chứa chứng thư PEM") from None
+    extra = read_pem_certificates(chain.read_bytes().decode("utf-8", "replace")) if chain else []
+    if chain and not extra:
+        raise _fail("--chain holds no PEM certificate", "--chain không chứa chứng thư PEM")
     pin = sys.stdin.readline().rstrip("\r\n") if pin_stdin else getpass.getpass("Mã PIN của token / token PIN: ")
     try:
         signer = TokenDigestSigner(TokenKey(module, token, key), pin, extra)

@@ -10,8 +10,11 @@ submitted document with a reason: it goes back to the requester (rejected), who 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from service.domain.documents import DocumentStatus
 
 
 class Role(StrEnum):
@@ -73,3 +76,28 @@ def signature_field(signer_organisation: str, document_organisation: str) -> tup
     if signer_organisation == document_organisation:
         return "LanhDao", "sig:leader"
     return "DoiTac", "sig:partner"
+
+
+SUBMITTABLE = (DocumentStatus.DRAFT, DocumentStatus.REJECTED)  # a draft, or a rejected document sent again
+
+
+def can_see(who: Principal, organisation: str, signers: Iterable[str], signed_by: Iterable[str]) -> bool:
+    """Who sees a document of ``organisation``: admins, that body, the document's ``signers``, and the bodies that
+    signed it (``signed_by``: a joint document's partner)."""
+    return (
+        who.has(Role.ADMIN)
+        or who.organisation == organisation
+        or who.username in signers
+        or who.organisation in signed_by
+    )
+
+
+def waits_for(status: str, signers: list[str], signatures: list[dict[str, object]], username: str) -> bool:
+    """Whether a document waits for ``username``'s signature (or rejection): submitted, and their turn."""
+    return status == DocumentStatus.SUBMITTED and next_signer(signers, signatures) == username
+
+
+def status_after(signers: list[str], signatures: list[dict[str, object]]) -> DocumentStatus:
+    """A document with these ``signatures`` (the new one included): signed once every signer has signed, else still
+    waiting."""
+    return DocumentStatus.SIGNED if len(signatures) >= len(signers) else DocumentStatus.SUBMITTED

@@ -5,23 +5,23 @@ random and kept only as their SHA-256."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import math
 import secrets
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
-from service.adapters.orm import AccessTokenRow, ApiKeyRow, OrganisationRow, UserRow, utcnow
+from service.domain.clock import SystemClock
 from service.domain.office import Principal, Role
 from service.errors import FieldError, Forbidden, InvalidRequest, TooManyAttempts, Unauthenticated
-from service.services.ports import Database, UnitOfWork
+from service.services.ports import Database, Person, UnitOfWork, UserRow
+from signing.certificates import read_pem_certificates, to_pem
+
+_SYSTEM_CLOCK = SystemClock()  # the default where a caller gives no clock
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 128 * r * n bytes = 16 MiB of memory per hash
 
@@ -88,19 +88,12 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
     if problems:
         raise InvalidRequest(problems)
     if tx.repo.organisation(new.organisation) is None:
-        tx.repo.add(OrganisationRow(abbreviation=new.organisation, name=new.organisation_name or new.organisation))
-    user = UserRow(
-        id=str(uuid.uuid4()),
-        username=new.username,
-        full_name=new.full_name,
-        title=new.title,
-        organisation=new.organisation,
-        roles=sorted(set(new.roles)),
-        password_hash=hash_password(new.password) if new.password else None,
-        credential=credential,
+        tx.repo.add_organisation(new.organisation, new.organisation_name or new.organisation)
+    password_hash = hash_password(new.password) if new.password else None
+    roles = sorted(set(new.roles))
+    return tx.repo.add_user(
+        Person(new.username, new.full_name, new.title, new.organisation, roles, password_hash, credential)
     )
-    tx.repo.add(user)
-    return user
 
 
 @dataclass(frozen=True)
@@ -130,18 +123,15 @@ def register_user(db: Database, new: NewUser, *, api_key: bool = False, by: Prin
 
 def certificate_pem(text: str) -> str | None:
     """The signer's certificate (the first of a PEM text), as it is recorded; None if there is none."""
-    try:
-        cert = x509.load_pem_x509_certificates(text.encode())[0]
-    except (ValueError, IndexError):
-        return None
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
+    certs = read_pem_certificates(text)
+    return to_pem(certs[0]) if certs else None
 
 
 def add_api_key(tx: UnitOfWork, user_id: str, key: str | None = None) -> str:
     """A new API key for ``user_id`` (or ``key`` itself, e.g. the bootstrap key); only its hash is stored."""
     key = key or "vbk_" + secrets.token_urlsafe(32)
     if tx.repo.api_key(_sha256(key)) is None:
-        tx.repo.add(ApiKeyRow(key_hash=_sha256(key), user_id=user_id))
+        tx.repo.add_api_key(_sha256(key), user_id)
     return key
 
 
@@ -182,7 +172,7 @@ def log_in(
     *,
     address: str | None = None,
     limits: LoginLimits = LoginLimits(),
-    clock: Callable[[], datetime] = utcnow,
+    clock: Callable[[], datetime] = _SYSTEM_CLOCK.now,
 ) -> tuple[str, Principal]:
     """A bearer token for ``lifetime``; a failure is audited and says nothing about which part was wrong.
 
@@ -205,7 +195,7 @@ def log_in(
         token = secrets.token_urlsafe(32)
         tx.repo.forget_expired_tokens(now)
         tx.repo.forget_login_failures(f"account:{username}")
-        tx.repo.add(AccessTokenRow(token_hash=_sha256(token), user_id=user.id, expires_at=now + lifetime))
+        tx.repo.add_access_token(_sha256(token), user.id, now + lifetime)
         tx.repo.append_audit(user.username, "login", user.id, {})
         tx.commit()
         return token, principal(user)
@@ -248,13 +238,13 @@ def _count_failure(tx: UnitOfWork, actor: str, keys: list[tuple[str, str]], now:
             tx.repo.append_audit(actor, "login_lockout", None, detail | {"until": row.locked_until.isoformat()})
 
 
-def authenticate(db: Database, bearer: str) -> Principal:
-    """The principal of a bearer token or API key."""
+def authenticate(db: Database, bearer: str, now: datetime | None = None) -> Principal:
+    """The principal of a bearer token or API key (a token still valid at ``now``, by default now)."""
     digest = _sha256(bearer)
     with db.uow() as tx:
         token = tx.repo.access_token(digest)
         user_id = None
-        if token is not None and token.expires_at > utcnow():
+        if token is not None and token.expires_at > (now or _SYSTEM_CLOCK.now()):
             user_id = token.user_id
         elif token is None:
             key = tx.repo.api_key(digest)
@@ -306,11 +296,9 @@ def create_demo_users(
                 from signing import KeyLoadError
                 from signing.keys import read_pkcs12
 
-                try:
-                    cert = read_pkcs12(p12, pki_password)[1]
-                    credential["certificate"] = cert.public_bytes(serialization.Encoding.PEM).decode()
-                except KeyLoadError:
-                    pass  # no certificate recorded: an administrator records one for two-step signing
+                # unreadable: no certificate recorded; an administrator records one for two-step signing
+                with contextlib.suppress(KeyLoadError):
+                    credential["certificate"] = to_pem(read_pkcs12(p12, pki_password)[1])
             org_name = DEMO_PARTNER[1] if org == DEMO_PARTNER[0] else None
             create_user(
                 tx,

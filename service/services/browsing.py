@@ -1,6 +1,6 @@
 """What a person may look at (tra cứu văn bản của tôi): their documents page by page, one document's history from
 the audit log, its signatures in words, and the signers a request may name. Every answer passes the same
-visibility rule as opening one document (``office.can_see``)."""
+visibility rule as opening one document (``visibility.can_see``)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from service.domain.audit import Entry
 from service.domain.clock import VIETNAM
 from service.domain.documents import DocumentFilter
 from service.domain.office import Principal, Role
-from service.services.office import can_see, check_can_see
 from service.services.ports import Database
+from service.services.visibility import can_see, check_can_see
 
 
 @dataclass(frozen=True)

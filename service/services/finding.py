@@ -13,8 +13,8 @@ from service.adapters.orm import DocumentRow
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import folded, nfc
 from service.services.auth import require
-from service.services.office import can_see
 from service.services.ports import Database
+from service.services.visibility import can_see
 
 SCANNED = 5000  # issued documents read per search at most (a school issues a few thousand a year)
 

@@ -2,26 +2,36 @@
 writes the register's lines (sổ đăng ký văn bản đi).
 
 Three ways in, one set of rules: a single direct document (``number_document``), a batch's letters, contiguous and
-in list order (``number_letters``), and a reviewed document the clerk issues (``take_number``, with a manual number's
-duplicate and gap rules, then ``record``, which writes the partner bodies' lines too). Every function works inside
-the caller's transaction: a number is taken only if that transaction commits.
+in list order (``number_letters``), and a reviewed document the clerk issues (``Issuer.issue``: ``take_number``, with
+a manual number's duplicate and gap rules, then ``record``, which writes the partner bodies' lines too). The
+functions work inside the caller's transaction: a number is taken only if that transaction commits. ``Issuer`` also
+reads a body's register for its office.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
-from service.adapters.orm import DocumentRow
+from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, Notation
+from service.domain.office import Principal, Role
 from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
-from service.errors import DuplicateNumber, FieldError, InvalidRequest
-from service.services.ports import UnitOfWork
+from service.domain.vietnamese import day_month_year
+from service.errors import DuplicateNumber, FieldError, Forbidden, InvalidRequest, WrongState
+from service.services.auth import require
+from service.services.ports import Archive, Database, DocumentRow, RegisterEntryRow, UnitOfWork
+from service.services.visibility import check_state, reviewed_document
+from signing.forms import field_names, fill_text_fields
 
 __all__ = [
     "DEFAULT_REGISTER",
     "DuplicateNumber",
+    "Issuer",
+    "Register",
     "number_document",
     "number_letters",
     "record",
@@ -136,3 +146,93 @@ def record(tx: UnitOfWork, doc: DocumentRow, template: Template, manual: bool) -
         partner_number = tx.repo.take_number(partner, doc.register, doc.year)
         lines.append(register_line(doc, template, organisation=partner, number=partner_number))
     tx.repo.insert_register_lines(lines)
+
+
+class OrganisationSeal(Protocol):
+    """The organisation's signature (``service.services.documents.OrganisationSignature``)."""
+
+    def sign(self, pdf: bytes, reason: str, location: str | None, *, prepared: bool) -> tuple[bytes, str]: ...
+
+
+@dataclass(frozen=True)
+class Register:
+    """A body's register (sổ đăng ký văn bản đi) for a year, by number; ``failed``: the documents among them that
+    failed (their numbers are kept, marked failed)."""
+
+    organisation: str
+    year: int
+    entries: list[RegisterEntryRow]
+    failed: set[str]
+
+
+@dataclass
+class Issuer:
+    """The clerk's side of the office: issuing a reviewed, signed document, and the register it goes into."""
+
+    db: Database
+    archive: Archive
+    template_of: Callable[[DocumentRow], Template]
+    organisation: OrganisationSeal
+    clock: Clock
+
+    def issue(
+        self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None
+    ) -> DocumentRow:
+        """Give a signed document its number and date, fill them into the PDF, apply the organisation's signature
+        and record it in the register, all in one transaction: a number is taken only if the document is issued."""
+        require(who, Role.CLERK)
+        issued_on = issued_on or self.clock.today()
+        manual = number is not None
+        with self.db.uow() as tx:
+            found = reviewed_document(tx, who, document_id)
+        template = self.template_of(found)  # read before taking the write lock, on a connection of its own
+        with self.db.uow() as tx:
+            doc = reviewed_document(tx, who, document_id)
+            if who.organisation != doc.organisation:
+                raise Forbidden(
+                    f"a clerk of {who.organisation} cannot issue for {doc.organisation}",
+                    f"Văn thư của {who.organisation} không ban hành văn bản của {doc.organisation}",
+                )
+            check_state(doc, DocumentStatus.SIGNED)
+            # the first write: takes the document (and on SQLite the database) for this transaction
+            if not tx.repo.claim_for_issue(doc.id):
+                raise WrongState(f"document {doc.id} is being issued", f"Văn bản {doc.id} đang được ban hành")
+            year = issued_on.year
+            number = take_number(tx, doc, template, year, number)
+            issued_notation = notation(template, doc.organisation, number)
+            pdf = self._issued_pdf(doc, issued_notation, number, issued_on)
+            digest = self.archive.put(pdf, ".pdf")
+            row = tx.repo.document(doc.id)
+            row.number, row.year, row.issued_on, row.notation = number, year, issued_on, issued_notation
+            row.pdf_sha256, row.signed_at = digest, self.clock.now()
+            row.signer = "; ".join(s["name"] for s in doc.signatures)
+            record(tx, row, template, manual)  # NumberTaken if another clerk gave the number meanwhile
+            detail: dict[str, object] = {"notation": issued_notation, "pdf_sha256": digest}
+            tx.repo.append_audit(who.username, "issue", doc.id, detail)
+            tx.commit()
+            return row
+
+    def _issued_pdf(self, doc: DocumentRow, issued_notation: str, number: int, issued_on: date) -> bytes:
+        assert doc.pdf_sha256 is not None
+        pdf = self.archive.get(doc.pdf_sha256, ".pdf")
+        day, month, year = day_month_year(issued_on)
+        parts = {"number": f"{number:02d}", "day": day, "month": month, "year": year}
+        values = {name: parts[name.split("_")[0]] for name in field_names(pdf) if name.split("_")[0] in parts}
+        pdf = fill_text_fields(pdf, values)
+        signed, _ = self.organisation.sign(pdf, f"Ban hành {issued_notation}", doc.data.get("place"), prepared=True)
+        return signed
+
+    def register(self, who: Principal, organisation: str, year: int | None) -> Register:
+        """``organisation``'s register for ``year`` (default: this Vietnamese year), read by its own clerks and
+        leaders, and by admins."""
+        require(who, Role.CLERK, Role.SIGNER, Role.ADMIN)
+        if who.organisation != organisation and not who.has(Role.ADMIN):
+            raise Forbidden(
+                f"the register of {organisation} is kept by its own office",
+                f"Sổ đăng ký của {organisation} do văn thư đơn vị đó quản lý",
+            )
+        year = year or self.clock.today().year
+        with self.db.uow() as tx:
+            entries = tx.repo.register_entries(organisation, DEFAULT_REGISTER, year)
+            failed = tx.repo.failed_documents([e.document_id for e in entries])
+        return Register(organisation, year, entries, failed)

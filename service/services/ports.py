@@ -37,6 +37,43 @@ from service.adapters.orm import (
 from service.domain.audit import Entry
 from service.domain.documents import DocumentFilter
 
+# The rows are re-exported: the services name them from here, never from the adapters.
+__all__ = [
+    "AccessTokenRow",
+    "ApiKeyRow",
+    "Archive",
+    "BatchRow",
+    "Database",
+    "DocumentRow",
+    "JobRow",
+    "LoginThrottleRow",
+    "OrganisationRow",
+    "PdfConverter",
+    "Person",
+    "RegisterEntryRow",
+    "Repository",
+    "SignatureStep",
+    "SigningSessionRow",
+    "TemplateVersionRow",
+    "UnitOfWork",
+    "UserRow",
+    "WorkerHeartbeatRow",
+]
+
+
+@dataclass(frozen=True)
+class Person:
+    """A person (or a system with an API key) as the repository records them; ``credential``: where their signing
+    key is, never its PIN."""
+
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+    roles: list[str]
+    password_hash: str | None
+    credential: dict[str, Any] | None
+
 
 @dataclass(frozen=True)
 class SignatureStep:
@@ -148,6 +185,15 @@ class Repository(Protocol):
         :class:`~service.errors.NumberTaken`."""
 
     # -- people -------------------------------------------------------------------------------------------------
+    def add_organisation(self, abbreviation: str, name: str) -> None: ...
+
+    def add_user(self, person: Person) -> UserRow:
+        """A new person, with a new id."""
+
+    def add_api_key(self, key_hash: str, user_id: str) -> None: ...
+
+    def add_access_token(self, token_hash: str, user_id: str, expires_at: datetime) -> None: ...
+
     def user(self, user_id: str) -> UserRow | None: ...
 
     def user_by_name(self, username: str) -> UserRow | None: ...
@@ -189,6 +235,12 @@ class Repository(Protocol):
         """Drop the keys with no failure since ``stale`` and no lockout running at ``now``."""
 
     # -- signing sessions ---------------------------------------------------------------------------------------
+    def open_signing_session(
+        self, document_id: str, group_id: str | None, base_sha256: str, state: str, expires_at: datetime
+    ) -> SigningSessionRow:
+        """A new two-step signing session of the document's PDF ``base_sha256`` (``state``: the prepared signature,
+        JSON), with its id."""
+
     def signing_session(self, session_id: str) -> SigningSessionRow | None: ...
 
     def signing_sessions_of_group(self, group_id: str) -> list[SigningSessionRow]: ...

@@ -89,9 +89,9 @@ def test_a_reviewed_document_issued_at_01_07_is_dated_that_vietnamese_day(
         requested = request_document(rt.db, rt.templates, template.id, template.example, signers=["hieutruong"])
         rt.producer.produce(requested.document_id)
         submitter = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
-        rt.office.submit(submitter, requested.document_id, None)
-        rt.office.sign(head, [requested.document_id], PASSWORD)
-        issued = rt.office.issue(clerk, requested.document_id)
+        rt.review.submit(submitter, requested.document_id, None)
+        rt.review.sign(head, [requested.document_id], PASSWORD)
+        issued = rt.issuer.issue(clerk, requested.document_id)
         assert (issued.issued_on, issued.year) == (date(2026, 11, 25), 2026)
         assert issued.signed_at is not None and issued.signed_at.replace(tzinfo=UTC) == EARLY_MORNING_IN_VIETNAM
         with rt.db.uow() as tx:

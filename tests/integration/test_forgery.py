@@ -43,7 +43,7 @@ def _submitted(rt: Runtime, signer: str) -> str:
     template = rt.templates.get("ke-hoach")
     requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
     rt.producer.produce(requested.document_id)
-    rt.office.submit(Principal("cli", "cli", "", "", "TCT", frozenset({"requester"})), requested.document_id, None)
+    rt.review.submit(Principal("cli", "cli", "", "", "TCT", frozenset({"requester"})), requested.document_id, None)
     return requested.document_id
 
 
@@ -63,9 +63,9 @@ def test_a_revoked_certificate_of_the_right_signer_is_refused(
     with runtime.db.uow() as tx:
         before = tx.repo.document(doc_id).pdf_sha256
     with pytest.raises(SignatureRefused, match="revoked"):
-        runtime.office.prepare_two_step(head, doc_id, forgeries.pem(cert, chain), None)
+        runtime.review.prepare_two_step(head, doc_id, forgeries.pem(cert, chain), None)
     with pytest.raises(SignatureRefused, match="revoked"):
-        runtime.office.prepare_many(head, [doc_id], forgeries.pem(cert, chain))
+        runtime.review.prepare_many(head, [doc_id], forgeries.pem(cert, chain))
     with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:
         remote = _signer(runtime, "ht2", {"kind": "csc", "url": csc.url, "credential_id": "leader-1"})
         with runtime.db.uow() as tx:
@@ -75,7 +75,7 @@ def test_a_revoked_certificate_of_the_right_signer_is_refused(
             tx.commit()
         remote_doc = _submitted(runtime, "ht2")
         with pytest.raises(CredentialRefused, match="revoked"):
-            runtime.office.sign(remote, [remote_doc], PIN, remote_token=TOKEN)
+            runtime.review.sign(remote, [remote_doc], PIN, remote_token=TOKEN)
         assert csc.calls["credentials/authorize"] == 0
     with runtime.db.uow() as tx:
         assert tx.repo.document(doc_id).pdf_sha256 == before
@@ -91,11 +91,11 @@ def test_a_remote_credential_must_hold_the_recorded_key(runtime: Runtime) -> Non
         unrecorded = _signer(runtime, "ht", credential)
         doc_id = _submitted(runtime, "ht")
         with pytest.raises(CertificateNotRecorded):
-            runtime.office.sign(unrecorded, [doc_id], PIN, remote_token=TOKEN)
+            runtime.review.sign(unrecorded, [doc_id], PIN, remote_token=TOKEN)
         other = _signer(runtime, "ht2", credential | {"certificate": forgeries.pem(recorded)})
         other_doc = _submitted(runtime, "ht2")
         with pytest.raises(CredentialRefused, match="not the one recorded"):
-            runtime.office.sign(other, [other_doc], PIN, remote_token=TOKEN)
+            runtime.review.sign(other, [other_doc], PIN, remote_token=TOKEN)
         assert csc.calls["credentials/authorize"] == 0
 
 
@@ -109,30 +109,33 @@ def test_demo_leaders_have_their_certificate_recorded(runtime: Runtime) -> None:
         head = tx.repo.user_by_name("hieutruong")
         assert head is not None
         head_principal = principal(head)
-    recorded = runtime.office.recorded_certificate(head_principal)
+    recorded = runtime.review.recorded_certificate(head_principal)
     assert recorded == read_pkcs12(runtime.settings.pki / "leader.p12", PASSWORD)[1]
 
 
 def test_a_ca_certificate_is_not_recorded_as_a_signers(runtime: Runtime) -> None:
     """The CA's own certificate chains to the trusted root (it is the root): it was recorded as a leader's
     certificate (200), though no signature can be made with it; refused now, naming ``certificate``."""
-    from cryptography import x509
-
     from service.errors import InvalidRequest
-    from service.services.office import Office
+    from service.services.review import Review
     from signing.pki import load_ca
 
     ca_cert, _ = load_ca(DemoPki(runtime.settings.pki))
     _signer(runtime, "ht", None)
     admin = Principal("admin", "admin", "", "", "TCT", frozenset({"admin"}))
-    office: Office = runtime.office
+    review: Review = runtime.review
     with pytest.raises(InvalidRequest) as refused:
-        office.record_certificate(admin, "ht", forgeries.pem(ca_cert))
+        review.record_certificate(admin, "ht", forgeries.pem(ca_cert))
     (error,) = refused.value.errors
     assert error.path == "certificate" and "CA" in error.message_en and error.message_vi
     with runtime.db.uow() as tx:
         user = tx.repo.user_by_name("ht")
         assert user is not None and "certificate" not in (user.credential or {})
     _, leaf, _ = forgeries.issued_by(DemoPki(runtime.settings.pki), "Nguyễn Văn An (DEMO)")
-    assert office.record_certificate(admin, "ht", forgeries.pem(leaf)) == leaf
-    assert isinstance(leaf, x509.Certificate)
+    recorded = review.record_certificate(admin, "ht", forgeries.pem(leaf))
+    assert (recorded.subject, recorded.serial) == (leaf.subject.rfc4514_string(), str(leaf.serial_number))
+    with runtime.db.uow() as tx:
+        user = tx.repo.user_by_name("ht")
+        assert user is not None
+        ht = principal(user)
+    assert review.recorded_certificate(ht) == leaf

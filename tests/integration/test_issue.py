@@ -52,8 +52,8 @@ def _signed_decision(rt: Runtime, head: Principal) -> DocumentRow:
     requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[head.username])
     rt.producer.produce(requested.document_id)
     submitter = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
-    rt.office.submit(submitter, requested.document_id, None)
-    (doc,) = rt.office.sign(head, [requested.document_id], PASSWORD)
+    rt.review.submit(submitter, requested.document_id, None)
+    (doc,) = rt.review.sign(head, [requested.document_id], PASSWORD)
     assert doc.status == DocumentStatus.SIGNED
     return doc
 
@@ -74,7 +74,7 @@ def test_200_concurrent_issues_get_1_to_200(runtime: Runtime, pki: DemoPki) -> N
     ids = [first.id, *_copies(runtime, first, 199)]
 
     def issue(document_id: str) -> int:
-        number = runtime.office.issue(clerk, document_id).number
+        number = runtime.issuer.issue(clerk, document_id).number
         assert number is not None
         return number
 
@@ -95,10 +95,10 @@ def test_a_failed_issue_takes_no_number(runtime: Runtime, pki: DemoPki) -> None:
         session.execute(update(DocumentRow).where(DocumentRow.id == broken).values(pdf_sha256="0" * 64))
         session.commit()
     with pytest.raises(VanbanError):
-        runtime.office.issue(clerk, broken)
+        runtime.issuer.issue(clerk, broken)
     with runtime.db.uow() as tx:
         assert tx.repo.document(broken).status == DocumentStatus.SIGNED  # still waiting, nothing recorded
-    assert runtime.office.issue(clerk, good.id).number == 1
+    assert runtime.issuer.issue(clerk, good.id).number == 1
 
 
 def test_the_audit_chain_shows_edits_and_removals(runtime: Runtime, pki: DemoPki) -> None:
@@ -144,7 +144,7 @@ def _drafts(rt: Runtime, signer: str, n: int) -> list[str]:
     for _ in range(n):
         requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
         rt.producer.produce(requested.document_id)
-        rt.office.submit(requester, requested.document_id, None)
+        rt.review.submit(requester, requested.document_id, None)
         ids.append(requested.document_id)
     return ids
 
@@ -174,25 +174,26 @@ def test_one_authorisation_for_several_documents_remote_and_two_step(
         tx.commit()
         remote_docs = _drafts(runtime, "ht", 2)
         with pytest.raises(VanbanError, match="token"):
-            runtime.office.sign(head, remote_docs, PIN)
-        signed = runtime.office.sign(head, remote_docs, PIN, remote_token=CSC_TOKEN)
+            runtime.review.sign(head, remote_docs, PIN)
+        signed = runtime.review.sign(head, remote_docs, PIN, remote_token=CSC_TOKEN)
         assert [d.status for d in signed] == ["signed", "signed"]
         assert csc.calls["credentials/authorize"] == 1 and csc.calls["signatures/signHash"] == 1
 
     device_docs = _drafts(runtime, "pht", 2)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
-    group, _, prepared = runtime.office.prepare_many(deputy, device_docs, pem)
+    prepared = runtime.review.prepare_many(deputy, device_docs, pem)
+    group = prepared.group_id
     values = [
         (doc_id, base64.b64encode(key.sign(p.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))).decode())
-        for doc_id, p in prepared
+        for doc_id, p in prepared.documents
     ]
     with pytest.raises(VanbanError):  # every document of the session, or none
-        runtime.office.complete_many(deputy, group, values[:1])
-    done = runtime.office.complete_many(deputy, group, values)
+        runtime.review.complete_many(deputy, group, values[:1])
+    done = runtime.review.complete_many(deputy, group, values)
     assert [d.status for d in done] == ["signed", "signed"]
     clerk = Principal("vt", "vt", "", "", "TCT", frozenset({"clerk"}))
     for doc_id in remote_docs + device_docs:
-        issued = runtime.office.issue(clerk, doc_id)
+        issued = runtime.issuer.issue(clerk, doc_id)
         pdf = runtime.archive.get(str(issued.pdf_sha256), ".pdf")
         report = verify_pdf(pdf, runtime.trust)
         assert report.ok and len(report.signatures) == 2 and report.signatures[0].certified, report.to_dict()

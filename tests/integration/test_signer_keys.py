@@ -54,7 +54,7 @@ def test_a_key_file_that_is_not_the_recorded_key_signs_nothing(runtime: Runtime,
     head = _signer(runtime, "ht", credential)
     doc_id = _submitted(runtime, "ht")
     with pytest.raises(CredentialRefused, match="not the one recorded"):
-        runtime.office.sign(head, [doc_id], PASSWORD)
+        runtime.review.sign(head, [doc_id], PASSWORD)
     assert _status(runtime, doc_id) == "submitted"
 
 
@@ -66,7 +66,7 @@ def test_an_incomplete_credential_is_a_clear_error(runtime: Runtime, credential:
     head = _signer(runtime, "ht", credential)
     doc_id = _submitted(runtime, "ht")
     with pytest.raises(CredentialRefused) as caught:
-        runtime.office.sign(head, [doc_id], PASSWORD)
+        runtime.review.sign(head, [doc_id], PASSWORD)
     assert field in caught.value.message_en and field in caught.value.message_vi
     assert "/" not in caught.value.message_en + caught.value.message_vi
     assert _status(runtime, doc_id) == "submitted"

@@ -5,7 +5,6 @@ register, and nothing taken by a transaction that does not commit."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from service.errors import ArchiveError, BatchRejected, DuplicateNumber, Invalid
 from service.services import issuing
 from service.services.batches import BatchProducer, request_batch
 from service.services.documents import OrganisationSignature, Producer, request_document
-from service.services.office import Office
+from service.services.issuing import Issuer
 from signing import KeyMaterial
 from signing.sign import Level, SigningContext
 from tests.fakes import FakeConverter
@@ -211,23 +210,21 @@ def _signed_decision(service: Service, pdf_sha256: str) -> str:
     return document_id
 
 
-def _office(service: Service) -> Office:
+def _issuer(service: Service) -> Issuer:
     signature = OrganisationSignature(_no_key, SigningContext(), Level.B_B, None)
     templates = service.templates
 
     def template_of(doc: DocumentRow) -> Any:
         return templates.get(doc.template_id, doc.template_version)
 
-    return Office(
-        service.db, service.archive, template_of, SigningContext(), Level.B_B, signature, Path("-"), service.clock
-    )
+    return Issuer(service.db, service.archive, template_of, signature, service.clock)
 
 
 def test_an_issue_that_fails_after_taking_its_number_leaves_the_document_signed_and_the_number_free() -> None:
     service = Service()
     document_id = _signed_decision(service, "0" * 64)  # its PDF is not in the archive: the issue fails midway
     with pytest.raises(ArchiveError):
-        _office(service).issue(CLERK, document_id)
+        _issuer(service).issue(CLERK, document_id)
     with service.db.uow() as tx:
         doc = tx.repo.document(document_id)
         assert (doc.status, doc.number, doc.notation) == (DocumentStatus.SIGNED, None, None)

@@ -24,8 +24,8 @@ from service.errors import NotReady
 from service.services.batches import letter_docx
 from service.services.browsing import document_filter, documents_of, history_of
 from service.services.documents import request_document
-from service.services.office import check_can_see
 from service.services.verification import verify_report
+from service.services.visibility import check_can_see
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
 
@@ -118,20 +118,20 @@ def get_document(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Document
 @router.post("/{document_id}:submit")
 def submit(document_id: str, body: SubmitRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     """Send a draft (or a rejected document) to its signers, in order (requester of the document's body)."""
-    return _out(rt.office.submit(who, document_id, body.signers))
+    return _out(rt.review.submit(who, document_id, body.signers))
 
 
 @router.post("/{document_id}:reject")
 def reject(document_id: str, body: RejectRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     """Send it back to the requester with a reason (the signer it waits for)."""
-    return _out(rt.office.reject(who, document_id, body.reason))
+    return _out(rt.review.reject(who, document_id, body.reason))
 
 
 @router.post("/{document_id}:issue")
 def issue(document_id: str, body: IssueRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     """Number, date, the organisation's signature, the register (clerk of the document's body). A number given by
     hand that was already issued is refused (409), naming the document that has it."""
-    return _out(rt.office.issue(who, document_id, body.number, body.issued_on))
+    return _out(rt.issuer.issue(who, document_id, body.number, body.issued_on))
 
 
 def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Response:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS
 from service.api.schemas import JobOut, Progress
-from service.services.office import check_can_see
+from service.services.visibility import check_can_see
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], dependencies=[Depends(authenticated)], responses=ERRORS)
 

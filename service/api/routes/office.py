@@ -26,10 +26,8 @@ from service.api.schemas import (
     PreparedDigest,
     SignerOut,
 )
-from service.domain.office import Role
-from service.domain.registers import COLUMNS, DEFAULT_REGISTER, entry_row
-from service.errors import Forbidden
-from service.services.auth import NewUser, log_in, register_user, require
+from service.domain.registers import COLUMNS, entry_row
+from service.services.auth import NewUser, log_in, register_user
 from service.services.browsing import signers
 from service.services.finding import credential_kind
 from service.services.issuing import subject_of
@@ -121,8 +119,8 @@ class CertificateOut(BaseModel):
 def record_certificate(username: str, body: CertificateIn, rt: RuntimeDep, who: CurrentUser) -> CertificateOut:
     """Record a signer's certificate (admin): two-step and remote signatures of that signer are accepted only with
     its key. It must chain to the service's trusted root and not be revoked."""
-    cert = rt.office.record_certificate(who, username, body.certificate)
-    return CertificateOut(username=username, subject=cert.subject.rfc4514_string(), serial=str(cert.serial_number))
+    recorded = rt.review.record_certificate(who, username, body.certificate)
+    return CertificateOut(username=recorded.username, subject=recorded.subject, serial=recorded.serial)
 
 
 class WaitingOut(DocumentOut):
@@ -135,7 +133,7 @@ def inbox(rt: RuntimeDep, who: CurrentUser) -> list[WaitingOut]:
     templates = rt.templates
     return [
         WaitingOut(**_out(d).model_dump(), subject=subject_of(templates.get(d.template_id, d.template_version), d.data))
-        for d in rt.office.inbox(who)
+        for d in rt.review.inbox(who)
     ]
 
 
@@ -154,7 +152,7 @@ def signing_method(rt: RuntimeDep, who: CurrentUser) -> SigningMethod:
 @router.post("/inbox:sign")
 async def sign_inbox(body: InboxSignRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """Sign one or many documents with the signer's own key, opened once with one PIN (not kept anywhere)."""
-    docs = await run_in_threadpool(rt.office.sign, who, body.document_ids, body.pin, body.remote_token)
+    docs = await run_in_threadpool(rt.review.sign, who, body.document_ids, body.pin, body.remote_token)
     return [_out(d) for d in docs]
 
 
@@ -162,16 +160,16 @@ async def sign_inbox(body: InboxSignRequest, rt: RuntimeDep, who: CurrentUser) -
 def prepare_inbox(body: InboxPrepareRequest, rt: RuntimeDep, who: CurrentUser) -> InboxPrepared:
     """Two steps for several documents at once (a USB token plugin, a phone app): one session, one digest per
     document; the signer's device signs them all, then ``inbox:complete``."""
-    group, expires_at, prepared = rt.office.prepare_many(who, body.document_ids, body.certificates)
+    prepared = rt.review.prepare_many(who, body.document_ids, body.certificates)
     b64 = base64.b64encode
     return InboxPrepared(
-        session_id=group,
-        expires_at=expires_at,
+        session_id=prepared.group_id,
+        expires_at=prepared.expires_at,
         documents=[
             PreparedDigest(
                 document_id=d, digest=b64(p.digest).decode(), signed_attributes=b64(p.signed_attributes).decode()
             )
-            for d, p in prepared
+            for d, p in prepared.documents
         ],
     )
 
@@ -180,21 +178,7 @@ def prepare_inbox(body: InboxPrepareRequest, rt: RuntimeDep, who: CurrentUser) -
 def complete_inbox(body: InboxCompleteRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """The signature values of an ``inbox:prepare`` session, checked and embedded, one per document."""
     values = [(s.document_id, s.signature) for s in body.signatures]
-    return [_out(d) for d in rt.office.complete_many(who, body.session_id, values)]
-
-
-def _register(rt: RuntimeDep, who: CurrentUser, organisation: str, year: int | None) -> tuple[int, list[Any], set[str]]:
-    """The register's lines, and the documents among them that failed (their numbers are kept, marked failed)."""
-    require(who, Role.CLERK, Role.SIGNER, Role.ADMIN)
-    if who.organisation != organisation and not who.has(Role.ADMIN):
-        raise Forbidden(
-            f"the register of {organisation} is kept by its own office",
-            f"Sổ đăng ký của {organisation} do văn thư đơn vị đó quản lý",
-        )
-    year = year or rt.clock.today().year
-    with rt.db.uow() as tx:
-        entries = tx.repo.register_entries(organisation, DEFAULT_REGISTER, year)
-        return year, entries, tx.repo.failed_documents([e.document_id for e in entries])
+    return [_out(d) for d in rt.review.complete_many(who, body.session_id, values)]
 
 
 @router.get("/registers/{organisation}/entries")
@@ -205,10 +189,11 @@ def register_entries(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> dict[str, Any]:
     """Sổ đăng ký văn bản đi of ``organisation`` for ``year`` (default: this year), by number."""
-    year, entries, failed = _register(rt, who, organisation, year)
+    register = rt.issuer.register(who, organisation, year)
+    failed = register.failed
     return {
         "organisation": organisation,
-        "year": year,
+        "year": register.year,
         "entries": [
             {
                 "number": e.number,
@@ -223,7 +208,7 @@ def register_entries(
                 "manual": e.manual,
                 "status": "failed" if e.document_id in failed else "ok",
             }
-            for e in entries
+            for e in register.entries
         ],
     }
 
@@ -236,9 +221,10 @@ def register_xlsx(
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
 ) -> Response:
     """The register as a spreadsheet, in the register's usual column order."""
-    year, entries, failed = _register(rt, who, organisation, year)
-    data = write_table(f"Sổ VB đi {year}", COLUMNS, [entry_row(e, e.document_id in failed) for e in entries])
-    name = f"so-dang-ky-van-ban-di-{organisation}-{year}.xlsx"
+    register = rt.issuer.register(who, organisation, year)
+    rows = [entry_row(e, e.document_id in register.failed) for e in register.entries]
+    data = write_table(f"Sổ VB đi {register.year}", COLUMNS, rows)
+    name = f"so-dang-ky-van-ban-di-{organisation}-{register.year}.xlsx"
     return Response(
         data,
         media_type=XLSX,

@@ -1,3 +1,5 @@
+"""Two-step signatures of a document in the review flow (prepare, then complete), and checking a signed PDF."""
+
 from __future__ import annotations
 
 import base64
@@ -44,7 +46,7 @@ class CompleteResponse(BaseModel):
 async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: CurrentUser) -> PrepareResponse:
     """Step one of a two-step signature (signer, on their turn, with the certificate recorded for them): the digest
     to sign, and a session that expires."""
-    p = await run_in_threadpool(rt.office.prepare_two_step, who, document_id, body.certificates, body.field_name)
+    p = await run_in_threadpool(rt.review.prepare_two_step, who, document_id, body.certificates, body.field_name)
     b64 = base64.b64encode
     return PrepareResponse(
         session_id=p.session_id,
@@ -57,5 +59,5 @@ async def prepare(document_id: str, body: PrepareRequest, rt: RuntimeDep, who: C
 @router.post("/documents/{document_id}/signatures:complete")
 async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who: CurrentUser) -> CompleteResponse:
     """Step two: the signature value is checked against the certificate and embedded."""
-    digest = await run_in_threadpool(rt.office.complete_two_step, who, document_id, body.session_id, body.signature)
+    digest = await run_in_threadpool(rt.review.complete_two_step, who, document_id, body.session_id, body.signature)
     return CompleteResponse(document_id=document_id, pdf_sha256=digest)
