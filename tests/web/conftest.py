@@ -81,8 +81,10 @@ def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         yield WebService(svc, demo_passwords(svc), pictures)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module: Playwright's sync API runs an event loop in this thread while it lives, and
+    asyncio.run() (pyHanko's validation) fails under it — so it stops before another module's tests run here."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
