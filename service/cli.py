@@ -128,7 +128,8 @@ def render(
     from service.domain.documents import Notation
     from service.domain.vietnamese import nfc
     from service.runtime import Runtime, prepare
-    from service.services.documents import render_context, request_document
+    from service.services.production import render_context
+    from service.services.requesting import RequestDocument, request_document
     from service.services.validation import check_text, validate
 
     settings = get_settings()
@@ -149,12 +150,10 @@ def render(
             requested = request_document(  # the local operator issues directly, without the office's review
                 rt.db,
                 rt.templates,
-                template,
-                payload,
+                RequestDocument(template_id=template, data=payload, workflow="direct"),
                 default_organisation=settings.organisation_abbreviation,
-                workflow="direct",
             )
-            rt.producer.produce(requested.document_id)
+            rt.production.produce_document(requested.document_id)
             with rt.db.uow() as tx:
                 doc = tx.repo.document(requested.document_id)
             assert doc.pdf_sha256 is not None
@@ -194,7 +193,7 @@ def templates_example(
     batch: Annotated[bool, typer.Option("--batch", help='{"batch": ..., "rows": [...]} for a class list')] = False,
 ) -> None:
     """Print a template's example payload (the ``data`` of a request)."""
-    from service.services.batches import batch_example
+    from service.services.requesting import batch_example
 
     try:
         t = _catalog().get(template)
@@ -225,7 +224,7 @@ def batch_command(
     from service.domain.batch import letter_name
     from service.errors import BatchRejected
     from service.runtime import Runtime, prepare
-    from service.services.batches import request_batch
+    from service.services.requesting import BatchLimits, RequestBatch, request_batch
 
     settings = get_settings()
     prepare(settings)
@@ -235,16 +234,20 @@ def batch_command(
         requested = request_batch(
             rt.db,
             rt.templates,
-            template,
-            class_list.read_bytes(),
-            class_list.name,
-            batch_data,
-            on_error,
-            settings.organisation_abbreviation,
-            settings.batch_chunk_size,
-            max_rows=settings.class_list_max_rows,
-            max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+            RequestBatch(
+                template_id=template,
+                class_list=class_list.read_bytes(),
+                filename=class_list.name,
+                data=batch_data,
+                on_error=on_error,
+            ),
             clock=rt.clock,
+            default_organisation=settings.organisation_abbreviation,
+            limits=BatchLimits(
+                chunk_size=settings.batch_chunk_size,
+                max_rows=settings.class_list_max_rows,
+                max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+            ),
         )
         with Progress(
             "[progress.description]{task.description}",
@@ -256,11 +259,11 @@ def batch_command(
             task = bar.add_task("ban hành / issuing", total=requested.documents)
             if requested.per_row:
                 for chunk in range(requested.chunks):
-                    bar.advance(task, rt.batch_producer.produce_chunk(requested.batch_id, chunk))
+                    bar.advance(task, rt.production.produce_chunk(requested.batch_id, chunk))
             else:
                 with rt.db.uow() as tx:
                     (doc,) = tx.repo.documents_of_batch(requested.batch_id)
-                rt.producer.produce(doc.id)
+                rt.production.produce_document(doc.id)
                 bar.advance(task, 1)
     except json.JSONDecodeError as exc:
         console.print(f"[red]Tệp JSON không đọc được[/red] / cannot read JSON: {exc}")

@@ -16,9 +16,8 @@ from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
 from service.services import ports
-from service.services.batches import BatchProducer
-from service.services.documents import OrganisationSignature, Producer
 from service.services.office import Office
+from service.services.production import OrganisationSignature, Production
 from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
@@ -117,8 +116,10 @@ class Runtime:
         )
 
     @cached_property
-    def producer(self) -> Producer:
-        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock)
+    def production(self) -> Production:
+        return Production(
+            self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock
+        )
 
     @cached_property
     def office(self) -> Office:
@@ -133,10 +134,6 @@ class Runtime:
             self.clock,
             self.settings.signing_session_seconds,
         )
-
-    @cached_property
-    def batch_producer(self) -> BatchProducer:
-        return BatchProducer(self.producer)
 
     @cached_property
     def worker_id(self) -> str:

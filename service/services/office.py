@@ -32,8 +32,8 @@ from service.errors import (
 )
 from service.services import issuing
 from service.services.auth import require
-from service.services.documents import OrganisationSignature
 from service.services.ports import Archive, Database, SignatureStep, UnitOfWork
+from service.services.production import OrganisationSignature
 from service.services.signatures import Prepared, complete_signature, group_sessions, prepare_signature
 from signing import (
     CredentialInvalid,

@@ -91,8 +91,11 @@ class Repository(Protocol):
         """Move a document still requested or numbered to ``status`` with ``values``; False (nothing changes) if
         another delivery of its job did it first."""
 
-    def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
-        """Record a letter of a batch as issued, unless it already is (or failed): then False."""
+    def issue(
+        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+    ) -> bool:
+        """Record a numbered document as issued (``docx_sha256``: its own DOCX, kept for a single document; a
+        batch's letters make theirs again on demand), unless it already is (or failed): then False."""
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""

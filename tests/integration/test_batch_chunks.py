@@ -10,7 +10,7 @@ import pytest
 from service.config import Settings
 from service.errors import BatchRejected, VanbanError
 from service.runtime import Runtime, prepare
-from service.services.batches import request_batch
+from service.services.requesting import BatchLimits, RequestBatch, request_batch
 from signing.pki import DemoPki
 from tests.fakes import PKI_PASSWORD
 
@@ -32,27 +32,23 @@ def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: obj
     requested = request_batch(
         runtime.db,
         runtime.templates,
-        "giay-trieu-tap",
-        CSV.encode(),
-        "l.csv",
-        batch,
-        "reject",
-        chunk_size=3,
+        RequestBatch(template_id="giay-trieu-tap", class_list=CSV.encode(), filename="l.csv", data=batch),
         clock=runtime.clock,
+        limits=BatchLimits(chunk_size=3),
     )
     assert requested.documents == 7 and requested.chunks == 3
-    assert runtime.batch_producer.produce_chunk(requested.batch_id, 1) == 3
+    assert runtime.production.produce_chunk(requested.batch_id, 1) == 3
     with runtime.db.uow() as tx:
         before = {d.id: (d.number, d.pdf_sha256) for d in tx.repo.documents_of_batch(requested.batch_id)}
     files = sorted(runtime.settings.archive.rglob("*.pdf"))
-    assert runtime.batch_producer.produce_chunk(requested.batch_id, 1) == 0  # the same message delivered again
+    assert runtime.production.produce_chunk(requested.batch_id, 1) == 0  # the same message delivered again
     assert sorted(runtime.settings.archive.rglob("*.pdf")) == files
     with runtime.db.uow() as tx:
         after = {d.id: (d.number, d.pdf_sha256) for d in tx.repo.documents_of_batch(requested.batch_id)}
         job = tx.repo.job(requested.job_id)
     assert after == before and job.done == 3
     for chunk in (0, 2):
-        runtime.batch_producer.produce_chunk(requested.batch_id, chunk)
+        runtime.production.produce_chunk(requested.batch_id, chunk)
     with runtime.db.uow() as tx:
         docs = tx.repo.documents_of_batch(requested.batch_id)
         job = tx.repo.job(requested.job_id)
@@ -65,12 +61,18 @@ def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
     bad = CSV + "Người Lỗi,31/02/1990,Xã X\n"
     with pytest.raises(BatchRejected) as caught:
         request_batch(
-            runtime.db, runtime.templates, "giay-trieu-tap", bad.encode(), "l.csv", batch, "reject", clock=runtime.clock
+            runtime.db,
+            runtime.templates,
+            RequestBatch(template_id="giay-trieu-tap", class_list=bad.encode(), filename="l.csv", data=batch),
+            clock=runtime.clock,
         )
     assert caught.value.report["problems"][0]["row"] == 9
     with runtime.db.uow() as tx:
         assert tx.repo.take_number("TCT", "default", 2026) == 1  # the register did not move
     with pytest.raises(VanbanError):  # the batch part is checked too, by path
         request_batch(
-            runtime.db, runtime.templates, "giay-trieu-tap", CSV.encode(), "l.csv", {}, "reject", clock=runtime.clock
+            runtime.db,
+            runtime.templates,
+            RequestBatch(template_id="giay-trieu-tap", class_list=CSV.encode(), filename="l.csv", data={}),
+            clock=runtime.clock,
         )

@@ -12,8 +12,9 @@ from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
 from service.errors import Forbidden, InvalidRequest, WrongState
 from service.services.auth import NewUser, create_user, principal
-from service.services.documents import OrganisationSignature, request_document
 from service.services.office import Office
+from service.services.production import OrganisationSignature
+from service.services.requesting import RequestDocument, request_document
 from signing import KeyMaterial
 from signing.sign import Level, SigningContext
 from tests.unit.services import REQUESTER, Service
@@ -52,7 +53,11 @@ def _people(service: Service) -> tuple[Principal, Principal, Principal]:
 
 def _draft(service: Service, signers: list[str], template_id: str = DECISION) -> str:
     data = service.example(template_id)
-    requested = request_document(service.db, service.templates, template_id, data, who=REQUESTER, signers=signers)
+    requested = request_document(
+        service.db,
+        service.templates,
+        RequestDocument(template_id=template_id, data=data, requested_by=REQUESTER, signers=tuple(signers)),
+    )
     with service.db.uow() as tx:  # what production leaves: a draft with its PDF
         doc = tx.repo.document(requested.document_id)
         doc.status, doc.pdf_sha256 = DocumentStatus.DRAFT, service.archive.put(b"%PDF draft", ".pdf")

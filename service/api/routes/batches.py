@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-import zipfile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
@@ -11,17 +9,24 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
-from service.domain.batch import letter_name
-from service.domain.office import Principal, Role
-from service.errors import FieldError, Forbidden, InvalidRequest, NotReady
-from service.services.auth import require
-from service.services.batches import request_batch
+from service.errors import FieldError, InvalidRequest
+from service.runtime import Runtime
+from service.services import files
+from service.services.requesting import BatchLimits, RequestBatch, request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
+
+
+def _limits(rt: Runtime) -> BatchLimits:
+    s = rt.settings
+    return BatchLimits(
+        chunk_size=s.batch_chunk_size,
+        max_rows=s.class_list_max_rows,
+        max_unpacked_bytes=s.class_list_max_unpacked_bytes,
+    )
 
 
 @router.post("", status_code=202)
@@ -44,34 +49,26 @@ async def create_batch(
         raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
     except RecursionError:
         raise InvalidRequest([FieldError("data", "nested too deeply", "lồng nhau quá sâu")]) from None
-    require(who, Role.REQUESTER)
-    if isinstance(batch_data, dict):
-        _check_organisation(who, batch_data, rt.settings.organisation_abbreviation)
-    upload = await file.read()
+    command = RequestBatch(
+        template_id=template,
+        class_list=await file.read(),
+        filename=file.filename or "",
+        data=batch_data,
+        requested_by=who,
+        on_error=on_error,
+    )
     requested = await run_in_threadpool(
         request_batch,
         rt.db,
         rt.templates,
-        template,
-        upload,
-        file.filename or "",
-        batch_data,
-        on_error,
-        rt.settings.organisation_abbreviation,
-        rt.settings.batch_chunk_size,
-        max_rows=rt.settings.class_list_max_rows,
-        max_unpacked_bytes=rt.settings.class_list_max_unpacked_bytes,
+        command,
         clock=rt.clock,
+        default_organisation=rt.settings.organisation_abbreviation,
+        limits=_limits(rt),
+        enqueue=lambda name, args: celery.send_task(name, args=args),
     )
-    del upload
+    del command  # the class list's bytes
     await run_in_threadpool(release_memory)
-    if requested.per_row:
-        for chunk in range(requested.chunks):
-            celery.send_task("vanban.produce_batch_chunk", args=[requested.batch_id, chunk])
-    else:
-        with rt.db.uow() as tx:
-            (doc,) = tx.repo.documents_of_batch(requested.batch_id)
-        celery.send_task("vanban.produce_document", args=[doc.id])
     response.headers["Location"] = f"/api/v1/batches/{requested.batch_id}"
     return {
         "id": requested.batch_id,
@@ -82,61 +79,16 @@ async def create_batch(
     }
 
 
-def _check_organisation(who: Principal, data: dict[str, Any], default: str) -> None:
-    named = data.get("organisation")  # checked against the schema later; here only who may ask
-    organisation = (named.get("abbreviation") if isinstance(named, dict) else None) or default
-    if not isinstance(organisation, str):
-        organisation = default
-    if who.organisation != organisation and not who.has(Role.ADMIN):
-        raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
-
-
 @router.get("/{batch_id}")
 def get_batch(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     """The batch, its progress, the row report and its documents with their numbers."""
-    with rt.db.uow() as tx:
-        batch = tx.repo.batch(batch_id)
-        _check_organisation(who, batch.data, rt.settings.organisation_abbreviation)
-        job = tx.repo.job(batch.job_id)
-        docs = tx.repo.documents_of_batch(batch_id)
-    return {
-        "id": batch.id,
-        "template": batch.template_id,
-        "template_version": batch.template_version,
-        "job_id": job.id,
-        "status": job.status,
-        "progress": {"done": job.done, "total": job.total},
-        "error": job.error,
-        "report": batch.report,
-        "documents": [
-            {
-                "id": d.id,
-                "index": d.batch_index,
-                "row": d.data.get("_row"),
-                "number": d.number,
-                "notation": d.notation,
-                "status": d.status,
-                "name": (d.data.get("student") or {}).get("full_name"),
-                "pdf_sha256": d.pdf_sha256,
-            }
-            for d in docs
-        ],
-    }
-
-
-def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[Any, bytes]]:
-    with rt.db.uow() as tx:
-        _check_organisation(who, tx.repo.batch(batch_id).data, rt.settings.organisation_abbreviation)
-        docs = [d for d in tx.repo.documents_of_batch(batch_id) if d.status == "issued" and d.pdf_sha256]
-    if not docs:
-        raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
-    return [(d, rt.archive.get(str(d.pdf_sha256), ".pdf")) for d in docs]
+    return files.batch_report(rt.db, who, batch_id, rt.settings.organisation_abbreviation)
 
 
 @router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
 def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    pdf = merge([data for _, data in _issued(rt, who, batch_id)])
+    pdf = files.merged_batch(rt.db, rt.archive, who, batch_id, rt.settings.organisation_abbreviation)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -149,18 +101,10 @@ def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
 )
 def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse:
     """The signed documents named ``<number>-<slug of name>.pdf``, and ``report.json``."""
-    report = get_batch(batch_id, rt, who)
-    spool = tempfile.NamedTemporaryFile(prefix="vanban-batch-", suffix=".zip", delete=False)  # noqa: SIM115
-    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as z:
-        for doc, data in _issued(rt, who, batch_id):
-            z.writestr(
-                letter_name(doc.number, (doc.data.get("student") or {}).get("full_name") or doc.template_id), data
-            )
-        z.writestr("report.json", json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    spool.close()
+    spool = files.batch_zip(rt.db, rt.archive, who, batch_id, rt.settings.organisation_abbreviation)
     return FileResponse(
-        spool.name,
+        spool,
         media_type="application/zip",
         headers={"Content-Disposition": content_disposition(f"{batch_id}.zip")},
-        background=BackgroundTask(os.unlink, spool.name),
+        background=BackgroundTask(os.unlink, spool),
     )
