@@ -23,6 +23,7 @@ from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus
 from service.domain.office import Principal, Role, Workflow, choose_workflow
 from service.domain.registers import DEFAULT_REGISTER
+from service.domain.templates import Template
 from service.domain.vietnamese import nfc
 from service.errors import BatchRejected, FieldError, Forbidden, IdempotencyConflict, InvalidRequest
 from service.services import issuing
@@ -165,22 +166,11 @@ def request_document(
             earlier = tx.repo.document_by_idempotency_key(scoped_key)
         if earlier is not None:
             return _replay(earlier, digest, key)
-    job = JobRow(id=str(uuid.uuid4()), kind="document", status=JobStatus.QUEUED, done=0, total=1, attempts=0)
+    job = _queued_job("document", 1)
     doc = DocumentRow(
-        id=str(uuid.uuid4()),
-        job_id=job.id,
-        template_id=template.id,
-        template_version=template.version,
-        data=data,
-        status=DocumentStatus.REQUESTED,
-        organisation=organisation,
-        register=DEFAULT_REGISTER,
+        **_document_columns(job.id, template, data, organisation, digest, workflow=chosen.value, signers=signers),
         idempotency_key=scoped_key,
-        request_hash=digest,
-        workflow=chosen.value,
         requested_by=who.user_id if who else None,
-        signers=signers,
-        signatures=[],
     )
     with db.uow() as tx:
         earlier = tx.repo.add_request(job, doc)
@@ -314,7 +304,7 @@ def request_batch(
 
     organisation = organisation_of(batch_data, default_organisation)
     total = len(valid) if per_row else 1
-    job = JobRow(id=str(uuid.uuid4()), kind="batch", status=JobStatus.QUEUED, done=0, total=total, attempts=0)
+    job = _queued_job("batch", total)
     batch = BatchRow(
         id=str(uuid.uuid4()),
         job_id=job.id,
@@ -330,29 +320,34 @@ def request_batch(
         tx.repo.add(batch)
         if per_row:
             now = clock.now()  # the rows' own bookkeeping, like every row's created_at
-            common = {
-                "job_id": job.id,
-                "template_id": template.id,
-                "template_version": template.version,
-                "request_hash": "batch",
-                "batch_id": batch.id,
-                "created_at": now,
-                "updated_at": now,
-            }
             letters = [
-                common
-                | {
-                    "id": str(uuid.uuid4()),
-                    "data": {**batch_data, field_name: row, "_row": source_row},
-                    "batch_index": i,
-                }
+                _document_columns(
+                    job.id,
+                    template,
+                    {**batch_data, field_name: row, "_row": source_row},
+                    organisation,
+                    "batch",
+                    batch_id=batch.id,
+                    batch_index=i,
+                    created_at=now,
+                    updated_at=now,
+                )
                 for i, (source_row, row) in enumerate(valid)
             ]
             issuing.number_letters(tx, template, organisation, clock.today(), letters)
         else:
             workflow = template.schema.get("x-vanban", {}).get("workflow", "direct")  # a decision is reviewed
-            whole_list = _whole_list(
-                job, batch, organisation, {**batch_data, field_name: [r for _, r in valid]}, workflow
+            whole_list = DocumentRow(
+                **_document_columns(
+                    job.id,
+                    template,
+                    {**batch_data, field_name: [r for _, r in valid]},
+                    organisation,
+                    "batch",
+                    workflow=workflow,
+                    batch_id=batch.id,
+                    batch_index=0,
+                )
             )
             tx.repo.add(whole_list)
         tx.commit()
@@ -366,21 +361,16 @@ def request_batch(
     return BatchRequested(batch.id, job.id, total, chunks, per_row, report)
 
 
-def _whole_list(job: JobRow, batch: BatchRow, organisation: str, data: dict[str, Any], workflow: str) -> DocumentRow:
-    """The one document a class list fills whole (a decision with its list attached)."""
-    return DocumentRow(
-        id=str(uuid.uuid4()),
-        job_id=job.id,
-        template_id=batch.template_id,
-        template_version=batch.template_version,
-        data=data,
-        status=DocumentStatus.REQUESTED,
-        organisation=organisation,
-        register=DEFAULT_REGISTER,
-        request_hash="batch",
-        workflow=workflow,
-        signers=[],
-        signatures=[],
-        batch_id=batch.id,
-        batch_index=0,
-    )
+def _queued_job(kind: str, total: int) -> JobRow:
+    return JobRow(id=str(uuid.uuid4()), kind=kind, status=JobStatus.QUEUED, done=0, total=total, attempts=0)
+
+
+def _document_columns(
+    job_id: str, template: Template, data: Any, organisation: str, request_hash: str, **more: Any
+) -> dict[str, Any]:
+    """A requested document's columns (``more``: the rest, or other values): the same for a single document, a
+    batch's letter (numbered by ``issuing`` as it is recorded) and the document a whole class list fills."""
+    columns = {"id": str(uuid.uuid4()), "job_id": job_id, "template_id": template.id, "data": data}
+    columns |= {"template_version": template.version, "status": DocumentStatus.REQUESTED, "workflow": "direct"}
+    columns |= {"organisation": organisation, "register": DEFAULT_REGISTER, "request_hash": request_hash}
+    return columns | {"signers": [], "signatures": []} | more
