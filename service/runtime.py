@@ -12,6 +12,8 @@ from typing import Protocol
 from service.adapters.archive import Archive
 from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
+from service.adapters.pdf_pages import PdfPageTools
+from service.adapters.renderer import DocxRenderer
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
@@ -118,7 +120,14 @@ class Runtime:
     @cached_property
     def production(self) -> Production:
         return Production(
-            self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock
+            self.db,
+            self.templates,
+            self.converter,
+            self.archive,
+            self.organisation_signature,
+            self.clock,
+            renderer=DocxRenderer(),
+            pages=PdfPageTools(),
         )
 
     @cached_property

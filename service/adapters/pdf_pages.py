@@ -82,3 +82,13 @@ def merge(pdfs: list[bytes]) -> bytes:
     finally:
         for source in sources:
             source.close()
+
+
+class PdfPageTools:
+    """``service.services.ports.PdfPages`` with pdftotext and pikepdf."""
+
+    def words(self, pdf: bytes) -> list[PageWords]:
+        return page_words(pdf)
+
+    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+        return split_pages(pdf, ranges)

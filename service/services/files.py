@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from service.adapters.orm import DocumentRow
 from service.adapters.pdf_pages import merge
 from service.adapters.preview import page_picture
 from service.domain.batch import letter_name
@@ -19,12 +19,8 @@ from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role
 from service.errors import Forbidden, NotReady
 from service.services.office import check_can_see
-from service.services.ports import Archive, Database
-from service.services.production import letter_docx
+from service.services.ports import Archive, Database, DocumentRow
 from service.services.requesting import organisation_of
-
-if TYPE_CHECKING:
-    from service.services.templates import TemplateCatalog
 
 MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -47,14 +43,20 @@ def document(db: Database, who: Principal, document_id: str) -> DocumentRow:
 
 
 def document_file(
-    db: Database, archive: Archive, templates: TemplateCatalog, who: Principal, document_id: str, kind: str
+    db: Database,
+    archive: Archive,
+    letter_docx: Callable[[DocumentRow], bytes],
+    who: Principal,
+    document_id: str,
+    kind: str,
 ) -> File:
     """The document's ``pdf`` (as it is now: a draft, signed by some, or issued) or ``docx``, its download
-    audited. A batch letter's DOCX is made again on demand (letters are made a chunk at a time)."""
+    audited. A batch letter's DOCX is made again on demand by ``letter_docx`` (letters are made a chunk at a
+    time)."""
     doc = document(db, who, document_id)
     digest = doc.pdf_sha256 if kind == "pdf" else doc.docx_sha256
     if kind == "docx" and digest is None and doc.batch_id and doc.notation:
-        data = letter_docx(templates, doc)
+        data = letter_docx(doc)
     elif digest is None:
         raise NotReady(
             f"document {document_id} has no {kind} yet (status {doc.status})",

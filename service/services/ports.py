@@ -1,7 +1,8 @@
 """The ports of the service layer: what the services need from the database, the archive and the converter.
 
 The adapters implement them (``service.unit_of_work.Database``, ``service.adapters.repository.Repository``,
-``service.adapters.archive.Archive``, ``service.adapters.converter.Converter``) and so do the tests' fakes
+``service.adapters.archive.Archive``, ``service.adapters.converter.Converter``, ``service.adapters.renderer.
+DocxRenderer``, ``service.adapters.pdf_pages.PdfPageTools``) and so do the tests' fakes
 (``tests/fakes.py``); the services are typed against these Protocols only, never against SQLAlchemy.
 
 One repository per unit of work, with named methods grouped by aggregate (documents and jobs, registers, people,
@@ -33,7 +34,22 @@ from service.adapters.orm import (
     UserRow,
     WorkerHeartbeatRow,
 )
+from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
+
+__all__ = [
+    "Archive",
+    "Database",
+    "DocumentRow",
+    "JobRow",
+    "PageWords",
+    "PdfConverter",
+    "PdfPages",
+    "Renderer",
+    "Repository",
+    "SignatureStep",
+    "UnitOfWork",
+]
 
 
 @dataclass(frozen=True)
@@ -223,3 +239,22 @@ class PdfConverter(Protocol):
     """DOCX to PDF (LibreOffice in production)."""
 
     def to_pdf(self, docx: bytes) -> bytes: ...
+
+
+class Renderer(Protocol):
+    """A template's DOCX filled with a context (docxtpl, sandboxed, in production)."""
+
+    def render(self, template: bytes, context: dict[str, Any]) -> bytes: ...
+
+    def render_many(self, template: bytes, contexts: list[dict[str, Any]]) -> bytes:
+        """One DOCX with a letter per context, each starting on a new page, each as ``render`` would make it."""
+
+
+class PdfPages(Protocol):
+    """Page-level work on a PDF (pdftotext and pikepdf in production)."""
+
+    def words(self, pdf: bytes) -> list[PageWords]:
+        """Each page's words with their places."""
+
+    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+        """One PDF per (first, last) page range, 0-based inclusive."""

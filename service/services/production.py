@@ -18,9 +18,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from service.adapters.orm import DocumentRow, JobRow
-from service.adapters.pdf_pages import page_words, split_pages
-from service.adapters.renderer import render_docx, render_many
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
@@ -30,7 +27,17 @@ from service.domain.vietnamese import BLANK, place_date
 from service.errors import VanbanError
 from service.services import issuing
 from service.services.drafts import prepare_draft
-from service.services.ports import Archive, Database, PdfConverter, UnitOfWork
+from service.services.ports import (
+    Archive,
+    Database,
+    DocumentRow,
+    JobRow,
+    PageWords,
+    PdfConverter,
+    PdfPages,
+    Renderer,
+    UnitOfWork,
+)
 from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
 from signing.appearance import seal_box
 from signing.marks import Mark, find_marks
@@ -70,14 +77,6 @@ def render_context(template: Template, data: dict[str, Any], notation: str, issu
 def letter_data(data: dict[str, Any]) -> dict[str, Any]:
     """A document's data as its template sees it: without the class list's row number a batch letter keeps."""
     return {k: v for k, v in data.items() if k != "_row"}
-
-
-def letter_docx(templates: TemplateCatalog, doc: DocumentRow) -> bytes:
-    """The filled DOCX of a numbered document, made again from its data and template version (the same text as
-    the DOCX its PDF was converted from)."""
-    assert doc.notation is not None and doc.issued_on is not None
-    template = templates.get(doc.template_id, doc.template_version)
-    return render_docx(template.docx, render_context(template, letter_data(doc.data), doc.notation, doc.issued_on))
 
 
 @dataclass
@@ -135,6 +134,16 @@ class Production:
     archive: Archive
     organisation: OrganisationSignature
     clock: Clock
+    renderer: Renderer
+    pages: PdfPages
+
+    def letter_docx(self, doc: DocumentRow) -> bytes:
+        """The filled DOCX of a numbered document, made again from its data and template version (the same text
+        as the DOCX its PDF was converted from): a batch's letters keep none of their own."""
+        assert doc.notation is not None and doc.issued_on is not None
+        template = self.templates.get(doc.template_id, doc.template_version)
+        context = render_context(template, letter_data(doc.data), doc.notation, doc.issued_on)
+        return self.renderer.render(template.docx, context)
 
     # -- one document -----------------------------------------------------------------------------------------
     def produce_document(self, document_id: str) -> None:
@@ -165,7 +174,7 @@ class Production:
     def _draft(self, doc: DocumentRow, template: Template) -> None:
         """Render with blanks for the number and date, convert, add the fields the signers and the clerk fill."""
         symbol = Notation(0, template.type_abbreviation, doc.organisation).symbol
-        docx = render_docx(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
+        docx = self.renderer.render(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
         docx_sha = self.archive.put(docx, ".docx")
         pdf = prepare_draft(self.converter.to_pdf(docx), symbol, parties(template.schema))
         values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": self.archive.put(pdf, ".pdf")}
@@ -253,7 +262,9 @@ class Production:
         for d in docs:
             assert d.notation is not None and d.issued_on is not None
             contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on))
-        docx = render_docx(template.docx, contexts[0]) if len(contexts) == 1 else render_many(template.docx, contexts)
+        one = len(contexts) == 1
+        render, render_many = self.renderer.render, self.renderer.render_many
+        docx = render(template.docx, contexts[0]) if one else render_many(template.docx, contexts)
         stages.append(("render", time.perf_counter()))
         pdf = self.converter.to_pdf(docx)
         stages.append(("convert", time.perf_counter()))
@@ -261,8 +272,8 @@ class Production:
         if len(docs) == 1:  # one document keeps its PDF whole; the signature finds its mark
             parts, marks = [pdf], [None]
         else:
-            ranges, marks = _letters(pdf, [str(d.notation) for d in docs])
-            parts = split_pages(pdf, ranges)
+            ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
+            parts = self.pages.split(pdf, ranges)
         stages.append(("split", time.perf_counter()))
         signed, signer = [], ""
         for d, part, mark in zip(docs, parts, marks, strict=True):
@@ -288,10 +299,9 @@ class Production:
                 d.status = DocumentStatus.FAILED
 
 
-def _letters(pdf: bytes, notations: list[str]) -> tuple[list[tuple[int, int]], list[Mark | None]]:
-    """Page range and signature mark of each letter in a chunk's PDF (one pdftotext call): a letter starts on the
+def _letters(pages: list[PageWords], notations: list[str]) -> tuple[list[tuple[int, int]], list[Mark | None]]:
+    """Page range and signature mark of each letter in a chunk's PDF (its words read once): a letter starts on the
     page showing its number (``Số: 05/GTT-TCT``)."""
-    pages = page_words(pdf)
     starts: list[int] = []
     page = 0
     for notation in notations:

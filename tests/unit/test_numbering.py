@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from service.adapters.orm import DocumentRow, RegisterCounterRow, RegisterEntryRow
+from service.adapters.pdf_pages import PdfPageTools
+from service.adapters.renderer import DocxRenderer
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
 from service.domain.registers import DEFAULT_REGISTER
@@ -59,7 +61,16 @@ def _no_key() -> KeyMaterial:
 
 def _production(service: Service) -> Production:
     signature = OrganisationSignature(_no_key, SigningContext(), Level.B_B, None)
-    return Production(service.db, service.templates, FakeConverter(), service.archive, signature, service.clock)
+    return Production(
+        service.db,
+        service.templates,
+        FakeConverter(),
+        service.archive,
+        signature,
+        service.clock,
+        renderer=DocxRenderer(),
+        pages=PdfPageTools(),
+    )
 
 
 def _class_list(batch_data: dict[str, Any], class_list: str = CLASS_LIST) -> RequestBatch:

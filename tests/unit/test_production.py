@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from service.adapters.pdf_pages import page_words
+from service.adapters.pdf_pages import PdfPageTools, page_words
+from service.adapters.renderer import DocxRenderer
 from service.domain.documents import DocumentStatus, JobStatus
 from service.errors import ConversionError
 from service.services.production import OrganisationSignature, Production
@@ -30,7 +31,16 @@ CLASS_LIST = "Họ và tên,Ngày sinh,Giới tính,Đơn vị công tác\n" + "
 def _production(service: Service, pki: DemoPki, converter: FakeConverter) -> Production:
     key = load_pkcs12(pki.org_p12, PKI_PASSWORD)
     signature = OrganisationSignature(lambda: key, SigningContext(), Level.B_B, None)
-    return Production(service.db, service.templates, converter, service.archive, signature, service.clock)
+    return Production(
+        service.db,
+        service.templates,
+        converter,
+        service.archive,
+        signature,
+        service.clock,
+        renderer=DocxRenderer(),  # docxtpl and pdftotext are quick: the real ones
+        pages=PdfPageTools(),
+    )
 
 
 def _single(service: Service) -> str:

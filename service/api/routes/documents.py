@@ -104,7 +104,7 @@ def issue(document_id: str, body: IssueRequest, rt: RuntimeDep, who: CurrentUser
 
 
 def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Response:
-    file = files.document_file(rt.db, rt.archive, rt.templates, who, document_id, kind)
+    file = files.document_file(rt.db, rt.archive, rt.production.letter_docx, who, document_id, kind)
     return Response(
         file.data, media_type=file.media_type, headers={"Content-Disposition": content_disposition(file.name)}
     )
