@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what `make run` and `make test` need and is missing: Debian packages, .venv (the project and its
-# dev tools) and .venv-uno (unoserver on Debian's python3, which is the interpreter python3-uno belongs to).
+# dev tools), .venv-uno (unoserver on Debian's python3, which is the interpreter python3-uno belongs to) and the
+# web app (web/node_modules from the committed package-lock.json, built into web/dist when its sources changed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils qpdf python3-uno python3-venv
-              softhsm2 opensc)
+              softhsm2 opensc chromium)
+# node and npm build the web app; Debian's, unless the machine already has a node of its own
+command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,4 +37,15 @@ if [ ! -f .venv-uno/.installed ]; then
   .venv-uno/bin/python -m pip install -q 'unoserver>=2.2'
   .venv-uno/bin/python -c 'import uno, unoserver'
   touch .venv-uno/.installed
+fi
+
+# The web app: npm ci when the lock file changed, a build when any source changed (nothing built is committed).
+if [ ! -f web/node_modules/.installed ] || [ web/package-lock.json -nt web/node_modules/.installed ]; then
+  echo "install-deps: npm ci (web/)"
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+  touch web/node_modules/.installed
+fi
+if [ ! -f web/dist/index.html ] || [ -n "$(find web/src web/index.html web/package-lock.json web/vite.config.ts web/tsconfig.json -newer web/dist/index.html -print -quit)" ]; then
+  echo "install-deps: building the web app (web/dist)"
+  (cd web && npm run build --silent)
 fi

@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default=None, description="at start, create this API key once (every role, default organisation)"
     )
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="lifetime of a login token")
+    session_idle_minutes: float = Field(
+        default=30, gt=0, le=24 * 60, description="a browser session ends after this long without a request"
+    )
+    web_dir: Path = Field(default=PROJECT_ROOT / "web" / "dist", description="the built web application, served at /")
     login_max_failures: int = Field(default=5, ge=1, description="wrong passwords that lock an account")
     login_address_max_failures: int = Field(
         default=50, ge=1, description="wrong passwords from one client address (any accounts) that lock it"

@@ -18,6 +18,7 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── CredentialRefused               422  a signing credential that cannot be used
     ├── Unauthenticated                 401
     ├── Forbidden                       403
+    │   └── CsrfRefused                      a browser's state-changing request without its CSRF token
     ├── CertificateNotRecorded          403  no certificate on record for a two-step or remote signer
     ├── SessionExpired                  410  a signing session expired or already used
     ├── TooLarge                        413  an upload that unpacks to more than the settings allow
@@ -159,6 +160,19 @@ class Unauthenticated(VanbanError):
 
 class Forbidden(VanbanError):
     code = "forbidden"
+
+
+class CsrfRefused(Forbidden):
+    """A request authenticated by the session cookie that changes something must echo the session's CSRF token in
+    ``X-CSRF-Token``: another site can make the browser send the cookie, never read the token."""
+
+    code = "csrf"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "missing or wrong CSRF token (X-CSRF-Token header); reload the page",
+            "Thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token); hãy tải lại trang",
+        )
 
 
 class CertificateNotRecorded(VanbanError):

@@ -13,7 +13,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.deps import check_request_text
-from service.api.routes import batches, documents, health, jobs, office, signatures, templates
+from service.api.pages import mount_pages
+from service.api.routes import batches, documents, health, jobs, office, session, signatures, templates, verify
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError, http_status
 from service.runtime import Runtime
@@ -110,6 +111,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         jobs.router,
         signatures.router,
         office.router,
+        session.router,
+        verify.router,
     ):
         app.include_router(router, max_body_size=limits.get(id(router)))
+    mount_pages(app, settings.web_dir)  # a GET outside /api/ that no route answers is the web app's
     return app

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Mapper
 
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
-from service.domain.documents import DocumentStatus, JobStatus
+from service.domain.documents import DocumentFilter, DocumentStatus, JobStatus
 from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound, NumberTaken
 from service.services.ports import SignatureStep
 from signing.appearance import text_style
@@ -151,6 +151,27 @@ class FakeRepository:
     def documents_waiting(self, status: str) -> list[orm.DocumentRow]:
         return self._rows(orm.DocumentRow, lambda d: d.status == status)
 
+    def documents_page(
+        self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[orm.DocumentRow], int]:
+        def matches(d: orm.DocumentRow) -> bool:
+            visible = organisation is None or (
+                d.organisation == organisation
+                or username in (d.signers or [])
+                or any(s.get("organisation") == organisation for s in d.signatures or [])
+            )
+            return (
+                visible
+                and (not where.status or d.status == where.status)
+                and (not where.template or d.template_id == where.template)
+                and (not where.notation or where.notation in (d.notation or ""))
+                and (not where.created_from or d.created_at >= where.created_from)
+                and (not where.created_before or d.created_at < where.created_before)
+            )
+
+        rows = sorted(self._rows(orm.DocumentRow, matches), key=lambda d: (-d.created_at.timestamp(), d.id))
+        return rows[offset : offset + limit], len(rows)
+
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         wanted = set(document_ids)
         return {
@@ -260,6 +281,10 @@ class FakeRepository:
     def active_users(self, organisation: str) -> list[orm.UserRow]:
         return self._rows(orm.UserRow, lambda u: u.organisation == organisation and u.active)
 
+    def active_users_with_role(self, role: str) -> list[orm.UserRow]:
+        users = self._rows(orm.UserRow, lambda u: u.active and role in u.roles)
+        return sorted(users, key=lambda u: u.organisation)
+
     def has_people(self) -> bool:
         return bool(self._rows(orm.UserRow, lambda u: u.username != "automation"))
 
@@ -274,6 +299,9 @@ class FakeRepository:
 
     def forget_expired_tokens(self, now: datetime) -> None:
         self._forget(orm.AccessTokenRow, lambda t: t.expires_at < now)
+
+    def forget_access_token(self, token_hash: str) -> None:
+        self._forget(orm.AccessTokenRow, lambda t: t.token_hash == token_hash)
 
     def login_throttle(self, key: str) -> orm.LoginThrottleRow | None:
         return self._table(orm.LoginThrottleRow).get((key,))
@@ -317,6 +345,9 @@ class FakeRepository:
         entry = chained(prev, seq + 1, orm.utcnow(), actor, action, object_id, detail)
         self.add(orm.AuditEntryRow(**entry_columns(entry)))
         return entry.seq
+
+    def audit_of(self, object_id: str) -> list[Entry]:
+        return [e for e in self.audit_chain()[0] if e.object_id == object_id]
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
         rows = sorted(self._rows(orm.AuditEntryRow), key=lambda r: r.seq)

@@ -14,6 +14,13 @@ def page_count(pdf_path: Path) -> int:
     return next((int(line.split()[-1]) for line in out.splitlines() if line.startswith("Pages:")), 0)
 
 
+def pdf_page_count(pdf: bytes) -> int:
+    with tempfile.TemporaryDirectory(prefix="vanban-preview-") as tmp:
+        src = Path(tmp) / "doc.pdf"
+        src.write_bytes(pdf)
+        return page_count(src)
+
+
 def page_picture(pdf: bytes, page: int, dpi: int = 80) -> bytes:
     """PNG of page ``page`` (1-based)."""
     with tempfile.TemporaryDirectory(prefix="vanban-preview-") as tmp:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, text, update
+from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +29,7 @@ from service.adapters.orm import (
     utcnow,
 )
 from service.domain.audit import Entry, chained, entry_columns
-from service.domain.documents import DocumentStatus
+from service.domain.documents import DocumentFilter, DocumentStatus
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
 from service.services.ports import SignatureStep
 
@@ -239,6 +239,9 @@ class Repository:
     def forget_expired_tokens(self, now: datetime) -> None:
         self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.expires_at < now))
 
+    def forget_access_token(self, token_hash: str) -> None:
+        self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.token_hash == token_hash))
+
     def login_throttle(self, key: str) -> LoginThrottleRow | None:
         return self._session.get(LoginThrottleRow, key)
 
@@ -284,6 +287,52 @@ class Repository:
         self._session.add(AuditEntryRow(**entry_columns(entry)))
         self._session.execute(update(AuditHeadRow).where(AuditHeadRow.id == 1).values(hash=entry.hash))
         return int(seq)
+
+    def documents_page(
+        self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[DocumentRow], int]:
+        """Documents matching ``where``, newest first, ``limit`` from ``offset``, and how many match in all. With an
+        ``organisation``: only those of that body, or naming ``username`` as a signer, or signed by that body (a
+        first cut the caller narrows with the visibility rule; the JSON columns are matched as text)."""
+        conditions = []
+        if organisation is not None:
+            conditions.append(
+                or_(
+                    DocumentRow.organisation == organisation,
+                    cast(DocumentRow.signers, Text).contains(f'"{username}"', autoescape=True),
+                    cast(DocumentRow.signatures, Text).contains(f'"{organisation}"', autoescape=True),
+                )
+            )
+        if where.status:
+            conditions.append(DocumentRow.status == where.status)
+        if where.template:
+            conditions.append(DocumentRow.template_id == where.template)
+        if where.notation:
+            conditions.append(DocumentRow.notation.contains(where.notation, autoescape=True))
+        if where.created_from:
+            conditions.append(DocumentRow.created_at >= where.created_from)
+        if where.created_before:
+            conditions.append(DocumentRow.created_at < where.created_before)
+        total = self._session.scalar(select(func.count()).select_from(DocumentRow).where(*conditions)) or 0
+        query = (
+            select(DocumentRow)
+            .where(*conditions)
+            .order_by(DocumentRow.created_at.desc(), DocumentRow.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(self._session.scalars(query)), int(total)
+
+    def audit_of(self, object_id: str) -> list[Entry]:
+        """The audit entries about one object, oldest first."""
+        rows = self._session.scalars(
+            select(AuditEntryRow).where(AuditEntryRow.object_id == object_id).order_by(AuditEntryRow.seq)
+        )
+        return [Entry(r.seq, r.at, r.actor, r.action, r.object_id, r.detail, r.prev_hash, r.hash) for r in rows]
+
+    def active_users_with_role(self, role: str) -> list[UserRow]:
+        rows = self._session.scalars(select(UserRow).where(UserRow.active).order_by(UserRow.organisation))
+        return [u for u in rows if role in u.roles]
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
         rows = self._session.scalars(select(AuditEntryRow).order_by(AuditEntryRow.seq))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from celery import Celery
@@ -11,8 +12,13 @@ from fastapi.security import OAuth2PasswordBearer
 from service.domain.office import Principal
 from service.errors import Unauthenticated
 from service.runtime import Runtime
-from service.services.auth import authenticate
+from service.services.auth import LoginLimits, authenticate
+from service.services.sessions import check_csrf, session_principal
 from service.services.validation import check_text
+
+SESSION_COOKIE = "vanban_session"  # HttpOnly: the browser sends it, the page's scripts never see it
+CSRF_COOKIE = "vanban_csrf"  # readable by the page, echoed in CSRF_HEADER (double submit)
+CSRF_HEADER = "X-CSRF-Token"
 
 
 def _runtime(request: Request) -> Runtime:
@@ -32,11 +38,36 @@ CeleryDep = Annotated[Celery, Depends(_celery)]
 _bearer = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def _principal(rt: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
-    """The caller, from ``Authorization: Bearer <token or API key>``; 401 without one."""
-    if not token:
+def idle_time(rt: Runtime) -> timedelta:
+    return timedelta(minutes=rt.settings.session_idle_minutes)
+
+
+def login_limits(rt: Runtime) -> LoginLimits:
+    """The throttling of wrong passwords (``VANBAN_LOGIN_*``), the same for the token route and the session."""
+    s = rt.settings
+    return LoginLimits(
+        s.login_max_failures,
+        s.login_address_max_failures,
+        s.login_window_seconds,
+        s.login_lockout_seconds,
+        s.login_max_lockout_seconds,
+    )
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _principal(request: Request, rt: RuntimeDep, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    """The caller, from ``Authorization: Bearer <token or API key>``, or else from the browser's session cookie
+    (a request that changes something must then carry the session's CSRF token); 401 without either."""
+    if token:
+        return authenticate(rt.db, token)
+    session = request.cookies.get(SESSION_COOKIE)
+    if not session:
         raise Unauthenticated()
-    return authenticate(rt.db, token)
+    check_csrf(request.method, session, request.headers.get(CSRF_HEADER))
+    return session_principal(rt.db, session, idle_time(rt))
 
 
 CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from service.domain.office import Principal
+
 
 class DocumentRequest(BaseModel):
     template: str = Field(examples=["giay-trieu-tap"])
@@ -60,6 +62,28 @@ class DocumentOut(BaseModel):
     rejection: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentOut]
+    total: int = Field(description="how many match, on every page")
+    page: int
+    page_size: int
+
+
+class HistoryEntry(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    action: str = Field(description="request, render, submit, sign, reject, issue, download, ...")
+    detail: dict[str, Any]
+
+
+class SignerOut(BaseModel):
+    username: str
+    full_name: str
+    title: str
+    organisation: str
 
 
 class SubmitRequest(BaseModel):
@@ -118,5 +142,24 @@ class TemplateSummary(BaseModel):
 
 class TemplateOut(TemplateSummary):
     type_abbreviation: str
+    workflow: str = Field(description="direct (issued at once) or review (a draft, then its signers)")
     schema_: dict[str, Any] = Field(alias="schema")
     example: dict[str, Any]
+
+
+class Me(BaseModel):
+    username: str
+    full_name: str
+    title: str
+    organisation: str
+    roles: list[str]
+
+    @classmethod
+    def of(cls, who: Principal) -> Me:
+        return cls(
+            username=who.username,
+            full_name=who.full_name,
+            title=who.title,
+            organisation=who.organisation,
+            roles=sorted(who.roles),
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from service.domain.vietnamese import two_digits
@@ -49,3 +50,20 @@ class Notation:
 
     def __str__(self) -> str:
         return f"{two_digits(self.number)}/{self.symbol}" if self.number else f".../{self.symbol}"
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    """What a list of documents is narrowed to; None or empty: no narrowing.
+
+    status: a :class:`DocumentStatus` value.
+    template: a template id.
+    notation: part of the số và ký hiệu, e.g. ``QĐ`` or ``05/``.
+    created_from, created_before: the instants (aware) the request was made between.
+    """
+
+    status: str | None = None
+    template: str | None = None
+    notation: str | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None

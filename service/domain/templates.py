@@ -26,3 +26,9 @@ class Template:
     schema: dict[str, Any]
     example: dict[str, Any]
     docx: bytes = field(repr=False)
+
+    @property
+    def workflow(self) -> str:
+        """``direct`` or ``review``: the template's default workflow (``x-vanban.workflow`` of its schema)."""
+        facts = self.schema.get("x-vanban", {})
+        return str(facts.get("workflow", "direct")) if isinstance(facts, dict) else "direct"

@@ -36,6 +36,7 @@ from service.adapters.orm import (
 )
 from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
+from service.domain.documents import DocumentFilter
 
 __all__ = [
     "Archive",
@@ -97,6 +98,12 @@ class Repository(Protocol):
 
     def documents_waiting(self, status: str) -> list[DocumentRow]: ...
 
+    def documents_page(
+        self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
+    ) -> tuple[list[DocumentRow], int]:
+        """Documents matching ``where``, newest first, ``limit`` from ``offset``, and how many match in all; with an
+        ``organisation``, a first cut of what its people may see (the caller applies the visibility rule)."""
+
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         """Which of ``document_ids`` failed for good (their numbers stay in the register, marked)."""
 
@@ -153,6 +160,8 @@ class Repository(Protocol):
 
     def active_users(self, organisation: str) -> list[UserRow]: ...
 
+    def active_users_with_role(self, role: str) -> list[UserRow]: ...
+
     def has_people(self) -> bool:
         """Whether any person (not the bootstrap ``automation`` user) exists."""
 
@@ -163,6 +172,9 @@ class Repository(Protocol):
     def access_token(self, token_hash: str) -> AccessTokenRow | None: ...
 
     def forget_expired_tokens(self, now: datetime) -> None: ...
+
+    def forget_access_token(self, token_hash: str) -> None:
+        """Log out: the session or access token is forgotten (nothing happens if it is unknown)."""
 
     def login_throttle(self, key: str) -> LoginThrottleRow | None:
         """Failed logins of an account (``account:<username>``) or address (``address:<ip>``)."""
@@ -191,6 +203,9 @@ class Repository(Protocol):
 
     def audit_chain(self) -> tuple[list[Entry], int, str]:
         """Every entry, the head's sequence number and hash."""
+
+    def audit_of(self, object_id: str) -> list[Entry]:
+        """The entries about one object, oldest first."""
 
     # -- workers ------------------------------------------------------------------------------------------------
     def beat(self, worker_id: str, converter_ok: bool, detail: str | None) -> None: ...

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from service.services.auth import (
     require,
 )
 from service.unit_of_work import Database
-from tests.backends import postgres_database
 
 
 @pytest.fixture
@@ -121,24 +119,6 @@ LIMITS = LoginLimits(
     max_failures=3, address_max_failures=7, window_seconds=600, lockout_seconds=60, max_lockout_seconds=3600
 )
 MINUTES = timedelta(minutes=5)
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'auth.sqlite'}"
-        upgrade(url)
-        database = Database(url)
-        yield database
-        database.dispose()
-        return
-    with postgres_database() as url:
-        upgrade(url)
-        database = Database(url)
-        try:
-            yield database
-        finally:
-            database.dispose()
 
 
 def _people(db: Database, *names: str) -> None:

@@ -25,6 +25,7 @@ EXPECTED = {
     "CredentialRefused": 422,
     "Unauthenticated": 401,
     "Forbidden": 403,
+    "CsrfRefused": 403,
     "CertificateNotRecorded": 403,
     "SessionExpired": 410,
     "TooLarge": 413,

@@ -1,23 +1,29 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.orm import DocumentRow
+from service.adapters.preview import pdf_page_count
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
 from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
 from service.api.schemas import (
     DocumentAccepted,
+    DocumentList,
     DocumentOut,
     DocumentRequest,
+    HistoryEntry,
     IssueRequest,
     RejectRequest,
     SubmitRequest,
 )
 from service.services import files
+from service.services.browsing import document_filter, documents_of, history_of
 from service.services.requesting import RequestDocument, request_document
+from service.services.verification import verify_report
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
 
@@ -79,6 +85,24 @@ async def create_document(
     )
 
 
+@router.get("")
+def list_documents(
+    rt: RuntimeDep,
+    who: CurrentUser,
+    status: Annotated[str | None, Query(max_length=20, description="draft, submitted, signed, issued, ...")] = None,
+    template: Annotated[str | None, Query(max_length=100)] = None,
+    notation: Annotated[str | None, Query(max_length=80, description="part of the number and notation")] = None,
+    created_from: Annotated[date | None, Query(description="requested on or after this day (Vietnam)")] = None,
+    created_to: Annotated[date | None, Query(description="requested on or before this day (Vietnam)")] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DocumentList:
+    """The documents the caller may see (their body's, those they sign or signed; an admin: all), newest first."""
+    where = document_filter(status, template, notation, created_from, created_to)
+    found = documents_of(rt.db, who, where, page, page_size)
+    return DocumentList(items=[_out(d) for d in found.documents], total=found.total, page=page, page_size=page_size)
+
+
 @router.get("/{document_id}")
 def get_document(document_id: str, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     return _out(files.document(rt.db, who, document_id))
@@ -123,6 +147,32 @@ def get_preview(
     """A picture of one page of the document (the signed PDF, or the draft while it is not signed)."""
     png = files.page_preview(rt.db, rt.archive, who, document_id, page)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
+@router.get("/{document_id}/pages")
+def get_pages(document_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, int]:
+    """How many pages the document's PDF has now (each shown by ``preview.png?page=``); 0 before it has a PDF."""
+    doc = files.document(rt.db, who, document_id)
+    return {"pages": pdf_page_count(rt.archive.get(doc.pdf_sha256, ".pdf")) if doc.pdf_sha256 else 0}
+
+
+@router.get("/{document_id}/signatures")
+def get_signatures(document_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, object]:
+    """The verdict on every signature the document's PDF carries now, as ``/verify`` gives it; none for a draft."""
+    doc = files.document(rt.db, who, document_id)
+    if doc.pdf_sha256 is None or (not doc.signatures and doc.status != "issued"):
+        return {"ok": False, "signatures": []}
+    return verify_report(rt.archive.get(doc.pdf_sha256, ".pdf"), rt.trust).to_dict()
+
+
+@router.get("/{document_id}/history")
+def get_history(document_id: str, rt: RuntimeDep, who: CurrentUser) -> list[HistoryEntry]:
+    """What was done to the document (requested, rendered, submitted, signed, rejected, issued, downloaded ...),
+    from the audit log, oldest first."""
+    return [
+        HistoryEntry(seq=e.seq, at=e.at, actor=e.actor, action=e.action, detail=e.detail)
+        for e in history_of(rt.db, who, document_id)
+    ]
 
 
 @router.get("/{document_id}/docx", response_class=Response, responses=file_of(DOCX, "the filled DOCX"))

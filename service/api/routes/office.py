@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
 from service.adapters.spreadsheet import write_table
-from service.api.deps import CurrentUser, RuntimeDep
+from service.api.deps import CurrentUser, RuntimeDep, client_address, login_limits
 from service.api.responses import ERRORS, LOGIN, XLSX, content_disposition, file_of
 from service.api.routes.documents import _out
 from service.api.schemas import (
@@ -22,12 +22,15 @@ from service.api.schemas import (
     InboxPrepared,
     InboxPrepareRequest,
     InboxSignRequest,
+    Me,
     PreparedDigest,
+    SignerOut,
 )
 from service.domain.office import Role
 from service.domain.registers import COLUMNS, DEFAULT_REGISTER, entry_row
 from service.errors import Forbidden
-from service.services.auth import LoginLimits, NewUser, add_api_key, create_user, log_in, require
+from service.services.auth import NewUser, add_api_key, create_user, log_in, require
+from service.services.browsing import signers
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
 ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN
@@ -45,16 +48,8 @@ async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
     """OAuth2 password flow: a bearer token for ``VANBAN_ACCESS_TOKEN_MINUTES``. Too many wrong passwords for the
     account or from the client's address: 429 with ``Retry-After`` (``VANBAN_LOGIN_*``)."""
     s = rt.settings
-    limits = LoginLimits(
-        s.login_max_failures,
-        s.login_address_max_failures,
-        s.login_window_seconds,
-        s.login_lockout_seconds,
-        s.login_max_lockout_seconds,
-    )
-    address = request.client.host if request.client else None
     value, _ = await run_in_threadpool(
-        partial(log_in, address=address, limits=limits),
+        partial(log_in, address=client_address(request), limits=login_limits(rt)),
         rt.db,
         form.username,
         form.password,
@@ -63,23 +58,18 @@ async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
     return Token(access_token=value, expires_in=s.access_token_minutes * 60)
 
 
-class Me(BaseModel):
-    username: str
-    full_name: str
-    title: str
-    organisation: str
-    roles: list[str]
-
-
 @router.get("/auth/me")
 def me(who: CurrentUser) -> Me:
-    return Me(
-        username=who.username,
-        full_name=who.full_name,
-        title=who.title,
-        organisation=who.organisation,
-        roles=sorted(who.roles),
-    )
+    return Me.of(who)
+
+
+@router.get("/signers")
+def list_signers(rt: RuntimeDep, who: CurrentUser) -> list[SignerOut]:
+    """Everyone who may sign, with their title and body: a review request names its signers among them."""
+    return [
+        SignerOut(username=s.username, full_name=s.full_name, title=s.title, organisation=s.organisation)
+        for s in signers(rt.db)
+    ]
 
 
 class UserIn(BaseModel):

@@ -1,20 +1,14 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, documented
-from service.domain.office import Principal
-from service.errors import FieldError, InvalidRequest
-from signing.errors import NotVerifiable
-from signing.verify import VerificationReport, verify_pdf
 
 router = APIRouter(
     prefix="/api/v1", tags=["signatures"], dependencies=[Depends(authenticated)], responses=ERRORS | documented(410)
@@ -65,35 +59,3 @@ async def complete(document_id: str, body: CompleteRequest, rt: RuntimeDep, who:
     """Step two: the signature value is checked against the certificate and embedded."""
     digest = await run_in_threadpool(rt.office.complete_two_step, who, document_id, body.session_id, body.signature)
     return CompleteResponse(document_id=document_id, pdf_sha256=digest)
-
-
-@router.post("/verify")
-async def verify(
-    file: Annotated[UploadFile, File(description="a signed PDF")], rt: RuntimeDep, who: CurrentUser
-) -> dict[str, object]:
-    """Every signature of the PDF: signer, times, level, integrity, coverage, later changes, trust, revocation."""
-    data = await file.read()
-    report = await run_in_threadpool(_verify, data, rt)
-    await run_in_threadpool(_audit_verify, rt, who, hashlib.sha256(data).hexdigest(), report.ok)
-    return report.to_dict()
-
-
-_NOT_VERIFIABLE_VI = {
-    "unreadable": "không phải tệp PDF đọc được",
-    "encrypted": "tệp PDF được mã hóa bằng mật khẩu; hãy gửi tệp không mã hóa",
-    "unsigned": "tệp PDF không có chữ ký",
-}
-
-
-def _verify(data: bytes, rt: RuntimeDep) -> VerificationReport:
-    """The report; a file that is no readable PDF, is encrypted or holds no signature is a 422 naming ``file``."""
-    try:
-        return verify_pdf(data, rt.trust)
-    except NotVerifiable as exc:
-        raise InvalidRequest([FieldError("file", str(exc), _NOT_VERIFIABLE_VI[exc.reason])]) from None
-
-
-def _audit_verify(rt: RuntimeDep, who: Principal, sha256: str, ok: bool) -> None:
-    with rt.db.uow() as tx:
-        tx.repo.append_audit(who.username, "verify", None, {"sha256": sha256, "ok": ok})
-        tx.commit()

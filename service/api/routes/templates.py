@@ -64,6 +64,7 @@ def _out(t: Template) -> TemplateOut:
         title=t.title,
         version=t.version,
         type_abbreviation=t.type_abbreviation,
+        workflow=t.workflow,
         schema=t.schema,
         example=t.example,
     )

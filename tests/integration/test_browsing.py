@@ -1,0 +1,93 @@
+"""What a person's document list holds, on SQLite and PostgreSQL: their body's documents, those they sign, those
+their body signed; never another body's; a signer's name matched whole; filters by Vietnamese day; pages."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from service.adapters.orm import DocumentRow, JobRow
+from service.domain.office import Principal
+from service.services.browsing import document_filter, documents_of
+from service.unit_of_work import Database
+
+REQUESTER = Principal("u1", "chuyenvien", "Nguyễn Thị Hoa", "Chuyên viên", "TCT", frozenset({"requester"}))
+LEADER = Principal("u2", "hieutruong", "Nguyễn Văn An", "Hiệu trưởng", "TCT", frozenset({"signer"}))
+PARTNER = Principal("u3", "vanthu_tdtn", "Lê Văn Nam", "Văn thư", "TDTN", frozenset({"clerk"}))
+ADMIN = Principal("u4", "admin", "Quản trị", "", "TCT", frozenset({"admin"}))
+
+
+def _add(db: Database, name: str, organisation: str, at: datetime, **values: Any) -> str:
+    with db.uow() as tx:
+        job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded")
+        tx.repo.add(job)
+        tx.session.flush()  # the job before the document that names it
+        tx.repo.add(
+            DocumentRow(
+                id=name,
+                job_id=job.id,
+                template_id=values.pop("template", "giay-trieu-tap"),
+                template_version="v1",
+                data={},
+                status=values.pop("status", "issued"),
+                organisation=organisation,
+                request_hash="0" * 64,
+                created_at=at,
+                **values,
+            )
+        )
+        tx.commit()
+    return name
+
+
+def _ids(db: Database, who: Principal, **filters: Any) -> list[str]:
+    where = document_filter(
+        filters.get("status"), filters.get("template"), filters.get("notation"), filters.get("since"), filters.get("to")
+    )
+    return [d.id for d in documents_of(db, who, where, 1, 100).documents]
+
+
+def test_the_list_holds_what_the_person_may_see(any_db: Database) -> None:
+    at = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    _add(any_db, "ours", "TCT", at, notation="01/GTT-TCT")
+    _add(any_db, "theirs", "TDTN", at)
+    _add(
+        any_db,
+        "joint-for-our-leader",
+        "TDTN",
+        at,
+        workflow="review",
+        signers=["bithu", "hieutruong"],
+        status="submitted",
+    )
+    _add(any_db, "look-alike-name", "TDTN", at, workflow="review", signers=["hieutruong_2"], status="submitted")
+    _add(any_db, "signed-by-us", "TDTN", at, workflow="review", signatures=[{"organisation": "TCT", "field": "DoiTac"}])
+    assert sorted(_ids(any_db, REQUESTER)) == ["ours", "signed-by-us"]
+    assert sorted(_ids(any_db, LEADER)) == ["joint-for-our-leader", "ours", "signed-by-us"]
+    assert "look-alike-name" not in _ids(any_db, LEADER)
+    assert sorted(_ids(any_db, PARTNER)) == ["joint-for-our-leader", "look-alike-name", "signed-by-us", "theirs"]
+    assert len(_ids(any_db, ADMIN)) == 5
+    where = document_filter(None, None, None, None, None)
+    assert documents_of(any_db, REQUESTER, where, 1, 100).total == 2
+
+
+def test_filters_and_pages(any_db: Database) -> None:
+    # 17:30 UTC on 1 December is 00:30 on 2 December in Vietnam
+    late = datetime(2026, 12, 1, 17, 30, tzinfo=UTC)
+    early = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    _add(any_db, "late", "TCT", late, notation="02/QĐ-TCT", template="quyet-dinh-mo-lop")
+    _add(any_db, "early", "TCT", early, notation="01/GTT-TCT")
+    _add(any_db, "draft", "TCT", early, status="draft", workflow="review")
+    assert _ids(any_db, REQUESTER, since=date(2026, 12, 2)) == ["late"]
+    assert sorted(_ids(any_db, REQUESTER, to=date(2026, 12, 1))) == ["draft", "early"]
+    assert _ids(any_db, REQUESTER, status="draft") == ["draft"]
+    assert _ids(any_db, REQUESTER, template="quyet-dinh-mo-lop") == ["late"]
+    assert _ids(any_db, REQUESTER, notation="QĐ") == ["late"]
+    assert _ids(any_db, REQUESTER, notation="%") == []  # a wildcard is a character, not a pattern
+    where = document_filter(None, None, None, None, None)
+    pages = [documents_of(any_db, REQUESTER, where, n, 2) for n in (1, 2)]
+    assert [p.total for p in pages] == [3, 3]
+    assert [d.id for d in pages[0].documents] == ["late", "draft"]  # newest first, then by id
+    assert [d.id for d in pages[1].documents] == ["early"]
+    assert {d.id for p in pages for d in p.documents} == {"late", "early", "draft"}
