@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
+from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.errors import ConfigurationError
@@ -30,6 +32,29 @@ class Settings(BaseSettings):
     broker_url: str = Field(default="filesystem://", description="filesystem:// keeps the queue in data_dir")
     queue_name: str = "vanban"
     archive_dir: Path | None = Field(default=None, description="default: data_dir/archive")
+    archive_url: str | None = Field(
+        default=None,
+        pattern=r"^(file:///.*|s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?)$",
+        description="file:///path or s3://bucket/prefix; default: the folder archive_dir",
+    )
+    archive_endpoint_url: str | None = Field(
+        default=None, description="S3: an S3-compatible store's endpoint (MinIO, Ceph...); default: AWS"
+    )
+    archive_region: str | None = Field(default=None, description="S3: the bucket's region")
+    archive_access_key_id: str | None = Field(default=None, description="S3: default: boto3's own chain (AWS_*)")
+    archive_secret_access_key: SecretStr | None = Field(default=None, description="S3: the access key's secret")
+    archive_conditional_put: bool = Field(
+        default=True, description="S3: write with If-None-Match: *; off: look first, then write (older stores)"
+    )
+    archive_retention_days: int = Field(
+        default=0, ge=0, description="S3 object lock: keep each object this many days (0: no retention)"
+    )
+    archive_retention_mode: Literal["COMPLIANCE", "GOVERNANCE"] = Field(
+        default="COMPLIANCE", description="S3 object lock mode of that retention"
+    )
+    archive_check_hours: float = Field(
+        default=0, ge=0, description="Celery beat: re-hash the whole archive every so many hours (0: never)"
+    )
     templates_dir: Path = PROJECT_ROOT / "templates_docx"
     pki_dir: Path | None = Field(default=None, description="default: data_dir/pki (demo PKI made there)")
     pki_password: str = "demo"
@@ -67,6 +92,12 @@ class Settings(BaseSettings):
         default=30, gt=0, le=24 * 60, description="a browser session ends after this long without a request"
     )
     web_dir: Path = Field(default=PROJECT_ROOT / "web" / "dist", description="the built web application, served at /")
+    sign_agent_url: str = Field(
+        default="http://127.0.0.1:8711",
+        pattern=r"^http://(127\.0\.0\.1|localhost)(:[0-9]{1,5})?$",
+        description="where the inbox page finds a leader's `vanban sign-agent` (on the leader's own computer); "
+        "the pages' Content-Security-Policy lets them connect there",
+    )
     login_max_failures: int = Field(default=5, ge=1, description="wrong passwords that lock an account")
     login_address_max_failures: int = Field(
         default=50, ge=1, description="wrong passwords from one client address (any accounts) that lock it"
@@ -88,7 +119,14 @@ class Settings(BaseSettings):
 
     @cached_property
     def archive(self) -> Path:
+        """The archive folder: that of a ``file://`` archive URL, else ``archive_dir`` or ``data_dir/archive``."""
+        if self.archive_url is not None and self.archive_url.startswith("file://"):
+            return Path(unquote(urlsplit(self.archive_url).path))
         return self.archive_dir or self.data_dir / "archive"
+
+    @property
+    def archive_in_folder(self) -> bool:
+        return self.archive_url is None or self.archive_url.startswith("file:")
 
     @cached_property
     def pki(self) -> Path:

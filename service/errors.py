@@ -31,7 +31,10 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── Interrupted                     500  the job's worker died; its work was sent again
     ├── GivenUp                         500  the job was interrupted too often
     ├── ArchiveError                    500
-    │   └── ArchiveCorrupted                 stored bytes no longer match their hash
+    │   ├── ArchiveCorrupted                 stored bytes no longer match their hash
+    │   ├── ArchiveMissing                   nothing is stored under the key
+    │   ├── ArchiveRefused                   the store refused (credentials, bucket, object lock)
+    │   └── ArchiveUnreachable          503  the store does not answer (also a RetryableError)
     └── RetryableError                  500  worth another attempt of the job
         └── ConversionError                  LibreOffice crashed, hung or refused the file
             ├── ConversionTimeout            LibreOffice did not answer in time
@@ -307,8 +310,37 @@ class ArchiveCorrupted(ArchiveError):
         )
 
 
+class ArchiveMissing(ArchiveError):
+    def __init__(self, digest: str, key: str) -> None:
+        super().__init__(f"archived file {digest} is missing (key {key})", f"Thiếu tệp lưu trữ {digest} (khóa {key})")
+        self.digest, self.key = digest, key
+
+
+class ArchiveRefused(ArchiveError):
+    def __init__(self, location: str, what: str, reason: str) -> None:
+        super().__init__(
+            f"the archive {location} refused to {what}: {reason}",
+            f"Kho lưu trữ {location} từ chối {_ARCHIVE_ACTIONS_VI.get(what, what)}: {reason}",
+        )
+
+
 class RetryableError(VanbanError):
     code = "retryable"
+
+
+class ArchiveUnreachable(ArchiveError, RetryableError):
+    """The archive's store does not answer: a job is worth another attempt, a read answers 503."""
+
+    code = "archive"
+
+    def __init__(self, location: str, reason: str) -> None:
+        super().__init__(
+            f"the archive {location} is not reachable: {reason}",
+            f"Không kết nối được kho lưu trữ {location}: {reason}",
+        )
+
+
+_ARCHIVE_ACTIONS_VI = {"store": "lưu tệp", "read": "đọc tệp", "open": "mở kho"}
 
 
 class ConversionError(RetryableError):
@@ -342,6 +374,7 @@ HTTP_STATUS: dict[type[object], int] = {
     WrongState: 409,
     SignaturesClosed: 409,
     DuplicateNumber: 409,
+    ArchiveUnreachable: 503,
 }
 """The one table from error class to HTTP status; the API walks an error's MRO to its nearest entry."""
 

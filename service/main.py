@@ -14,7 +14,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.api.deps import check_request_text
 from service.api.pages import mount_pages
-from service.api.routes import batches, documents, health, jobs, office, session, signatures, templates, verify
+from service.api.routes import (
+    administration,
+    batches,
+    class_lists,
+    documents,
+    finding,
+    health,
+    jobs,
+    office,
+    session,
+    signatures,
+    templates,
+    verify,
+)
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError, http_status
 from service.runtime import Runtime
@@ -103,7 +116,10 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     # Body limits from these settings (not read at import): JSON requests, templates, and the app's default for
     # uploads (class lists, PDFs to verify).
     limits = {id(documents.router): settings.max_body_bytes, id(templates.router): settings.max_template_bytes}
-    for router in (
+    for router in (  # class lists' and admin's paths first: /batches/{id} and /templates/{id} would take them
+        class_lists.router,
+        administration.router,
+        administration.templates_router,
         health.router,
         templates.router,
         documents.router,
@@ -113,7 +129,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         office.router,
         session.router,
         verify.router,
+        finding.router,
     ):
         app.include_router(router, max_body_size=limits.get(id(router)))
-    mount_pages(app, settings.web_dir)  # a GET outside /api/ that no route answers is the web app's
+    # A GET outside /api/ that no route answers is the web app's.
+    mount_pages(app, settings.web_dir, settings.sign_agent_url)
     return app

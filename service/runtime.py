@@ -9,7 +9,7 @@ import threading
 from functools import cached_property
 from typing import Protocol
 
-from service.adapters.archive import Archive
+from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.pdf_pages import PdfPageTools
@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 def prepare(settings: Settings) -> None:
     """Once per start: refuse insecure settings, create folders, migrate the schema, make the demo PKI."""
     settings.check()
-    for folder in (settings.data_dir, settings.archive, settings.queue_dir, settings.queue_dir / "control"):
+    folders = [settings.data_dir, settings.queue_dir, settings.queue_dir / "control"]
+    for folder in folders + ([settings.archive] if settings.archive_in_folder else []):
         folder.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database)
     if not settings.production:
@@ -74,8 +75,9 @@ class Runtime:
         return TemplateCatalog(TemplateFolder(self.settings.templates_dir), self.db, self.archive, self.clock)
 
     @cached_property
-    def archive(self) -> Archive:
-        return Archive(self.settings.archive)
+    def archive(self) -> ports.Archive:
+        """The local folder or the S3 store that ``VANBAN_ARCHIVE_URL`` names."""
+        return open_archive(self.settings)
 
     @cached_property
     def converter(self) -> PdfConverter:

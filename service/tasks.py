@@ -11,11 +11,12 @@ from typing import Any
 from celery import Celery, Task, shared_task
 from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
-from service.adapters.converter import Converter, ConverterAddress, SharedConverter
+from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
 from service.adapters.process import release_memory
 from service.config import Settings
 from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
+from service.services.fixity import check_and_record
 from service.services.recovery import sweep
 from service.services.requesting import PRODUCE_BATCH_CHUNK, PRODUCE_DOCUMENT
 from service.worker import settings_of
@@ -52,20 +53,15 @@ def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> Non
     died, report it down at once, start it again and publish its new port to the worker processes."""
     reported: bool | None = None
     next_beat = 0.0
+
+    def down() -> None:
+        nonlocal reported, next_beat
+        if reported is not False:
+            _beat(rt, office, False)
+            reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
+
     while not _stop.is_set():
-        ok = office.alive()
-        if not ok:
-            address.publish(0)
-            if reported is not False:
-                _beat(rt, office, False)
-                reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
-            try:
-                office.revive()
-                ok = office.alive()
-            except Exception:  # the watch goes on whatever a start raised
-                log.exception("converter is down")
-        if ok:
-            address.publish(office.port)
+        ok = keep_up(office, address, down)
         if _stop.is_set():
             return
         if ok != reported or time.monotonic() >= next_beat:
@@ -129,17 +125,23 @@ def _stop_node(**_: Any) -> None:
             tx.commit()
 
 
-def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str) -> None:
-    """Do ``work``; classify its failure: a retryable error is retried a bounded number of times, anything else
-    fails at once, every failure recorded through ``fail(error, final)``."""
-    rt = runtime(settings_of(task.app))
+def backoff(retries: int) -> int:
+    """Seconds before the next attempt of work that failed ``retries + 1`` times."""
+    return int(min(2**retries, 30))
+
+
+def attempt(
+    work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str, retries: int, max_retries: int
+) -> bool:
+    """Do ``work`` once (after ``retries`` failed attempts) and classify its failure: a retryable error may be tried
+    again until ``max_retries`` attempts, anything else fails at once; every failure is recorded through
+    ``fail(error, final)``. True when the work failed and is worth another attempt."""
     try:
         work()
     except RetryableError as exc:
-        final = task.request.retries + 1 >= rt.settings.task_max_retries
+        final = retries + 1 >= max_retries
         fail(exc, final)
-        if not final:
-            raise task.retry(countdown=min(2**task.request.retries, 30)) from None
+        return not final
     except VanbanError as exc:
         fail(exc, True)
     except SigningError as exc:
@@ -147,6 +149,14 @@ def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bo
     except Exception as exc:
         log.exception("%s failed", what)
         fail(VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)
+    return False
+
+
+def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bool], None], what: str) -> None:
+    """Do ``work``; a retryable failure is retried by Celery a bounded number of times (see ``attempt``)."""
+    rt = runtime(settings_of(task.app))
+    if attempt(work, fail, what, task.request.retries, rt.settings.task_max_retries):
+        raise task.retry(countdown=backoff(task.request.retries))
 
 
 @shared_task(bind=True, name=PRODUCE_DOCUMENT, max_retries=None)
@@ -174,3 +184,16 @@ def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
         lambda error, final: production.fail_chunk(batch_id, chunk, error, final=final),
         f"batch {batch_id} chunk {chunk}",
     )
+
+
+@shared_task(bind=True, name="vanban.check_archive")
+def check_archive(self: Task) -> None:
+    """Fixity on Celery beat's schedule (``VANBAN_ARCHIVE_CHECK_HOURS``): what ``vanban archive check`` does, its
+    findings logged and in the audit trail."""
+    rt = runtime(settings_of(self.app))
+    report = check_and_record(rt.archive, rt.db, "archive-check")
+    for p in report.problems:
+        log.error(
+            "archive check: %s %s %s (%s): %s", p.problem, p.stored.owner, p.stored.owner_id, p.stored.role, p.key
+        )
+    log.info("archive check of %s: %d files, %d problem(s)", report.location, report.checked, len(report.problems))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from celery import Celery
 
 from service.config import Settings
@@ -43,4 +45,9 @@ def make_celery(settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
     )
+    if settings.archive_check_hours:  # fixity: the worker started with --beat sends it on schedule
+        app.conf.beat_schedule = {
+            "archive-check": {"task": "vanban.check_archive", "schedule": timedelta(hours=settings.archive_check_hours)}
+        }
+        app.conf.beat_schedule_filename = str(settings.data_dir / "beat-schedule")
     return app

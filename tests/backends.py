@@ -1,4 +1,5 @@
-"""Real backends for the tests: throw-away PostgreSQL databases, Redis and RabbitMQ queues on 127.0.0.1.
+"""Real backends for the tests: throw-away PostgreSQL databases, Redis and RabbitMQ queues on 127.0.0.1, and an
+S3 API served by moto's server (started by the tests, stopped by its PID).
 
 A backend that does not answer is skipped with a loud reason (shown in pytest's summary), never faked.
 """
@@ -13,7 +14,9 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,6 +26,19 @@ PG_ADMIN_URL = os.environ.get("VANBAN_TEST_PG", "postgresql://127.0.0.1:5432/tes
 REDIS_URL = os.environ.get("VANBAN_TEST_REDIS", "redis://127.0.0.1:6379/0")
 AMQP_URL = os.environ.get("VANBAN_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 API_KEY = "vbk_test_" + uuid.uuid4().hex  # the bootstrap API key every test service starts with (all roles)
+
+EVERY_BACKEND = ("embedded", "postgres+redis", "postgres+rabbitmq")
+"""Where the backend matters: the pipeline, numbering, batches, the office workflow, the queue and the broker."""
+STORAGE_BACKENDS = ("embedded", "postgres+redis")
+"""Where the storage matters and the broker does not: SQLite and PostgreSQL, one broker."""
+EMBEDDED = ("embedded",)
+"""Backend-independent: input validation, the error contract, hostile input refused before any job is made."""
+
+
+def on(backends: tuple[str, ...], fixture: str = "service") -> pytest.MarkDecorator:
+    """Runs a test (or, as ``pytestmark``, a module) on ``backends`` only: the service ``fixture`` takes them as its
+    params instead of its own."""
+    return pytest.mark.parametrize(fixture, backends, indirect=True)
 
 
 def reachable(host: str, port: int) -> bool:
@@ -60,6 +76,66 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+S3_KEY_ID, S3_SECRET = "vanban-test", "vanban-test-secret"  # moto takes any credentials; these are the tests'
+
+
+@dataclass(frozen=True)
+class S3Server:
+    """moto's S3 server on 127.0.0.1: its endpoint, and the settings that point an archive at one of its buckets."""
+
+    endpoint: str
+
+    def client(self) -> Any:
+        """A raw boto3 client: what someone with write access to the bucket could do behind the service's back."""
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=S3_KEY_ID,
+            aws_secret_access_key=S3_SECRET,
+        )
+
+    def new_bucket(self, object_lock: bool = False) -> str:
+        name = f"vanban-{uuid.uuid4().hex[:12]}"
+        self.client().create_bucket(Bucket=name, ObjectLockEnabledForBucket=object_lock)
+        return name
+
+    def settings(self, bucket: str, prefix: str = "archive") -> dict[str, str]:
+        """The VANBAN_* settings of an archive in ``bucket`` under ``prefix``."""
+        return {
+            "VANBAN_ARCHIVE_URL": f"s3://{bucket}/{prefix}",
+            "VANBAN_ARCHIVE_ENDPOINT_URL": self.endpoint,
+            "VANBAN_ARCHIVE_REGION": "us-east-1",
+            "VANBAN_ARCHIVE_ACCESS_KEY_ID": S3_KEY_ID,
+            "VANBAN_ARCHIVE_SECRET_ACCESS_KEY": S3_SECRET,
+        }
+
+
+@contextmanager
+def s3_server(log_dir: Path) -> Iterator[S3Server]:
+    """``moto_server`` on a free port of 127.0.0.1, killed (by its PID) afterwards."""
+    port = free_port()
+    with open(log_dir / "moto.log", "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not reachable("127.0.0.1", port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"moto's S3 server did not start:\n{(log_dir / 'moto.log').read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield S3Server(f"http://127.0.0.1:{port}")
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 class ServiceProcesses:
@@ -117,6 +193,21 @@ class ServiceProcesses:
                 last = exc
             time.sleep(0.5)
         raise AssertionError(f"service not healthy after {timeout} s: {last}\n{self.logs()}")
+
+    def stored(self, digest: str, suffix: str) -> bytes:
+        """The bytes the archive holds under ``digest``, read straight from its folder or its S3 bucket."""
+        from service.adapters.archive import archive_key
+
+        url = self.env.get("VANBAN_ARCHIVE_URL", "")
+        if not url.startswith("s3://"):
+            return (self.data_dir / "archive" / archive_key(digest, suffix)).read_bytes()
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        stored = (
+            S3Server(self.env["VANBAN_ARCHIVE_ENDPOINT_URL"])
+            .client()
+            .get_object(Bucket=bucket, Key=f"{prefix}/{archive_key(digest, suffix)}")
+        )
+        return bytes(stored["Body"].read())
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.data_dir.glob("*.log"))

@@ -1,4 +1,4 @@
-"""Shared fixtures: a throw-away demo PKI, a real LibreOffice converter."""
+"""Shared fixtures: a throw-away demo PKI, a real LibreOffice converter, moto's S3 server."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from service.adapters.template_files import TemplateFolder
 from service.config import PROJECT_ROOT
 from service.services.production import render_context
 from signing.pki import DemoPki, make_demo_pki
+from tests.backends import S3Server, s3_server
 from tests.fakes import PKI_PASSWORD
 
 
@@ -42,3 +43,10 @@ def converter() -> Iterator[Converter]:
     conv.start()
     yield conv
     conv.stop()
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3 API (moto's server) on 127.0.0.1 for this test process."""
+    with s3_server(tmp_path_factory.mktemp("moto")) as server:
+        yield server

@@ -18,7 +18,7 @@ import copy
 import hashlib
 import zipfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from types import TracebackType
 from typing import Any, TypeVar
@@ -33,8 +33,8 @@ from sqlalchemy.orm import Mapper
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, JobStatus
-from service.errors import ArchiveError, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep
+from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.services.ports import SignatureStep, StoredObject
 from signing.appearance import text_style
 
 PKI_PASSWORD = "test-password"
@@ -172,6 +172,25 @@ class FakeRepository:
         rows = sorted(self._rows(orm.DocumentRow, matches), key=lambda d: (-d.created_at.timestamp(), d.id))
         return rows[offset : offset + limit], len(rows)
 
+    def issued_between(
+        self,
+        organisation: str | None,
+        username: str,
+        template: str | None,
+        issued_from: date | None,
+        issued_to: date | None,
+        limit: int,
+    ) -> list[orm.DocumentRow]:
+        rows, _ = self.documents_page(organisation, username, DocumentFilter(DocumentStatus.ISSUED, template), 0, 10**9)
+        chosen = [
+            d
+            for d in rows
+            if (not issued_from or (d.issued_on and d.issued_on >= issued_from))
+            and (not issued_to or (d.issued_on and d.issued_on <= issued_to))
+        ]
+        chosen.sort(key=lambda d: (d.issued_on, d.number or 0), reverse=True)
+        return chosen[:limit]
+
     def failed_documents(self, document_ids: list[str]) -> set[str]:
         wanted = set(document_ids)
         return {
@@ -303,6 +322,12 @@ class FakeRepository:
     def forget_access_token(self, token_hash: str) -> None:
         self._forget(orm.AccessTokenRow, lambda t: t.token_hash == token_hash)
 
+    def users(self) -> list[orm.UserRow]:
+        return self._rows(orm.UserRow)
+
+    def end_sessions_of(self, user_id: str) -> None:
+        self._forget(orm.AccessTokenRow, lambda t: t.user_id == user_id)
+
     def login_throttle(self, key: str) -> orm.LoginThrottleRow | None:
         return self._table(orm.LoginThrottleRow).get((key,))
 
@@ -338,6 +363,14 @@ class FakeRepository:
     def template_versions(self, template_id: str | None = None) -> list[orm.TemplateVersionRow]:
         rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
+
+    def stored_objects(self) -> list[StoredObject]:
+        documents = sorted(self._rows(orm.DocumentRow), key=lambda d: d.id)
+        found = [
+            s for d in documents for s in StoredObject.of_document(d.id, d.pdf_sha256, d.docx_sha256, d.signatures)
+        ]
+        templates = self.template_versions()
+        return found + [StoredObject.of_template(t.template_id, t.version, t.docx_sha256) for t in templates]
 
     # -- audit ----------------------------------------------------------------------------------------------------
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
@@ -430,7 +463,15 @@ class FakeArchive:
         try:
             return self.files[digest + suffix]
         except KeyError:
-            raise ArchiveError(f"no file {digest}{suffix} in the archive", f"Không có tệp {digest}{suffix}") from None
+            raise ArchiveMissing(digest, self.locate(digest, suffix)) from None
+
+    location = "memory://archive"
+
+    def locate(self, digest: str, suffix: str) -> str:
+        return f"{self.location}/{digest}{suffix}"
+
+    def ping(self) -> None:
+        pass
 
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

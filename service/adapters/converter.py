@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
+from collections.abc import Callable
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
@@ -150,6 +151,24 @@ class SharedConverter:
         return self.address.generation != generation
 
 
+def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], None] | None = None) -> bool:
+    """One look at a node's LibreOffice, by the process that owns it: when it died, publish port 0, call ``down``
+    (the worker node reports itself down), start it again and publish its new port. True when it runs."""
+    ok = office.alive()
+    if not ok:
+        address.publish(0)
+        if down is not None:
+            down()
+        try:
+            office.revive()
+            ok = office.alive()
+        except Exception:  # the watch goes on whatever a start raised
+            log.exception("converter is down")
+    if ok:
+        address.publish(office.port)
+    return ok
+
+
 class Converter:
     """One warm LibreOffice. Thread-safe: conversions are serialised, LibreOffice being single-threaded."""
 
@@ -221,18 +240,19 @@ class Converter:
         self._kill_locked()
         raise ConversionError("LibreOffice did not start", "LibreOffice không khởi động được")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 2.0) -> None:
+        """Stop LibreOffice: ``grace`` seconds to end on SIGTERM, then SIGKILL (0: at once, nothing left to save)."""
         with self._lock:
             self._stopped = True
-            self._kill_locked()
+            self._kill_locked(grace)
 
-    def _kill_locked(self) -> None:
+    def _kill_locked(self, grace: float = 2.0) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(2)
+                proc.wait(grace)
             # LibreOffice's oosplash outlives a SIGTERM; nothing of the group may stay behind.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

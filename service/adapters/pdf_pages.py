@@ -69,19 +69,37 @@ def split_pages(pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
     return out
 
 
+class Merged:
+    """One PDF for printing, the documents one after the other, built as they come (``add`` in order), saved once."""
+
+    def __init__(self) -> None:
+        self._pdf = pikepdf.new()
+        self._sources: list[pikepdf.Pdf] = []
+
+    def add(self, pdf: bytes) -> None:
+        source = pikepdf.open(BytesIO(pdf))
+        self._sources.append(source)  # open until the save: its pages are copied then
+        self._pdf.pages.extend(source.pages)
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def save(self) -> bytes:
+        try:
+            buffer = BytesIO()
+            self._pdf.save(buffer)
+            return buffer.getvalue()
+        finally:
+            for source in self._sources:
+                source.close()
+
+
 def merge(pdfs: list[bytes]) -> bytes:
     """One PDF for printing, the documents one after the other."""
-    merged = pikepdf.new()
-    sources = [pikepdf.open(BytesIO(p)) for p in pdfs]
-    try:
-        for source in sources:
-            merged.pages.extend(source.pages)
-        buffer = BytesIO()
-        merged.save(buffer)
-        return buffer.getvalue()
-    finally:
-        for source in sources:
-            source.close()
+    merged = Merged()
+    for pdf in pdfs:
+        merged.add(pdf)
+    return merged.save()
 
 
 class PdfPageTools:

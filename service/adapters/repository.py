@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from service.adapters.orm import (
     AccessTokenRow,
@@ -31,7 +32,21 @@ from service.adapters.orm import (
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import SignatureStep
+from service.services.ports import SignatureStep, StoredObject
+
+
+def _seen_by(organisation: str | None, username: str) -> list[ColumnElement[bool]]:
+    """No condition (``organisation`` None: an admin), or documents of that body, naming ``username`` as a signer,
+    or signed by that body: the JSON columns matched as text, a first cut the visibility rule narrows."""
+    if organisation is None:
+        return []
+    return [
+        or_(
+            DocumentRow.organisation == organisation,
+            cast(DocumentRow.signers, Text).contains(f'"{username}"', autoescape=True),
+            cast(DocumentRow.signatures, Text).contains(f'"{organisation}"', autoescape=True),
+        )
+    ]
 
 
 class Repository:
@@ -275,6 +290,23 @@ class Repository:
             query = query.where(TemplateVersionRow.template_id == template_id)
         return list(self._session.scalars(query))
 
+    def stored_objects(self) -> list[StoredObject]:
+        documents = select(DocumentRow.id, DocumentRow.pdf_sha256, DocumentRow.docx_sha256, DocumentRow.signatures)
+        found = [
+            stored
+            for row in self._session.execute(documents.order_by(DocumentRow.created_at, DocumentRow.id))
+            for stored in StoredObject.of_document(*row)
+        ]
+        templates = select(TemplateVersionRow.template_id, TemplateVersionRow.version, TemplateVersionRow.docx_sha256)
+        found += [StoredObject.of_template(*row) for row in self._session.execute(templates.order_by("created_at"))]
+        return found
+
+    def users(self) -> list[UserRow]:
+        return list(self._session.scalars(select(UserRow)))
+
+    def end_sessions_of(self, user_id: str) -> None:
+        self._session.execute(delete(AccessTokenRow).where(AccessTokenRow.user_id == user_id))
+
     def documents_waiting(self, status: str) -> list[DocumentRow]:
         return list(self._session.scalars(select(DocumentRow).where(DocumentRow.status == status)))
 
@@ -294,15 +326,7 @@ class Repository:
         """Documents matching ``where``, newest first, ``limit`` from ``offset``, and how many match in all. With an
         ``organisation``: only those of that body, or naming ``username`` as a signer, or signed by that body (a
         first cut the caller narrows with the visibility rule; the JSON columns are matched as text)."""
-        conditions = []
-        if organisation is not None:
-            conditions.append(
-                or_(
-                    DocumentRow.organisation == organisation,
-                    cast(DocumentRow.signers, Text).contains(f'"{username}"', autoescape=True),
-                    cast(DocumentRow.signatures, Text).contains(f'"{organisation}"', autoescape=True),
-                )
-            )
+        conditions = _seen_by(organisation, username)
         if where.status:
             conditions.append(DocumentRow.status == where.status)
         if where.template:
@@ -322,6 +346,32 @@ class Repository:
             .limit(limit)
         )
         return list(self._session.scalars(query)), int(total)
+
+    def issued_between(
+        self,
+        organisation: str | None,
+        username: str,
+        template: str | None,
+        issued_from: date | None,
+        issued_to: date | None,
+        limit: int,
+    ) -> list[DocumentRow]:
+        """Issued documents of ``template`` issued from ``issued_from`` to ``issued_to`` (both included), latest
+        first, at most ``limit``; with an ``organisation``, the same first cut as :meth:`documents_page`."""
+        conditions = [*_seen_by(organisation, username), DocumentRow.status == DocumentStatus.ISSUED]
+        if template:
+            conditions.append(DocumentRow.template_id == template)
+        if issued_from:
+            conditions.append(DocumentRow.issued_on >= issued_from)
+        if issued_to:
+            conditions.append(DocumentRow.issued_on <= issued_to)
+        query = (
+            select(DocumentRow)
+            .where(*conditions)
+            .order_by(DocumentRow.issued_on.desc(), DocumentRow.number.desc(), DocumentRow.id)
+            .limit(limit)
+        )
+        return list(self._session.scalars(query))
 
     def audit_of(self, object_id: str) -> list[Entry]:
         """The audit entries about one object, oldest first."""

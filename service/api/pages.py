@@ -10,19 +10,25 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse
 
-PAGE_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def page_policy(sign_agent_url: str) -> str:
+    """The pages' Content-Security-Policy: scripts, styles and calls from the service only, and calls to the
+    leader's signing agent on their own computer (``VANBAN_SIGN_AGENT_URL``)."""
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data: blob:",
+            f"connect-src 'self' {sign_agent_url}",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 EVERY_ANSWER = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -33,11 +39,12 @@ NOT_BUILT = """<!doctype html><html lang="vi"><meta charset="utf-8"><title>vanba
 <p>The web pages are not built: run <code>make run</code> (or <code>scripts/install-deps.sh</code>).</p></html>"""
 
 
-def mount_pages(app: FastAPI, folder: Path) -> None:
+def mount_pages(app: FastAPI, folder: Path, sign_agent_url: str) -> None:
     """Serve ``folder`` (Vite's ``dist``) where no route answers: a GET outside ``/api/`` that would be a 404 gets
     the file of that path if the build has it (hashed assets may be cached for long), else ``index.html`` (the app
     routes it). Every route of the app, added before or after, keeps its own answers."""
     root = folder.resolve()
+    policy = page_policy(sign_agent_url)
 
     @app.middleware("http")
     async def _pages(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -50,7 +57,7 @@ def mount_pages(app: FastAPI, folder: Path) -> None:
         if response.headers.get("content-type", "").startswith("text/html") and not path.startswith(
             ("/docs", "/redoc")
         ):
-            response.headers["Content-Security-Policy"] = PAGE_POLICY
+            response.headers["Content-Security-Policy"] = policy
         return response
 
 

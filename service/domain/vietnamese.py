@@ -131,9 +131,14 @@ def title_case_name(name: str) -> str:
     return " ".join(w[:1].upper() + w[1:].lower() for w in nfc(name).split())
 
 
-def slug(text: str, max_length: int = 80) -> str:
-    """``Nguyễn Thị Đào`` -> ``nguyen-thi-dao`` for file names (đ becomes d, which NFD alone does not do)."""
+def folded(text: str) -> str:
+    """``  Nguyễn Thị ĐÀO, 05/QĐ`` -> ``nguyen thi dao 05 qd``: lower case, no accents (đ becomes d, which NFD alone
+    does not do), words of letters and digits only; how a search compares what people type without accents."""
     lowered = nfc(text).lower().replace("đ", "d")
     ascii_only = unicodedata.normalize("NFD", lowered).encode("ascii", "ignore").decode()
-    parts = "".join(c if c.isalnum() else " " for c in ascii_only).split()
-    return "-".join(parts)[:max_length].strip("-") or "van-ban"
+    return " ".join("".join(c if c.isalnum() else " " for c in ascii_only).split())
+
+
+def slug(text: str, max_length: int = 80) -> str:
+    """``Nguyễn Thị Đào`` -> ``nguyen-thi-dao`` for file names."""
+    return folded(text).replace(" ", "-")[:max_length].strip("-") or "van-ban"

@@ -103,6 +103,31 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
     return user
 
 
+@dataclass(frozen=True)
+class UserAdded:
+    """A user just created, and their API key when one was asked for (shown this once)."""
+
+    id: str
+    username: str
+    roles: list[str]
+    api_key: str | None
+
+
+def register_user(db: Database, new: NewUser, *, api_key: bool = False, by: Principal | None = None) -> UserAdded:
+    """Create a user (and their organisation if it is new, and an API key if asked), audited, in one transaction.
+    ``by``: the administrator asking through the API; None for the local operator (``vanban users create``), who
+    creates the first administrator."""
+    if by is not None:
+        require(by, Role.ADMIN)
+    with db.uow() as tx:
+        user = create_user(tx, new)
+        key = add_api_key(tx, user.id) if api_key else None
+        actor = by.username if by is not None else "cli"
+        tx.repo.append_audit(actor, "create_user", user.id, {"username": user.username, "roles": user.roles})
+        tx.commit()
+    return UserAdded(user.id, user.username, list(user.roles), key)
+
+
 def certificate_pem(text: str) -> str | None:
     """The signer's certificate (the first of a PEM text), as it is recorded; None if there is none."""
     try:

@@ -79,15 +79,18 @@ def page_preview(db: Database, archive: Archive, who: Principal, document_id: st
     return page_picture(archive.get(doc.pdf_sha256, ".pdf"), page)
 
 
-def check_batch_access(who: Principal, data: dict[str, Any], default_organisation: str) -> None:
-    """A batch is seen by its body's people (and administrators)."""
+def check_batch_access(who: Principal | None, data: dict[str, Any], default_organisation: str) -> None:
+    """A batch is seen by its body's people (and administrators). ``who`` None: the local operator (the CLI)."""
+    if who is None:
+        return
     organisation = organisation_of(data, default_organisation)
     if who.organisation != organisation and not who.has(Role.ADMIN):
         raise Forbidden(f"this batch belongs to {organisation}", f"Lô văn bản này thuộc {organisation}")
 
 
-def batch_report(db: Database, who: Principal, batch_id: str, default_organisation: str) -> dict[str, Any]:
-    """The batch, its progress, the row report and its documents with their numbers."""
+def batch_report(db: Database, who: Principal | None, batch_id: str, default_organisation: str) -> dict[str, Any]:
+    """The batch, its progress, the row report and its documents with their numbers (the API's
+    ``GET /batches/{id}``, the ``report.json`` of its archive and of ``vanban batch``)."""
     with db.uow() as tx:
         batch = tx.repo.batch(batch_id)
         check_batch_access(who, batch.data, default_organisation)
@@ -118,20 +121,35 @@ def batch_report(db: Database, who: Principal, batch_id: str, default_organisati
     }
 
 
-def _issued(
-    db: Database, archive: Archive, who: Principal, batch_id: str, default_organisation: str
-) -> list[tuple[DocumentRow, bytes]]:
+def issued_letters(
+    db: Database,
+    archive: Archive,
+    who: Principal | None,
+    batch_id: str,
+    default_organisation: str,
+    indexes: range | None = None,
+) -> list[tuple[str, bytes]]:
+    """Every issued document of the batch (of its ``indexes`` in the list, a chunk's say) in list order, as (file
+    name ``<number>-<slug of name>.pdf``, signed PDF); ``NotReady`` while none is issued."""
+    first, end = (indexes.start, indexes.stop) if indexes is not None else (0, None)
     with db.uow() as tx:
         check_batch_access(who, tx.repo.batch(batch_id).data, default_organisation)
-        docs = [d for d in tx.repo.documents_of_batch(batch_id) if d.status == DocumentStatus.ISSUED and d.pdf_sha256]
+        in_list = tx.repo.documents_of_batch(batch_id, first, end)
+        docs = [d for d in in_list if d.status == DocumentStatus.ISSUED and d.pdf_sha256]
     if not docs:
         raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
-    return [(d, archive.get(str(d.pdf_sha256), ".pdf")) for d in docs]
+    return [
+        (
+            letter_name(d.number, (d.data.get("student") or {}).get("full_name") or d.template_id),
+            archive.get(str(d.pdf_sha256), ".pdf"),
+        )
+        for d in docs
+    ]
 
 
 def merged_batch(db: Database, archive: Archive, who: Principal, batch_id: str, default_organisation: str) -> bytes:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    return merge([data for _, data in _issued(db, archive, who, batch_id, default_organisation)])
+    return merge([data for _, data in issued_letters(db, archive, who, batch_id, default_organisation)])
 
 
 def batch_zip(db: Database, archive: Archive, who: Principal, batch_id: str, default_organisation: str) -> Path:
@@ -140,10 +158,8 @@ def batch_zip(db: Database, archive: Archive, who: Principal, batch_id: str, def
     report = batch_report(db, who, batch_id, default_organisation)
     spool = tempfile.NamedTemporaryFile(prefix="vanban-batch-", suffix=".zip", delete=False)  # noqa: SIM115
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as z:
-        for doc, data in _issued(db, archive, who, batch_id, default_organisation):
-            z.writestr(
-                letter_name(doc.number, (doc.data.get("student") or {}).get("full_name") or doc.template_id), data
-            )
+        for name, data in issued_letters(db, archive, who, batch_id, default_organisation):
+            z.writestr(name, data)
         z.writestr("report.json", json.dumps(report, ensure_ascii=False, indent=2, default=str))
     spool.close()
     return Path(spool.name)

@@ -1,4 +1,4 @@
-"""Is the service able to work? Database, queue, a live worker, and that worker's converter."""
+"""Is the service able to work? Database, queue, archive, a live worker, and that worker's converter."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from celery import Celery
 
 from service.adapters.orm import utcnow
 from service.config import Settings
-from service.services.ports import Database
+from service.errors import ArchiveError
+from service.services.ports import Archive, Database
 
 
-def check_health(settings: Settings, db: Database, celery: Celery) -> dict[str, dict[str, Any]]:
+def check_health(settings: Settings, db: Database, celery: Celery, archive: Archive) -> dict[str, dict[str, Any]]:
     result: dict[str, dict[str, Any]] = {}
     workers: list[Any] = []
     try:
@@ -34,6 +35,11 @@ def check_health(settings: Settings, db: Database, celery: Celery) -> dict[str, 
         result["queue"] = {"ok": True}
     except Exception as exc:
         result["queue"] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+    try:
+        archive.ping()
+        result["archive"] = {"ok": True, "location": archive.location}
+    except ArchiveError as exc:
+        result["archive"] = {"ok": False, "location": archive.location, "detail": exc.message_en}
     result["worker"] = (
         {"ok": True, "count": len(workers)}
         if workers

@@ -1,8 +1,9 @@
 """The ports of the service layer: what the services need from the database, the archive and the converter.
 
 The adapters implement them (``service.unit_of_work.Database``, ``service.adapters.repository.Repository``,
-``service.adapters.archive.Archive``, ``service.adapters.converter.Converter``, ``service.adapters.renderer.
-DocxRenderer``, ``service.adapters.pdf_pages.PdfPageTools``) and so do the tests' fakes
+``service.adapters.archive.FolderArchive``, ``service.adapters.s3_archive.S3Archive``,
+``service.adapters.converter.Converter``, ``service.adapters.renderer.DocxRenderer``,
+``service.adapters.pdf_pages.PdfPageTools``) and so do the tests' fakes
 (``tests/fakes.py``); the services are typed against these Protocols only, never against SQLAlchemy.
 
 One repository per unit of work, with named methods grouped by aggregate (documents and jobs, registers, people,
@@ -16,7 +17,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -98,6 +99,18 @@ class Repository(Protocol):
 
     def documents_waiting(self, status: str) -> list[DocumentRow]: ...
 
+    def issued_between(
+        self,
+        organisation: str | None,
+        username: str,
+        template: str | None,
+        issued_from: date | None,
+        issued_to: date | None,
+        limit: int,
+    ) -> list[DocumentRow]:
+        """Issued documents of ``template`` issued from ``issued_from`` to ``issued_to`` (both included), latest
+        first, at most ``limit``; with an ``organisation``, the same first cut as :meth:`documents_page`."""
+
     def documents_page(
         self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
     ) -> tuple[list[DocumentRow], int]:
@@ -176,6 +189,12 @@ class Repository(Protocol):
     def forget_access_token(self, token_hash: str) -> None:
         """Log out: the session or access token is forgotten (nothing happens if it is unknown)."""
 
+    def users(self) -> list[UserRow]:
+        """Every person and system account (the caller sorts them)."""
+
+    def end_sessions_of(self, user_id: str) -> None:
+        """Forget every session and bearer token of ``user_id`` (not their API keys)."""
+
     def login_throttle(self, key: str) -> LoginThrottleRow | None:
         """Failed logins of an account (``account:<username>``) or address (``address:<ip>``)."""
 
@@ -196,6 +215,11 @@ class Repository(Protocol):
     # -- templates ----------------------------------------------------------------------------------------------
     def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
         """Registered template versions, oldest first."""
+
+    # -- the archive's references (fixity) ----------------------------------------------------------------------
+    def stored_objects(self) -> list[StoredObject]:
+        """Every archived file the records refer to: documents' PDF, the PDF before each signature and DOCX, and
+        the registered templates' DOCX; documents first, oldest first."""
 
     # -- audit --------------------------------------------------------------------------------------------------
     def append_audit(self, actor: str, action: str, object_id: str | None, detail: dict[str, object]) -> int:
@@ -240,14 +264,72 @@ class Database(Protocol):
 
 
 class Archive(Protocol):
-    """Content-addressed, write-once files: the name is the content's SHA-256."""
+    """Content-addressed, write-once files (kho lưu trữ): the name is the content's SHA-256.
 
-    def put(self, data: bytes, suffix: str) -> str: ...
+    Two adapters, chosen by ``VANBAN_ARCHIVE_URL``: the local folder (``service.adapters.archive``, the embedded
+    default) and any S3-compatible store (``service.adapters.s3_archive``); ``tests/integration/test_archive.py``
+    runs the same contract on both. ``put`` never overwrites what a key holds (the same bytes stored again keep the
+    first copy); ``get`` re-hashes what it read (:class:`~service.errors.ArchiveCorrupted`,
+    :class:`~service.errors.ArchiveMissing`); a store that does not answer raises
+    :class:`~service.errors.ArchiveUnreachable` (a job retries it), one that refuses
+    :class:`~service.errors.ArchiveRefused`.
+    """
 
-    def put_many(self, items: list[bytes], suffix: str) -> list[str]: ...
+    @property
+    def location(self) -> str:
+        """The archive as ``VANBAN_ARCHIVE_URL`` names it (``file:///...``, ``s3://bucket/prefix``)."""
+        ...
+
+    def put(self, data: bytes, suffix: str) -> str:
+        """Store ``data`` durably; its sha256."""
+        ...
+
+    def put_many(self, items: list[bytes], suffix: str) -> list[str]:
+        """Store many files at once (a chunk of a batch); their sha256s in order."""
+        ...
 
     def get(self, digest: str, suffix: str) -> bytes:
-        """The bytes stored under ``digest``, or :class:`~service.errors.ArchiveError`."""
+        """The bytes stored under ``digest``, their hash checked."""
+        ...
+
+    def locate(self, digest: str, suffix: str) -> str:
+        """Where ``digest`` is (or would be) stored, as a URL: ``file:///.../ab/cd/<sha256>.pdf``, ``s3://...``."""
+        ...
+
+    def ping(self) -> None:
+        """Reach the store, or :class:`~service.errors.ArchiveUnreachable` / ``ArchiveRefused``."""
+        ...
+
+
+@dataclass(frozen=True, kw_only=True)
+class StoredObject:
+    """An archived file the database refers to: whose it is (``owner`` "document" or "template", ``owner_id``),
+    what it is to its owner (``role``: "pdf", "docx", "pdf before signature 2"), its digest and suffix."""
+
+    owner: str
+    owner_id: str
+    role: str
+    digest: str
+    suffix: str
+
+    @classmethod
+    def of_document(
+        cls, document_id: str, pdf: str | None, docx: str | None, signatures: list[dict[str, Any]] | None
+    ) -> list[StoredObject]:
+        """A document's files: its PDF, its DOCX, and the PDF as it was before each signature of the review flow."""
+        files = [("pdf", pdf, ".pdf"), ("docx", docx, ".docx")]
+        files += [
+            (f"pdf before signature {i}", s.get("base_sha256"), ".pdf") for i, s in enumerate(signatures or [], 1)
+        ]
+        return [
+            cls(owner="document", owner_id=document_id, role=role, digest=digest, suffix=suffix)
+            for role, digest, suffix in files
+            if digest
+        ]
+
+    @classmethod
+    def of_template(cls, template_id: str, version: str, docx: str) -> StoredObject:
+        return cls(owner="template", owner_id=f"{template_id}@{version[:12]}", role="docx", digest=docx, suffix=".docx")
 
 
 class PdfConverter(Protocol):

@@ -23,7 +23,7 @@ from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
 from service.domain.templates import Template
-from service.domain.vietnamese import BLANK, place_date
+from service.domain.vietnamese import BLANK, nfc, place_date
 from service.errors import VanbanError
 from service.services import issuing
 from service.services.drafts import prepare_draft
@@ -38,6 +38,8 @@ from service.services.ports import (
     Renderer,
     UnitOfWork,
 )
+from service.services.requesting import organisation_of
+from service.services.validation import check_text, validate
 from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
 from signing.appearance import seal_box
 from signing.marks import Mark, find_marks
@@ -77,6 +79,25 @@ def render_context(template: Template, data: dict[str, Any], notation: str, issu
 def letter_data(data: dict[str, Any]) -> dict[str, Any]:
     """A document's data as its template sees it: without the class list's row number a batch letter keeps."""
     return {k: v for k, v in data.items() if k != "_row"}
+
+
+def preview_document(
+    templates: TemplateCatalog,
+    renderer: Renderer,
+    converter: PdfConverter,
+    clock: Clock,
+    template_id: str,
+    data: Any,
+    default_organisation: str = "TCT",
+) -> bytes:
+    """A document as it would look, unsigned and with no number (``Số: .../GTT-TCT``), dated today; checked as a
+    request is, and nothing recorded (``vanban render --no-sign``)."""
+    template = templates.get(template_id)
+    check_text(data)
+    data = nfc(data)
+    validate(template.schema, data)
+    draft = str(Notation(0, template.type_abbreviation, organisation_of(data, default_organisation)))
+    return converter.to_pdf(renderer.render(template.docx, render_context(template, data, draft, clock.today())))
 
 
 @dataclass

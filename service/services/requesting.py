@@ -32,6 +32,7 @@ from service.services.ports import Database
 from service.services.validation import check_text, validate, validator_for
 
 if TYPE_CHECKING:
+    from service.config import Settings
     from service.services.templates import TemplateCatalog
 
 CHUNK_SIZE = 100
@@ -89,6 +90,15 @@ class BatchLimits:
     chunk_size: int = CHUNK_SIZE
     max_rows: int = MAX_ROWS
     max_unpacked_bytes: int = MAX_UNPACKED_BYTES
+
+    @classmethod
+    def of(cls, settings: Settings) -> BatchLimits:
+        """The limits the settings give (``VANBAN_BATCH_CHUNK_SIZE``, ``VANBAN_CLASS_LIST_MAX_*``)."""
+        return cls(
+            chunk_size=settings.batch_chunk_size,
+            max_rows=settings.class_list_max_rows,
+            max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+        )
 
 
 @dataclass(frozen=True)
@@ -272,9 +282,43 @@ def _check_rows(
         "skipped_empty": checked.skipped_empty,
         "problems": [p.to_dict() for p in sorted(problems, key=lambda p: (p.row, p.column))],
     }
-    if (problems and command.on_error == "reject") or not valid:
-        raise BatchRejected(report)
     return valid, report
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    """A class list read and checked against its template, nothing recorded: the batch part of the data, the valid
+    rows (row number in the sheet, fields) and the row report (each bad row by row number, column and reason)."""
+
+    template: Template
+    batch_data: dict[str, Any]
+    field_name: str
+    per_row: bool
+    valid: list[tuple[int, dict[str, Any]]]
+    report: dict[str, Any]
+
+
+def check_batch(
+    templates: TemplateCatalog,
+    command: RequestBatch,
+    *,
+    default_organisation: str = "TCT",
+    limits: BatchLimits = BatchLimits(),
+) -> CheckedBatch:
+    """Every check of a batch request, before anything is numbered: who asks (a requester, for their own body),
+    the batch part of the data, every row. What ``request_batch`` checks, and what a dry run reports."""
+    who = command.requested_by
+    if who is not None:
+        require(who, Role.REQUESTER)
+        check_requester(who, command.data, default_organisation)
+    if command.on_error not in ("reject", "skip"):
+        raise InvalidRequest([FieldError("on_error", "must be reject or skip", "phải là reject hoặc skip")])
+    template = templates.get(command.template_id)
+    field_name, per_row = _list_facts(template.id, template.schema)
+    batch_data = check_batch_data(template.schema, command.data)
+    row_schema = template.schema["properties"][field_name]
+    valid, report = _check_rows(command, row_schema if per_row else row_schema.get("items", {}), limits)
+    return CheckedBatch(template, batch_data, field_name, per_row, valid, report)
 
 
 def request_batch(
@@ -290,17 +334,16 @@ def request_batch(
     """Check the batch's data and every row, then record the job, the batch and its documents, with the letters'
     numbers taken contiguous and in list order, in one transaction; then enqueue the production: a task per chunk
     of letters, or one for the document with the whole list."""
-    who = command.requested_by
-    if who is not None:
-        require(who, Role.REQUESTER)
-        check_requester(who, command.data, default_organisation)
-    if command.on_error not in ("reject", "skip"):
-        raise InvalidRequest([FieldError("on_error", "must be reject or skip", "phải là reject hoặc skip")])
-    template = templates.get(command.template_id)
-    field_name, per_row = _list_facts(template.id, template.schema)
-    batch_data = check_batch_data(template.schema, command.data)
-    row_schema = template.schema["properties"][field_name]
-    valid, report = _check_rows(command, row_schema if per_row else row_schema.get("items", {}), limits)
+    checked = check_batch(templates, command, default_organisation=default_organisation, limits=limits)
+    template, batch_data, field_name, per_row = (
+        checked.template,
+        checked.batch_data,
+        checked.field_name,
+        checked.per_row,
+    )
+    valid, report = checked.valid, checked.report
+    if (report["problems"] and command.on_error == "reject") or not valid:
+        raise BatchRejected(report)
 
     organisation = organisation_of(batch_data, default_organisation)
     total = len(valid) if per_row else 1

@@ -1,5 +1,6 @@
-"""The service as users start it, once per backend for the whole session: the embedded default, PostgreSQL + Redis,
-and PostgreSQL + RabbitMQ (which also issues B-LT signatures)."""
+"""The service as users start it, once per backend for the whole session: the embedded default, PostgreSQL + Redis
+(with its archive in S3: moto's server, so what a worker archives the API reads back from the store), and
+PostgreSQL + RabbitMQ (which also issues B-LT signatures)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,32 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.backends import ServiceProcesses, backend_settings
+from tests.backends import EVERY_BACKEND, S3Server, ServiceProcesses, backend_settings
 
 
-@pytest.fixture(scope="session", params=["embedded", "postgres+redis", "postgres+rabbitmq"])
+# Which tests run on which backends (``tests.backends.on``; a test without a mark runs on every backend):
+# - every backend: what the database, the queue or the broker change: the pipeline (health, a document numbered,
+#   signed and archived, numbers in order, the two-step signature with the service's signature level), batches
+#   (test_batches), the office workflow and its state in the database (test_office); the RabbitMQ backend also
+#   signs B-LT, so these cover the long-term level too.
+# - embedded + PostgreSQL/Redis (STORAGE_BACKENDS): what touches storage but not the broker's behaviour: idempotency
+#   keys, every template through the pipeline, template versions, trust under attack (test_forgery); the modules
+#   with services of their own: crashes and recovery (test_crashes), hostile inputs that make documents or batches
+#   and login throttling (test_hostile_inputs), control characters in every request field (test_error_contract:
+#   PostgreSQL refuses a NUL that SQLite stores, so only PostgreSQL shows that refusal).
+# - embedded only (EMBEDDED): what is decided before anything is stored or queued, by code that is the same on every
+#   backend: the template catalogue, invalid requests, verifying a file, the rest of test_error_contract and the
+#   hostile inputs refused before any job; schemathesis (its generated requests take minutes a backend; the NUL
+#   refusal PostgreSQL needs is checked field by field in test_error_contract); the hanging converter
+#   (test_failures).
+@pytest.fixture(scope="session", params=EVERY_BACKEND)
 def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
     data_dir = tmp_path_factory.mktemp(request.param.replace("+", "-"))
     # the RabbitMQ backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
     extra = {"VANBAN_SIGNATURE_LEVEL": "B-LT"} if request.param.endswith("rabbitmq") else {}
+    if request.param == "postgres+redis":  # scale-out: no folder is shared by API and workers, the archive is S3
+        s3: S3Server = request.getfixturevalue("s3")
+        extra = s3.settings(s3.new_bucket(object_lock=True)) | {"VANBAN_ARCHIVE_RETENTION_DAYS": "1"}
     with backend_settings(request.param, data_dir, extra) as env:
         svc = ServiceProcesses(env)
         try:

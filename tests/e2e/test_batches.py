@@ -132,7 +132,7 @@ def test_class_list_to_signed_letters(service: ServiceProcesses, tmp_path: Path)
         letters = tmp_path / "letters"
         archive.extractall(letters)
         files = sorted(letters.glob("*.pdf"))
-        failing = {f.name: problems for f in files if (problems := pdf_problems(f)[0])}
+        failing = {f.name: wrong for f in files if (wrong := pdf_problems(f)[0])}
         assert len(files) == n and not failing, list(failing.items())[:5]
 
         merged = tmp_path / "merged.pdf"

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
+import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from service.config import PROJECT_ROOT
+from tests.backends import ServiceProcesses, wait_job
 from tests.pdftools import check_pdf, pdf_text
 
 pytestmark = pytest.mark.slow
@@ -21,6 +29,11 @@ def vanban(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> sub
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args], capture_output=True, text=True, env=variables, cwd=PROJECT_ROOT
     )
+
+
+def started(*args: str, env: dict[str, str], **options: Any) -> subprocess.Popen[str]:
+    """``vanban ARGS`` started, not waited for."""
+    return subprocess.Popen([sys.executable, "-m", "service.cli", *args], env=env, cwd=PROJECT_ROOT, **options)
 
 
 def test_templates_list_and_example(tmp_path: Path) -> None:
@@ -91,13 +104,148 @@ def test_batch_command_writes_letters_merged_pdf_and_report(tmp_path: Path) -> N
     letters = sorted((tmp_path / "out").glob("0*.pdf"))
     assert [p.name for p in letters][:2] == ["01-hoc-vien-so-01.pdf", "02-hoc-vien-so-02.pdf"] and len(letters) == 5
     assert check_pdf(letters[0]) and (tmp_path / "out" / "merged.pdf").exists()
-    report = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert report["valid"] == 5 and [d["number"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())  # what the API's archive.zip holds
+    assert report["status"] == "succeeded" and report["progress"] == {"done": 5, "total": 5}
+    assert report["report"]["valid"] == 5 and report["report"]["problems"][0]["row"] == 7
+    assert [d["notation"] for d in report["documents"]][:2] == ["01/GTT-TCT", "02/GTT-TCT"]
+
+
+CLASS_CSV = "\ufeffSTT;Họ và tên;Ngày sinh;Giới tính;Đơn vị công tác\n" + "".join(
+    f"{i};Học Viên Số {i:02d};0{1 + i % 9}/03/1990;{'Nữ' if i % 2 else 'Nam'};Xã {i}\n" for i in range(1, 6)
+)
+
+
+def _letters(folder: Path) -> dict[str, str]:
+    """The letters in ``folder`` by the name after their number, each checked (qpdf, A4, fonts, pdfsig valid),
+    with their text, the number line blanked."""
+    letters = {}
+    for path in sorted(folder.glob("[0-9]*.pdf")):
+        check_pdf(path)
+        text = re.sub(r"Số: \d+/GTT-TCT", "Số: ?/GTT-TCT", pdf_text(path))
+        letters[path.name.split("-", 1)[1]] = text
+    return letters
+
+
+@pytest.mark.parametrize("service", ["embedded"], indirect=True)
+def test_vanban_batch_makes_the_letters_the_api_makes(service: ServiceProcesses, tmp_path: Path) -> None:
+    """One class list through ``POST /api/v1/batches`` and through ``vanban batch`` on the same service's data: the
+    same letters, signed (pdfsig: valid), numbered on in the same register; the command's batch is seen through the
+    API as any other, and its report.json is what the API reports."""
+    example = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
+    batch_part = {k: v for k, v in example.items() if k != "student"}
+    (tmp_path / "lop.csv").write_text(CLASS_CSV, encoding="utf-8")
+    (tmp_path / "class.json").write_text(json.dumps(batch_part), encoding="utf-8")
+    with service.client() as c:
+        asked = c.post(
+            "/api/v1/batches",
+            data={"template": "giay-trieu-tap", "data": json.dumps(batch_part)},
+            files={"file": ("lop.csv", CLASS_CSV.encode())},
+        )
+        assert asked.status_code == 202, asked.text
+        assert wait_job(c, asked.json()["job_id"])["status"] == "succeeded"
+        through_api = c.get(f"/api/v1/batches/{asked.json()['id']}").json()
+        zipped = c.get(f"/api/v1/batches/{asked.json()['id']}/archive.zip")
+        zipfile.ZipFile(io.BytesIO(zipped.content)).extractall(tmp_path / "api")
+
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+    made = vanban(*args, "-o", str(tmp_path / "cli"), data_dir=service.data_dir, env=service.env)
+    assert made.returncode == 0, made.stderr
+    report = json.loads((tmp_path / "cli" / "report.json").read_text(encoding="utf-8"))
+    api_numbers = [d["number"] for d in through_api["documents"]]
+    cli_numbers = [d["number"] for d in report["documents"]]
+    assert cli_numbers == list(range(cli_numbers[0], cli_numbers[0] + 5)) and cli_numbers[0] > api_numbers[-1]
+    assert [d["status"] for d in report["documents"]] == ["issued"] * 5
+
+    from_api, from_cli = _letters(tmp_path / "api"), _letters(tmp_path / "cli")
+    assert len(from_cli) == 5 and from_cli == from_api  # same names, same text but for the number
+    for d in report["documents"]:
+        assert f"Số: {d['notation']}" in pdf_text(next((tmp_path / "cli").glob(f"{d['number']:02d}-*.pdf")))
+    with service.client() as c:
+        assert c.get(f"/api/v1/batches/{report['id']}").json() == report
+
+
+ISSUED = "SELECT count(*) FROM documents WHERE status = 'issued'"
+
+
+def count(data_dir: Path, sql: str) -> int:
+    with sqlite3.connect(data_dir / "vanban.sqlite") as db:
+        return int(db.execute(sql).fetchone()[0])
+
+
+def batch_under_way(tmp_path: Path) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    """``vanban batch`` of 60 letters, 5 a chunk, once its first letters are issued; and its settings."""
+    rows = "".join(f"{i};Học Viên {i:03d};0{1 + i % 9}/03/1990;Xã {i}\n" for i in range(1, 61))
+    (tmp_path / "lop.csv").write_text("STT;Họ và tên;Ngày sinh;Đơn vị công tác\n" + rows, encoding="utf-8")
+    example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
+    (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
+    env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path), "VANBAN_BATCH_CHUNK_SIZE": "5"}
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+    command = started(*args, "-o", str(tmp_path / "out"), env=env, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while count(tmp_path, ISSUED) == 0:
+        assert command.poll() is None and time.monotonic() < deadline, "no letter issued"
+        time.sleep(0.1)
+    return command, env
+
+
+def test_libreoffice_killed_mid_batch_comes_back_and_every_letter_is_issued(tmp_path: Path) -> None:
+    """kill -9 of the command's LibreOffice in the middle: restarted, as a worker node restarts its own; the
+    conversion that was running waits for it; every letter is issued once and written, exit 0."""
+    from tests.e2e.test_crashes import name_of, tree
+
+    command, _ = batch_under_way(tmp_path)
+    (office,) = [pid for pid in tree([command.pid]) if name_of(pid) == "soffice.bin"]
+    os.kill(office, signal.SIGKILL)
+    _, stderr = command.communicate(timeout=600)
+    assert command.returncode == 0, stderr
+    assert count(tmp_path, ISSUED) == 60 and len(list((tmp_path / "out").glob("[0-9]*.pdf"))) == 60
+    assert count(tmp_path, "SELECT count(DISTINCT number) FROM documents") == 60
+    assert [pid for pid in tree([command.pid]) if name_of(pid) == "soffice.bin"] == []
+
+
+def test_ctrl_c_finishes_the_chunks_in_hand_and_leaves_the_rest_to_the_workers(tmp_path: Path) -> None:
+    """Ctrl-C in the middle of ``vanban batch``: the chunks in hand are issued and written, the command exits 130,
+    the rest goes to the queue; a worker started afterwards issues every letter whose number was reserved, once."""
+    command, env = batch_under_way(tmp_path)
+    command.send_signal(signal.SIGINT)
+    _, stderr = command.communicate(timeout=240)
+    assert command.returncode == 130, stderr
+    written = sorted((tmp_path / "out").glob("[0-9]*.pdf"))
+    assert 0 < len(written) == count(tmp_path, ISSUED) < 60, stderr  # what was in hand is finished, no more
+    assert "vanban worker" in stderr and "Traceback" not in stderr
+
+    worker = started("worker", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while count(tmp_path, "SELECT count(*) FROM jobs WHERE status = 'succeeded'") == 0:
+            assert worker.poll() is None and time.monotonic() < deadline, "the workers did not finish the batch"
+            time.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+    assert count(tmp_path, ISSUED) == 60
+    assert count(tmp_path, "SELECT count(DISTINCT number) FROM documents") == 60
+    assert count(tmp_path, "SELECT count(DISTINCT pdf_sha256) FROM documents WHERE pdf_sha256 IS NOT NULL") == 60
+
+
+def test_a_batch_whose_libreoffice_cannot_start_is_left_to_the_workers_and_exits_1(tmp_path: Path) -> None:
+    """LibreOffice does not start: the numbers are reserved already, so the work goes to the queue (a worker issues
+    it later), the command says so and why, and exits 1; no letter, and no traceback."""
+    (tmp_path / "lop.csv").write_text(CLASS_CSV, encoding="utf-8")
+    example = json.loads(vanban("templates", "example", "giay-trieu-tap", "--batch", data_dir=tmp_path).stdout)
+    (tmp_path / "class.json").write_text(json.dumps(example["batch"]), encoding="utf-8")
+    args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]
+    env = {"VANBAN_CONVERTER_PYTHON": str(tmp_path / "no-python"), "VANBAN_BATCH_CHUNK_SIZE": "2"}
+    done = vanban(*args, "-o", str(tmp_path / "out"), data_dir=tmp_path, env=env)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "no-python" in done.stderr and "3 piece(s) of work not done were sent to the queue" in done.stderr
+    assert not list((tmp_path / "out").glob("*.pdf"))
+    with sqlite3.connect(tmp_path / "vanban.sqlite") as db:
+        statuses = db.execute("SELECT status, count(*) FROM documents GROUP BY status").fetchall()
+    assert statuses == [("numbered", 5)]
 
 
 def test_first_admin_and_audit_verify(tmp_path: Path) -> None:
-    import sqlite3
-
     env = {**os.environ, "VANBAN_DATA_DIR": str(tmp_path)}
 
     def run(*args: str, answer: str = "") -> subprocess.CompletedProcess[str]:
@@ -172,17 +320,18 @@ def test_pki_demo_sign_every_appearance_and_verify(letter_pdf: bytes, tmp_path: 
         assert done.returncode == 0, done.stdout + done.stderr
         return tmp_path / out
 
-    def verify(path: Path) -> dict[str, object]:
+    def verify(path: Path) -> dict[str, Any]:
         args = ["verify", "--json", "--trust", str(pki / "ca.pem"), "--crl", str(pki / "ca.crl"), str(path)]
         checked = vanban(*args, data_dir=tmp_path)
         assert checked.returncode == 0, checked.stdout + checked.stderr
-        return json.loads(checked.stdout)  # type: ignore[no-any-return]
+        report: dict[str, Any] = json.loads(checked.stdout)
+        return report
 
     sign("letter.pdf", "leader.pdf", "leader.p12", "B-T", "leader", "--certify")
     both = sign("leader.pdf", "both.pdf", "org.p12", "B-LT", "organisation")
     assert "2 signature(s)" in check_pdf(both)
     report = verify(both)
-    levels = [s["level"] for s in report["signatures"]]  # type: ignore[attr-defined]
+    levels = [s["level"] for s in report["signatures"]]
     assert levels == ["B-LT", "B-LT"], report  # the CA's CRL in the DSS tells about both certificates
 
     copy = sign(
@@ -190,7 +339,7 @@ def test_pki_demo_sign_every_appearance_and_verify(letter_pdf: bytes, tmp_path: 
     )
     assert "1 signature(s)" in check_pdf(copy) and "05/GTT-TCT | 2026-02-04T08:00:00+07:00" in pdf_text(copy)
     archived = sign("letter.pdf", "lta.pdf", "org.p12", "B-LTA", "invisible")
-    assert [s["level"] for s in verify(archived)["signatures"]] == ["B-LTA", "document timestamp"]  # type: ignore[attr-defined]
+    assert [s["level"] for s in verify(archived)["signatures"]] == ["B-LTA", "document timestamp"]
 
     certified = vanban(
         "sign", str(tmp_path / "leader.pdf"), "-o", str(tmp_path / "x.pdf"), "--key", str(pki / "org.p12"),

@@ -16,12 +16,12 @@ import pytest
 
 from signing.pki import DemoPki
 from tests import forgeries
-from tests.backends import ServiceProcesses, wait_job
+from tests.backends import STORAGE_BACKENDS, ServiceProcesses, on, wait_job
 from tests.e2e.test_office import PIN, Office, certificate_pem, example, two_step_sign
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.parametrize("service", ["embedded", "postgres+redis"], indirect=True),
+    on(STORAGE_BACKENDS),
 ]
 
 
@@ -111,8 +111,8 @@ def test_two_step_signing_takes_only_the_signers_recorded_certificate(service: S
     assert issued[0] == "issued"
 
     # An issued document takes no new signature, whoever asks and whatever the field; its bytes never change.
-    for field in ("Extra1", "LanhDao", None):
-        _bilingual(_prepare(head, doc_id, right, field), 409)
+    for any_field in ("Extra1", "LanhDao", None):
+        _bilingual(_prepare(head, doc_id, right, any_field), 409)
     _bilingual(head.post("/api/v1/inbox:prepare", json={"document_ids": [doc_id], "certificates": right}), 409)
     _bilingual(head.post("/api/v1/inbox:sign", json={"document_ids": [doc_id], "pin": PIN}), 409)
     assert _state(requester, doc_id) == issued

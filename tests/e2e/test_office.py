@@ -25,13 +25,21 @@ pytestmark = pytest.mark.slow
 PIN = "demo"  # the demo PKI's password, here the leaders' PIN
 
 
+class Person(httpx.Client):
+    """A client signed in as one person of the office, whose ``username`` the tests name."""
+
+    def __init__(self, service: ServiceProcesses, username: str, token: str) -> None:
+        super().__init__(base_url=service.url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+        self.username = username
+
+
 class Office:
     def __init__(self, service: ServiceProcesses) -> None:
         self.service = service
         self.admin = service.client()
         self.suffix = uuid.uuid4().hex[:6]
 
-    def person(self, name: str, organisation: str, roles: list[str], title: str = "", p12: str | None = None) -> Any:
+    def person(self, name: str, organisation: str, roles: list[str], title: str = "", p12: str | None = None) -> Person:
         body: dict[str, Any] = {
             "username": f"{name}_{self.suffix}",
             "full_name": name,
@@ -51,9 +59,7 @@ class Office:
             data={"username": body["username"], "password": body["password"]},
         )
         assert token.status_code == 200, token.text
-        client = self.service.client(token.json()["access_token"])
-        client.username = body["username"]  # type: ignore[attr-defined]
-        return client
+        return Person(self.service, body["username"], token.json()["access_token"])
 
 
 def certificate_pem(p12: Path) -> str:

@@ -55,7 +55,8 @@ def test_tokens_expire_and_keys_are_stored_hashed(db: Database) -> None:
     assert authenticate(db, key).organisation == "TCT"
     with Session(db.engine) as session:
         assert key not in {r.key_hash for r in session.scalars(select(ApiKeyRow))}
-        assert session.scalars(select(UserRow.password_hash)).one().startswith("scrypt$")
+        password_hash = session.scalars(select(UserRow.password_hash)).one()
+        assert password_hash is not None and password_hash.startswith("scrypt$")
     expired, _ = log_in(db, "vanthu", "mat-khau-vanthu", timedelta(seconds=-1))
     with pytest.raises(Unauthenticated):
         authenticate(db, expired)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from service.adapters.converter import Converter
 from service.config import Settings
 from service.errors import BatchRejected, VanbanError
 from service.runtime import Runtime, prepare
@@ -26,7 +27,7 @@ def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
     return Runtime(settings)
 
 
-def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: object) -> None:
+def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: Converter) -> None:
     runtime = Runtime(runtime.settings, converter=converter)  # the session's warm LibreOffice
     batch = {k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"}
     requested = request_batch(

@@ -22,7 +22,6 @@ def _add(db: Database, name: str, organisation: str, at: datetime, **values: Any
     with db.uow() as tx:
         job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded")
         tx.repo.add(job)
-        tx.session.flush()  # the job before the document that names it
         tx.repo.add(
             DocumentRow(
                 id=name,

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from service.adapters.converter import Converter
 from service.config import Settings
 from service.domain.clock import FixedClock
 from service.domain.office import Principal
@@ -47,7 +48,7 @@ def _settings(tmp_path: Path, pki: DemoPki, url: str | None, start: datetime | N
 
 
 def test_the_register_year_turns_at_midnight_in_vietnam(
-    tmp_path: Path, pki: DemoPki, converter: object, database_url: str | None
+    tmp_path: Path, pki: DemoPki, converter: Converter, database_url: str | None
 ) -> None:
     settings = _settings(tmp_path, pki, database_url, NEW_YEAR_IN_VIETNAM)  # the clock the service runs with
     rt = Runtime(settings, converter=converter)  # the session's warm LibreOffice
@@ -78,7 +79,7 @@ def test_the_register_year_turns_at_midnight_in_vietnam(
 
 
 def test_a_reviewed_document_issued_at_01_07_is_dated_that_vietnamese_day(
-    tmp_path: Path, pki: DemoPki, converter: object
+    tmp_path: Path, pki: DemoPki, converter: Converter
 ) -> None:
     clock = FixedClock(EARLY_MORNING_IN_VIETNAM)
     rt = Runtime(_settings(tmp_path, pki, None), converter=converter, clock=clock)  # the session's LibreOffice

@@ -37,7 +37,7 @@ def test_a_crash_is_reported_and_recovered(converter: Converter, letter_docx: by
     pid = converter.pid
     assert pid is not None
     os.killpg(pid, signal.SIGKILL)  # LibreOffice and unoserver die together
-    outcomes = []
+    outcomes: list[bytes | str] = []
     for _ in range(2):
         try:
             outcomes.append(converter.to_pdf(letter_docx)[:4])

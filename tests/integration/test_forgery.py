@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from service.adapters.converter import Converter
 from service.config import Settings
 from service.domain.office import Principal
 from service.errors import CertificateNotRecorded, CredentialRefused, SignatureRefused
@@ -33,7 +34,7 @@ def revoking_pki(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoPki, for
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def runtime(
-    request: pytest.FixtureRequest, tmp_path: Path, revoking_pki: tuple[DemoPki, object], converter: object
+    request: pytest.FixtureRequest, tmp_path: Path, revoking_pki: tuple[DemoPki, object], converter: Converter
 ) -> Iterator[Runtime]:
     def make(url: str | None) -> Runtime:
         settings = Settings(
@@ -82,7 +83,7 @@ def test_a_revoked_certificate_of_the_right_signer_is_refused(
         runtime.office.prepare_two_step(head, doc_id, forgeries.pem(cert, chain), None)
     with pytest.raises(SignatureRefused, match="revoked"):
         runtime.office.prepare_many(head, [doc_id], forgeries.pem(cert, chain))
-    with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:  # type: ignore[arg-type]
+    with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:
         remote = _signer(runtime, "ht2", {"kind": "csc", "url": csc.url, "credential_id": "leader-1"})
         with runtime.db.uow() as tx:
             user = tx.repo.user_by_name("ht2")
@@ -102,7 +103,7 @@ def test_a_revoked_certificate_of_the_right_signer_is_refused(
 def test_a_remote_credential_must_hold_the_recorded_key(runtime: Runtime) -> None:
     key, cert, chain = forgeries.from_another_ca()  # the leader's name, another CA, another key
     _, recorded, _ = forgeries.issued_by(DemoPki(runtime.settings.pki), "Nguyễn Văn An (DEMO)")
-    with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:  # type: ignore[arg-type]
+    with CscServer(key, [cert, *chain], pin=PIN, token=TOKEN) as csc:
         credential = {"kind": "csc", "url": csc.url, "credential_id": "leader-1"}
         unrecorded = _signer(runtime, "ht", credential)
         doc_id = _submitted(runtime, "ht")

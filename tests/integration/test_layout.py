@@ -51,7 +51,7 @@ def _required_only(schema: dict[str, Any], data: Any) -> Any:
     return data
 
 
-def _long(data: Any, key: str = "") -> Any:
+def _long(data: object, key: str = "") -> object:
     if isinstance(data, dict):
         return {k: _long(v, k) for k, v in data.items()}
     if isinstance(data, list):
@@ -125,6 +125,7 @@ def test_layout(template_id: str, variant: str, converter: Converter, tmp_path: 
     # the DOCX: A4 portrait, margins, Times New Roman 13-14 pt
     document = Document(BytesIO(docx))
     section = document.sections[0]
+    assert section.page_width is not None and section.page_height is not None
     assert abs(section.page_width - Mm(210)) < Mm(0.5) and abs(section.page_height - Mm(297)) < Mm(0.5)
     mm = {k: round(getattr(section, f"{k}_margin").mm, 1) for k in ("top", "bottom", "left", "right")}
     assert 20 <= mm["top"] <= 25 and 20 <= mm["bottom"] <= 25 and 30 <= mm["left"] <= 35 and 15 <= mm["right"] <= 20
@@ -165,5 +166,7 @@ def test_layout(template_id: str, variant: str, converter: Converter, tmp_path: 
         partner = template.example["partner_signer"]["name"].split()[-1]
         assert any(w[1] == partner and w[4] < A4_W / 2 for w in words)  # the partner signs on the left
     if variant == "rows-300":
-        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+        found = re.search(r"Pages:\s+(\d+)", info)
+        assert found is not None, info
+        pages = int(found.group(1))
         assert pages >= 5 and "300" in text

@@ -37,6 +37,9 @@ class SecondDelivery:
             other()
         return self.converter.to_pdf(docx)
 
+    def stop(self) -> None:
+        """Leaves the wrapped converter running: it is the session's, stopped when the session ends."""
+
 
 @pytest.fixture
 def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 from celery import Celery
 from fastapi.testclient import TestClient
@@ -21,7 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _post(client: TestClient, path: str, size: int) -> int:
     body = b"x" * size
-    return client.post(path, content=body, headers={"content-type": "application/json"}).status_code
+    # starlette types TestClient over httpx2, which is not installed: mypy sees its methods as Any
+    response: httpx.Response = client.post(path, content=body, headers={"content-type": "application/json"})
+    return response.status_code
 
 
 def test_two_apps_in_one_process_keep_their_own_settings(tmp_path: Path) -> None:

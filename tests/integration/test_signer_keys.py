@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from service.adapters.converter import Converter
 from service.config import Settings
 from service.domain.office import Principal
+from service.errors import CredentialRefused
 from service.runtime import Runtime, prepare
 from service.services.auth import NewUser, create_user, principal
-from service.services.office import CredentialRefused
 from signing.pki import DemoPki, make_demo_pki
 from tests import forgeries
 from tests.integration.test_forgery import _submitted
@@ -27,7 +28,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> DemoPki:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, pki: DemoPki, converter: object) -> Iterator[Runtime]:
+def runtime(tmp_path: Path, pki: DemoPki, converter: Converter) -> Iterator[Runtime]:
     settings = Settings(data_dir=tmp_path, pki_dir=pki.directory, pki_password=PASSWORD)
     prepare(settings)
     rt = Runtime(settings, converter=converter)

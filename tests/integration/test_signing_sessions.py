@@ -3,38 +3,28 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
-from service.adapters.archive import Archive
+from service.adapters.archive import FolderArchive
 from service.adapters.migrate import upgrade
-from service.adapters.orm import DocumentRow, JobRow
+from service.adapters.orm import DocumentRow
 from service.errors import SessionExpired
+from service.services.ports import Archive, UnitOfWork
 from service.services.signatures import complete_signature, prepare_signature
-from service.unit_of_work import Database, UnitOfWork
+from service.unit_of_work import Database
 from signing.keys import read_pkcs12
 from signing.pki import DemoPki
 from signing.sign import SignatureRequest, SigningContext
+from tests.rows import document_row, finished_job
 
 
 def _document(db: Database, archive: Archive, pdf: bytes) -> str:
-    job = JobRow(id=str(uuid.uuid4()), kind="document", status="succeeded", done=1, total=1, attempts=1)
-    doc = DocumentRow(
-        id=str(uuid.uuid4()),
-        job_id=job.id,
-        template_id="giay-trieu-tap",
-        template_version="0" * 64,
-        data={},
-        status="submitted",
-        organisation="TCT",
-        register="default",
-        request_hash="0" * 64,
-        pdf_sha256=archive.put(pdf, ".pdf"),
-    )
+    job = finished_job()
+    doc = document_row(job, "submitted", pdf_sha256=archive.put(pdf, ".pdf"))
     with db.uow() as tx:
         tx.repo.add(job)
         tx.repo.add(doc)
@@ -48,12 +38,13 @@ def test_session_expires_and_is_used_once(lifetime: float, pki: DemoPki, tmp_pat
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     upgrade(url)
-    db, archive = Database(url), Archive(tmp_path / "archive")
+    db, archive = Database(url), FolderArchive(tmp_path / "archive")
     document_id = _document(db, archive, letter_pdf)
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in [cert, *chain])
     request = SignatureRequest("LanhDao")
     prepared = prepare_signature(db, archive, SigningContext(), document_id, pem, request, lifetime, cert)
+    assert isinstance(key, rsa.RSAPrivateKey)
     value = base64.b64encode(key.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256())))
 
     def record(_tx: UnitOfWork, doc: DocumentRow, _base: str, digest: str, _signer: str) -> None:

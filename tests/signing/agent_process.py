@@ -23,7 +23,16 @@ class AgentProcess:
     def __init__(self, env: dict[str, str], pin: str, *options: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "service.sign_agent", "--module", str(SOFTHSM2), "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "sign-agent",
+            "--module",
+            str(SOFTHSM2),
+            "--port",
+            str(self.port),
+        ]
         self.proc = subprocess.Popen(
             [*command, "--pin-stdin", *options],
             cwd=ROOT,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, utils
+from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
 from signing import SigningError
 from signing.external import PreparedSignature, complete, prepare
@@ -26,6 +26,7 @@ def test_prepare_then_complete_with_a_raw_signature(
     prepared = prepare(unsigned_pdf, cert, chain, SignatureRequest("LanhDao", level=Level.B_T), context)
     stored = PreparedSignature.from_json(prepared.to_json())  # waits in a database between the steps
     assert stored == prepared and len(stored.digest) == 32
+    assert isinstance(key, rsa.RSAPrivateKey)
     value = key.sign(stored.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))  # the token's job
     signed = complete(stored, value, context)
     check_pdf(write(tmp_path, "two-step.pdf", signed))
@@ -36,6 +37,7 @@ def test_prepare_then_complete_with_a_raw_signature(
 def test_a_wrong_signature_is_refused(pki: DemoPki, unsigned_pdf: bytes) -> None:
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
     other, _, _ = read_pkcs12(pki.org_p12, PASSWORD)
+    assert isinstance(key, rsa.RSAPrivateKey) and isinstance(other, rsa.RSAPrivateKey)
     prepared = prepare(unsigned_pdf, cert, chain, SignatureRequest("LanhDao"))
     wrong_key = other.sign(prepared.digest, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
     with pytest.raises(SigningError, match="does not verify"):

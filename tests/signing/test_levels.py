@@ -10,6 +10,7 @@ from signing import CertificateRefused, SignatureRequest, SigningError, load_pkc
 from signing.keys import KeyMaterial
 from signing.pki import DemoPki, issue, load_ca, make_demo_pki, name, new_key, pkcs12_blob, write_crl
 from signing.sign import Level, SigningContext
+from signing.timestamps import http_tsa
 from signing.trust import Trust
 from signing.verify import verify_pdf
 from tests.pdftools import check_pdf
@@ -47,7 +48,8 @@ def test_levels_need_their_services(org: KeyMaterial, unsigned_pdf: bytes, trust
     with pytest.raises(SigningError, match="time-stamping"):
         sign_pdf(unsigned_pdf, org, SignatureRequest(level=Level.B_T), SigningContext(trust=trust))
     with pytest.raises(SigningError, match="revocation data"):
-        sign_pdf(unsigned_pdf, org, SignatureRequest(level=Level.B_LT), SigningContext(timestamper=object()))  # type: ignore[arg-type]
+        never_asked = http_tsa("http://127.0.0.1:9/tsa")  # the refusal comes before any time-stamp is asked for
+        sign_pdf(unsigned_pdf, org, SignatureRequest(level=Level.B_LT), SigningContext(timestamper=never_asked))
 
 
 def test_a_revoked_certificate_is_refused(pki: DemoPki, unsigned_pdf: bytes, tmp_path: Path) -> None:

@@ -164,7 +164,7 @@ def test_csc_needs_a_token_an_expected_certificate_and_the_right_pin(
 def test_csc_credential_with_another_key_is_refused_before_authorisation(pki: DemoPki) -> None:
     _, recorded, _ = read_pkcs12(pki.leader_p12, PASSWORD)
     key, cert, chain = forgeries.from_another_ca()
-    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:  # type: ignore[arg-type]
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:
         with pytest.raises(CertificateRefused, match="not the one recorded"):
             open_key(CscRemoteCredential(server.url, "leader-1"), CSC_PIN, access_token=CSC_TOKEN, expected=recorded)
         assert server.calls["credentials/authorize"] == 0

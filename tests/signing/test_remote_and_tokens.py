@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from signing import KeyLoadError, SignatureRequest, SigningError, sign_pdf
 from signing.csc import CscClient, sign_many
@@ -26,7 +27,8 @@ from tests.signing.softhsm import add_token, softhsm_environment
 @pytest.fixture
 def csc(pki: DemoPki) -> Iterator[CscServer]:
     key, cert, chain = read_pkcs12(pki.leader_p12, PASSWORD)
-    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:  # type: ignore[arg-type]
+    assert isinstance(key, rsa.RSAPrivateKey)
+    with CscServer(key, [cert, *chain], pin=CSC_PIN, token=CSC_TOKEN) as server:
         yield server
 
 

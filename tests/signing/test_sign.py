@@ -55,7 +55,7 @@ def test_wrong_password_is_a_clear_error(pki: DemoPki) -> None:
     assert "not-the-password" not in str(caught.value)
 
 
-def _cert(pki: DemoPki, start: datetime, days: int, usage: x509.KeyUsage) -> tuple[object, x509.Certificate]:
+def _cert(pki: DemoPki, start: datetime, days: int, usage: x509.KeyUsage) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     ca_cert, ca_key = load_ca(pki)
     key = new_key()
     return key, issue(name("Test", "Test"), key, ca_cert.subject, ca_key, days=days, not_before=start, usage=usage)
@@ -65,7 +65,7 @@ def test_expired_not_yet_valid_and_wrong_usage_are_refused(pki: DemoPki, tmp_pat
     now = datetime.now(UTC)
     key, expired = _cert(pki, now - timedelta(days=30), 10, SIGNING_USAGE)
     p12 = tmp_path / "expired.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"x", key, expired, None, BestAvailableEncryption(b"pw")))  # type: ignore[arg-type]
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(b"x", key, expired, None, BestAvailableEncryption(b"pw")))
     with pytest.raises(CertificateRefused, match="expired"):
         load_pkcs12(p12, "pw")
     with pytest.raises(CertificateRefused, match="not valid before"):

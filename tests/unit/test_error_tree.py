@@ -39,6 +39,9 @@ EXPECTED = {
     "GivenUp": 500,
     "ArchiveError": 500,
     "ArchiveCorrupted": 500,
+    "ArchiveMissing": 500,
+    "ArchiveRefused": 500,
+    "ArchiveUnreachable": 503,
     "RetryableError": 500,
     "ConversionError": 500,
     "ConversionTimeout": 500,
@@ -46,14 +49,14 @@ EXPECTED = {
 }
 
 
-def _all_subclasses(cls: type) -> set[type]:
-    found = set()
+def _all_subclasses(cls: type[VanbanError]) -> set[type[VanbanError]]:
+    found: set[type[VanbanError]] = set()
     for sub in cls.__subclasses__():
         found |= {sub, *_all_subclasses(sub)}
     return found
 
 
-def _service_errors() -> set[type]:
+def _service_errors() -> set[type[VanbanError]]:
     for module in pkgutil.walk_packages(service.__path__, "service."):
         if ".migrations" not in module.name:
             importlib.import_module(module.name)
@@ -76,7 +79,7 @@ def test_every_error_class_is_drawn_in_the_tree_of_the_module_docstring() -> Non
 
 
 def test_each_error_maps_to_the_status_the_api_answered_with() -> None:
-    statuses = {c.__name__: http_status(c.__new__(c)) for c in _service_errors()}  # type: ignore[arg-type]
+    statuses = {c.__name__: http_status(c.__new__(c)) for c in _service_errors()}
     assert statuses == EXPECTED
     assert all(issubclass(c, VanbanError) for c in HTTP_STATUS)
 

@@ -4,6 +4,7 @@ redelivered job records nothing twice, and a failure leaves nothing half-done.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -133,6 +134,7 @@ def test_a_failed_conversion_leaves_nothing_half_done_and_a_retry_finishes(pki: 
     service = Service()
     broken = FakeConverter(fail=ConversionError("LibreOffice crashed", "LibreOffice bị lỗi"))
     production = _production(service, pki, broken)
+    run: Callable[[Production], object]
     if what == "single":
         document_id = _single(service)
         run = lambda p: p.produce_document(document_id)  # noqa: E731
@@ -155,4 +157,4 @@ def test_a_failed_conversion_leaves_nothing_half_done_and_a_retry_finishes(pki: 
     assert _state(service) == [] and working.converted == 1
     issued = [n for _, n, _, _ in numbered]
     with service.db.uow() as tx:
-        assert sorted(d.number for d in tx.repo.documents_waiting(DocumentStatus.ISSUED)) == sorted(issued)
+        assert sorted(d.number or 0 for d in tx.repo.documents_waiting(DocumentStatus.ISSUED)) == sorted(issued)

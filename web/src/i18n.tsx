@@ -2,6 +2,9 @@
 // (TypeScript checks it). API errors carry both languages already: errorText picks the chosen one.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError } from "./api";
+import { officeEn, officeVi } from "./messages/office";
+import { batchEn, batchVi } from "./messages/batch";
+import { adminEn, adminVi } from "./messages/admin";
 
 const vi = {
   appName: "Văn bản",
@@ -126,6 +129,9 @@ const vi = {
   required: "bắt buộc",
   notFound: "Không có trang này.",
   home: "Về trang đầu",
+  ...officeVi,
+  ...batchVi,
+  ...adminVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -248,6 +254,9 @@ const en: Record<MessageKey, string> = {
   required: "required",
   notFound: "No such page.",
   home: "Home",
+  ...officeEn,
+  ...batchEn,
+  ...adminEn,
 };
 
 const STATUS: Record<string, [string, string]> = {

@@ -2,11 +2,17 @@
 // roles). A new page is a component in pages/ and one line here; the API still checks every role itself.
 import type { ReactNode } from "react";
 import type { MessageKey } from "./i18n";
+import ClerkPage from "./pages/ClerkPage";
 import DocumentPage from "./pages/DocumentPage";
 import DocumentsPage from "./pages/DocumentsPage";
+import FindPage from "./pages/FindPage";
+import InboxPage from "./pages/InboxPage";
 import LoginPage from "./pages/LoginPage";
 import NewDocumentPage from "./pages/NewDocumentPage";
 import VerifyPage from "./pages/VerifyPage";
+import BatchPage from "./pages/BatchPage";
+import AdminUsersPage from "./pages/AdminUsersPage";
+import AdminTemplatesPage from "./pages/AdminTemplatesPage";
 
 export interface PageRoute {
   path: string;
@@ -22,5 +28,11 @@ export const PAGES: PageRoute[] = [
   { path: "/documents", element: <DocumentsPage />, nav: { label: "navDocuments" } },
   { path: "/documents/:id", element: <DocumentPage /> },
   { path: "/new", element: <NewDocumentPage />, nav: { label: "navNewDocument", roles: ["requester", "admin"] } },
+  { path: "/inbox", element: <InboxPage />, nav: { label: "navInbox", roles: ["signer"] } },
+  { path: "/clerk", element: <ClerkPage />, nav: { label: "navClerk", roles: ["clerk", "admin"] } },
+  { path: "/find", element: <FindPage />, nav: { label: "navFind" } },
   { path: "/verify", element: <VerifyPage />, public: true, nav: { label: "navVerify" } },
+  { path: "/batch", element: <BatchPage />, nav: { label: "navBatch", roles: ["requester"] } },
+  { path: "/admin/users", element: <AdminUsersPage />, nav: { label: "navAdminUsers", roles: ["admin"] } },
+  { path: "/admin/templates", element: <AdminTemplatesPage />, nav: { label: "navAdminTemplates", roles: ["admin"] } },
 ];

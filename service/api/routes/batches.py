@@ -13,20 +13,10 @@ from service.adapters.process import release_memory
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
 from service.errors import FieldError, InvalidRequest
-from service.runtime import Runtime
 from service.services import files
 from service.services.requesting import BatchLimits, RequestBatch, request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
-
-
-def _limits(rt: Runtime) -> BatchLimits:
-    s = rt.settings
-    return BatchLimits(
-        chunk_size=s.batch_chunk_size,
-        max_rows=s.class_list_max_rows,
-        max_unpacked_bytes=s.class_list_max_unpacked_bytes,
-    )
 
 
 @router.post("", status_code=202)
@@ -64,7 +54,7 @@ async def create_batch(
         command,
         clock=rt.clock,
         default_organisation=rt.settings.organisation_abbreviation,
-        limits=_limits(rt),
+        limits=BatchLimits.of(rt.settings),
         enqueue=lambda name, args: celery.send_task(name, args=args),
     )
     del command  # the class list's bytes

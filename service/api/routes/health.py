@@ -17,8 +17,8 @@ router = APIRouter(tags=["health"])
     },
 )
 def healthz(rt: RuntimeDep, celery: CeleryDep) -> JSONResponse:
-    """200 once database, queue, worker and converter answer; 503 naming the ones that do not."""
-    components = check_health(rt.settings, rt.db, celery)
+    """200 once database, queue, archive, worker and converter answer; 503 naming the ones that do not."""
+    components = check_health(rt.settings, rt.db, celery, rt.archive)
     failing = [name for name, c in components.items() if not c["ok"]]
     body = {"status": "ok" if not failing else "unavailable", "failing": failing, "components": components}
     return JSONResponse(body, status_code=503 if failing else 200)

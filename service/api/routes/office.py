@@ -29,8 +29,10 @@ from service.api.schemas import (
 from service.domain.office import Role
 from service.domain.registers import COLUMNS, DEFAULT_REGISTER, entry_row
 from service.errors import Forbidden
-from service.services.auth import NewUser, add_api_key, create_user, log_in, require
+from service.services.auth import NewUser, log_in, register_user, require
 from service.services.browsing import signers
+from service.services.finding import credential_kind
+from service.services.issuing import subject_of
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
 ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN
@@ -91,25 +93,18 @@ class UserIn(BaseModel):
 @router.post("/users", status_code=201)
 def add_user(body: UserIn, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     """Create a user (admin); an organisation named for the first time is created with them."""
-    require(who, Role.ADMIN)
-    with rt.db.uow() as tx:
-        user = create_user(
-            tx,
-            NewUser(
-                body.username,
-                body.full_name,
-                body.organisation,
-                body.roles,
-                body.title,
-                body.password,
-                body.organisation_name,
-                body.credential,
-            ),
-        )
-        key = add_api_key(tx, user.id) if body.api_key else None
-        tx.repo.append_audit(who.username, "create_user", user.id, {"username": user.username, "roles": user.roles})
-        tx.commit()
-    return {"id": user.id, "username": user.username, "roles": user.roles, "api_key": key}
+    new = NewUser(
+        body.username,
+        body.full_name,
+        body.organisation,
+        body.roles,
+        body.title,
+        body.password,
+        body.organisation_name,
+        body.credential,
+    )
+    added = register_user(rt.db, new, api_key=body.api_key, by=who)
+    return {"id": added.id, "username": added.username, "roles": added.roles, "api_key": added.api_key}
 
 
 class CertificateIn(BaseModel):
@@ -130,10 +125,30 @@ def record_certificate(username: str, body: CertificateIn, rt: RuntimeDep, who: 
     return CertificateOut(username=username, subject=cert.subject.rfc4514_string(), serial=str(cert.serial_number))
 
 
+class WaitingOut(DocumentOut):
+    subject: str = Field(description="trích yếu: the document's type and what it is about, as the register says")
+
+
 @router.get("/inbox")
-def inbox(rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
-    """What waits for the current signer's signature."""
-    return [_out(d) for d in rt.office.inbox(who)]
+def inbox(rt: RuntimeDep, who: CurrentUser) -> list[WaitingOut]:
+    """What waits for the current signer's signature, each with its subject."""
+    templates = rt.templates
+    return [
+        WaitingOut(**_out(d).model_dump(), subject=subject_of(templates.get(d.template_id, d.template_version), d.data))
+        for d in rt.office.inbox(who)
+    ]
+
+
+class SigningMethod(BaseModel):
+    credential: str | None = Field(description="pkcs12, pkcs11 (a PIN), csc (a PIN and the service's token), or null")
+    sign_agent_url: str = Field(description="where the page finds the leader's `vanban sign-agent`")
+
+
+@router.get("/inbox/method")
+def signing_method(rt: RuntimeDep, who: CurrentUser) -> SigningMethod:
+    """How the current signer signs from the inbox: their own key's kind on the server, and the signing agent's
+    address for a USB token on their computer."""
+    return SigningMethod(credential=credential_kind(rt.db, who), sign_agent_url=rt.settings.sign_agent_url)
 
 
 @router.post("/inbox:sign")

@@ -1,7 +1,6 @@
 """``vanban sign-agent``: the leader's USB token signs, on the leader's own computer, what the inbox page prepared
 (``signing.agent`` holds the agent; this is its command line).
 
-Run alone as ``python -m service.sign_agent`` (the same options).
 """
 
 from __future__ import annotations
@@ -83,7 +82,3 @@ def sign_agent(
     finally:
         server.server_close()
         signer.close()
-
-
-if __name__ == "__main__":
-    typer.run(sign_agent)

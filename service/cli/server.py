@@ -1,0 +1,93 @@
+"""``vanban serve`` and ``vanban worker``: the API (with its workers on the embedded default) and worker nodes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from service.cli.common import console
+from service.config import Settings, get_settings
+
+
+def _people(settings: Settings) -> None:
+    """The bootstrap API key (``VANBAN_BOOTSTRAP_API_KEY``) and, on a first demo start, the demo users."""
+    from service.services.auth import bootstrap_api_key, create_demo_users
+    from service.unit_of_work import Database
+
+    db = Database(settings.database)
+    try:
+        if settings.bootstrap_api_key:
+            bootstrap_api_key(db, settings.bootstrap_api_key, settings.organisation_abbreviation)
+        demo = settings.demo_users if settings.demo_users is not None else not settings.production
+        if demo:
+            people = create_demo_users(db, settings.organisation_abbreviation, settings.pki, settings.pki_password)
+            if people:
+                console.print("[bold]Demo users (passwords shown this once / mật khẩu chỉ hiện một lần):[/bold]")
+                for username, password, roles in people:
+                    console.print(f"  {username:<12} {password:<14} {roles}")
+    finally:
+        db.dispose()
+
+
+def serve() -> None:
+    """Start the API (and, on the embedded default, the workers with it)."""
+    import uvicorn
+
+    from service.adapters.process import die_with_parent
+    from service.main import create_app
+    from service.runtime import prepare
+
+    settings = get_settings()
+    prepare(settings)
+    _people(settings)
+    worker_node: subprocess.Popen[bytes] | None = None
+    if settings.start_workers:
+        beat = ["--beat"] if settings.archive_check_hours else []  # the embedded workers run the schedule too
+        command = [sys.executable, "-m", "service.cli", "worker", *beat]
+        worker_node = subprocess.Popen(command, preexec_fn=die_with_parent)
+        console.print(f"started {settings.worker_concurrency} worker process(es), pid {worker_node.pid}")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it lets `finally` stop the workers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    finally:
+        if worker_node is not None:
+            worker_node.send_signal(signal.SIGTERM)
+            try:
+                worker_node.wait(30)
+            except subprocess.TimeoutExpired:
+                worker_node.kill()
+
+
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="worker processes (default VANBAN_WORKER_CONCURRENCY)")
+    ] = None,
+    beat: Annotated[
+        bool, typer.Option(help="also send the scheduled tasks (VANBAN_ARCHIVE_CHECK_HOURS); on one worker only")
+    ] = False,
+) -> None:
+    """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
+    from service.runtime import prepare
+    from service.worker import make_celery
+
+    settings = get_settings()
+    prepare(settings)
+    make_celery(settings).worker_main(
+        [
+            "worker",
+            "--loglevel=INFO",
+            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--queues={settings.queue_name}",
+            f"--hostname=vanban-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            *(["--beat"] if beat else []),
+        ]
+    )

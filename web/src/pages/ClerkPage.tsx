@@ -1,0 +1,177 @@
+import { useEffect, useRef, useState } from "react";
+import { Link } from "react-router-dom";
+import { api, type DocumentList, type DocumentOut, type TemplateSummary } from "../api";
+import ErrorBox from "../components/ErrorBox";
+import { ChoosingTable, Done, useSelection } from "../components/Selection";
+import { useFetch } from "../components/useFetch";
+import { dateText, dateTimeText } from "../format";
+import { useI18n } from "../i18n";
+import { useSession } from "../session";
+import { lastSignedAt, signerNames } from "../signatures";
+
+interface RegisterEntry {
+  number: number;
+  notation: string;
+  issued_on: string;
+  type_name: string;
+  subject: string;
+  signer: string;
+  recipients: string;
+  document_id: string | null;
+  status: string;
+}
+
+interface Register {
+  organisation: string;
+  year: number;
+  entries: RegisterEntry[];
+}
+
+/** The clerk's desk (văn thư): documents signed and waiting to be issued, issued one or many at once (each one's
+ * refusal at its row), and the body's register of outgoing documents per year, with its spreadsheet. */
+export default function ClerkPage() {
+  const { t, errorText } = useI18n();
+  const { user } = useSession();
+  const { data: waiting, error, reload } = useFetch<DocumentList>("/api/v1/documents?status=signed&page_size=100");
+  const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
+  const [failures, setFailures] = useState<Record<string, unknown>>({});
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const [yearText, setYearText] = useState("");
+  const [year, setYear] = useState<number | null>(null); // null: this year in Vietnam, as the service counts it
+  const organisation = user?.organisation ?? "";
+  const { data: register, error: registerError, reload: reloadRegister } = useFetch<Register>(
+    organisation ? `/api/v1/registers/${encodeURIComponent(organisation)}/entries${year ? `?year=${year}` : ""}` : null,
+  );
+  const shownYear = register?.year ?? year;
+  const yearShown = useRef(false);
+  useEffect(() => {
+    if (register && !yearShown.current) {
+      yearShown.current = true; // the field starts at this year; then it is the clerk's
+      setYearText(String(register.year));
+    }
+  }, [register]);
+  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
+  const docs = waiting?.items ?? [];
+  const selection = useSelection(docs.map((d) => d.id));
+  const ids = selection.ids;
+
+  async function issue() {
+    setBusy(true);
+    setDone(null);
+    const failed: Record<string, unknown> = {};
+    let issued = 0;
+    for (const id of ids) {
+      try {
+        await api.post<DocumentOut>(`/api/v1/documents/${id}:issue`, {});
+        issued += 1;
+      } catch (err) {
+        failed[id] = err;
+      }
+    }
+    setFailures(failed);
+    selection.choose(Object.keys(failed));
+    setDone(t("issuedDone", { n: issued }));
+    setBusy(false);
+    reload();
+    reloadRegister();
+  }
+
+  return (
+    <section>
+      <h1>{t("clerkTitle")}</h1>
+      <h2>{t("waitingIssue")}</h2>
+      <ErrorBox error={error} />
+      <Done text={done} />
+      {waiting && docs.length === 0 && <p>{t("waitingEmpty")}</p>}
+      {docs.length > 0 && (
+        <>
+          <ChoosingTable selection={selection} headers={[t("type"), t("signedAt"), t("signers")]}>
+            {docs.map((d) => (
+              <tr key={d.id} data-testid="waiting-row">
+                <td>
+                  <input
+                    type="checkbox"
+                    aria-label={`${t("select")}: ${title(d.template)} (${dateTimeText(lastSignedAt(d))})`}
+                    checked={selection.has(d.id)}
+                    onChange={() => selection.toggle(d.id)}
+                  />
+                </td>
+                <td>
+                  <Link to={`/documents/${d.id}`}>{title(d.template)}</Link>
+                  {failures[d.id] !== undefined && (
+                    <span className="field-error" role="alert">
+                      {t("issueFailed")}: {errorText(failures[d.id])}
+                    </span>
+                  )}
+                </td>
+                <td>{dateTimeText(lastSignedAt(d))}</td>
+                <td>{signerNames(d)}</td>
+              </tr>
+            ))}
+          </ChoosingTable>
+          <p className="buttons">
+            <button type="button" disabled={busy || ids.length === 0} onClick={issue}>
+              {busy ? t("issuing") : t("issueButton", { n: ids.length })}
+            </button>
+          </p>
+        </>
+      )}
+      <h2>{t("registerTitle")}</h2>
+      <form
+        className="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const n = Number(yearText);
+          if (Number.isInteger(n) && n >= 2000 && n <= 2100) setYear(n);
+        }}
+      >
+        <div className="field">
+          <label htmlFor="register-year">{t("year")}</label>
+          <input id="register-year" inputMode="numeric" pattern="[0-9]{4}" value={yearText} onChange={(e) => setYearText(e.target.value)} />
+        </div>
+        <div className="buttons">
+          <button type="submit">{t("show_register")}</button>
+          {organisation && shownYear && (
+            <a className="button" href={`/api/v1/registers/${encodeURIComponent(organisation)}/entries.xlsx?year=${shownYear}`} download>
+              {t("downloadXlsx")}
+            </a>
+          )}
+        </div>
+      </form>
+      <ErrorBox error={registerError} />
+      {register && register.entries.length === 0 && <p>{t("registerEmpty")}</p>}
+      {register && register.entries.length > 0 && (
+        <div className="table-wrap">
+          <table data-testid="register">
+            <caption className="visually-hidden">
+              {t("registerTitle")} {register.organisation} {register.year}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("number")}</th>
+                <th scope="col">{t("numberNotation")}</th>
+                <th scope="col">{t("issuedOn")}</th>
+                <th scope="col">{t("type")}</th>
+                <th scope="col">{t("subject")}</th>
+                <th scope="col">{t("signer")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {register.entries.map((e) => (
+                <tr key={e.number}>
+                  <td>{e.number}</td>
+                  <td>{e.document_id ? <Link to={`/documents/${e.document_id}`}>{e.notation}</Link> : e.notation}</td>
+                  <td>{dateText(e.issued_on)}</td>
+                  <td>{e.type_name}</td>
+                  <td>{e.subject}</td>
+                  <td>{e.signer}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
