@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import os
 from typing import Annotated, Any
 
@@ -10,11 +9,11 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from service.adapters.process import release_memory
+from service.api.batch_form import batch_command
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
-from service.errors import FieldError, InvalidRequest
 from service.services import files
-from service.services.requesting import BatchLimits, RequestBatch, request_batch
+from service.services.requesting import BatchLimits, request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
@@ -33,20 +32,7 @@ async def create_batch(
     ] = "reject",
 ) -> dict[str, Any]:
     """A class list in: one document per row (call-up letters) or one with the whole list (a decision)."""
-    try:
-        batch_data = json.loads(data)
-    except ValueError as exc:
-        raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
-    except RecursionError:
-        raise InvalidRequest([FieldError("data", "nested too deeply", "lồng nhau quá sâu")]) from None
-    command = RequestBatch(
-        template_id=template,
-        class_list=await file.read(),
-        filename=file.filename or "",
-        data=batch_data,
-        requested_by=who,
-        on_error=on_error,
-    )
+    command = await batch_command(who, file, template, data, on_error)
     requested = await run_in_threadpool(
         request_batch,
         rt.db,

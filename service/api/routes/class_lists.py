@@ -3,17 +3,16 @@ an empty class list to download, and a dry run that reports every bad row with n
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from service.api.batch_form import batch_command
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, XLSX, content_disposition, file_of
-from service.errors import FieldError, InvalidRequest
 from service.services.class_lists import ListTemplate, empty_class_list, list_template, list_templates
-from service.services.requesting import BatchLimits, RequestBatch, check_batch
+from service.services.requesting import BatchLimits, check_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
@@ -66,17 +65,7 @@ async def check_class_list(
 ) -> dict[str, Any]:
     """A dry run of ``POST /batches``: the same checks, the row report (each bad row by row number, column and
     reason, in both languages), nothing recorded, nothing numbered. A wrong batch part is a 422 naming its field."""
-    try:
-        batch_data = json.loads(data)
-    except (ValueError, RecursionError):
-        raise InvalidRequest([FieldError("data", "not valid JSON", "không phải JSON hợp lệ")]) from None
-    command = RequestBatch(
-        template_id=template,
-        class_list=await file.read(),
-        filename=file.filename or "",
-        data=batch_data,
-        requested_by=who,
-    )
+    command = await batch_command(who, file, template, data)
     checked = await run_in_threadpool(
         lambda: check_batch(
             rt.templates,
