@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 from service.adapters.converter import Converter  # noqa: E402
 from service.adapters.renderer import render_docx  # noqa: E402
 from service.adapters.template_files import TemplateFolder  # noqa: E402
-from service.services.documents import render_context  # noqa: E402
+from service.services.production import render_context  # noqa: E402
 from signing.pki import make_demo_pki  # noqa: E402
 
 TEMPLATE = TemplateFolder(ROOT / "templates_docx").get("giay-trieu-tap")

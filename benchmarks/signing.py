@@ -26,7 +26,7 @@ from benchmarks.pyhanko_default import default_signer  # noqa: E402
 from service.adapters.converter import Converter  # noqa: E402
 from service.adapters.renderer import render_docx  # noqa: E402
 from service.adapters.template_files import TemplateFolder  # noqa: E402
-from service.services.documents import render_context  # noqa: E402
+from service.services.production import render_context  # noqa: E402
 from signing import SignatureRequest, load_pkcs12, sign_pdf  # noqa: E402
 from signing.pki import make_demo_pki  # noqa: E402
 from signing.sign import Level, SigningContext  # noqa: E402

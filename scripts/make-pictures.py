@@ -15,7 +15,7 @@ from service.adapters.converter import Converter  # noqa: E402
 from service.adapters.preview import page_picture  # noqa: E402
 from service.adapters.renderer import render_docx  # noqa: E402
 from service.adapters.template_files import TemplateFolder  # noqa: E402
-from service.services.documents import OrganisationSignature, render_context  # noqa: E402
+from service.services.production import OrganisationSignature, render_context  # noqa: E402
 from signing import load_pkcs12  # noqa: E402
 from signing.pki import make_demo_pki  # noqa: E402
 from signing.sign import Level, SigningContext  # noqa: E402

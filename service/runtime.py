@@ -13,14 +13,15 @@ from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow
+from service.adapters.pdf_pages import PdfPageTools
+from service.adapters.renderer import DocxRenderer
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
 from service.domain.templates import Template
 from service.services import ports
-from service.services.batches import BatchProducer
-from service.services.documents import OrganisationSignature, Producer
 from service.services.issuing import Issuer
+from service.services.production import OrganisationSignature, Production
 from service.services.review import Review
 from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
@@ -122,8 +123,17 @@ class Runtime:
         )
 
     @cached_property
-    def producer(self) -> Producer:
-        return Producer(self.db, self.templates, self.converter, self.archive, self.organisation_signature, self.clock)
+    def production(self) -> Production:
+        return Production(
+            self.db,
+            self.templates,
+            self.converter,
+            self.archive,
+            self.organisation_signature,
+            self.clock,
+            renderer=DocxRenderer(),
+            pages=PdfPageTools(),
+        )
 
     def _template_of(self, doc: DocumentRow) -> Template:
         return self.templates.get(doc.template_id, doc.template_version)
@@ -144,10 +154,6 @@ class Runtime:
     @cached_property
     def issuer(self) -> Issuer:
         return Issuer(self.db, self.archive, self._template_of, self.organisation_signature, self.clock)
-
-    @cached_property
-    def batch_producer(self) -> BatchProducer:
-        return BatchProducer(self.producer)
 
     @cached_property
     def worker_id(self) -> str:

@@ -18,6 +18,7 @@ from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
 from service.services.fixity import check_and_record
 from service.services.recovery import sweep
+from service.services.requesting import PRODUCE_BATCH_CHUNK, PRODUCE_DOCUMENT
 from service.worker import settings_of
 from signing import SigningError
 
@@ -158,29 +159,29 @@ def _run(task: Task, work: Callable[[], object], fail: Callable[[VanbanError, bo
         raise task.retry(countdown=backoff(task.request.retries))
 
 
-@shared_task(bind=True, name="vanban.produce_document", max_retries=None)
+@shared_task(bind=True, name=PRODUCE_DOCUMENT, max_retries=None)
 def produce_document(self: Task, document_id: str) -> None:
-    producer = runtime(settings_of(self.app)).producer
+    production = runtime(settings_of(self.app)).production
     _run(
         self,
-        lambda: producer.produce(document_id),
-        lambda error, final: producer.fail(document_id, error, final=final),
+        lambda: production.produce_document(document_id),
+        lambda error, final: production.fail_document(document_id, error, final=final),
         f"document {document_id}",
     )
 
 
-@shared_task(bind=True, name="vanban.produce_batch_chunk", max_retries=None)
+@shared_task(bind=True, name=PRODUCE_BATCH_CHUNK, max_retries=None)
 def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
-    batches = runtime(settings_of(self.app)).batch_producer
+    production = runtime(settings_of(self.app)).production
 
     def work() -> None:
-        batches.produce_chunk(batch_id, chunk)
+        production.produce_chunk(batch_id, chunk)
         release_memory()
 
     _run(
         self,
         work,
-        lambda error, final: batches.fail_chunk(batch_id, chunk, error, final=final),
+        lambda error, final: production.fail_chunk(batch_id, chunk, error, final=final),
         f"batch {batch_id} chunk {chunk}",
     )
 

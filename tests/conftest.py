@@ -12,7 +12,7 @@ from service.adapters.converter import Converter
 from service.adapters.renderer import render_docx
 from service.adapters.template_files import TemplateFolder
 from service.config import PROJECT_ROOT
-from service.services.documents import render_context
+from service.services.production import render_context
 from signing.pki import DemoPki, make_demo_pki
 from tests.backends import S3Server, s3_server
 from tests.fakes import PKI_PASSWORD

@@ -217,11 +217,15 @@ class FakeRepository:
             setattr(doc, name, value)
         return True
 
-    def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
+    def issue(
+        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+    ) -> bool:
         doc = self.document(document_id)
         if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
             return False
         doc.pdf_sha256, doc.signer, doc.signed_at, doc.status = pdf_sha256, signer, signed_at, DocumentStatus.ISSUED
+        if docx_sha256 is not None:
+            doc.docx_sha256 = docx_sha256
         doc.updated_at = orm.utcnow()
         return True
 

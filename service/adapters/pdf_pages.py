@@ -100,3 +100,13 @@ def merge(pdfs: list[bytes]) -> bytes:
     for pdf in pdfs:
         merged.add(pdf)
     return merged.save()
+
+
+class PdfPageTools:
+    """``service.services.ports.PdfPages`` with pdftotext and pikepdf."""
+
+    def words(self, pdf: bytes) -> list[PageWords]:
+        return page_words(pdf)
+
+    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+        return split_pages(pdf, ranges)

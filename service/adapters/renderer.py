@@ -175,3 +175,13 @@ def render_many(template: bytes, contexts: list[dict[str, Any]]) -> bytes:
     one LibreOffice conversion for a whole chunk of letters. Each letter reads as ``render_docx`` would make it."""
     names = sorted({name for context in contexts for name in context if name.isidentifier()})
     return render_docx(_repeating(template, names), {"letters": contexts})
+
+
+class DocxRenderer:
+    """``service.services.ports.Renderer`` with docxtpl."""
+
+    def render(self, template: bytes, context: dict[str, Any]) -> bytes:
+        return render_docx(template, context)
+
+    def render_many(self, template: bytes, contexts: list[dict[str, Any]]) -> bytes:
+        return render_many(template, contexts)

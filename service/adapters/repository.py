@@ -86,13 +86,22 @@ class Repository:
             query = query.where(DocumentRow.batch_index < end)
         return list(self._session.scalars(query.order_by(DocumentRow.batch_index)))
 
-    def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
-        """Record a letter of a batch as issued, unless it already is (then False: nothing changes)."""
+    def issue(
+        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+    ) -> bool:
+        """Record a numbered document as issued, unless it already is (then False: nothing changes)."""
         done = (DocumentRow.status == "issued") | (DocumentRow.status == "failed")
         result = self._session.execute(
             update(DocumentRow)
             .where(DocumentRow.id == document_id, ~done)
-            .values(pdf_sha256=pdf_sha256, signer=signer, signed_at=signed_at, status="issued", updated_at=utcnow())
+            .values(
+                pdf_sha256=pdf_sha256,
+                signer=signer,
+                signed_at=signed_at,
+                status="issued",
+                updated_at=utcnow(),
+                **({"docx_sha256": docx_sha256} if docx_sha256 is not None else {}),
+            )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -19,7 +19,7 @@ from service.errors import BatchRejected, VanbanError
 if TYPE_CHECKING:
     from service.cli.production import Work
     from service.runtime import Runtime
-    from service.services.batches import BatchRequested
+    from service.services.requesting import BatchRequested
 
 _COLUMNS = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
 
@@ -98,25 +98,27 @@ def _request(
 ) -> tuple[Runtime, BatchRequested, list[Work]]:
     """Check the list and reserve the numbers as ``POST /api/v1/batches`` does; the work that makes the batch."""
     from service.runtime import Runtime, prepare
-    from service.services.batches import batch_work, request_batch
+    from service.services.requesting import BatchLimits, RequestBatch, request_batch
 
     prepare(settings)
     rt = Runtime(settings)
+    works: list[Work] = []
     requested = request_batch(
         rt.db,
         rt.templates,
-        template,
-        class_list.read_bytes(),
-        class_list.name,
-        batch_data,
-        on_error,
-        settings.organisation_abbreviation,
-        settings.batch_chunk_size,
-        max_rows=settings.class_list_max_rows,
-        max_unpacked_bytes=settings.class_list_max_unpacked_bytes,
+        RequestBatch(
+            template_id=template,
+            class_list=class_list.read_bytes(),
+            filename=class_list.name,
+            data=batch_data,
+            on_error=on_error,
+        ),
         clock=rt.clock,
+        default_organisation=settings.organisation_abbreviation,
+        limits=BatchLimits.of(settings),
+        enqueue=lambda name, args: works.append((name, args)),  # made here, by this command's node
     )
-    return rt, requested, batch_work(rt.db, requested)
+    return rt, requested, works
 
 
 def _hand_over(settings: Settings, left: list[Work]) -> None:
@@ -162,11 +164,11 @@ class _Output:
 
     def _write(self, indexes: range | None = None) -> list[bytes]:
         from service.errors import NotReady
-        from service.services.batches import issued_letters
+        from service.services.files import issued_letters
 
         default = self.rt.settings.organisation_abbreviation
         try:
-            letters = issued_letters(self.rt.db, self.rt.archive, self.batch_id, None, default, indexes)
+            letters = issued_letters(self.rt.db, self.rt.archive, None, self.batch_id, default, indexes)
         except NotReady:
             return []
         for name, pdf in letters:
@@ -176,7 +178,7 @@ class _Output:
 
     def finish(self) -> dict[str, Any]:
         """Write what no chunk wrote (a document made with the whole list), ``merged.pdf`` and the report."""
-        from service.services.batches import batch_report
+        from service.services.files import batch_report
 
         if not self.next_chunk and not self.waiting:
             self.waiting[0] = self._write()
@@ -185,7 +187,7 @@ class _Output:
                 self.merged.add(pdf)
         if len(self.merged):
             (self.folder / "merged.pdf").write_bytes(self.merged.save())
-        report = batch_report(self.rt.db, self.batch_id, None, self.rt.settings.organisation_abbreviation)
+        report = batch_report(self.rt.db, None, self.batch_id, self.rt.settings.organisation_abbreviation)
         _write_json(self.folder / "report.json", report)
         console.print(f"{self.letters} document(s) in {self.folder} (batch {self.batch_id})")
         return report

@@ -21,8 +21,10 @@ def render(
     """Render one document. Signed (default): requested as ``POST /api/v1/documents`` does (direct, the local
     operator issuing without the office's review) and produced as a worker does, in this process: numbered in the
     register, signed with the organisation key, archived. ``--no-sign``: a preview PDF with no number."""
+    from service.adapters.renderer import DocxRenderer
     from service.runtime import Runtime, prepare
-    from service.services.documents import preview_document, request_document
+    from service.services.production import preview_document
+    from service.services.requesting import RequestDocument, request_document
 
     settings = get_settings()
     payload = read_json(data)
@@ -31,18 +33,22 @@ def render(
     try:
         if no_sign:
             pdf = preview_document(
-                rt.templates, rt.converter, rt.clock, template, payload, settings.organisation_abbreviation
+                rt.templates,
+                DocxRenderer(),
+                rt.converter,
+                rt.clock,
+                template,
+                payload,
+                settings.organisation_abbreviation,
             )
         else:
             requested = request_document(
                 rt.db,
                 rt.templates,
-                template,
-                payload,
+                RequestDocument(template_id=template, data=payload, workflow="direct"),
                 default_organisation=settings.organisation_abbreviation,
-                workflow="direct",
             )
-            rt.producer.produce(requested.document_id)
+            rt.production.produce_document(requested.document_id)
             with rt.db.uow() as tx:
                 doc = tx.repo.document(requested.document_id)
             assert doc.pdf_sha256 is not None

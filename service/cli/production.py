@@ -2,9 +2,9 @@
 
 As a worker node does, the command's process owns one LibreOffice (started before it forks, watched twice a second
 and started again when it dies: ``keep_up``) and forks ``VANBAN_WORKER_CONCURRENCY`` processes that convert
-through it (``SharedConverter``) and run what the workers' tasks run (``BatchProducer.produce_chunk``,
-``Producer.produce``) with the workers' retries (``tasks.attempt``): one process renders and signs a chunk while
-the other's chunk is in LibreOffice.
+through it (``SharedConverter``) and run what the workers' tasks run (``Production.produce_chunk``,
+``Production.produce_document``) with the workers' retries (``tasks.attempt``): one process renders and signs a
+chunk while the other's chunk is in LibreOffice.
 
 Ctrl-C stops handing out work; the chunks in hand are finished and recorded (a second Ctrl-C stops them too).
 What was not done is returned, for the caller to send to the queue, where the workers (``vanban worker``,
@@ -67,11 +67,11 @@ def _do(work: Work) -> int:
 
         def run() -> None:
             nonlocal issued
-            issued = rt.batch_producer.produce_chunk(batch_id, chunk)
+            issued = rt.production.produce_chunk(batch_id, chunk)
             release_memory()
 
         def fail(error: VanbanError, final: bool) -> None:
-            rt.batch_producer.fail_chunk(batch_id, chunk, error, final=final)
+            rt.production.fail_chunk(batch_id, chunk, error, final=final)
 
     elif name == "vanban.produce_document":
         (document_id,) = args
@@ -79,11 +79,11 @@ def _do(work: Work) -> int:
 
         def run() -> None:
             nonlocal issued
-            rt.producer.produce(document_id)
+            rt.production.produce_document(document_id)
             issued = 1
 
         def fail(error: VanbanError, final: bool) -> None:
-            rt.producer.fail(document_id, error, final=final)
+            rt.production.fail_document(document_id, error, final=final)
 
     else:
         raise ValueError(f"unknown work {name}")

@@ -38,7 +38,7 @@ def templates_example(
     batch: Annotated[bool, typer.Option("--batch", help='{"batch": ..., "rows": [...]} for a class list')] = False,
 ) -> None:
     """Print a template's example payload (the ``data`` of a request)."""
-    from service.services.batches import batch_example
+    from service.services.requesting import batch_example
 
     try:
         t = _catalog().get(template)

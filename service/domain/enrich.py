@@ -90,11 +90,31 @@ def number_articles(context: dict[str, Any]) -> None:
     context["chapters"] = chapters
 
 
+def address_student(context: dict[str, Any]) -> None:
+    """Danh xưng (salutation) of the student a letter is addressed to: Ông, Bà, or Ông/Bà when the gender is not
+    given."""
+    student = context.get("student")
+    if isinstance(student, dict):
+        salutation = {"Nam": "Ông", "Nữ": "Bà"}.get(str(student.get("gender")), "Ông/Bà")
+        context["student"] = {**student, "salutation": salutation}
+
+
 ENRICHERS: dict[str, Callable[[dict[str, Any]], None]] = {
     "students": sort_students,
     "results": compute_results,
     "articles": number_articles,
+    "salutation": address_student,
 }
+
+# Enrichers every template has without naming them (each does nothing where its data is absent): a shipped
+# template's schema is part of its version, which the documents made with it recorded.
+IMPLICIT = ("salutation",)
+
+
+def enrichers_of(facts: dict[str, Any]) -> list[str]:
+    """The enrichers a template's ``x-vanban`` facts call for, in order: those it names, then the implicit ones."""
+    named = list(facts.get("enrich", []))
+    return named + [name for name in IMPLICIT if name not in named]
 
 
 def enrich(context: dict[str, Any], names: list[str]) -> None:

@@ -17,8 +17,8 @@ from service.domain.office import Principal, Role
 from service.domain.vietnamese import name_sort_key
 from service.errors import FieldError, InvalidRequest, NotFound
 from service.services.auth import add_api_key, hash_password, require
-from service.services.documents import render_context
 from service.services.ports import Database, PdfConverter, UnitOfWork
+from service.services.production import render_context
 from service.services.templates import TemplateCatalog
 from signing import CredentialInvalid, parse_credential
 

@@ -1,6 +1,6 @@
 """What the batch page needs before a batch is requested (lô văn bản từ danh sách lớp): the templates made from a
 class list, the batch part of one's form, an empty class list with the right headings, and a dry run that shows
-every bad row before anything is numbered is ``batches.check_batch``, the batch request's own checks."""
+every bad row before anything is numbered is ``requesting.check_batch``, the batch request's own checks."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 from service.adapters.spreadsheet import write_table
 from service.domain.batch import LABELS
 from service.errors import FieldError, InvalidRequest
-from service.services.batches import batch_example, batch_schema
+from service.services.requesting import batch_example, batch_schema
 from service.services.templates import TemplateCatalog
 
 

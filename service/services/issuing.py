@@ -149,7 +149,7 @@ def record(tx: UnitOfWork, doc: DocumentRow, template: Template, manual: bool) -
 
 
 class OrganisationSeal(Protocol):
-    """The organisation's signature (``service.services.documents.OrganisationSignature``)."""
+    """The organisation's signature (``service.services.production.OrganisationSignature``)."""
 
     def sign(self, pdf: bytes, reason: str, location: str | None, *, prepared: bool) -> tuple[bytes, str]: ...
 

@@ -2,7 +2,8 @@
 
 The adapters implement them (``service.unit_of_work.Database``, ``service.adapters.repository.Repository``,
 ``service.adapters.archive.FolderArchive``, ``service.adapters.s3_archive.S3Archive``,
-``service.adapters.converter.Converter``) and so do the tests' fakes
+``service.adapters.converter.Converter``, ``service.adapters.renderer.DocxRenderer``,
+``service.adapters.pdf_pages.PdfPageTools``) and so do the tests' fakes
 (``tests/fakes.py``); the services are typed against these Protocols only, never against SQLAlchemy.
 
 One repository per unit of work, with named methods grouped by aggregate (documents and jobs, registers, people,
@@ -34,6 +35,7 @@ from service.adapters.orm import (
     UserRow,
     WorkerHeartbeatRow,
 )
+from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
 from service.domain.documents import DocumentFilter
 
@@ -48,9 +50,12 @@ __all__ = [
     "JobRow",
     "LoginThrottleRow",
     "OrganisationRow",
+    "PageWords",
     "PdfConverter",
+    "PdfPages",
     "Person",
     "RegisterEntryRow",
+    "Renderer",
     "Repository",
     "SignatureStep",
     "SigningSessionRow",
@@ -148,8 +153,11 @@ class Repository(Protocol):
         """Move a document still requested or numbered to ``status`` with ``values``; False (nothing changes) if
         another delivery of its job did it first."""
 
-    def issue(self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime) -> bool:
-        """Record a letter of a batch as issued, unless it already is (or failed): then False."""
+    def issue(
+        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+    ) -> bool:
+        """Record a numbered document as issued (``docx_sha256``: its own DOCX, kept for a single document; a
+        batch's letters make theirs again on demand), unless it already is (or failed): then False."""
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""
@@ -369,3 +377,22 @@ class PdfConverter(Protocol):
     """DOCX to PDF (LibreOffice in production)."""
 
     def to_pdf(self, docx: bytes) -> bytes: ...
+
+
+class Renderer(Protocol):
+    """A template's DOCX filled with a context (docxtpl, sandboxed, in production)."""
+
+    def render(self, template: bytes, context: dict[str, Any]) -> bytes: ...
+
+    def render_many(self, template: bytes, contexts: list[dict[str, Any]]) -> bytes:
+        """One DOCX with a letter per context, each starting on a new page, each as ``render`` would make it."""
+
+
+class PdfPages(Protocol):
+    """Page-level work on a PDF (pdftotext and pikepdf in production)."""
+
+    def words(self, pdf: bytes) -> list[PageWords]:
+        """Each page's words with their places."""
+
+    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
+        """One PDF per (first, last) page range, 0-based inclusive."""

@@ -23,6 +23,7 @@ from service.adapters.orm import DocumentRow, JobRow, utcnow
 from service.domain.documents import DocumentStatus, JobStatus
 from service.errors import GivenUp, Interrupted
 from service.services.ports import Database
+from service.services.requesting import PRODUCE_BATCH_CHUNK, PRODUCE_DOCUMENT
 
 log = logging.getLogger(__name__)
 PENDING = (DocumentStatus.REQUESTED, DocumentStatus.NUMBERED)
@@ -85,9 +86,9 @@ def sweep(db: Database, send: Send, me: str, heartbeat_seconds: float, max_sweep
                 swept.documents.extend(d.id for d in docs)
         tx.commit()
     for document_id in swept.documents:
-        send("vanban.produce_document", [document_id])
+        send(PRODUCE_DOCUMENT, [document_id])
     for batch_id, chunk in swept.chunks:
-        send("vanban.produce_batch_chunk", [batch_id, chunk])
+        send(PRODUCE_BATCH_CHUNK, [batch_id, chunk])
     if swept.documents or swept.chunks or swept.given_up:
         log.warning(
             "after a crash: sent again %s document(s) and %s chunk(s); gave up %s job(s)",

@@ -17,9 +17,13 @@ from service.adapters.orm import TemplateVersionRow
 from service.adapters.renderer import inspect_docx, render_docx
 from service.adapters.template_files import TemplateFolder, template_version
 from service.domain.clock import Clock
+from service.domain.office import Principal, Role
 from service.domain.templates import Template
 from service.errors import FieldError, InvalidRequest, TemplateNotFound
+from service.services.auth import require
 from service.services.ports import Archive, Database
+from service.services.production import render_context
+from service.services.validation import check_text, validate
 
 TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 COMPUTED = {"document"}  # what the service adds to every context: number, date line
@@ -121,17 +125,17 @@ def _parse_json(name: str, data: bytes | None) -> Any:
 
 def register_template(
     catalog: TemplateCatalog,
+    who: Principal | None,
     template_id: str,
     docx: bytes,
     schema_file: bytes | None,
     example_file: bytes | None,
     type_abbreviation: str = "",
 ) -> tuple[Template, bool]:
-    """Check and store a template version. Returns it and whether it is new (the same files twice are one
-    version)."""
-    from service.services.documents import render_context
-    from service.services.validation import check_text, validate
-
+    """Check and store a template version (``who``: an administrator; None from the local command line). Returns
+    it and whether it is new (the same files twice are one version)."""
+    if who is not None:
+        require(who, Role.ADMIN)
     if not TEMPLATE_ID.match(template_id):
         raise InvalidRequest(
             [

@@ -10,7 +10,7 @@ from pathlib import Path
 from service.adapters.converter import Converter
 from service.config import Settings
 from service.runtime import Runtime, prepare
-from service.services.batches import BatchRequested, request_batch
+from service.services.requesting import BatchLimits, BatchRequested, RequestBatch, request_batch
 from signing.pki import DemoPki
 from tests.backends import postgres_database
 from tests.fakes import PKI_PASSWORD
@@ -55,11 +55,7 @@ def request_seven_call_ups(runtime: Runtime) -> BatchRequested:
     return request_batch(
         runtime.db,
         runtime.templates,
-        "giay-trieu-tap",
-        SEVEN_STUDENTS.encode(),
-        "l.csv",
-        batch,
-        "reject",
-        chunk_size=3,
+        RequestBatch(template_id="giay-trieu-tap", class_list=SEVEN_STUDENTS.encode(), filename="l.csv", data=batch),
         clock=runtime.clock,
+        limits=BatchLimits(chunk_size=3),
     )

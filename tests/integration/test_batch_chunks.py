@@ -10,7 +10,7 @@ import pytest
 from service.adapters.converter import Converter
 from service.errors import BatchRejected, VanbanError
 from service.runtime import Runtime
-from service.services.batches import request_batch
+from service.services.requesting import RequestBatch, request_batch
 from signing.pki import DemoPki
 from tests.integration.runtimes import SEVEN_STUDENTS, chunked_runtime, request_seven_call_ups
 
@@ -24,18 +24,18 @@ def test_redelivered_chunk_issues_nothing_twice(runtime: Runtime, converter: Con
     runtime = Runtime(runtime.settings, converter=converter)  # the session's warm LibreOffice
     requested = request_seven_call_ups(runtime)
     assert requested.documents == 7 and requested.chunks == 3
-    assert runtime.batch_producer.produce_chunk(requested.batch_id, 1) == 3
+    assert runtime.production.produce_chunk(requested.batch_id, 1) == 3
     with runtime.db.uow() as tx:
         before = {d.id: (d.number, d.pdf_sha256) for d in tx.repo.documents_of_batch(requested.batch_id)}
     files = sorted(runtime.settings.archive.rglob("*.pdf"))
-    assert runtime.batch_producer.produce_chunk(requested.batch_id, 1) == 0  # the same message delivered again
+    assert runtime.production.produce_chunk(requested.batch_id, 1) == 0  # the same message delivered again
     assert sorted(runtime.settings.archive.rglob("*.pdf")) == files
     with runtime.db.uow() as tx:
         after = {d.id: (d.number, d.pdf_sha256) for d in tx.repo.documents_of_batch(requested.batch_id)}
         job = tx.repo.job(requested.job_id)
     assert after == before and job.done == 3
     for chunk in (0, 2):
-        runtime.batch_producer.produce_chunk(requested.batch_id, chunk)
+        runtime.production.produce_chunk(requested.batch_id, chunk)
     with runtime.db.uow() as tx:
         docs = tx.repo.documents_of_batch(requested.batch_id)
         job = tx.repo.job(requested.job_id)
@@ -48,7 +48,10 @@ def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
     bad = SEVEN_STUDENTS + "Người Lỗi,31/02/1990,Xã X\n"
     with pytest.raises(BatchRejected) as caught:
         request_batch(
-            runtime.db, runtime.templates, "giay-trieu-tap", bad.encode(), "l.csv", batch, "reject", clock=runtime.clock
+            runtime.db,
+            runtime.templates,
+            RequestBatch(template_id="giay-trieu-tap", class_list=bad.encode(), filename="l.csv", data=batch),
+            clock=runtime.clock,
         )
     assert caught.value.report["problems"][0]["row"] == 9
     with runtime.db.uow() as tx:
@@ -57,10 +60,6 @@ def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
         request_batch(
             runtime.db,
             runtime.templates,
-            "giay-trieu-tap",
-            SEVEN_STUDENTS.encode(),
-            "l.csv",
-            {},
-            "reject",
+            RequestBatch(template_id="giay-trieu-tap", class_list=SEVEN_STUDENTS.encode(), filename="l.csv", data={}),
             clock=runtime.clock,
         )

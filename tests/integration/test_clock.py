@@ -18,8 +18,7 @@ from service.domain.office import Principal
 from service.main import create_app
 from service.runtime import Runtime, prepare
 from service.services.auth import bootstrap_api_key
-from service.services.batches import request_batch
-from service.services.documents import request_document
+from service.services.requesting import RequestBatch, RequestDocument, request_batch, request_document
 from signing.pki import DemoPki
 from tests.backends import postgres_database
 from tests.integration.test_issue import _people
@@ -55,12 +54,13 @@ def test_the_register_year_turns_at_midnight_in_vietnam(
     rt = Runtime(settings, converter=converter)  # the session's warm LibreOffice
     try:
         template = rt.templates.get("giay-trieu-tap")
-        single = request_document(rt.db, rt.templates, template.id, template.example, workflow="direct")
-        rt.producer.produce(single.document_id)
-        batch_data = {k: v for k, v in template.example.items() if k != "student"}
-        batch = request_batch(
-            rt.db, rt.templates, template.id, CSV.encode(), "l.csv", batch_data, "reject", clock=rt.clock
+        single = request_document(
+            rt.db, rt.templates, RequestDocument(template_id=template.id, data=template.example, workflow="direct")
         )
+        rt.production.produce_document(single.document_id)
+        batch_data = {k: v for k, v in template.example.items() if k != "student"}
+        command = RequestBatch(template_id=template.id, class_list=CSV.encode(), filename="l.csv", data=batch_data)
+        batch = request_batch(rt.db, rt.templates, command, clock=rt.clock)
         with rt.db.uow() as tx:
             doc = tx.repo.document(single.document_id)
             letters = tx.repo.documents_of_batch(batch.batch_id)
@@ -86,8 +86,12 @@ def test_a_reviewed_document_issued_at_01_07_is_dated_that_vietnamese_day(
     try:
         clerk, head = _people(rt, pki)
         template = rt.templates.get("quyet-dinh-mo-lop")
-        requested = request_document(rt.db, rt.templates, template.id, template.example, signers=["hieutruong"])
-        rt.producer.produce(requested.document_id)
+        requested = request_document(
+            rt.db,
+            rt.templates,
+            RequestDocument(template_id=template.id, data=template.example, signers=("hieutruong",)),
+        )
+        rt.production.produce_document(requested.document_id)
         submitter = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
         rt.review.submit(submitter, requested.document_id, None)
         rt.review.sign(head, [requested.document_id], PASSWORD)

@@ -20,7 +20,7 @@ from service.api.responses import content_disposition
 from service.config import PROJECT_ROOT, Settings
 from service.errors import InvalidRequest, RenderError
 from service.main import create_app
-from service.services.documents import render_context
+from service.services.production import render_context
 from service.services.validation import MAX_DEPTH, check_text
 
 

@@ -14,7 +14,7 @@ from service.domain.office import Principal
 from service.errors import CertificateNotRecorded, CredentialRefused, SignatureRefused
 from service.runtime import Runtime
 from service.services.auth import NewUser, create_user, principal
-from service.services.documents import request_document
+from service.services.requesting import RequestDocument, request_document
 from signing.pki import LEADER, DemoPki, make_demo_pki
 from tests import forgeries
 from tests.fakes import CSC_PIN, CSC_TOKEN, PKI_PASSWORD
@@ -41,8 +41,10 @@ def runtime(
 
 def _submitted(rt: Runtime, signer: str) -> str:
     template = rt.templates.get("ke-hoach")
-    requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
-    rt.producer.produce(requested.document_id)
+    requested = request_document(
+        rt.db, rt.templates, RequestDocument(template_id=template.id, data=template.example, signers=(signer,))
+    )
+    rt.production.produce_document(requested.document_id)
     rt.review.submit(Principal("cli", "cli", "", "", "TCT", frozenset({"requester"})), requested.document_id, None)
     return requested.document_id
 

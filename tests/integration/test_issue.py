@@ -21,7 +21,7 @@ from service.domain.office import Principal
 from service.errors import VanbanError
 from service.runtime import Runtime
 from service.services.auth import NewUser, create_user, principal
-from service.services.documents import request_document
+from service.services.requesting import RequestDocument, request_document
 from signing.pki import DemoPki
 from signing.verify import verify_pdf
 from tests.fakes import CSC_PIN, CSC_TOKEN, PKI_PASSWORD
@@ -49,8 +49,12 @@ def _people(rt: Runtime, pki: DemoPki) -> tuple[Principal, Principal]:
 
 def _signed_decision(rt: Runtime, head: Principal) -> DocumentRow:
     template = rt.templates.get("quyet-dinh-mo-lop")
-    requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[head.username])
-    rt.producer.produce(requested.document_id)
+    requested = request_document(
+        rt.db,
+        rt.templates,
+        RequestDocument(template_id=template.id, data=template.example, signers=(head.username,)),
+    )
+    rt.production.produce_document(requested.document_id)
     submitter = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
     rt.review.submit(submitter, requested.document_id, None)
     (doc,) = rt.review.sign(head, [requested.document_id], PASSWORD)
@@ -142,8 +146,10 @@ def _drafts(rt: Runtime, signer: str, n: int) -> list[str]:
     requester = Principal("cli", "cli", "", "", "TCT", frozenset({"requester"}))
     ids = []
     for _ in range(n):
-        requested = request_document(rt.db, rt.templates, template.id, template.example, signers=[signer])
-        rt.producer.produce(requested.document_id)
+        requested = request_document(
+            rt.db, rt.templates, RequestDocument(template_id=template.id, data=template.example, signers=(signer,))
+        )
+        rt.production.produce_document(requested.document_id)
         rt.review.submit(requester, requested.document_id, None)
         ids.append(requested.document_id)
     return ids

@@ -22,7 +22,7 @@ from service.adapters.renderer import render_docx
 from service.adapters.template_files import TemplateFolder
 from service.config import PROJECT_ROOT
 from service.domain.templates import Template
-from service.services.documents import render_context
+from service.services.production import render_context
 from service.services.validation import validate
 
 FOLDER = TemplateFolder(PROJECT_ROOT / "templates_docx")

@@ -12,8 +12,8 @@ import pytest
 
 from service.adapters.converter import Converter
 from service.runtime import Runtime
-from service.services.documents import request_document
 from service.services.recovery import sweep
+from service.services.requesting import RequestDocument, request_document
 from signing.pki import DemoPki
 from tests.integration.runtimes import chunked_runtime, request_seven_call_ups
 
@@ -41,6 +41,10 @@ def runtime(tmp_path: Path, pki: DemoPki) -> Runtime:
     return chunked_runtime(tmp_path, pki)
 
 
+def _direct(example: dict[str, object]) -> RequestDocument:
+    return RequestDocument(template_id="giay-trieu-tap", data=example, workflow="direct")
+
+
 def _batch(runtime: Runtime) -> tuple[str, str]:
     requested = request_seven_call_ups(runtime)
     return requested.batch_id, requested.job_id
@@ -53,12 +57,12 @@ def test_a_chunk_delivered_twice_at_once_is_recorded_once(runtime: Runtime, conv
     inner: dict[str, object] = {}
 
     def other() -> None:
-        inner["issued"] = runtime.batch_producer.produce_chunk(batch_id, 1)
+        inner["issued"] = runtime.production.produce_chunk(batch_id, 1)
         with runtime.db.uow() as tx:
             inner["pdfs"] = {d.id: d.pdf_sha256 for d in tx.repo.documents_of_batch(batch_id, 3, 6)}
 
     twice.other = other
-    assert runtime.batch_producer.produce_chunk(batch_id, 1) == 0  # the other delivery issued them meanwhile
+    assert runtime.production.produce_chunk(batch_id, 1) == 0  # the other delivery issued them meanwhile
     assert inner["issued"] == 3
     with runtime.db.uow() as tx:
         assert {d.id: d.pdf_sha256 for d in tx.repo.documents_of_batch(batch_id, 3, 6)} == inner["pdfs"]
@@ -69,17 +73,17 @@ def test_a_document_delivered_twice_at_once_is_recorded_once(runtime: Runtime, c
     twice = SecondDelivery(converter)
     runtime = Runtime(runtime.settings, converter=twice)
     example = runtime.templates.get("giay-trieu-tap").example
-    requested = request_document(runtime.db, runtime.templates, "giay-trieu-tap", example, workflow="direct")
+    requested = request_document(runtime.db, runtime.templates, _direct(example))
     inner: dict[str, object] = {}
 
     def other() -> None:
-        runtime.producer.produce(requested.document_id)
+        runtime.production.produce_document(requested.document_id)
         with runtime.db.uow() as tx:
             doc = tx.repo.document(requested.document_id)
             inner["doc"] = (doc.number, doc.pdf_sha256, doc.signed_at)
 
     twice.other = other
-    runtime.producer.produce(requested.document_id)
+    runtime.production.produce_document(requested.document_id)
     with runtime.db.uow() as tx:
         doc = tx.repo.document(requested.document_id)
         assert (doc.number, doc.pdf_sha256, doc.signed_at) == inner["doc"]
@@ -97,9 +101,9 @@ def _dead_pid() -> int:
 def test_sweep_sends_again_what_no_live_worker_does(runtime: Runtime, converter: Converter) -> None:
     runtime = Runtime(runtime.settings, converter=converter)
     batch_id, job_id = _batch(runtime)
-    runtime.batch_producer.produce_chunk(batch_id, 1)  # chunk 1 done before the crash; 0 and 2 were lost
+    runtime.production.produce_chunk(batch_id, 1)  # chunk 1 done before the crash; 0 and 2 were lost
     example = runtime.templates.get("giay-trieu-tap").example
-    single = request_document(runtime.db, runtime.templates, "giay-trieu-tap", example, workflow="direct")
+    single = request_document(runtime.db, runtime.templates, _direct(example))
     sent: list[tuple[str, list[object]]] = []
 
     def send(name: str, args: list[object]) -> None:
@@ -126,9 +130,9 @@ def test_sweep_sends_again_what_no_live_worker_does(runtime: Runtime, converter:
     )
     for name, args in sent:  # the work sent again completes
         if name == "vanban.produce_batch_chunk":
-            runtime.batch_producer.produce_chunk(str(args[0]), int(str(args[1])))
+            runtime.production.produce_chunk(str(args[0]), int(str(args[1])))
         else:
-            runtime.producer.produce(str(args[0]))
+            runtime.production.produce_document(str(args[0]))
     with runtime.db.uow() as tx:
         assert tx.repo.job(job_id).status == "succeeded" and tx.repo.job(single.job_id).status == "succeeded"
         assert [d.number for d in tx.repo.documents_of_batch(batch_id)] == list(range(1, 8))
@@ -141,7 +145,7 @@ def test_a_job_interrupted_too_often_fails_and_keeps_its_numbers(runtime: Runtim
     batch_id, job_id = _batch(runtime)
     sends: list[object] = []
     sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
-    runtime.batch_producer.produce_chunk(batch_id, 0)  # progress between two crashes: the count starts again
+    runtime.production.produce_chunk(batch_id, 0)  # progress between two crashes: the count starts again
     for _ in range(3):
         sweep(runtime.db, lambda name, args: sends.append(args), "me", 5.0, 3)
     assert len(sends) == 3 + 3 * 2

@@ -10,14 +10,16 @@ from typing import Any
 import pytest
 
 from service.adapters.orm import DocumentRow, RegisterCounterRow, RegisterEntryRow
+from service.adapters.pdf_pages import PdfPageTools
+from service.adapters.renderer import DocxRenderer
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
 from service.domain.registers import DEFAULT_REGISTER
 from service.errors import ArchiveError, BatchRejected, DuplicateNumber, InvalidRequest, VanbanError
 from service.services import issuing
-from service.services.batches import BatchProducer, request_batch
-from service.services.documents import OrganisationSignature, Producer, request_document
 from service.services.issuing import Issuer
+from service.services.production import OrganisationSignature, Production
+from service.services.requesting import RequestBatch, RequestDocument, request_batch, request_document
 from signing import KeyMaterial
 from signing.sign import Level, SigningContext
 from tests.fakes import FakeConverter
@@ -33,7 +35,9 @@ CLASS_LIST = "Họ và tên,Ngày sinh,Đơn vị công tác\n" + "".join(
 def _request(service: Service, organisation: str = "TCT", template_id: str = CALL_UP) -> str:
     data = service.example(template_id)
     data["organisation"] = data["organisation"] | {"abbreviation": organisation}
-    return request_document(service.db, service.templates, template_id, data).document_id
+    return request_document(
+        service.db, service.templates, RequestDocument(template_id=template_id, data=data)
+    ).document_id
 
 
 def _number(service: Service, document_id: str, on: date) -> DocumentRow:
@@ -54,9 +58,22 @@ def _no_key() -> KeyMaterial:
     raise AssertionError("these tests sign nothing")
 
 
-def _producer(service: Service) -> Producer:
+def _production(service: Service) -> Production:
     signature = OrganisationSignature(_no_key, SigningContext(), Level.B_B, None)
-    return Producer(service.db, service.templates, FakeConverter(), service.archive, signature, service.clock)
+    return Production(
+        service.db,
+        service.templates,
+        FakeConverter(),
+        service.archive,
+        signature,
+        service.clock,
+        renderer=DocxRenderer(),
+        pages=PdfPageTools(),
+    )
+
+
+def _class_list(batch_data: dict[str, Any], class_list: str = CLASS_LIST) -> RequestBatch:
+    return RequestBatch(template_id=CALL_UP, class_list=class_list.encode(), filename="lop.csv", data=batch_data)
 
 
 def test_numbers_run_from_1_without_gaps_per_organisation() -> None:
@@ -98,9 +115,7 @@ def test_a_batch_takes_contiguous_numbers_in_list_order() -> None:
     service = Service()
     _number(service, _request(service), service.clock.today())
     batch_data = {k: v for k, v in service.example().items() if k != "student"}
-    requested = request_batch(
-        service.db, service.templates, CALL_UP, CLASS_LIST.encode(), "lop.csv", batch_data, clock=service.clock
-    )
+    requested = request_batch(service.db, service.templates, _class_list(batch_data), clock=service.clock)
     with service.db.uow() as tx:
         letters = tx.repo.documents_of_batch(requested.batch_id)
     assert [(d.number, d.data["student"]["full_name"]) for d in letters] == [
@@ -117,7 +132,7 @@ def test_a_rejected_class_list_takes_no_number() -> None:
     batch_data = {k: v for k, v in service.example().items() if k != "student"}
     wrong = CLASS_LIST + "Người Lỗi,31/02/1990,Xã X\n"
     with pytest.raises(BatchRejected):
-        request_batch(service.db, service.templates, CALL_UP, wrong.encode(), "l.csv", batch_data, clock=service.clock)
+        request_batch(service.db, service.templates, _class_list(batch_data, wrong), clock=service.clock)
     assert service.db.rows(RegisterCounterRow) == [] and service.db.rows(DocumentRow) == []
 
 
@@ -164,7 +179,7 @@ def test_a_failed_document_keeps_its_number_in_the_register() -> None:
     service = Service()
     document_id = _request(service)
     _number(service, document_id, date(2027, 3, 4))
-    _producer(service).fail(document_id, VanbanError("LibreOffice gave up"), final=True)
+    _production(service).fail_document(document_id, VanbanError("LibreOffice gave up"), final=True)
     with service.db.uow() as tx:
         assert tx.repo.document(document_id).status == DocumentStatus.FAILED
         assert tx.repo.failed_documents([document_id]) == {document_id}
@@ -175,10 +190,8 @@ def test_a_failed_document_keeps_its_number_in_the_register() -> None:
 def test_a_failed_chunk_keeps_its_letters_numbers() -> None:
     service = Service()
     batch_data = {k: v for k, v in service.example().items() if k != "student"}
-    requested = request_batch(
-        service.db, service.templates, CALL_UP, CLASS_LIST.encode(), "lop.csv", batch_data, clock=service.clock
-    )
-    BatchProducer(_producer(service)).fail_chunk(requested.batch_id, 0, VanbanError("gave up"), final=True)
+    requested = request_batch(service.db, service.templates, _class_list(batch_data), clock=service.clock)
+    _production(service).fail_chunk(requested.batch_id, 0, VanbanError("gave up"), final=True)
     with service.db.uow() as tx:
         letters = tx.repo.documents_of_batch(requested.batch_id)
         assert tx.repo.failed_documents([d.id for d in letters]) == {d.id for d in letters}

@@ -16,9 +16,9 @@ from service.domain.office import Principal
 from service.domain.templates import Template
 from service.errors import CredentialRefused, Forbidden, InvalidRequest, WrongState
 from service.services.auth import NewUser, create_user, principal
-from service.services.documents import request_document
 from service.services.issuing import Issuer
 from service.services.ports import DocumentRow, RegisterEntryRow
+from service.services.requesting import RequestDocument, request_document
 from service.services.review import Review
 from signing.sign import Level, SigningContext
 from tests.fakes import CSC_PIN, FakeKeys, FakeSeal
@@ -80,7 +80,11 @@ class Office:
         """What production leaves: a requested document rendered as a draft, with its PDF (a real one, no fields)."""
         data = self.service.example(template_id)
         templates = self.service.templates
-        requested = request_document(self.service.db, templates, template_id, data, who=REQUESTER, signers=signers)
+        requested = request_document(
+            self.service.db,
+            templates,
+            RequestDocument(template_id=template_id, data=data, requested_by=REQUESTER, signers=tuple(signers)),
+        )
         blank = pikepdf.new()
         blank.add_blank_page()
         out = BytesIO()
@@ -208,7 +212,11 @@ def test_each_step_is_refused_to_the_wrong_role_state_or_organisation(office: Of
 
 def test_a_direct_document_takes_no_review_step(office: Office) -> None:
     data = office.service.example()
-    requested = request_document(office.service.db, office.service.templates, "giay-trieu-tap", data, who=REQUESTER)
+    requested = request_document(
+        office.service.db,
+        office.service.templates,
+        RequestDocument(template_id="giay-trieu-tap", data=data, requested_by=REQUESTER),
+    )
     with pytest.raises(WrongState):
         office.review.submit(REQUESTER, requested.document_id, ["hieutruong"])
 

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-import zipfile
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
@@ -11,20 +8,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from service.adapters.pdf_pages import merge
 from service.adapters.process import release_memory
+from service.api.batch_form import batch_command
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, PDF, content_disposition, file_of
-from service.domain.office import Principal, Role
-from service.errors import FieldError, InvalidRequest
-from service.services.auth import require
-from service.services.batches import (
-    batch_report,
-    batch_work,
-    check_batch_organisation,
-    issued_letters,
-    request_batch,
-)
+from service.services import files
+from service.services.requesting import BatchLimits, request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
@@ -43,35 +32,19 @@ async def create_batch(
     ] = "reject",
 ) -> dict[str, Any]:
     """A class list in: one document per row (call-up letters) or one with the whole list (a decision)."""
-    try:
-        batch_data = json.loads(data)
-    except ValueError as exc:
-        raise InvalidRequest([FieldError("data", f"not valid JSON: {exc}", f"không phải JSON hợp lệ: {exc}")]) from None
-    except RecursionError:
-        raise InvalidRequest([FieldError("data", "nested too deeply", "lồng nhau quá sâu")]) from None
-    require(who, Role.REQUESTER)
-    if isinstance(batch_data, dict):
-        check_batch_organisation(who, batch_data, rt.settings.organisation_abbreviation)
-    upload = await file.read()
+    command = await batch_command(who, file, template, data, on_error)
     requested = await run_in_threadpool(
         request_batch,
         rt.db,
         rt.templates,
-        template,
-        upload,
-        file.filename or "",
-        batch_data,
-        on_error,
-        rt.settings.organisation_abbreviation,
-        rt.settings.batch_chunk_size,
-        max_rows=rt.settings.class_list_max_rows,
-        max_unpacked_bytes=rt.settings.class_list_max_unpacked_bytes,
+        command,
         clock=rt.clock,
+        default_organisation=rt.settings.organisation_abbreviation,
+        limits=BatchLimits.of(rt.settings),
+        enqueue=lambda name, args: celery.send_task(name, args=args),
     )
-    del upload
+    del command  # the class list's bytes
     await run_in_threadpool(release_memory)
-    for name, args in batch_work(rt.db, requested):
-        celery.send_task(name, args=args)
     response.headers["Location"] = f"/api/v1/batches/{requested.batch_id}"
     return {
         "id": requested.batch_id,
@@ -85,17 +58,13 @@ async def create_batch(
 @router.get("/{batch_id}")
 def get_batch(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]:
     """The batch, its progress, the row report and its documents with their numbers."""
-    return batch_report(rt.db, batch_id, who, rt.settings.organisation_abbreviation)
-
-
-def _issued(rt: RuntimeDep, who: Principal, batch_id: str) -> list[tuple[str, bytes]]:
-    return issued_letters(rt.db, rt.archive, batch_id, who, rt.settings.organisation_abbreviation)
+    return files.batch_report(rt.db, who, batch_id, rt.settings.organisation_abbreviation)
 
 
 @router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
 def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    pdf = merge([data for _, data in _issued(rt, who, batch_id)])
+    pdf = files.merged_batch(rt.db, rt.archive, who, batch_id, rt.settings.organisation_abbreviation)
     return Response(
         pdf,
         media_type="application/pdf",
@@ -108,16 +77,10 @@ def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
 )
 def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse:
     """The signed documents named ``<number>-<slug of name>.pdf``, and ``report.json``."""
-    report = get_batch(batch_id, rt, who)
-    spool = tempfile.NamedTemporaryFile(prefix="vanban-batch-", suffix=".zip", delete=False)  # noqa: SIM115
-    with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as z:
-        for name, data in _issued(rt, who, batch_id):
-            z.writestr(name, data)
-        z.writestr("report.json", json.dumps(report, ensure_ascii=False, indent=2, default=str))
-    spool.close()
+    spool = files.batch_zip(rt.db, rt.archive, who, batch_id, rt.settings.organisation_abbreviation)
     return FileResponse(
-        spool.name,
+        spool,
         media_type="application/zip",
         headers={"Content-Disposition": content_disposition(f"{batch_id}.zip")},
-        background=BackgroundTask(os.unlink, spool.name),
+        background=BackgroundTask(os.unlink, spool),
     )

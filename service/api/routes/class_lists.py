@@ -3,19 +3,16 @@ an empty class list to download, and a dry run that reports every bad row with n
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from service.api.batch_form import batch_command
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, XLSX, content_disposition, file_of
-from service.domain.office import Role
-from service.errors import FieldError, InvalidRequest
-from service.services.auth import require
-from service.services.batches import check_batch, check_batch_organisation
 from service.services.class_lists import ListTemplate, empty_class_list, list_template, list_templates
+from service.services.requesting import BatchLimits, check_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
@@ -68,24 +65,13 @@ async def check_class_list(
 ) -> dict[str, Any]:
     """A dry run of ``POST /batches``: the same checks, the row report (each bad row by row number, column and
     reason, in both languages), nothing recorded, nothing numbered. A wrong batch part is a 422 naming its field."""
-    try:
-        batch_data = json.loads(data)
-    except (ValueError, RecursionError):
-        raise InvalidRequest([FieldError("data", "not valid JSON", "không phải JSON hợp lệ")]) from None
-    require(who, Role.REQUESTER)
-    if isinstance(batch_data, dict):
-        check_batch_organisation(who, batch_data, rt.settings.organisation_abbreviation)
-    upload = await file.read()
-    s = rt.settings
+    command = await batch_command(who, file, template, data)
     checked = await run_in_threadpool(
         lambda: check_batch(
             rt.templates,
-            template,
-            upload,
-            file.filename or "",
-            batch_data,
-            max_rows=s.class_list_max_rows,
-            max_unpacked_bytes=s.class_list_max_unpacked_bytes,
+            command,
+            default_organisation=rt.settings.organisation_abbreviation,
+            limits=BatchLimits.of(rt.settings),
         )
     )
     return checked.report

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.orm import DocumentRow
-from service.adapters.preview import page_picture, pdf_page_count
+from service.adapters.preview import pdf_page_count
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
 from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
 from service.api.schemas import (
@@ -20,12 +20,10 @@ from service.api.schemas import (
     RejectRequest,
     SubmitRequest,
 )
-from service.errors import NotReady
-from service.services.batches import letter_docx
+from service.services import files
 from service.services.browsing import document_filter, documents_of, history_of
-from service.services.documents import request_document
+from service.services.requesting import RequestDocument, request_document
 from service.services.verification import verify_report
-from service.services.visibility import check_can_see
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
 
@@ -64,20 +62,22 @@ async def create_document(
 ) -> DocumentAccepted:
     """Validate, record and queue a document (requester). A retried request with the same ``Idempotency-Key``
     returns the first document. A direct document is issued when its job ends; a review one becomes a draft."""
+    command = RequestDocument(
+        template_id=body.template,
+        data=body.data,
+        requested_by=who,
+        idempotency_key=idempotency_key,
+        workflow=body.workflow,
+        signers=tuple(body.signers or ()),
+    )
     requested = await run_in_threadpool(
         request_document,
         rt.db,
         rt.templates,
-        body.template,
-        body.data,
-        idempotency_key,
-        rt.settings.organisation_abbreviation,
-        who,
-        body.workflow,
-        body.signers,
+        command,
+        default_organisation=rt.settings.organisation_abbreviation,
+        enqueue=lambda name, args: celery.send_task(name, args=args),
     )
-    if requested.created:  # enqueue only after the transaction committed
-        celery.send_task("vanban.produce_document", args=[requested.document_id])
     location = f"/api/v1/documents/{requested.document_id}"
     response.headers["Location"] = location
     return DocumentAccepted(
@@ -103,16 +103,9 @@ def list_documents(
     return DocumentList(items=[_out(d) for d in found.documents], total=found.total, page=page, page_size=page_size)
 
 
-def _document(rt: RuntimeDep, who: CurrentUser, document_id: str) -> DocumentRow:
-    with rt.db.uow() as tx:
-        doc = tx.repo.document(document_id)
-    check_can_see(who, doc)
-    return doc
-
-
 @router.get("/{document_id}")
 def get_document(document_id: str, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
-    return _out(_document(rt, who, document_id))
+    return _out(files.document(rt.db, who, document_id))
 
 
 @router.post("/{document_id}:submit")
@@ -135,26 +128,10 @@ def issue(document_id: str, body: IssueRequest, rt: RuntimeDep, who: CurrentUser
 
 
 def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Response:
-    doc = _document(rt, who, document_id)
-    digest = doc.pdf_sha256 if kind == "pdf" else doc.docx_sha256
-    if kind == "docx" and digest is None and doc.batch_id and doc.notation:
-        data = letter_docx(rt.templates, doc)  # letters of a batch are made in chunks; one letter's DOCX on demand
-    elif digest is None:
-        raise NotReady(
-            f"document {document_id} has no {kind} yet (status {doc.status})",
-            f"Văn bản {document_id} chưa có tệp {kind} (trạng thái {doc.status})",
-        )
-    else:
-        data = rt.archive.get(digest, f".{kind}")
-    with rt.db.uow() as tx:
-        tx.repo.append_audit(who.username, "download", doc.id, {"kind": kind, "sha256": digest})
-        tx.commit()
-    media = {
-        "pdf": "application/pdf",
-        "docx": DOCX,
-    }[kind]
-    name = (doc.notation or doc.id).replace("/", "-")
-    return Response(data, media_type=media, headers={"Content-Disposition": content_disposition(f"{name}.{kind}")})
+    file = files.document_file(rt.db, rt.archive, rt.production.letter_docx, who, document_id, kind)
+    return Response(
+        file.data, media_type=file.media_type, headers={"Content-Disposition": content_disposition(file.name)}
+    )
 
 
 @router.get("/{document_id}/pdf", response_class=Response, responses=file_of(PDF, "the PDF"))
@@ -168,24 +145,21 @@ def get_preview(
     document_id: str, rt: RuntimeDep, who: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
     """A picture of one page of the document (the signed PDF, or the draft while it is not signed)."""
-    doc = _document(rt, who, document_id)
-    if doc.pdf_sha256 is None:
-        raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
-    png = page_picture(rt.archive.get(doc.pdf_sha256, ".pdf"), page)
+    png = files.page_preview(rt.db, rt.archive, who, document_id, page)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
 @router.get("/{document_id}/pages")
 def get_pages(document_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, int]:
     """How many pages the document's PDF has now (each shown by ``preview.png?page=``); 0 before it has a PDF."""
-    doc = _document(rt, who, document_id)
+    doc = files.document(rt.db, who, document_id)
     return {"pages": pdf_page_count(rt.archive.get(doc.pdf_sha256, ".pdf")) if doc.pdf_sha256 else 0}
 
 
 @router.get("/{document_id}/signatures")
 def get_signatures(document_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, object]:
     """The verdict on every signature the document's PDF carries now, as ``/verify`` gives it; none for a draft."""
-    doc = _document(rt, who, document_id)
+    doc = files.document(rt.db, who, document_id)
     if doc.pdf_sha256 is None or (not doc.signatures and doc.status != "issued"):
         return {"ok": False, "signatures": []}
     return verify_report(rt.archive.get(doc.pdf_sha256, ".pdf"), rt.trust).to_dict()
