@@ -25,3 +25,15 @@ export default function ErrorBox({ error }: { error: unknown }) {
     </div>
   );
 }
+
+/** A form's error: the call to fix the marked fields while the form has problems, else the API's error. */
+export function FormErrorBox({ problems, error }: { problems: readonly unknown[]; error: unknown }) {
+  const { t } = useI18n();
+  if (problems.length > 0)
+    return (
+      <p className="error" role="alert">
+        {t("fixErrors")}
+      </p>
+    );
+  return <ErrorBox error={error} />;
+}

@@ -2,7 +2,7 @@ import "./batch-admin.css";
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, ApiError, type FieldProblem, type Job } from "../api";
-import ErrorBox from "../components/ErrorBox";
+import ErrorBox, { FormErrorBox } from "../components/ErrorBox";
 import { followJob } from "../components/followJob";
 import { useFetch } from "../components/useFetch";
 import SchemaForm from "../forms/SchemaForm";
@@ -179,13 +179,7 @@ export default function BatchPage() {
                   </span>
                 )}
               </div>
-              {problems.length > 0 ? (
-                <p className="error" role="alert">
-                  {t("fixErrors")}
-                </p>
-              ) : (
-                <ErrorBox error={error} />
-              )}
+              <FormErrorBox problems={problems} error={error} />
               <h2>{t("batchDataTitle")}</h2>
               <div className="schema-form">
                 <SchemaForm

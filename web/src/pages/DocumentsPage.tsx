@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { Link, useSearchParams } from "react-router-dom";
+import { useSearchParams } from "react-router-dom";
 import type { DocumentList, TemplateSummary } from "../api";
 import DateInput from "../components/DateInput";
+import DocumentTable from "../components/DocumentTable";
 import ErrorBox from "../components/ErrorBox";
 import TemplateOptions from "../components/TemplateOptions";
 import { useFetch } from "../components/useFetch";
@@ -24,7 +25,6 @@ export default function DocumentsPage() {
   query.set("page_size", String(pageSize));
   const { data, error, loading } = useFetch<DocumentList>(`/api/v1/documents?${query}`);
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
   const pages = data ? Math.max(1, Math.ceil(data.total / pageSize)) : 1;
 
   function go(next: Record<string, string>, toPage = 1) {
@@ -85,32 +85,16 @@ export default function DocumentsPage() {
       {loading && !data && <p role="status">{t("loading")}</p>}
       {data && data.items.length === 0 && <p>{t("noDocuments")}</p>}
       {data && data.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="documents">
-            <thead>
-              <tr>
-                <th scope="col">{t("numberNotation")}</th>
-                <th scope="col">{t("type")}</th>
-                <th scope="col">{t("status")}</th>
-                <th scope="col">{t("date")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/documents/${d.id}`}>{d.notation ?? `${t("open")} (${d.id.slice(0, 8)})`}</Link>
-                  </td>
-                  <td>{title(d.template)}</td>
-                  <td>
-                    <span className={`status status-${d.status}`}>{statusText(d.status)}</span>
-                  </td>
-                  <td>{d.issued_on ? dateText(d.issued_on) : dateText(d.created_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DocumentTable
+          items={data.items}
+          templates={templates}
+          className="documents"
+          linkText={(d) => d.notation ?? `${t("open")} (${d.id.slice(0, 8)})`}
+          columns={[
+            { header: t("status"), cell: (d) => <span className={`status status-${d.status}`}>{statusText(d.status)}</span> },
+            { header: t("date"), cell: (d) => (d.issued_on ? dateText(d.issued_on) : dateText(d.created_at)) },
+          ]}
+        />
       )}
       {data && (
         <nav className="paging" aria-label={t("pageOf", { page, pages, total: data.total })}>

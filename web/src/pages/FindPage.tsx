@@ -1,7 +1,8 @@
 import { useState, type FormEvent } from "react";
-import { Link, useSearchParams } from "react-router-dom";
+import { useSearchParams } from "react-router-dom";
 import type { DocumentOut, TemplateSummary } from "../api";
 import DateInput from "../components/DateInput";
+import DocumentTable from "../components/DocumentTable";
 import ErrorBox from "../components/ErrorBox";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
@@ -21,7 +22,6 @@ export default function FindPage() {
   for (const f of FIELDS) if (params.get(f)) query.set(f, params.get(f)!);
   const { data, error } = useFetch<{ items: DocumentOut[]; total: number }>(asked ? `/api/v1/search?${query}` : null);
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
 
   function find(e: FormEvent) {
     e.preventDefault();
@@ -87,30 +87,15 @@ export default function FindPage() {
         </p>
       )}
       {data && data.items.length > 0 && (
-        <div className="table-wrap">
-          <table data-testid="found">
-            <thead>
-              <tr>
-                <th scope="col">{t("numberNotation")}</th>
-                <th scope="col">{t("type")}</th>
-                <th scope="col">{t("issuedOn")}</th>
-                <th scope="col">{t("signer")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {data.items.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <Link to={`/documents/${d.id}`}>{d.notation}</Link>
-                  </td>
-                  <td>{title(d.template)}</td>
-                  <td>{dateText(d.issued_on)}</td>
-                  <td>{[signerNames(d), d.signer].filter(Boolean).join(", ")}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DocumentTable
+          items={data.items}
+          templates={templates}
+          testId="found"
+          columns={[
+            { header: t("issuedOn"), cell: (d) => dateText(d.issued_on) },
+            { header: t("signer"), cell: (d) => [signerNames(d), d.signer].filter(Boolean).join(", ") },
+          ]}
+        />
       )}
     </section>
   );

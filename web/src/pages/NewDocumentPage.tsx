@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, ApiError, type DocumentOut, type FieldProblem, type Job, type TemplateOut, type TemplateSummary } from "../api";
 import DocumentPages from "../components/DocumentPages";
-import ErrorBox from "../components/ErrorBox";
+import ErrorBox, { FormErrorBox } from "../components/ErrorBox";
 import SubmitPanel from "../components/SubmitPanel";
 import TemplateOptions from "../components/TemplateOptions";
 import { useFetch } from "../components/useFetch";
@@ -95,12 +95,7 @@ export default function NewDocumentPage() {
                   <label htmlFor="review">{t("askReview")}</label>
                 </p>
               )}
-              {problems.length > 0 && (
-                <p className="error" role="alert">
-                  {t("fixErrors")}
-                </p>
-              )}
-              {problems.length === 0 && <ErrorBox error={error} />}
+              <FormErrorBox problems={problems} error={error} />
               <div className="schema-form">
                 <SchemaForm
                   key={template.id}
