@@ -22,7 +22,7 @@ import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from io import BytesIO
 from types import TracebackType
 from typing import Any, TypeVar
@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapper
 
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
-from service.domain.documents import DocumentFilter, DocumentStatus, JobStatus
+from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow, JobStatus
 from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
 from service.services.ports import Person, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
@@ -180,20 +180,15 @@ class FakeRepository:
         return rows[offset : offset + limit], len(rows)
 
     def issued_between(
-        self,
-        organisation: str | None,
-        username: str,
-        template: str | None,
-        issued_from: date | None,
-        issued_to: date | None,
-        limit: int,
+        self, organisation: str | None, username: str, window: IssuedWindow, limit: int
     ) -> list[orm.DocumentRow]:
-        rows, _ = self.documents_page(organisation, username, DocumentFilter(DocumentStatus.ISSUED, template), 0, 10**9)
+        issued = DocumentFilter(DocumentStatus.ISSUED, window.template)
+        rows, _ = self.documents_page(organisation, username, issued, 0, 10**9)
         chosen = [
             d
             for d in rows
-            if (not issued_from or (d.issued_on and d.issued_on >= issued_from))
-            and (not issued_to or (d.issued_on and d.issued_on <= issued_to))
+            if (not window.issued_from or (d.issued_on and d.issued_on >= window.issued_from))
+            and (not window.issued_to or (d.issued_on and d.issued_on <= window.issued_to))
         ]
         chosen.sort(key=lambda d: (d.issued_on, d.number or 0), reverse=True)
         return chosen[:limit]

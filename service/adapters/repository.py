@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
@@ -32,7 +32,7 @@ from service.adapters.orm import (
     utcnow,
 )
 from service.domain.audit import Entry, chained, entry_columns
-from service.domain.documents import DocumentFilter, DocumentStatus
+from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
 from service.services.ports import Person, SignatureStep, StoredObject
 
@@ -371,23 +371,17 @@ class Repository:
         return list(self._session.scalars(query)), int(total)
 
     def issued_between(
-        self,
-        organisation: str | None,
-        username: str,
-        template: str | None,
-        issued_from: date | None,
-        issued_to: date | None,
-        limit: int,
+        self, organisation: str | None, username: str, window: IssuedWindow, limit: int
     ) -> list[DocumentRow]:
-        """Issued documents of ``template`` issued from ``issued_from`` to ``issued_to`` (both included), latest
-        first, at most ``limit``; with an ``organisation``, the same first cut as :meth:`documents_page`."""
+        """Issued documents in ``window``, latest first, at most ``limit``; with an ``organisation``, the same first
+        cut as :meth:`documents_page`."""
         conditions = [*_seen_by(organisation, username), DocumentRow.status == DocumentStatus.ISSUED]
-        if template:
-            conditions.append(DocumentRow.template_id == template)
-        if issued_from:
-            conditions.append(DocumentRow.issued_on >= issued_from)
-        if issued_to:
-            conditions.append(DocumentRow.issued_on <= issued_to)
+        if window.template:
+            conditions.append(DocumentRow.template_id == window.template)
+        if window.issued_from:
+            conditions.append(DocumentRow.issued_on >= window.issued_from)
+        if window.issued_to:
+            conditions.append(DocumentRow.issued_on <= window.issued_to)
         query = (
             select(DocumentRow)
             .where(*conditions)

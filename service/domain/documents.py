@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from service.domain.vietnamese import two_digits
@@ -67,3 +67,13 @@ class DocumentFilter:
     notation: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssuedWindow:
+    """Which issued documents a search reads: those of ``template`` issued from ``issued_from`` to ``issued_to``
+    (both included, the ngày ban hành); None: no narrowing."""
+
+    template: str | None = None
+    issued_from: date | None = None
+    issued_to: date | None = None

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from service.adapters.orm import DocumentRow
+from service.domain.documents import IssuedWindow
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import folded, nfc
 from service.services.auth import require
@@ -88,9 +89,8 @@ def find_issued(db: Database, who: Principal, query: IssuedQuery, limit: int = 1
     require(who, Role.REQUESTER, Role.CLERK, Role.SIGNER, Role.ADMIN)
     organisation = None if who.has(Role.ADMIN) else who.organisation
     with db.uow() as tx:
-        rows = tx.repo.issued_between(
-            organisation, who.username, query.template, query.issued_from, query.issued_to, SCANNED
-        )
+        window = IssuedWindow(query.template, query.issued_from, query.issued_to)
+        rows = tx.repo.issued_between(organisation, who.username, window, SCANNED)
     found = [d for d in rows if can_see(who, d) and _matches(d, query)]
     return Found(found[:limit], len(found))
 

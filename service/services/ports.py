@@ -17,7 +17,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
@@ -37,7 +37,7 @@ from service.adapters.orm import (
 )
 from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
-from service.domain.documents import DocumentFilter
+from service.domain.documents import DocumentFilter, IssuedWindow
 
 # The rows are re-exported: the services name them from here, never from the adapters.
 __all__ = [
@@ -126,16 +126,10 @@ class Repository(Protocol):
     def documents_waiting(self, status: str) -> list[DocumentRow]: ...
 
     def issued_between(
-        self,
-        organisation: str | None,
-        username: str,
-        template: str | None,
-        issued_from: date | None,
-        issued_to: date | None,
-        limit: int,
+        self, organisation: str | None, username: str, window: IssuedWindow, limit: int
     ) -> list[DocumentRow]:
-        """Issued documents of ``template`` issued from ``issued_from`` to ``issued_to`` (both included), latest
-        first, at most ``limit``; with an ``organisation``, the same first cut as :meth:`documents_page`."""
+        """Issued documents in ``window``, latest first, at most ``limit``; with an ``organisation``, the same first
+        cut as :meth:`documents_page`."""
 
     def documents_page(
         self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
