@@ -12,6 +12,7 @@ from service.domain.audit import Entry
 from service.domain.clock import VIETNAM
 from service.domain.documents import DocumentFilter
 from service.domain.office import Principal, Role
+from service.errors import FieldError, InvalidRequest
 from service.services.ports import Database
 from service.services.visibility import can_see, check_can_see
 
@@ -32,6 +33,9 @@ class Signer:
     organisation: str
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 def vietnamese_day_start(day: date) -> datetime:
     """00:00 in Vietnam on ``day``: a date filter means the Vietnamese day, whatever the server's time zone."""
     return datetime.combine(day, time(), VIETNAM)
@@ -40,7 +44,15 @@ def vietnamese_day_start(day: date) -> datetime:
 def document_filter(
     status: str | None, template: str | None, notation: str | None, created_from: date | None, created_to: date | None
 ) -> DocumentFilter:
-    """The filter of a list request; ``created_to`` includes that whole (Vietnamese) day."""
+    """The filter of a list request; ``created_to`` includes that whole (Vietnamese) day. A day before 1900 or
+    after 9998 is refused at its field (0001-01-01 in Vietnam falls before the year 1 in UTC)."""
+    wrong = [
+        FieldError(name, "a day from 01/01/1900 to 31/12/9998", "một ngày từ 01/01/1900 đến 31/12/9998")
+        for name, day in (("created_from", created_from), ("created_to", created_to))
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY
+    ]
+    if wrong:
+        raise InvalidRequest(wrong)
     return DocumentFilter(
         status=status or None,
         template=template or None,

@@ -7,8 +7,11 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
+
 from service.adapters.orm import DocumentRow, JobRow
 from service.domain.office import Principal
+from service.errors import InvalidRequest
 from service.services.browsing import document_filter, documents_of
 from service.unit_of_work import Database
 
@@ -90,3 +93,10 @@ def test_filters_and_pages(any_db: Database) -> None:
     assert [d.id for d in pages[0].documents] == ["late", "draft"]  # newest first, then by id
     assert [d.id for d in pages[1].documents] == ["early"]
     assert {d.id for p in pages for d in p.documents} == {"late", "early", "draft"}
+
+
+def test_a_day_out_of_range_is_refused_at_its_field() -> None:
+    """0001-01-01 in Vietnam is the year 0 in UTC, and the day after 9999-12-31 does not exist: both were a 500."""
+    with pytest.raises(InvalidRequest) as caught:
+        document_filter(None, None, None, date(1, 1, 1), date(9999, 12, 31))
+    assert [e.path for e in caught.value.errors] == ["created_from", "created_to"]
