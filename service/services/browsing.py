@@ -12,6 +12,7 @@ from service.domain.audit import Entry
 from service.domain.clock import VIETNAM
 from service.domain.documents import DocumentFilter
 from service.domain.office import Principal, Role
+from service.domain.vietnamese import name_sort_key
 from service.errors import FieldError, InvalidRequest
 from service.services.ports import Database
 from service.services.visibility import can_see, check_can_see
@@ -78,7 +79,9 @@ def history_of(db: Database, who: Principal, document_id: str) -> list[Entry]:
 
 
 def signers(db: Database) -> list[Signer]:
-    """Everyone who may sign (a review request names its signers among them), by body."""
+    """Everyone who may sign (a review request names its signers among them), by body, then in Vietnamese order
+    of their names (given name first, tones after letters)."""
     with db.uow() as tx:
         users = tx.repo.active_users_with_role(Role.SIGNER.value)
+    users.sort(key=lambda u: (u.organisation, name_sort_key(u.full_name), u.username))
     return [Signer(u.username, u.full_name, u.title, u.organisation) for u in users]
