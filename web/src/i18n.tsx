@@ -5,6 +5,7 @@ import { ApiError } from "./api";
 import { officeEn, officeVi } from "./messages/office";
 import { batchEn, batchVi } from "./messages/batch";
 import { adminEn, adminVi } from "./messages/admin";
+import { recordEn, recordVi } from "./messages/record";
 
 const vi = {
   appName: "Văn bản",
@@ -132,6 +133,7 @@ const vi = {
   ...officeVi,
   ...batchVi,
   ...adminVi,
+  ...recordVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -257,32 +259,15 @@ const en: Record<MessageKey, string> = {
   ...officeEn,
   ...batchEn,
   ...adminEn,
-};
-
-const STATUS: Record<string, [string, string]> = {
-  requested: ["Đang tạo", "Being made"],
-  numbered: ["Đã cấp số", "Numbered"],
-  draft: ["Dự thảo", "Draft"],
-  submitted: ["Chờ ký", "Waiting for signature"],
-  rejected: ["Bị trả lại", "Rejected"],
-  signed: ["Đã ký, chờ ban hành", "Signed, waiting to be issued"],
-  issued: ["Đã ban hành", "Issued"],
-  failed: ["Lỗi", "Failed"],
-};
-
-const ACTION: Record<string, [string, string]> = {
-  request: ["Yêu cầu tạo văn bản", "Requested"],
-  render: ["Tạo tệp văn bản", "Rendered"],
-  submit: ["Trình ký", "Sent for signature"],
-  sign: ["Ký số", "Signed"],
-  reject: ["Trả lại", "Rejected"],
-  issue: ["Cấp số và ban hành", "Numbered and issued"],
-  download: ["Tải về", "Downloaded"],
+  ...recordEn,
 };
 
 export type Lang = "vi" | "en";
 const MESSAGES: Record<Lang, Record<MessageKey, string>> = { vi, en };
-export const STATUSES = Object.keys(STATUS);
+/** A document's statuses in the order of its life, as `recordVi` names them (the list's filter offers them so). */
+export const STATUSES = Object.keys(recordVi)
+  .filter((key) => key.startsWith("status_"))
+  .map((key) => key.slice("status_".length));
 
 interface I18n {
   lang: Lang;
@@ -306,20 +291,25 @@ export function LanguageProvider({ children }: { children: ReactNode }) {
     setLangState(next);
   }, []);
   const value = useMemo<I18n>(() => {
-    const pick = (pair: [string, string] | undefined, fallback: string) => (pair ? pair[lang === "vi" ? 0 : 1] : fallback);
+    const messages = MESSAGES[lang];
+    /** The message `<kind>_<value>` of a value the API names (a status, an action); one it does not know: as named. */
+    const word = (kind: "status" | "action", value: string) => {
+      const key = `${kind}_${value}`;
+      return key in messages ? messages[key as MessageKey] : value;
+    };
     return {
       lang,
       setLang,
       t: (key, values) =>
-        Object.entries(values ?? {}).reduce((s, [k, v]) => s.replace(`{${k}}`, String(v)), MESSAGES[lang][key]),
+        Object.entries(values ?? {}).reduce((s, [k, v]) => s.replace(`{${k}}`, String(v)), messages[key]),
       errorText: (error) =>
         error instanceof ApiError
           ? lang === "vi"
             ? error.messageVi
             : error.messageEn
           : String(error instanceof Error ? error.message : error),
-      statusText: (status) => pick(STATUS[status], status),
-      actionText: (action) => pick(ACTION[action], action),
+      statusText: (status) => word("status", status),
+      actionText: (action) => word("action", action),
     };
   }, [lang, setLang]);
   return <I18nContext.Provider value={value}>{children}</I18nContext.Provider>;

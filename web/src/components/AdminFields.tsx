@@ -2,6 +2,7 @@
 // kind, and a secret shown once (a new password or API key: never stored by the page).
 import type { FieldProblem } from "../api";
 import { useI18n, type MessageKey } from "../i18n";
+import { errorAttributes, Field, SelectField } from "./Field";
 
 /** The message for `path` among a 422's problems, in the chosen language. */
 export function problemAt(problems: FieldProblem[], path: string, lang: string): string | undefined {
@@ -23,27 +24,17 @@ interface TextProps {
 export function TextField({ id, label, value, onChange, error, type = "text", required, autoComplete = "off" }: TextProps) {
   const { t } = useI18n();
   return (
-    <div className="field">
-      <label htmlFor={id}>
-        {t(label)}
-        {required && <span className="required" aria-hidden="true"> *</span>}
-      </label>
+    <Field id={id} label={t(label)} error={error} required={required}>
       <input
         id={id}
         type={type}
         value={value}
         required={required}
         autoComplete={autoComplete}
-        aria-invalid={!!error}
-        aria-describedby={error ? `${id}-error` : undefined}
+        {...errorAttributes(id, error)}
         onChange={(e) => onChange(e.target.value)}
       />
-      {error && (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      )}
-    </div>
+    </Field>
   );
 }
 
@@ -94,17 +85,14 @@ export function CredentialField({ id, value, onChange, problems }: { id: string;
   return (
     <fieldset>
       <legend>{t("credential")}</legend>
-      <div className="field">
-        <label htmlFor={`${id}-kind`}>{t("credentialKind")}</label>
-        <select id={`${id}-kind`} value={value.kind ?? ""} onChange={(e) => onChange(e.target.value ? { kind: e.target.value } : {})}>
-          <option value="">{t("credentialNone")}</option>
-          {KINDS.map(([k, label]) => (
-            <option key={k} value={k}>
-              {t(label)}
-            </option>
-          ))}
-        </select>
-      </div>
+      <SelectField
+        id={`${id}-kind`}
+        label={t("credentialKind")}
+        value={value.kind ?? ""}
+        onChange={(k) => onChange(k ? { kind: k } : {})}
+        prompt={t("credentialNone")}
+        choices={KINDS.map(([k, label]) => ({ value: k, label: t(label) }))}
+      />
       {kind?.[2].map(([name, label]) => (
         <TextField
           key={name}

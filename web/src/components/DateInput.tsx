@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { dateText, isoFromDmy } from "../format";
 import { useI18n } from "../i18n";
+import { Field } from "./Field";
 
 interface Props {
   id: string;
@@ -24,11 +25,7 @@ export default function DateInput({ id, label, value, onChange, required, error,
   const hint = `${id}-hint`;
   const message = bad ? t("badDate") : error;
   return (
-    <div className="field">
-      <label htmlFor={id}>
-        {label}
-        {required && <span className="required" aria-hidden="true"> *</span>}
-      </label>
+    <Field id={id} label={label} error={message} required={required}>
       <input
         id={id}
         inputMode="numeric"
@@ -47,11 +44,6 @@ export default function DateInput({ id, label, value, onChange, required, error,
       <span id={hint} className="hint">
         {t("dateHint")}
       </span>
-      {message && (
-        <span id={`${id}-error`} className="field-error">
-          {message}
-        </span>
-      )}
-    </div>
+    </Field>
   );
 }

@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from "react";
 import { useI18n } from "../i18n";
+import { Table } from "./DataTable";
 
 export interface Selection {
   /** The chosen ids, in the order of the list. */
@@ -41,35 +42,7 @@ export function SelectAllBox({ selection }: { selection: Selection }) {
   );
 }
 
-/** What an action on several did, said once and announced. */
-export function Done({ text }: { text: string | null }) {
-  if (!text) return null;
-  return (
-    <p className="notice" role="status">
-      {text}
-    </p>
-  );
-}
-
 /** A table whose rows may be chosen: the first header cell chooses all; `children` are the rows. */
 export function ChoosingTable({ selection, headers, children }: { selection: Selection; headers: string[]; children: ReactNode }) {
-  return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">
-              <SelectAllBox selection={selection} />
-            </th>
-            {headers.map((h) => (
-              <th key={h} scope="col">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>{children}</tbody>
-      </table>
-    </div>
-  );
+  return <Table headers={[<SelectAllBox key="all" selection={selection} />, ...headers]}>{children}</Table>;
 }

@@ -3,6 +3,9 @@ import { useEffect, useState } from "react";
 import { api, ApiError, type TemplateSummary } from "../api";
 import { TextField } from "../components/AdminFields";
 import ErrorBox from "../components/ErrorBox";
+import { FileField, SelectField } from "../components/Field";
+import Notice from "../components/Notice";
+import { templateChoices } from "../components/templateChoices";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { useI18n } from "../i18n";
@@ -22,27 +25,6 @@ interface Details {
   placeholders: string[];
   schema: Record<string, unknown>;
   example: Record<string, unknown>;
-}
-
-function FileField({ id, label, accept, onChange, error }: { id: string; label: string; accept: string; onChange: (f: File | null) => void; error?: string }) {
-  return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="file"
-        accept={accept}
-        aria-invalid={!!error}
-        aria-describedby={error ? `${id}-error` : undefined}
-        onChange={(e) => onChange(e.target.files?.[0] ?? null)}
-      />
-      {error && (
-        <span id={`${id}-error`} className="field-error">
-          {error}
-        </span>
-      )}
-    </div>
-  );
 }
 
 /** The admin's templates: a template's versions, the placeholders its .docx uses, its schema and example, its first
@@ -108,28 +90,25 @@ export default function AdminTemplatesPage() {
       <h1>{t("templatesTitle")}</h1>
       <ErrorBox error={listError} />
       <div className="filters">
-        <div className="field">
-          <label htmlFor="admin-template">{t("templateChoose")}</label>
-          <select id="admin-template" value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
-            <option value="">{t("chooseTemplatePrompt")}</option>
-            {(templates ?? []).map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.id} — {x.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField
+          id="admin-template"
+          label={t("templateChoose")}
+          value={templateId}
+          onChange={setTemplateId}
+          prompt={t("chooseTemplatePrompt")}
+          choices={templateChoices(templates, (x) => `${x.id} — ${x.title}`)}
+        />
         {versions && templateId && (
-          <div className="field">
-            <label htmlFor="admin-version">{t("versions")}</label>
-            <select id="admin-version" value={version || details?.version || ""} onChange={(e) => setVersion(e.target.value)}>
-              {versions.map((v) => (
-                <option key={v.version} value={v.version}>
-                  {v.version.slice(0, 12)} — {v.source === "shipped" ? t("versionShipped") : t("versionRegistered", { date: dateText(v.created_at) })}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="admin-version"
+            label={t("versions")}
+            value={version || details?.version || ""}
+            onChange={setVersion}
+            choices={versions.map((v) => ({
+              value: v.version,
+              label: `${v.version.slice(0, 12)} — ${v.source === "shipped" ? t("versionShipped") : t("versionRegistered", { date: dateText(v.created_at) })}`,
+            }))}
+          />
         )}
       </div>
       <ErrorBox error={detailsError} />
@@ -159,11 +138,7 @@ export default function AdminTemplatesPage() {
       )}
       <form onSubmit={upload} noValidate aria-labelledby="upload-title">
         <h2 id="upload-title">{t("uploadTitle")}</h2>
-        {notice && (
-          <p className="notice" role="status">
-            {notice}
-          </p>
-        )}
+        <Notice text={notice} />
         <ErrorBox error={error} />
         <div className="filters">
           <TextField id="upload-id" label="templateId" value={uploadId} onChange={setUploadId} required error={idError && (lang === "vi" ? idError.message_vi : idError.message)} />

@@ -2,9 +2,12 @@ import "./batch-admin.css";
 import { useEffect, useRef, useState } from "react";
 import { api, ApiError, request, type FieldProblem } from "../api";
 import { CredentialField, problemAt, RolesField, ShownOnce, TextField, ROLES, type Credential } from "../components/AdminFields";
+import DataTable from "../components/DataTable";
 import ErrorBox from "../components/ErrorBox";
+import { Field } from "../components/Field";
+import Notice from "../components/Notice";
 import { useFetch } from "../components/useFetch";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 
 interface Person {
   username: string;
@@ -74,11 +77,7 @@ function NewUserForm({ onCreated }: { onCreated: (username: string) => void }) {
     <form onSubmit={create} noValidate aria-labelledby="new-user-title">
       <h2 id="new-user-title">{t("newUser")}</h2>
       <ErrorBox error={error} />
-      {created && (
-        <p className="notice" role="status">
-          {t("userCreated", { username: created.username })}
-        </p>
-      )}
+      <Notice text={created && t("userCreated", { username: created.username })} />
       {created?.api_key && <ShownOnce label={t("apiKeyIs", { username: created.username })} secret={created.api_key} />}
       <div className="filters">
         <TextField id="new-username" label="username" value={v.username} onChange={set("username")} error={at("username")} required />
@@ -135,13 +134,27 @@ function EditUser({ person, onChanged, onClose }: { person: Person; onChanged: (
     }
   }
 
-  const save = (e: React.FormEvent) => {
-    e.preventDefault();
-    return act(async () => {
-      await request("PATCH", base, { full_name: fullName, title, roles, credential: credential.kind ? credential : {} });
+  const patch = (body: Record<string, unknown>) =>
+    act(async () => {
+      await request("PATCH", base, body);
       return t("saved");
     });
+  const save = (e: React.FormEvent) => {
+    e.preventDefault();
+    return patch({ full_name: fullName, title, roles, credential: credential.kind ? credential : {} });
   };
+  const recordCertificate = () =>
+    act(async () => {
+      const out = await request<{ subject: string }>("PUT", `${base}/certificate`, { certificate });
+      setCertificate("");
+      return t("certificateRecorded", { subject: out.subject });
+    });
+  /** A new password or API key, made by the service and shown once. */
+  const newSecret = (path: "password" | "api-keys", field: "password" | "api_key", label: MessageKey) =>
+    act(async () => {
+      const out = await api.post<Record<typeof field, string>>(`${base}/${path}`);
+      setSecret({ label: t(label, { username: person.username }), value: out[field] });
+    });
 
   return (
     <section className="edit-user" aria-labelledby="edit-user-title">
@@ -149,11 +162,7 @@ function EditUser({ person, onChanged, onClose }: { person: Person; onChanged: (
         {t("editUser", { username: person.username })}
       </h2>
       <ErrorBox error={error} />
-      {notice && (
-        <p className="notice" role="status">
-          {notice}
-        </p>
-      )}
+      <Notice text={notice} />
       {secret && <ShownOnce label={secret.label} secret={secret.value} />}
       <form onSubmit={save} noValidate>
         <div className="filters">
@@ -169,55 +178,20 @@ function EditUser({ person, onChanged, onClose }: { person: Person; onChanged: (
           </button>
         </p>
       </form>
-      <div className="field">
-        <label htmlFor="edit-certificate">{t("certificate")}</label>
+      <Field id="edit-certificate" label={t("certificate")}>
         <textarea id="edit-certificate" value={certificate} onChange={(e) => setCertificate(e.target.value)} spellCheck={false} />
-      </div>
+      </Field>
       <p className="buttons">
-        <button
-          type="button"
-          disabled={!certificate.trim()}
-          onClick={() =>
-            act(async () => {
-              const out = await request<{ subject: string }>("PUT", `${base}/certificate`, { certificate });
-              setCertificate("");
-              return t("certificateRecorded", { subject: out.subject });
-            })
-          }
-        >
+        <button type="button" disabled={!certificate.trim()} onClick={recordCertificate}>
           {t("recordCertificate")}
         </button>
-        <button
-          type="button"
-          onClick={() =>
-            act(async () => {
-              const out = await api.post<{ password: string }>(`${base}/password`);
-              setSecret({ label: t("newPasswordIs", { username: person.username }), value: out.password });
-            })
-          }
-        >
+        <button type="button" onClick={() => newSecret("password", "password", "newPasswordIs")}>
           {t("resetPassword")}
         </button>
-        <button
-          type="button"
-          onClick={() =>
-            act(async () => {
-              const out = await api.post<{ api_key: string }>(`${base}/api-keys`);
-              setSecret({ label: t("apiKeyIs", { username: person.username }), value: out.api_key });
-            })
-          }
-        >
+        <button type="button" onClick={() => newSecret("api-keys", "api_key", "apiKeyIs")}>
           {t("newApiKey")}
         </button>
-        <button
-          type="button"
-          onClick={() =>
-            act(async () => {
-              await request("PATCH", base, { active: !person.active });
-              return t("saved");
-            })
-          }
-        >
+        <button type="button" onClick={() => patch({ active: !person.active })}>
           {person.active ? t("deactivate") : t("reactivate")}
         </button>
       </p>
@@ -239,44 +213,36 @@ export default function AdminUsersPage() {
       <h1>{t("usersTitle")}</h1>
       <ErrorBox error={error} />
       {people && (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">{t("usersList")}</caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("fullName")}</th>
-                <th scope="col">{t("username")}</th>
-                <th scope="col">{t("organisation")}</th>
-                <th scope="col">{t("titleField")}</th>
-                <th scope="col">{t("roles")}</th>
-                <th scope="col">{t("accountState")}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t("edit")}</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {people.map((p) => (
-                <tr key={p.username} className={p.active ? "" : "inactive"}>
-                  <td>{p.full_name}</td>
-                  <td>{p.username}</td>
-                  <td>{p.organisation}</td>
-                  <td>{p.title}</td>
-                  <td>{p.roles.map(roleLabel).join(", ")}</td>
-                  <td>
-                    {p.active ? t("active") : t("inactive")}
-                    {p.has_certificate && <span className="hint"> · {t("hasCertificate")}</span>}
-                  </td>
-                  <td>
-                    <button type="button" className="small" aria-label={`${t("edit")} ${p.username}`} onClick={() => setEditing(p.username)}>
-                      {t("edit")}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={t("usersList")}
+          rows={people}
+          rowKey={(p) => p.username}
+          rowClassName={(p) => (p.active ? "" : "inactive")}
+          columns={[
+            { header: t("fullName"), cell: (p) => p.full_name },
+            { header: t("username"), cell: (p) => p.username },
+            { header: t("organisation"), cell: (p) => p.organisation },
+            { header: t("titleField"), cell: (p) => p.title },
+            { header: t("roles"), cell: (p) => p.roles.map(roleLabel).join(", ") },
+            {
+              header: t("accountState"),
+              cell: (p) => (
+                <>
+                  {p.active ? t("active") : t("inactive")}
+                  {p.has_certificate && <span className="hint"> · {t("hasCertificate")}</span>}
+                </>
+              ),
+            },
+            {
+              header: <span className="visually-hidden">{t("edit")}</span>,
+              cell: (p) => (
+                <button type="button" className="small" aria-label={`${t("edit")} ${p.username}`} onClick={() => setEditing(p.username)}>
+                  {t("edit")}
+                </button>
+              ),
+            },
+          ]}
+        />
       )}
       {person && <EditUser key={person.username} person={person} onChanged={reload} onClose={() => setEditing(null)} />}
       <NewUserForm onCreated={reload} />

@@ -1,11 +1,15 @@
 import "./batch-admin.css";
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
-import { api, ApiError, type FieldProblem, type Job } from "../api";
+import { api, ApiError, type Job } from "../api";
+import DataTable from "../components/DataTable";
 import ErrorBox, { FormErrorBox } from "../components/ErrorBox";
+import { FileField, SelectField } from "../components/Field";
 import { followJob } from "../components/followJob";
+import Notice from "../components/Notice";
+import { templateChoices } from "../components/templateChoices";
 import { useFetch } from "../components/useFetch";
-import SchemaForm from "../forms/SchemaForm";
+import TemplateForm, { useTemplateForm } from "../forms/TemplateForm";
 import { useI18n } from "../i18n";
 
 type Data = Record<string, unknown>;
@@ -48,13 +52,12 @@ export default function BatchPage() {
   const { data: templates, error: listError } = useFetch<ListTemplate[]>("/api/v1/batches/templates");
   const [templateId, setTemplateId] = useState("");
   const template = templates?.find((x) => x.id === templateId) ?? null;
-  const [data, setData] = useState<Data>({});
+  const form = useTemplateForm(template, (p) => p.path.startsWith("data"));
   const [file, setFile] = useState<File | null>(null);
   const [fileMissing, setFileMissing] = useState(false);
-  const [problems, setProblems] = useState<FieldProblem[]>([]);
-  const [error, setError] = useState<unknown>(null);
   const [startError, setStartError] = useState<unknown>(null); // shown by the button that asked
-  const [busy, setBusy] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const busy = form.busy || starting;
   const [report, setReport] = useState<Report | null>(null);
   const [onError, setOnError] = useState<"reject" | "skip">("reject");
   const [job, setJob] = useState<Job | null>(null);
@@ -62,61 +65,45 @@ export default function BatchPage() {
   const fileInput = useRef<HTMLInputElement>(null);
   const reportHeading = useRef<HTMLHeadingElement>(null);
 
-  useEffect(() => {
-    if (template) setData(structuredClone(template.example));
-    setReport(null);
-  }, [template]);
+  useEffect(() => setReport(null), [template]);
 
   useEffect(() => {
     if (report) reportHeading.current?.focus();
   }, [report]);
 
-  function form(batchData: Data): FormData {
-    const body = new FormData();
-    body.append("file", file!);
-    body.append("template", templateId);
-    body.append("data", JSON.stringify(batchData));
-    return body;
-  }
-
-  function failed(err: unknown) {
-    if (err instanceof ApiError && err.status === 422) setProblems(err.errors.filter((e) => e.path.startsWith("data")));
-    setError(err);
+  function body(batchData: Data): FormData {
+    const out = new FormData();
+    out.append("file", file!);
+    out.append("template", templateId);
+    out.append("data", JSON.stringify(batchData));
+    return out;
   }
 
   async function check(formData: Data) {
-    setData(formData);
-    setError(null);
-    setProblems([]);
+    form.setData(formData);
+    form.clear();
     setReport(null);
     if (!file) {
       setFileMissing(true);
       fileInput.current?.focus();
       return;
     }
-    setBusy(true);
-    try {
-      setReport(await api.post<Report>("/api/v1/batches:check", form(formData)));
-    } catch (err) {
-      failed(err);
-    } finally {
-      setBusy(false);
-    }
+    await form.send(async () => setReport(await api.post<Report>("/api/v1/batches:check", body(formData))));
   }
 
   async function start() {
-    setBusy(true);
+    setStarting(true);
     setStartError(null);
     try {
-      const body = form(data);
-      body.append("on_error", onError);
-      const accepted = await api.post<{ id: string; job_id: string }>("/api/v1/batches", body);
+      const started = body(form.data);
+      started.append("on_error", onError);
+      const accepted = await api.post<{ id: string; job_id: string }>("/api/v1/batches", started);
       await followJob(accepted.job_id, setJob);
       setBatch(await api.get<BatchOut>(`/api/v1/batches/${accepted.id}`));
     } catch (err) {
       setStartError(err);
     } finally {
-      setBusy(false);
+      setStarting(false);
     }
   }
 
@@ -125,7 +112,7 @@ export default function BatchPage() {
     setBatch(null);
     setReport(null);
     setFile(null);
-    setError(null);
+    form.clear();
     setStartError(null);
     if (fileInput.current) fileInput.current.value = "";
   }
@@ -139,17 +126,15 @@ export default function BatchPage() {
       {!job && (
         <>
           <p>{t("batchIntro")}</p>
-          <div className="field narrow">
-            <label htmlFor="batch-template">{t("batchTemplate")}</label>
-            <select id="batch-template" value={templateId} onChange={(e) => setTemplateId(e.target.value)}>
-              <option value="">{t("chooseTemplatePrompt")}</option>
-              {(templates ?? []).map((x) => (
-                <option key={x.id} value={x.id}>
-                  {x.title} — {t(x.per_row ? "batchPerRow" : "batchWhole")}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="batch-template"
+            className="narrow"
+            label={t("batchTemplate")}
+            value={templateId}
+            onChange={setTemplateId}
+            prompt={t("chooseTemplatePrompt")}
+            choices={templateChoices(templates, (x) => `${x.title} — ${t(x.per_row ? "batchPerRow" : "batchWhole")}`)}
+          />
           {template && (
             <>
               <p>
@@ -158,41 +143,21 @@ export default function BatchPage() {
                 </a>{" "}
                 <span className="hint">{t("emptyListColumns", { columns: template.columns.join(", ") })}</span>
               </p>
-              <div className="field">
-                <label htmlFor="class-list">{t("classListFile")}</label>
-                <input
-                  id="class-list"
-                  ref={fileInput}
-                  type="file"
-                  accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
-                  aria-invalid={fileMissing}
-                  aria-describedby={fileMissing ? "class-list-error" : undefined}
-                  onChange={(e) => {
-                    setFile(e.target.files?.[0] ?? null);
-                    setFileMissing(false);
-                    setReport(null);
-                  }}
-                />
-                {fileMissing && (
-                  <span id="class-list-error" className="field-error">
-                    {t("classListMissing")}
-                  </span>
-                )}
-              </div>
-              <FormErrorBox problems={problems} error={error} />
+              <FileField
+                id="class-list"
+                inputRef={fileInput}
+                label={t("classListFile")}
+                accept=".xlsx,.csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet,text/csv"
+                error={fileMissing ? t("classListMissing") : undefined}
+                onChange={(f) => {
+                  setFile(f);
+                  setFileMissing(false);
+                  setReport(null);
+                }}
+              />
+              <FormErrorBox problems={form.problems} error={form.error} />
               <h2>{t("batchDataTitle")}</h2>
-              <div className="schema-form">
-                <SchemaForm
-                  key={template.id}
-                  schema={template.schema}
-                  data={data}
-                  onChange={setData}
-                  onSubmit={check}
-                  problems={problems}
-                  submitLabel={busy && !report ? t("checking") : t("checkButton")}
-                  busy={busy}
-                />
-              </div>
+              <TemplateForm form={form} template={template} onSubmit={check} submitLabel={busy && !report ? t("checking") : t("checkButton")} busy={busy} />
             </>
           )}
           {report && (
@@ -205,27 +170,18 @@ export default function BatchPage() {
                 {report.problems.length === 0 && ` ${t("reportClean")}`}
               </p>
               {report.problems.length > 0 && (
-                <div className="table-wrap">
-                  <table className="row-problems">
-                    <caption>{t("badRowsCaption")}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t("reportRow")}</th>
-                        <th scope="col">{t("reportColumn")}</th>
-                        <th scope="col">{t("reportReason")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {report.problems.map((p, i) => (
-                        <tr key={i}>
-                          <td>{p.row}</td>
-                          <td>{p.column}</td>
-                          <td>{lang === "vi" ? p.reason_vi : p.reason}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <DataTable
+                  className="row-problems"
+                  caption={t("badRowsCaption")}
+                  showCaption
+                  rows={report.problems}
+                  rowKey={(_, i) => i}
+                  columns={[
+                    { header: t("reportRow"), cell: (p) => p.row },
+                    { header: t("reportColumn"), cell: (p) => p.column },
+                    { header: t("reportReason"), cell: (p) => (lang === "vi" ? p.reason_vi : p.reason) },
+                  ]}
+                />
               )}
               {report.problems.length > 0 && (
                 <fieldset>
@@ -263,9 +219,7 @@ export default function BatchPage() {
       )}
       {batch && (
         <div className="result">
-          <p className="notice" role="status">
-            {t("batchDone", { done: batch.progress.done })}
-          </p>
+          <Notice text={t("batchDone", { done: batch.progress.done })} />
           {batch.documents.some((d) => d.status === "issued") && (
             <p className="buttons">
               <a className="button" href={`/api/v1/batches/${batch.id}/merged.pdf`} download>
@@ -277,30 +231,16 @@ export default function BatchPage() {
             </p>
           )}
           <h2>{t("batchDocuments")}</h2>
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t("reportRow")}</th>
-                  <th scope="col">{t("numberNotation")}</th>
-                  <th scope="col">{t("studentName")}</th>
-                  <th scope="col">{t("status")}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {batch.documents.map((d) => (
-                  <tr key={d.id}>
-                    <td>{d.row ?? ""}</td>
-                    <td>
-                      <Link to={`/documents/${d.id}`}>{d.notation ?? t("open")}</Link>
-                    </td>
-                    <td>{d.name ?? ""}</td>
-                    <td>{statusText(d.status)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={batch.documents}
+            rowKey={(d) => d.id}
+            columns={[
+              { header: t("reportRow"), cell: (d) => d.row ?? "" },
+              { header: t("numberNotation"), cell: (d) => <Link to={`/documents/${d.id}`}>{d.notation ?? t("open")}</Link> },
+              { header: t("studentName"), cell: (d) => d.name ?? "" },
+              { header: t("status"), cell: (d) => statusText(d.status) },
+            ]}
+          />
           <button type="button" onClick={again}>
             {t("newBatch")}
           </button>

@@ -1,8 +1,11 @@
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
 import { api, type DocumentList, type DocumentOut, type TemplateSummary } from "../api";
+import DataTable from "../components/DataTable";
 import ErrorBox from "../components/ErrorBox";
-import { ChoosingTable, Done, useSelection } from "../components/Selection";
+import { Field } from "../components/Field";
+import Notice from "../components/Notice";
+import { ChoosingTable, useSelection } from "../components/Selection";
 import { useFetch } from "../components/useFetch";
 import { dateText, dateTimeText } from "../format";
 import { useI18n } from "../i18n";
@@ -82,7 +85,7 @@ export default function ClerkPage() {
       <h1>{t("clerkTitle")}</h1>
       <h2>{t("waitingIssue")}</h2>
       <ErrorBox error={error} />
-      <Done text={done} />
+      <Notice text={done} />
       {waiting && docs.length === 0 && <p>{t("waitingEmpty")}</p>}
       {docs.length > 0 && (
         <>
@@ -126,10 +129,9 @@ export default function ClerkPage() {
           if (Number.isInteger(n) && n >= 2000 && n <= 2100) setYear(n);
         }}
       >
-        <div className="field">
-          <label htmlFor="register-year">{t("year")}</label>
+        <Field id="register-year" label={t("year")}>
           <input id="register-year" inputMode="numeric" pattern="[0-9]{4}" value={yearText} onChange={(e) => setYearText(e.target.value)} />
-        </div>
+        </Field>
         <div className="buttons">
           <button type="submit">{t("show_register")}</button>
           {organisation && shownYear && (
@@ -142,35 +144,20 @@ export default function ClerkPage() {
       <ErrorBox error={registerError} />
       {register && register.entries.length === 0 && <p>{t("registerEmpty")}</p>}
       {register && register.entries.length > 0 && (
-        <div className="table-wrap">
-          <table data-testid="register">
-            <caption className="visually-hidden">
-              {t("registerTitle")} {register.organisation} {register.year}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">{t("number")}</th>
-                <th scope="col">{t("numberNotation")}</th>
-                <th scope="col">{t("issuedOn")}</th>
-                <th scope="col">{t("type")}</th>
-                <th scope="col">{t("subject")}</th>
-                <th scope="col">{t("signer")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {register.entries.map((e) => (
-                <tr key={e.number}>
-                  <td>{e.number}</td>
-                  <td>{e.document_id ? <Link to={`/documents/${e.document_id}`}>{e.notation}</Link> : e.notation}</td>
-                  <td>{dateText(e.issued_on)}</td>
-                  <td>{e.type_name}</td>
-                  <td>{e.subject}</td>
-                  <td>{e.signer}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          testId="register"
+          caption={`${t("registerTitle")} ${register.organisation} ${register.year}`}
+          rows={register.entries}
+          rowKey={(e) => e.number}
+          columns={[
+            { header: t("number"), cell: (e) => e.number },
+            { header: t("numberNotation"), cell: (e) => (e.document_id ? <Link to={`/documents/${e.document_id}`}>{e.notation}</Link> : e.notation) },
+            { header: t("issuedOn"), cell: (e) => dateText(e.issued_on) },
+            { header: t("type"), cell: (e) => e.type_name },
+            { header: t("subject"), cell: (e) => e.subject },
+            { header: t("signer"), cell: (e) => e.signer },
+          ]}
+        />
       )}
     </section>
   );

@@ -1,5 +1,6 @@
 import { useParams } from "react-router-dom";
 import type { DocumentOut, HistoryEntry, TemplateSummary, VerificationReport } from "../api";
+import DataTable from "../components/DataTable";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import SignatureVerdict from "../components/SignatureVerdict";
@@ -96,30 +97,24 @@ export default function DocumentPage() {
       </section>
       <section aria-labelledby="history">
         <h2 id="history">{t("historyTitle")}</h2>
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t("when")}</th>
-                <th scope="col">{t("who")}</th>
-                <th scope="col">{t("what")}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(history ?? []).map((h) => (
-                <tr key={h.seq}>
-                  <td>{dateTimeText(h.at)}</td>
-                  <td>{h.actor}</td>
-                  <td>
-                    {actionText(h.action)}
-                    {typeof h.detail.reason === "string" && `: ${h.detail.reason}`}
-                    {typeof h.detail.notation === "string" && ` ${h.detail.notation}`}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={history ?? []}
+          rowKey={(h) => h.seq}
+          columns={[
+            { header: t("when"), cell: (h) => dateTimeText(h.at) },
+            { header: t("who"), cell: (h) => h.actor },
+            {
+              header: t("what"),
+              cell: (h) => (
+                <>
+                  {actionText(h.action)}
+                  {typeof h.detail.reason === "string" && `: ${h.detail.reason}`}
+                  {typeof h.detail.notation === "string" && ` ${h.detail.notation}`}
+                </>
+              ),
+            },
+          ]}
+        />
       </section>
     </article>
   );

@@ -4,7 +4,8 @@ import type { DocumentList, TemplateSummary } from "../api";
 import DateInput from "../components/DateInput";
 import DocumentTable from "../components/DocumentTable";
 import ErrorBox from "../components/ErrorBox";
-import TemplateOptions from "../components/TemplateOptions";
+import { Field, SelectField } from "../components/Field";
+import { templateChoices } from "../components/templateChoices";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { STATUSES, useI18n } from "../i18n";
@@ -44,27 +45,18 @@ export default function DocumentsPage() {
     <section>
       <h1>{t("documentsTitle")}</h1>
       <form onSubmit={apply} className="filters" aria-label={t("filters")}>
-        <div className="field">
-          <label htmlFor="f-status">{t("status")}</label>
-          <select id="f-status" value={draft.status} onChange={(e) => setDraft({ ...draft, status: e.target.value })}>
-            <option value="">{t("any")}</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {statusText(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-template">{t("type")}</label>
-          <select id="f-template" value={draft.template} onChange={(e) => setDraft({ ...draft, template: e.target.value })}>
-            <TemplateOptions templates={templates} prompt={t("any")} />
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor="f-notation">{t("numberNotation")}</label>
+        <SelectField
+          id="f-status"
+          label={t("status")}
+          value={draft.status}
+          onChange={(v) => setDraft({ ...draft, status: v })}
+          prompt={t("any")}
+          choices={STATUSES.map((s) => ({ value: s, label: statusText(s) }))}
+        />
+        <SelectField id="f-template" label={t("type")} value={draft.template} onChange={(v) => setDraft({ ...draft, template: v })} prompt={t("any")} choices={templateChoices(templates)} />
+        <Field id="f-notation" label={t("numberNotation")}>
           <input id="f-notation" value={draft.notation} onChange={(e) => setDraft({ ...draft, notation: e.target.value })} />
-        </div>
+        </Field>
         <DateInput id="f-from" label={t("dateFrom")} value={draft.created_from} onChange={(v) => setDraft({ ...draft, created_from: v })} />
         <DateInput id="f-to" label={t("dateTo")} value={draft.created_to} onChange={(v) => setDraft({ ...draft, created_to: v })} />
         <div className="buttons">

@@ -4,6 +4,8 @@ import type { DocumentOut, TemplateSummary } from "../api";
 import DateInput from "../components/DateInput";
 import DocumentTable from "../components/DocumentTable";
 import ErrorBox from "../components/ErrorBox";
+import { Field, SelectField } from "../components/Field";
+import { templateChoices } from "../components/templateChoices";
 import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { useI18n } from "../i18n";
@@ -30,20 +32,14 @@ export default function FindPage() {
     setParams(p);
   }
   const text = (f: (typeof FIELDS)[number], label: string, hint?: string) => (
-    <div className="field">
-      <label htmlFor={`find-${f}`}>{label}</label>
-      <input
-        id={`find-${f}`}
-        value={draft[f]}
-        aria-describedby={hint ? `find-${f}-hint` : undefined}
-        onChange={(e) => setDraft({ ...draft, [f]: e.target.value })}
-      />
+    <Field id={`find-${f}`} label={label}>
+      <input id={`find-${f}`} value={draft[f]} aria-describedby={hint ? `find-${f}-hint` : undefined} onChange={(e) => setDraft({ ...draft, [f]: e.target.value })} />
       {hint && (
         <span id={`find-${f}-hint`} className="hint">
           {hint}
         </span>
       )}
-    </div>
+    </Field>
   );
 
   return (
@@ -52,17 +48,7 @@ export default function FindPage() {
       <form onSubmit={find} className="filters" role="search" aria-label={t("findTitle")}>
         {text("q", t("findWords"), t("findWordsHint"))}
         {text("notation", t("numberNotation"))}
-        <div className="field">
-          <label htmlFor="find-template">{t("type")}</label>
-          <select id="find-template" value={draft.template} onChange={(e) => setDraft({ ...draft, template: e.target.value })}>
-            <option value="">{t("any")}</option>
-            {(templates ?? []).map((x) => (
-              <option key={x.id} value={x.id}>
-                {x.title}
-              </option>
-            ))}
-          </select>
-        </div>
+        <SelectField id="find-template" label={t("type")} value={draft.template} onChange={(v) => setDraft({ ...draft, template: v })} prompt={t("any")} choices={templateChoices(templates)} />
         <DateInput id="find-from" label={t("issuedFrom")} value={draft.issued_from} onChange={(v) => setDraft({ ...draft, issued_from: v })} />
         <DateInput
           id="find-to"

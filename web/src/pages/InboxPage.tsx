@@ -3,7 +3,8 @@ import { Link } from "react-router-dom";
 import { api, type DocumentOut, type Signer } from "../api";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
-import { ChoosingTable, Done, useSelection } from "../components/Selection";
+import Notice from "../components/Notice";
+import { ChoosingTable, useSelection } from "../components/Selection";
 import { useFetch } from "../components/useFetch";
 import { dateTimeText } from "../format";
 import { useI18n } from "../i18n";
@@ -45,7 +46,7 @@ export default function InboxPage() {
     <section>
       <h1>{t("inboxTitle")}</h1>
       <ErrorBox error={error} />
-      <Done text={done} />
+      <Notice text={done} />
       {docs && waiting.length === 0 && <p>{t("inboxEmpty")}</p>}
       {waiting.length > 0 && (
         <ChoosingTable selection={selection} headers={[t("subject"), t("requestedOn"), t("signers"), t("what")]}>

@@ -1,12 +1,15 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { Link } from "react-router-dom";
-import { api, ApiError, type DocumentOut, type FieldProblem, type Job, type TemplateOut, type TemplateSummary } from "../api";
+import { api, ApiError, type DocumentOut, type Job, type TemplateOut, type TemplateSummary } from "../api";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox, { FormErrorBox } from "../components/ErrorBox";
+import { SelectField } from "../components/Field";
+import { followJob } from "../components/followJob";
+import Notice from "../components/Notice";
 import SubmitPanel from "../components/SubmitPanel";
-import TemplateOptions from "../components/TemplateOptions";
+import { templateChoices } from "../components/templateChoices";
 import { useFetch } from "../components/useFetch";
-import SchemaForm from "../forms/SchemaForm";
+import TemplateForm, { useTemplateForm } from "../forms/TemplateForm";
 import { useI18n } from "../i18n";
 
 type Data = Record<string, unknown>;
@@ -16,8 +19,6 @@ function idempotencyKey(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Pick a template, fill its generated form (pre-filled from its example), send it; follow the job until the
  * document is made; a review document's draft is shown before it is sent to the chosen signers. */
 export default function NewDocumentPage() {
@@ -25,44 +26,25 @@ export default function NewDocumentPage() {
   const { data: templates, error: listError } = useFetch<TemplateSummary[]>("/api/v1/templates");
   const [templateId, setTemplateId] = useState("");
   const { data: template } = useFetch<TemplateOut>(templateId ? `/api/v1/templates/${templateId}` : null);
-  const [data, setData] = useState<Data>({});
-  const [problems, setProblems] = useState<FieldProblem[]>([]);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const chosen = template && template.id === templateId ? template : null; // the last one's stays while the next loads
+  const form = useTemplateForm(chosen);
   const [job, setJob] = useState<Job | null>(null);
   const [doc, setDoc] = useState<DocumentOut | null>(null);
   const [submitted, setSubmitted] = useState<DocumentOut | null>(null);
   const [review, setReview] = useState(false); // a direct template may still go through a draft and its signers
+  const shown = submitted ?? doc;
 
-  useEffect(() => {
-    if (template && template.id === templateId) setData(structuredClone(template.example));
-  }, [template, templateId]);
-
-  async function create(formData: Data) {
-    if (!template) return;
-    setBusy(true);
-    setError(null);
-    setProblems([]);
-    try {
+  function create(formData: Data) {
+    if (!chosen) return;
+    return form.send(async () => {
       const accepted = await api.post<{ id: string; job_id: string }>(
         "/api/v1/documents",
-        { template: template.id, data: formData, ...(review && template.workflow === "direct" ? { workflow: "review" } : {}) },
+        { template: chosen.id, data: formData, ...(review && chosen.workflow === "direct" ? { workflow: "review" } : {}) },
         { "Idempotency-Key": idempotencyKey() },
       );
-      let current = await api.get<Job>(`/api/v1/jobs/${accepted.job_id}`);
-      setJob(current);
-      while (current.status === "queued" || current.status === "running") {
-        await sleep(500);
-        current = await api.get<Job>(`/api/v1/jobs/${accepted.job_id}`);
-        setJob(current);
-      }
+      await followJob(accepted.job_id, setJob, 500);
       setDoc(await api.get<DocumentOut>(`/api/v1/documents/${accepted.id}`));
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 422) setProblems(err.errors);
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   const jobText = job && t(({ queued: "jobQueued", running: "jobRunning", succeeded: "jobSucceeded", failed: "jobFailed" } as const)[job.status as "queued"] ?? "jobRunning");
@@ -73,41 +55,29 @@ export default function NewDocumentPage() {
       <ErrorBox error={listError} />
       {!job && (
         <>
-          <div className="field narrow">
-            <label htmlFor="template">{t("chooseTemplate")}</label>
-            <select
-              id="template"
-              value={templateId}
-              onChange={(e) => {
-                setTemplateId(e.target.value);
-                setReview(false);
-              }}
-            >
-              <TemplateOptions templates={templates} prompt={t("chooseTemplatePrompt")} />
-            </select>
-          </div>
-          {template && template.id === templateId && (
+          <SelectField
+            id="template"
+            className="narrow"
+            label={t("chooseTemplate")}
+            value={templateId}
+            onChange={(id) => {
+              setTemplateId(id);
+              setReview(false);
+            }}
+            prompt={t("chooseTemplatePrompt")}
+            choices={templateChoices(templates)}
+          />
+          {chosen && (
             <>
               <p>{t("formIntro")}</p>
-              {template.workflow === "direct" && (
+              {chosen.workflow === "direct" && (
                 <p className="checkbox">
                   <input id="review" type="checkbox" checked={review} onChange={(e) => setReview(e.target.checked)} />
                   <label htmlFor="review">{t("askReview")}</label>
                 </p>
               )}
-              <FormErrorBox problems={problems} error={error} />
-              <div className="schema-form">
-                <SchemaForm
-                  key={template.id}
-                  schema={template.schema}
-                  data={data}
-                  onChange={setData}
-                  onSubmit={create}
-                  problems={problems}
-                  submitLabel={busy ? t("creating") : t("createButton")}
-                  busy={busy}
-                />
-              </div>
+              <FormErrorBox problems={form.problems} error={form.error} />
+              <TemplateForm form={form} template={chosen} onSubmit={create} submitLabel={form.busy ? t("creating") : t("createButton")} />
             </>
           )}
         </>
@@ -125,36 +95,22 @@ export default function NewDocumentPage() {
           )}
         </div>
       )}
-      <ErrorBox error={job ? error : null} />
-      {doc && !submitted && (
+      <ErrorBox error={job ? form.error : null} />
+      {shown && (
         <div className="result">
-          {doc.status === "draft" ? (
+          {submitted ? (
+            <Notice text={t("submitted")} />
+          ) : shown.status === "draft" ? (
             <>
-              <p className="notice" role="status">
-                {t("draftReady")}
-              </p>
-              <SubmitPanel doc={doc} onSubmitted={setSubmitted} />
-              <DocumentPages doc={doc} />
+              <Notice text={t("draftReady")} />
+              <SubmitPanel doc={shown} onSubmitted={setSubmitted} />
+              <DocumentPages doc={shown} />
             </>
           ) : (
-            doc.status === "issued" && (
-              <p className="notice" role="status">
-                {t("issuedReady")}
-              </p>
-            )
+            shown.status === "issued" && <Notice text={t("issuedReady")} />
           )}
           <p>
-            <Link to={`/documents/${doc.id}`}>{t("viewDocument")}</Link>
-          </p>
-        </div>
-      )}
-      {submitted && (
-        <div className="result">
-          <p className="notice" role="status">
-            {t("submitted")}
-          </p>
-          <p>
-            <Link to={`/documents/${submitted.id}`}>{t("viewDocument")}</Link>
+            <Link to={`/documents/${shown.id}`}>{t("viewDocument")}</Link>
           </p>
         </div>
       )}
