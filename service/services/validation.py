@@ -8,8 +8,9 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
 
+from service.domain.rich import ContentError, from_json, has_content
 from service.errors import FieldError, InvalidRequest
 
 MAX_DEPTH = 32  # documents nest a few levels; a bound checked before anything recursive runs
@@ -79,12 +80,37 @@ def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     return _validator(json.dumps(schema, sort_keys=True))
 
 
+def check_schema(schema: dict[str, Any]) -> None:
+    """Refuse a supplied schema that is not valid JSON Schema (draft 2020-12)."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "schema", f"not a valid JSON Schema: {exc.message}", f"JSON Schema không hợp lệ: {exc.message}"
+                )
+            ]
+        ) from None
+
+
 def validate(schema: dict[str, Any] | Draft202012Validator, data: Any) -> None:
     """Raise ``InvalidRequest`` listing every problem in ``data``."""
     validator = schema if isinstance(schema, Draft202012Validator) else validator_for(schema)
     errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])
+    if isinstance(schema, dict) and has_content(schema):
+        content(schema, data)
+
+
+def content(schema: dict[str, Any], data: Any) -> Any:
+    """``data`` (valid against ``schema``) with its rich fields as ``service.domain.rich`` values; a picture that
+    is not a PNG/JPEG or has too many pixels is refused at its field."""
+    try:
+        return from_json(schema, data)
+    except ContentError as exc:
+        raise InvalidRequest([FieldError(_path(exc.path), exc.message_en, exc.message_vi)]) from None
 
 
 def check_text(data: Any, root: str = "") -> None:
