@@ -261,7 +261,7 @@ class _Uses:
             item = self.iterable(node.iter, scope)
             inner = _Scope(scope)
             inner["loop"] = None
-            for name in node.target.find_all(nodes.Name):
+            for name in _names(node.target):
                 inner[name.name] = item if isinstance(node.target, nodes.Name) else None
             if node.test is not None:
                 self.expr(node.test, inner)
@@ -278,7 +278,7 @@ class _Uses:
                 self.expr(node.node, scope)
             else:
                 self.walk_all(node.body, scope)
-            for name in node.target.find_all(nodes.Name):
+            for name in _names(node.target):
                 scope[name.name] = None
         elif isinstance(node, nodes.With):
             inner = _Scope(scope)
@@ -286,7 +286,7 @@ class _Uses:
                 alias = self.path(value, scope)
                 if alias is None:
                     self.expr(value, scope)
-                for name in target.find_all(nodes.Name):
+                for name in _names(target):
                     inner[name.name] = alias if isinstance(target, nodes.Name) else None
             self.walk_all(node.body, inner)
         elif isinstance(node, nodes.Macro):
@@ -309,6 +309,11 @@ class _Uses:
             return
         leaf = node.attr if isinstance(node, nodes.Getattr) else getattr(node, "name", "")
         use.refine("image" if use.kind == "any" and _IMAGE_NAME.search(str(leaf)) else "text")
+
+
+def _names(target: nodes.Node) -> list[nodes.Name]:
+    """The names an assignment target binds (``x``, or ``k, v``)."""
+    return [target] if isinstance(target, nodes.Name) else list(target.find_all(nodes.Name))
 
 
 def _dotted(node: nodes.Node) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +20,7 @@ from service.domain.clock import Clock
 from service.domain.office import Principal, Role
 from service.domain.placeholders import Inspection, Use, example_of, mismatches, object_schema
 from service.domain.templates import Template
-from service.errors import ArchiveMissing, FieldError, InvalidRequest, TemplateNotFound
+from service.errors import ArchiveMissing, FieldError, InvalidRequest, RenderError, TemplateNotFound, VanbanError
 from service.services.auth import require
 from service.services.ports import Archive, Database
 from service.services.production import render_context
@@ -230,7 +230,9 @@ def register_template(
     # Render the example once, in the sandbox: a template that tries to escape it is refused here.
     render_docx(docx, render_context(template, example, "01/VD", catalog.clock.today(), catalog))
     known = {v.version for v in catalog.versions(template_id)} if template_id in catalog.ids() else set()
-    if version in known:
+    if version in known:  # the same files again: that version becomes current again if it was not
+        if catalog.get(template_id).version != version:
+            catalog.make_current(who, template_id, version)
         return template, False
     row = TemplateVersionRow(
         template_id=template_id,
@@ -246,3 +248,43 @@ def register_template(
         tx.repo.add(row)
         tx.commit()
     return template, True
+
+
+@dataclass(frozen=True)
+class TemplateCheck:
+    """What a template author needs before uploading (``vanban templates check``)."""
+
+    kinds: dict[str, str]
+    schema: dict[str, Any]
+    example: Any
+    warnings: list[str]
+    errors: list[str]
+
+
+def check_template(docx: bytes, title: str = "mau-moi", today: date | None = None) -> TemplateCheck:
+    """Read a .docx as registration would, without storing anything: placeholders and the type each use implies,
+    the derived schema, a generated example (filled once), what would refuse it and what is worth a look."""
+    found = inspect_docx(docx)
+    errors: list[str] = []
+    try:
+        refuse_unusable(found)
+    except RenderError as exc:
+        errors.append(exc.message_en)
+    warnings = list(found.warnings)
+    for path, kind in found.kinds().items():
+        base = kind.split(" ")[0]
+        if base in ("rich", "paragraphs"):
+            warnings.append(f"{path}: {{{{r}}}}/{{{{p}}}} placeholder: send rich content (runs/paragraphs) or text")
+        elif base == "image":
+            warnings.append(f"{path}: taken for a picture from its name; send {{'image': base64, 'width_mm': ...}}")
+        elif base == "any":
+            warnings.append(f"{path}: its use says nothing of its type: any JSON value is accepted")
+    schema = derive_schema(title, found)
+    example = example_of(schema)
+    if not errors:
+        template = Template(title, "check", title, "", schema, example, docx)
+        try:
+            render_docx(docx, render_context(template, example, "01/VD", today or date.today()))
+        except VanbanError as exc:
+            errors.append(f"the generated example does not fill it: {exc.message_en}")
+    return TemplateCheck(found.kinds(), schema, example, warnings, errors)

@@ -10,7 +10,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from service.domain.rich import ContentError, from_json, has_content
+from service.domain.rich import KIND, ContentError, from_json, has_content
 from service.errors import FieldError, InvalidRequest
 
 MAX_DEPTH = 32  # documents nest a few levels; a bound checked before anything recursive runs
@@ -18,6 +18,16 @@ MAX_DEPTH = 32  # documents nest a few levels; a bound checked before anything r
 # refuses: lxml's recovery would silently drop parts of the document around them.
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
+_KIND_EN = {
+    "rich": 'text or {"runs": [{"text": ..., "bold": true, ...}]}',
+    "paragraphs": 'text, {"paragraphs": [...]}, {"template": id, "data": {...}} or {"docx": base64}',
+    "image": '{"image": base64 PNG/JPEG, "width_mm": ..., "height_mm": ...} or {"file": sha256, ...}',
+}
+_KIND_VI = {
+    "rich": 'văn bản hoặc {"runs": [{"text": ..., "bold": true, ...}]}',
+    "paragraphs": 'văn bản, {"paragraphs": [...]}, {"template": mã mẫu, "data": {...}} hoặc {"docx": base64}',
+    "image": 'ảnh {"image": PNG/JPEG dạng base64, "width_mm": ..., "height_mm": ...} hoặc {"file": sha256, ...}',
+}
 _FORMATS_VI = {"date": "ngày dạng YYYY-MM-DD", "date-time": "thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00"}
 
 
@@ -29,6 +39,17 @@ def _path(parts: list[Any]) -> str:
 
 
 def _explain(error: ValidationError) -> FieldError:
+    if error.validator in ("anyOf", "oneOf") and error.context and error.schema.get(KIND):
+        # rich content: the alternative that got furthest says what is wrong (``photo.width_mm``, not ``photo``)
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(deepest.absolute_path) > len(error.absolute_path):
+            return _explain(deepest)
+        kind = error.schema[KIND]
+        return FieldError(
+            _path(list(error.absolute_path)),
+            f"must be {_KIND_EN[kind]}",
+            f"phải là {_KIND_VI[kind]}",
+        )
     path = list(error.absolute_path)
     v, value = error.validator, error.validator_value
     if v == "required":
