@@ -101,7 +101,8 @@ def with_notes(docx: bytes, footnote: str = "", endnote: str = "", comment: str 
                 data = data.replace("</Types>", overrides + "</Types>")
             elif item.filename == "word/_rels/document.xml.rels":
                 added = "".join(
-                    f'<Relationship Id="rIdNote{i}" Type="{rt}" Target="{f}"/>' for i, (f, _, rt, *_) in enumerate(parts)
+                    f'<Relationship Id="rIdNote{i}" Type="{rt}" Target="{f}"/>'
+                    for i, (f, _, rt, *_) in enumerate(parts)
                 )
                 data = data.replace("</Relationships>", added + "</Relationships>")
             elif item.filename == "word/document.xml":
@@ -184,7 +185,7 @@ def _subdoc(doc: WordDocument) -> None:
 
 
 def appendix_docx() -> bytes:
-    return _docx(lambda d: (d.add_paragraph("Phụ lục I: lịch học"), d.add_paragraph("Sáng thứ Hai")) and None)
+    return docx_with("Phụ lục I: lịch học", "Sáng thứ Hai")
 
 
 def corpus() -> list[Case]:
@@ -215,7 +216,10 @@ def corpus() -> list[Case]:
             _docx(_images),
             {
                 "photo": {"image": PNG_B64, "width_mm": 30, "height_mm": 40},
-                "students": [{"name": "An", "photo": {"image": PNG_B64, "width_mm": 10}}, {"name": "Bình", "photo": {"image": PNG_B64}}],
+                "students": [
+                    {"name": "An", "photo": {"image": PNG_B64, "width_mm": 10}},
+                    {"name": "Bình", "photo": {"image": PNG_B64}},
+                ],
             },
         ),
         Case(
@@ -240,7 +244,10 @@ def corpus() -> list[Case]:
         Case(
             "parts",
             with_notes(
-                _docx(_parts), footnote="Chú thích: {{ footnote }}", endnote="Cuối: {{ endnote }}", comment="{{ reviewer }}"
+                _docx(_parts),
+                footnote="Chú thích: {{ footnote }}",
+                endnote="Cuối: {{ endnote }}",
+                comment="{{ reviewer }}",
             ),
             {
                 "organisation": {"name": "TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ"},
@@ -255,9 +262,11 @@ def corpus() -> list[Case]:
             "escaping",
             _docx(_escaping),
             {"company": "Công ty A & B <TNHH> \"Hoa Sen\" 'HS'"},
-            expected=('Hằng trong mẫu: Testé&xx; và a<b', "Dữ liệu: Công ty A & B <TNHH> \"Hoa Sen\" 'HS'"),
+            expected=("Hằng trong mẫu: Testé&xx; và a<b", "Dữ liệu: Công ty A & B <TNHH> \"Hoa Sen\" 'HS'"),
         ),
-        Case("whitespace", _docx(_whitespace), {"spaced": "  hai khoảng\ttab  ", "address": "Số 1\nđường Hùng Vương\n"}),
+        Case(
+            "whitespace", _docx(_whitespace), {"spaced": "  hai khoảng\ttab  ", "address": "Số 1\nđường Hùng Vương\n"}
+        ),
         Case("subdoc", _docx(_subdoc), {"appendix": {"docx": base64.b64encode(appendix_docx()).decode()}}),
     ]
 
@@ -286,3 +295,27 @@ def core_title(docx: bytes) -> str:
     with zipfile.ZipFile(BytesIO(docx)) as archive:
         root = etree.fromstring(archive.read("docProps/core.xml"))
     return "".join(root.find("{http://purl.org/dc/elements/1.1/}title").itertext())  # type: ignore[union-attr]
+
+
+def docx_with(*paragraphs: str) -> bytes:
+    """A .docx of one run per paragraph."""
+
+    def build(doc: WordDocument) -> None:
+        for text in paragraphs:
+            doc.add_paragraph(text)
+
+    return _docx(build)
+
+
+def zip_of(files: dict[str, bytes]) -> bytes:
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, blob in files.items():
+            z.writestr(name, blob)
+    return out.getvalue()
+
+
+def with_document_xml(docx: bytes, xml: bytes) -> bytes:
+    """``docx`` with its word/document.xml replaced by ``xml``."""
+    source = zipfile.ZipFile(BytesIO(docx))
+    return zip_of({n: xml if n == "word/document.xml" else source.read(n) for n in source.namelist()})

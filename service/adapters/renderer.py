@@ -37,8 +37,28 @@ FILTERS = {
 }
 
 
+MAX_PRODUCT = 1_000_000  # characters or items a template may make by ``*``; a document is far smaller
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with ``**`` and ``*`` bounded: ``{{ 9**9**9 }}`` or ``{{ "x" * 10**9 }}`` in an uploaded
+    template would otherwise hang or exhaust the worker (Jinja even folds such constants while compiling)."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if (isinstance(right, (int, float)) and abs(right) > 64) or (isinstance(left, int) and abs(left) > 2**64):
+                raise SecurityError("a power this large is refused")
+            return left**right
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_PRODUCT:
+                raise SecurityError(f"a repetition longer than {MAX_PRODUCT} is refused")
+        return left * right
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)
+    env = _Sandbox(autoescape=False)
     env.filters.update(FILTERS)
     return env
 
@@ -502,6 +522,10 @@ def render_docx(template: bytes, context: dict[str, Any], depth: int = 0) -> byt
         ) from None
     except TemplateError as exc:
         raise RenderError(f"the template cannot be filled: {exc}", f"Không điền được mẫu văn bản: {exc}") from None
+    except RecursionError:
+        raise RenderError(
+            "the template recurses without end (a macro calling itself?)", "Mẫu văn bản gọi đệ quy không dừng"
+        ) from None
     except UnrecognizedImageError as exc:
         raise RenderError(f"a picture cannot be read: {exc}", f"Không đọc được ảnh: {exc}") from None
     except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:  # e.g. {{ text(x) }}

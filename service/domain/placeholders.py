@@ -210,3 +210,19 @@ def _trimmed(schema: Any, data: Any, depth: int) -> Any:
     if isinstance(data, list):
         return [_trimmed(schema.get("items"), v, depth + 1) for v in data]
     return data
+
+
+def without(uses: dict[str, Use], computed: set[str], prefix: str = "") -> dict[str, Use]:
+    """``uses`` less the data paths the service computes (``student.salutation``, ``results[].average``)."""
+    out: dict[str, Use] = {}
+    for name, use in uses.items():
+        path = f"{prefix}{name}"
+        if path in computed:
+            continue
+        item = use.item
+        if item is not None:
+            item = Use(
+                item.kind, item.optional, without(item.fields, computed, f"{path}[]."), item.item, item.conflicts
+            )
+        out[name] = Use(use.kind, use.optional, without(use.fields, computed, f"{path}."), item, use.conflicts)
+    return out

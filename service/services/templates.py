@@ -17,8 +17,9 @@ from service.adapters.orm import TemplateVersionRow
 from service.adapters.renderer import inspect_docx, refuse_unusable, render_docx
 from service.adapters.template_files import TemplateFolder, template_version
 from service.domain.clock import Clock
+from service.domain.enrich import computed_paths
 from service.domain.office import Principal, Role
-from service.domain.placeholders import Inspection, Use, example_of, mismatches, object_schema
+from service.domain.placeholders import Inspection, Use, example_of, mismatches, object_schema, without
 from service.domain.templates import Template
 from service.errors import ArchiveMissing, FieldError, InvalidRequest, RenderError, TemplateNotFound, VanbanError
 from service.services.auth import require
@@ -141,17 +142,26 @@ class TemplateCatalog:
         return out
 
 
+def _uses(found: Inspection, facts: Any) -> dict[str, Use]:
+    """The placeholders a requester fills: less the document's number and date and what the enrichers compute."""
+    computed = computed_paths(facts if isinstance(facts, dict) else {})
+    return without({n: u for n, u in found.placeholders.items() if n not in COMPUTED}, computed)
+
+
 def derive_schema(title: str, found: Inspection) -> dict[str, Any]:
     """The schema a template's use of its placeholders implies: loops are arrays of objects, dotted names nested
     objects, what is tested or given a ``|default`` optional, ``{{r}}``/``{{p}}`` rich content, numbers where it
     computes (see ``service.domain.placeholders``)."""
-    schema = object_schema({n: u for n, u in found.placeholders.items() if n not in COMPUTED})
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title, **schema}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": title,
+        **object_schema(_uses(found, {})),
+    }
 
 
 def schema_problems(schema: dict[str, Any], found: Inspection) -> list[FieldError]:
     """Where a supplied schema does not cover or does not fit what the template uses."""
-    uses = Use("object", fields={n: u for n, u in found.placeholders.items() if n not in COMPUTED})
+    uses = Use("object", fields=_uses(found, schema.get("x-vanban", {})))
     return [FieldError(path, en, vi) for path, en, vi in mismatches(schema, uses, "schema")]
 
 

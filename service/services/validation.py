@@ -9,6 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
+from referencing.exceptions import Unresolvable
 
 from service.domain.rich import KIND, ContentError, from_json, has_content
 from service.errors import FieldError, InvalidRequest
@@ -118,7 +119,12 @@ def check_schema(schema: dict[str, Any]) -> None:
 def validate(schema: dict[str, Any] | Draft202012Validator, data: Any) -> None:
     """Raise ``InvalidRequest`` listing every problem in ``data``."""
     validator = schema if isinstance(schema, Draft202012Validator) else validator_for(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    except Unresolvable as exc:  # a supplied schema's $ref to nowhere
+        raise InvalidRequest(
+            [FieldError("schema", f"a $ref leads nowhere: {exc}", f"schema có $ref không dẫn tới đâu: {exc}")]
+        ) from None
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])
     if isinstance(schema, dict) and has_content(schema):

@@ -30,9 +30,7 @@ def _objects(case: Case, tpl: DocxTemplate) -> dict[str, Any]:
         recipient = RichText()
         recipient.add("Ông ", italic=True)
         recipient.add("Nguyễn Văn An", bold=True, color="C00000", size=26)
-        recipient.add(
-            " (xem tại đây)", underline=True, url_id=tpl.build_url_id("https://truongchinhtri.phutho.gov.vn")
-        )
+        recipient.add(" (xem tại đây)", underline=True, url_id=tpl.build_url_id("https://truongchinhtri.phutho.gov.vn"))
         body = RichTextParagraph()
         body.add(RichText("Đoạn một."))
         body.add(RichText("Đoạn hai\ndòng hai", bold=True))
@@ -138,7 +136,10 @@ def test_a_value_of_the_wrong_kind_is_refused_at_its_field_never_an_empty_cell()
         ({**good, "photo": {"image": base64.b64encode(b"GIF89a....").decode()}}, "photo"),
         ({**good, "photo": {"image": "không phải base64"}}, "photo"),
         ({**good, "photo": {"image": PNG_B64, "width_mm": 5000}}, "photo.width_mm"),
-        ({**good, "students": [{"name": "An", "photo": {"image": base64.b64encode(png(9000, 9000)).decode()}}]}, "students[0].photo"),
+        (
+            {**good, "students": [{"name": "An", "photo": {"image": base64.b64encode(png(9000, 9000)).decode()}}]},
+            "students[0].photo",
+        ),
     ]:
         with pytest.raises(InvalidRequest) as caught:
             validate(schema, bad)
