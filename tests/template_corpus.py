@@ -10,6 +10,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
@@ -24,14 +25,16 @@ _NOTES_NS = (
 )
 
 
-def png(width: int = 4, height: int = 3) -> bytes:
-    """A real PNG of ``width`` x ``height`` grey pixels."""
+def png(width: int = 4, height: int = 3, header_only: bool = False) -> bytes:
+    """A real PNG of ``width`` x ``height`` grey pixels (``header_only``: the header alone, claiming them)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
-    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    if header_only:
+        return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
@@ -188,6 +191,7 @@ def appendix_docx() -> bytes:
     return docx_with("Phụ lục I: lịch học", "Sáng thứ Hai")
 
 
+@lru_cache(maxsize=1)
 def corpus() -> list[Case]:
     """Every docxtpl feature the registry must fill as docxtpl does, with natural data."""
     return [

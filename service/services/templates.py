@@ -276,10 +276,14 @@ def check_template(docx: bytes, title: str = "mau-moi", today: date | None = Non
     the derived schema, a generated example (filled once), what would refuse it and what is worth a look."""
     found = inspect_docx(docx)
     errors: list[str] = []
-    try:
-        refuse_unusable(found)
-    except RenderError as exc:
-        errors.append(exc.message_en)
+    for part in (
+        Inspection(found.placeholders, called=found.called),
+        Inspection({}, unknown_filters=found.unknown_filters),
+    ):
+        try:
+            refuse_unusable(part)
+        except RenderError as exc:
+            errors.append(exc.message_en)
     warnings = list(found.warnings)
     for path, kind in found.kinds().items():
         base = kind.split(" ")[0]
