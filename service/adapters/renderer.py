@@ -107,7 +107,7 @@ def _part_xml(part: Any) -> str:
 
 # -- what a template uses --------------------------------------------------------------------------------------
 _NUMBER_FILTERS = {"round", "abs", "thousands", "number_in_words", "money_in_words", "two_digits", "filesizeformat"}
-_DATE_FILTERS = {"date_dmy", "date_in_words", "time_and_date"}
+_DATE_FILTERS = {"date_dmy", "date_in_words"}
 _TEXT_FILTERS = {
     "upper", "lower", "title", "capitalize", "trim", "title_name", "slug", "replace", "truncate", "wordwrap",
     "center", "striptags", "indent", "wordcount", "urlencode",
@@ -225,6 +225,7 @@ class _Uses:
         inner = _MARKS.get(name) or (
             "number" if name in _NUMBER_FILTERS
             else "date" if name in _DATE_FILTERS
+            else "datetime" if name == "time_and_date"
             else "text" if name in _TEXT_FILTERS
             else "array" if name in _SEQUENCE_FILTERS
             else "any"

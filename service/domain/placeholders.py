@@ -10,7 +10,7 @@ from service.domain.rich import KIND, KINDS, content_schema
 from service.domain.vietnamese import nfc
 
 # How specific a kind is: a more specific use wins when one placeholder is used in two ways.
-_RANK = {"any": 0, "text": 1, "date": 2, "number": 2, "object": 3, "array": 3, **{k: 4 for k in KINDS}}
+_RANK = {"any": 0, "text": 1, "date": 2, "datetime": 2, "number": 2, "object": 3, "array": 3, **{k: 4 for k in KINDS}}
 SCALAR = {"type": ["string", "number", "integer", "boolean"]}
 _PNG_1PX = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 
@@ -86,6 +86,8 @@ def schema_of(use: Use) -> dict[str, Any]:
         out = {"type": "number"}
     elif kind == "date":
         out = {"type": "string", "format": "date"}
+    elif kind == "datetime":
+        out = {"type": "string", "format": "date-time"}
     elif kind == "text":
         out = dict(SCALAR)
     else:
@@ -128,6 +130,8 @@ def example_of(schema: Any, name: str = "", depth: int = 0) -> Any:
         return [example_of(schema.get("items", {}), name, depth + 1)]
     if "string" in kinds and schema.get("format") == "date":
         return "2026-01-05"
+    if "string" in kinds and schema.get("format") == "date-time":
+        return "2026-01-05T07:30:00+07:00"
     if "string" in kinds or not kinds or kinds == [None]:
         return f"Ví dụ {name}".strip()
     if "integer" in kinds or "number" in kinds:

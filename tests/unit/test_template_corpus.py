@@ -153,3 +153,32 @@ def test_a_value_of_the_wrong_kind_is_refused_at_its_field_never_an_empty_cell()
     with pytest.raises(InvalidRequest) as caught:
         validate(rich, {"recipient": {"runs": [{"text": "x", "colour": "red"}]}, "body": "x", "receivers": "y"})
     assert caught.value.errors[0].path.startswith("recipient")
+
+
+def test_the_worked_example_of_the_authors_guide_works_as_written() -> None:
+    """docs/template-guide.md: its template, built paragraph by paragraph, registers; its JSON is accepted; the
+    check prints the types the guide says."""
+    import json
+    import re
+    from pathlib import Path
+
+    from service.services.templates import check_template
+    from tests.template_corpus import docx_with
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "template-guide.md").read_text()
+    lines = re.search(r"```\nGIẤY MỜI\n(.*?)```", guide, re.DOTALL)
+    data = re.search(r"```json\n(.*?)```", guide, re.DOTALL)
+    assert lines is not None and data is not None
+    body = lines.group(1).replace(",\nvào", ", vào").splitlines()
+    docx = docx_with("GIẤY MỜI", *body, "{{ co_quan.ten }}")
+    for said in re.findall(r"`([a-z_.\[\]]+: [a-z]+(?: \(optional\))?)`", guide.split("Dữ liệu gửi kèm")[0]):
+        name, kind = said.split(": ", 1)
+        assert check_template(docx).kinds[name] == kind, said
+    catalog = Service().templates
+    template, _ = register_template(catalog, None, "giay-moi-khai-giang", docx, None, None)
+    sent = as_sent(template.schema, json.loads(data.group(1)))
+    validate(template.schema, sent)
+    text = "\n".join(text_of(render_docx(docx, render_context(template, sent, "01/GM", TODAY, catalog))))
+    assert "Kính gửi: Đồng chí Nguyễn Văn An, Phó Giám đốc Sở Nội vụ" in text
+    assert "07 giờ 30 phút, ngày 02 tháng 3 năm 2026" in text and "2. 08 giờ 00: Khai mạc" in text
+    assert "Ghi chú" not in text and "Trang phục: áo dài hoặc com-lê." in text
