@@ -298,7 +298,7 @@ def parts_of(docx: bytes) -> list[str]:
 def core_title(docx: bytes) -> str:
     with zipfile.ZipFile(BytesIO(docx)) as archive:
         root = etree.fromstring(archive.read("docProps/core.xml"))
-    return "".join(root.find("{http://purl.org/dc/elements/1.1/}title").itertext())  # type: ignore[union-attr]
+    return "".join(root.find("{http://purl.org/dc/elements/1.1/}title").itertext())
 
 
 def docx_with(*paragraphs: str) -> bytes:

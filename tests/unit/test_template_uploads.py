@@ -104,15 +104,9 @@ def test_an_earlier_version_becomes_current_again_and_the_changes_between_two_ar
 
     service = Service()
     catalog = service.templates
+    second = docx_with("{{ a|round }}", "{%p for r in rows %}", "{{ r.x }}", "{%p endfor %}")
     v1, _ = register_template(catalog, None, "giay-moi", docx_with("{{ a }}", "{{ b }}"), None, None)
-    v2, _ = register_template(
-        catalog,
-        None,
-        "giay-moi",
-        docx_with("{{ a|round }}", "{%p for r in rows %}", "{{ r.x }}", "{%p endfor %}"),
-        None,
-        None,
-    )
+    v2, _ = register_template(catalog, None, "giay-moi", second, None, None)
     assert catalog.get("giay-moi").version == v2.version
     with pytest.raises(Forbidden):
         catalog.make_current(REQUESTER, "giay-moi", v1.version)
@@ -124,14 +118,7 @@ def test_an_earlier_version_becomes_current_again_and_the_changes_between_two_ar
         "changed": {"a": ["text", "number"]},
     }
     service.clock.advance(timedelta(minutes=1))
-    _, created = register_template(
-        catalog,
-        None,
-        "giay-moi",
-        docx_with("{{ a|round }}", "{%p for r in rows %}", "{{ r.x }}", "{%p endfor %}"),
-        None,
-        None,
-    )
+    _, created = register_template(catalog, None, "giay-moi", second, None, None)
     assert not created and catalog.get("giay-moi").version == v2.version  # the same files again: current again
 
     shipped = catalog.get("giay-trieu-tap")
