@@ -259,9 +259,11 @@ def image_size(blob: bytes) -> tuple[str, int, int] | None:
 
 
 def checked_image(path: list[Any], blob: bytes) -> bytes:
-    """``blob`` if it is a PNG or JPEG within the pixel limit; else :class:`ContentError` at ``path``."""
+    """``blob`` if it is a whole PNG or JPEG (its end marker there) within the pixel limit; else
+    :class:`ContentError` at ``path``."""
     size = image_size(blob)
-    if size is None or size[1] == 0 or size[2] == 0:
+    whole = blob.rstrip(b"\0").endswith(b"\xff\xd9") if blob[:2] == b"\xff\xd8" else b"IEND" in blob[-12:]
+    if size is None or size[1] == 0 or size[2] == 0 or not whole:
         raise ContentError(path, "the picture must be a PNG or JPEG file", "ảnh phải là tệp PNG hoặc JPEG")
     if size[1] * size[2] > MAX_IMAGE_PIXELS:
         raise ContentError(

@@ -135,12 +135,13 @@ def test_a_value_of_the_wrong_kind_is_refused_at_its_field_never_an_empty_cell()
         ({**good, "photo": "ảnh.png"}, "photo"),
         ({**good, "photo": {"image": base64.b64encode(b"GIF89a....").decode()}}, "photo"),
         ({**good, "photo": {"image": "không phải base64"}}, "photo"),
+        ({**good, "photo": {"image": base64.b64encode(png()[:40]).decode()}}, "photo"),  # cut short
         ({**good, "photo": {"image": PNG_B64, "width_mm": 5000}}, "photo.width_mm"),
         (
             {
                 **good,
                 "students": [
-                    {"name": "An", "photo": {"image": base64.b64encode(png(9000, 9000, header_only=True)).decode()}}
+                    {"name": "An", "photo": {"image": base64.b64encode(png(9000, 9000, header_only=True) + png()[-12:]).decode()}}
                 ],
             },
             "students[0].photo",
