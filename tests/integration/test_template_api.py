@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 from fastapi.testclient import TestClient
 
+from service.adapters.converter import Converter
 from service.config import Settings
 from service.main import create_app
 from service.runtime import Runtime, prepare
@@ -61,3 +62,31 @@ def test_template_versions_and_hostile_uploads_over_the_api(tmp_path: Path) -> N
         r = register(f"hostile-{name}", docx, **files)
         assert 400 <= r.status_code < 500, (name, r.status_code, r.text)
         assert r.json()["message_vi"], name
+
+
+def test_rich_content_reaches_the_pdf(tmp_path: Path, converter: Converter) -> None:
+    """Issue 16's two conversions: formatted runs, a hyperlink, paragraphs and an included document through the real
+    LibreOffice; what the PDF says, read by pdftotext."""
+    from datetime import date
+
+    from service.adapters.renderer import render_docx
+    from service.domain.placeholders import as_sent
+    from service.services.production import render_context
+    from service.services.templates import register_template
+    from tests.pdftools import pdf_text
+    from tests.template_corpus import corpus
+    from tests.unit.services import Service
+
+    catalog = Service().templates
+    texts = []
+    for case in corpus():
+        if case.name not in ("rich", "subdoc"):
+            continue
+        template, _ = register_template(catalog, None, f"pdf-{case.name}", case.docx, None, None)
+        docx = render_docx(case.docx, render_context(template, as_sent(template.schema, case.data), "", date.today()))
+        path = tmp_path / f"{case.name}.pdf"
+        path.write_bytes(converter.to_pdf(docx))
+        texts.append(" ".join(pdf_text(path).split()))
+    said = " ".join(texts)
+    for expected in ("Kính gửi: Ông Nguyễn Văn An (xem tại đây).", "Đoạn hai", "Phụ lục I: lịch học", "Sáng thứ Hai"):
+        assert expected in said, (expected, said)
