@@ -26,8 +26,8 @@ from service.domain.office import parties
 from service.domain.placeholders import as_sent
 from service.domain.rich import has_content
 from service.domain.templates import Template
-from service.domain.vietnamese import BLANK, nfc, place_date
-from service.errors import FieldError, InvalidRequest, VanbanError
+from service.domain.vietnamese import BLANK, place_date
+from service.errors import FieldError, InvalidRequest, TemplateNotFound, VanbanError
 from service.services import issuing
 from service.services.drafts import prepare_draft
 from service.services.ports import (
@@ -90,30 +90,39 @@ def render_context(
     return context
 
 
-def _resolved(value: Any, sources: TemplateCatalog | None, depth: int) -> Any:
-    """``value`` with its inclusions by id and stored pictures fetched."""
+def _resolved(value: Any, sources: TemplateCatalog | None, depth: int, at: str = "") -> Any:
+    """``value`` with its inclusions by id and stored pictures fetched; a problem is named at its field."""
     if isinstance(value, dict):
-        return {k: _resolved(v, sources, depth) for k, v in value.items()}
+        return {k: _resolved(v, sources, depth, f"{at}.{k}" if at else str(k)) for k, v in value.items()}
     if isinstance(value, list):
-        return [_resolved(v, sources, depth) for v in value]
-    if isinstance(value, (rich.TemplateInclusion, rich.StoredImage)) and sources is None:
-        raise InvalidRequest(
-            [FieldError("data", "included templates and stored pictures need the catalog", "không có kho mẫu")]
-        )
-    if isinstance(value, rich.StoredImage):
-        assert sources is not None
-        blob = rich.checked_image(["file"], sources.stored_file(value.digest))
-        return rich.Image(blob, value.width_mm, value.height_mm)
-    if isinstance(value, rich.TemplateInclusion):
-        assert sources is not None
+        return [_resolved(v, sources, depth, f"{at}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, (rich.TemplateInclusion, rich.StoredImage)):
+        return value
+    if sources is None:
+        raise InvalidRequest([FieldError(at, "cannot be fetched here", "không lấy được ở đây")])
+    try:
+        if isinstance(value, rich.StoredImage):
+            blob = rich.checked_image([], sources.stored_file(value.digest))
+            return rich.Image(blob, value.width_mm, value.height_mm)
         if depth >= 4:
-            raise InvalidRequest([FieldError("template", "included more than 4 deep", "lồng nhau quá 4 cấp")])
+            raise InvalidRequest([FieldError("", "templates included more than 4 deep", "mẫu lồng nhau quá 4 cấp")])
         included = sources.get(value.template_id)
-        data = nfc(value.data)
-        validate(included.schema, data)
-        context = render_context(included, data, "", None, sources, depth + 1)
-        return rich.SubDocument(included.docx, context)
-    return value
+        data = as_sent(included.schema, value.data)
+        try:
+            validate(included.schema, data)
+        except InvalidRequest as exc:
+            raise InvalidRequest(
+                [FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in exc.errors]
+            ) from None
+        return rich.SubDocument(included.docx, render_context(included, data, "", None, sources, depth + 1))
+    except rich.ContentError as exc:
+        raise InvalidRequest([FieldError(at, exc.message_en, exc.message_vi)]) from None
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            [FieldError(f"{at}.{e.path}".rstrip("."), e.message_en, e.message_vi) for e in exc.errors]
+        ) from None
+    except TemplateNotFound as exc:
+        raise InvalidRequest([FieldError(f"{at}.template", exc.message_en, exc.message_vi)]) from None
 
 
 def letter_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -82,7 +82,7 @@ class TemplateCatalog:
                 return self.archive.get(digest, suffix)
             except ArchiveMissing:
                 continue
-        raise InvalidRequest([FieldError("file", f"no stored file {digest}", f"không có tệp đã lưu {digest}")])
+        raise InvalidRequest([FieldError("file", f"no stored picture {digest}", f"không có ảnh đã lưu {digest}")])
 
     def _version(self, template_id: str, version: str) -> str:
         """The full version a prefix (at least 8 characters) names."""

@@ -157,3 +157,29 @@ def test_check_tells_an_author_the_types_schema_example_and_warnings(tmp_path: P
     bad.write_bytes(docx_with("{{ iteritems(d) }} {{ x|nosuch }}"))
     run = CliRunner().invoke(app, ["templates", "check", str(bad)])
     assert run.exit_code == 1 and "iteritems" in run.stdout and "nosuch" in run.stdout
+
+
+def test_a_registered_template_or_a_stored_picture_is_included_by_reference() -> None:
+    from datetime import date
+
+    from service.adapters.renderer import render_docx
+    from service.errors import InvalidRequest
+    from service.services.production import render_context
+    from tests.template_corpus import png, text_of
+
+    service = Service()
+    catalog = service.templates
+    register_template(catalog, None, "phu-luc", docx_with("Phụ lục: {{ subject }}"), None, None)
+    main, _ = register_template(catalog, None, "chinh", docx_with("{{p annex}}", "{{ logo }}"), None, None)
+    digest = service.archive.put(png(), ".png")
+    data = {"annex": {"template": "phu-luc", "data": {"subject": "Lịch học"}}, "logo": {"file": digest, "width_mm": 20}}
+    docx = render_docx(main.docx, render_context(main, data, "01/VD", date(2026, 12, 1), catalog))
+    assert text_of(docx) == ["Phụ lục: Lịch học", "[picture]"]
+    for wrong, path in [
+        ({**data, "annex": {"template": "khong-co"}}, "annex.template"),
+        ({**data, "annex": {"template": "phu-luc", "data": {}}}, "annex.data.subject"),
+        ({**data, "logo": {"file": "0" * 64}}, "logo.file"),
+    ]:
+        with pytest.raises(InvalidRequest) as caught:
+            render_context(main, wrong, "01/VD", date(2026, 12, 1), catalog)
+        assert [e.path for e in caught.value.errors] == [path]
