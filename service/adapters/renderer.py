@@ -121,8 +121,11 @@ _STR_METHODS = {
     "endswith", "format", "zfill", "center", "ljust", "rjust", "count", "find", "join", "splitlines",
 }  # fmt: skip
 _MARKS = {"__vanban_rich": "rich", "__vanban_paragraphs": "paragraphs"}
+# A picture is told by its name: these words alone, or the English ones and a few unambiguous Vietnamese ones at
+# the end (``student_photo``, ``anh_the``); never ``hinh_thuc`` (hình thức) or ``ten_anh``.
 _IMAGE_NAME = re.compile(
-    r"(^|_)(image|img|picture|photo|logo|anh|hinh|hinh_anh|chan_dung|con_dau|seal|signature_image|chu_ky_anh)(_|$)",
+    r"^(image|img|picture|photo|logo|anh|hinh|hinh_anh|anh_the|chan_dung|con_dau|seal)(_?\d+)?$"
+    r"|_(image|img|picture|photo|logo|hinh_anh|anh_the|chan_dung|con_dau|seal)(_?\d+)?$",
     re.IGNORECASE,
 )
 

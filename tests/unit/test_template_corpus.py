@@ -184,3 +184,19 @@ def test_the_worked_example_of_the_authors_guide_works_as_written() -> None:
     assert "Kính gửi: Đồng chí Nguyễn Văn An, Phó Giám đốc Sở Nội vụ" in text
     assert "07 giờ 30 phút, ngày 02 tháng 3 năm 2026" in text and "2. 08 giờ 00: Khai mạc" in text
     assert "Ghi chú" not in text and "Trang phục: áo dài hoặc com-lê." in text
+
+
+def test_a_picture_is_told_by_its_name_and_only_by_a_clear_one() -> None:
+    from service.services.templates import check_template
+    from tests.template_corpus import docx_with
+
+    kinds = check_template(
+        docx_with("{{ hinh_thuc }} {{ ten_anh }} {{ photo_caption }} {{ anh_the }} {{ logo }}")
+    ).kinds
+    assert kinds == {
+        "hinh_thuc": "text",
+        "ten_anh": "text",
+        "photo_caption": "text",
+        "anh_the": "image",
+        "logo": "image",
+    }
