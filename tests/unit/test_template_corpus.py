@@ -200,3 +200,16 @@ def test_a_picture_is_told_by_its_name_and_only_by_a_clear_one() -> None:
         "anh_the": "image",
         "logo": "image",
     }
+
+
+def test_letters_made_together_keep_their_rich_content() -> None:
+    """A batch renders its letters in one pass (``render_many``): each letter's runs, paragraphs and pictures."""
+    from service.adapters.renderer import render_many
+
+    case = next(c for c in corpus() if c.name == "rich")
+    catalog = Service().templates
+    template, _ = register_template(catalog, None, "corpus-many", case.docx, None, None)
+    one = render_context(template, as_sent(template.schema, case.data), "01/VD", TODAY, catalog)
+    alone = text_of(render_docx(case.docx, one))
+    together = text_of(render_many(case.docx, [one, one]))
+    assert [t for t in together if t != "\n"] == alone + alone  # less the page break between the two
