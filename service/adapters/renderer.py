@@ -78,9 +78,8 @@ _ENTITIES = {"&amp;": "&", "&quot;": '"', "&apos;": "'"}
 
 
 class _Template(DocxTemplate):  # type: ignore[misc]
-    """docxtpl's template with three fixes: a literal written in the template (``{{ "A&B" }}``) is escaped once,
-    not twice (Word stores it as ``A&amp;B``); endnotes and comments are filled like footnotes; text values may
-    hold Windows line ends (``\\r\\n``), which become line breaks as ``\\n`` does."""
+    """docxtpl's template with two fixes: a literal written in the template (``{{ "A&B" }}``) is escaped once,
+    not twice (Word stores it as ``A&amp;B``); endnotes and comments are filled like footnotes."""
 
     def patch_xml(self, src_xml: str) -> str:
         xml = super().patch_xml(src_xml)
