@@ -1,21 +1,27 @@
-"""Fills a .docx template (docxtpl) in a Jinja sandbox, with the Vietnamese format filters."""
+"""Fills a .docx template (docxtpl) in a Jinja sandbox, with the Vietnamese format filters; reads what a template
+uses (its placeholders, typed by their use) from Jinja's syntax tree of every part docxtpl fills."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 import zlib
+from collections.abc import Sequence
 from io import BytesIO
 from typing import Any
-from xml.etree import ElementTree
 
+from docx.image.exceptions import UnrecognizedImageError
+from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
-from docxtpl import DocxTemplate
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage, RichText, RichTextParagraph
 from jinja2 import TemplateError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 from lxml import etree
 
-from service.domain import vietnamese
+from service.domain import rich, vietnamese
+from service.domain.placeholders import Inspection, Use
 from service.errors import RenderError
 
 FILTERS = {
@@ -31,8 +37,28 @@ FILTERS = {
 }
 
 
+MAX_PRODUCT = 1_000_000  # characters or items a template may make by ``*``; a document is far smaller
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, with ``**`` and ``*`` bounded: ``{{ 9**9**9 }}`` or ``{{ "x" * 10**9 }}`` in an uploaded
+    template would otherwise hang or exhaust the worker (Jinja even folds such constants while compiling)."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if (isinstance(right, (int, float)) and abs(right) > 64) or (isinstance(left, int) and abs(left) > 2**64):
+                raise SecurityError("a power this large is refused")
+            return left**right
+        for seq, n in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(n, int) and len(seq) * n > MAX_PRODUCT:
+                raise SecurityError(f"a repetition longer than {MAX_PRODUCT} is refused")
+        return left * right
+
+
 def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=False)
+    env = _Sandbox(autoescape=False)
     env.filters.update(FILTERS)
     return env
 
@@ -42,9 +68,325 @@ MAX_ENTRIES = 2000
 MAX_RATIO = 200  # a zip bomb packs a thousand times and more
 
 
-def inspect_docx(docx: bytes) -> set[str]:
-    """Check an uploaded .docx is a sane Word file (no zip bomb, no broken zip, a body, Jinja that parses) and
-    return the placeholders it uses (docxtpl's undeclared variables)."""
+_ENDNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.endnotes+xml"
+_COMMENTS = "application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+# docxtpl renders these core properties (DocxTemplate.render_properties)
+PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+_JINJA_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})", re.DOTALL)
+_ENTITIES = {"&amp;": "&", "&quot;": '"', "&apos;": "'"}
+
+
+class _Template(DocxTemplate):  # type: ignore[misc]
+    """docxtpl's template with two fixes: a literal written in the template (``{{ "A&B" }}``) is escaped once,
+    not twice (Word stores it as ``A&amp;B``); endnotes and comments are filled like footnotes."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        xml = super().patch_xml(src_xml)
+        return str(_JINJA_TAG.sub(lambda m: re.sub(r"&(amp|quot|apos);", lambda e: _ENTITIES[e.group()], m[0]), xml))
+
+    def render_footnotes(self, context: dict[str, Any], jinja_env: Any = None) -> None:
+        super().render_footnotes(context, jinja_env)
+        for part in self.docx.part.package.parts:
+            if part.content_type in (_ENDNOTES, _COMMENTS):
+                xml = self.patch_xml(_part_xml(part))
+                xml = self.render_xml_part(xml, part, context, jinja_env)
+                if isinstance(part, XmlPart):
+                    part._element = parse_xml(xml.encode())
+                else:
+                    part._blob = xml.encode()
+
+
+def _part_xml(part: Any) -> str:
+    if isinstance(part, XmlPart):
+        return str(etree.tostring(part.element, encoding="unicode"))
+    blob = part.blob
+    return blob.decode("utf-8") if isinstance(blob, bytes) else str(blob)
+
+
+# -- what a template uses --------------------------------------------------------------------------------------
+_NUMBER_FILTERS = {"round", "abs", "thousands", "number_in_words", "money_in_words", "two_digits", "filesizeformat"}
+_DATE_FILTERS = {"date_dmy", "date_in_words"}
+_TEXT_FILTERS = {
+    "upper", "lower", "title", "capitalize", "trim", "title_name", "slug", "replace", "truncate", "wordwrap",
+    "center", "striptags", "indent", "wordcount", "urlencode",
+}  # fmt: skip
+_SEQUENCE_FILTERS = {"join", "sort", "first", "last", "reverse", "unique", "sum", "map", "selectattr", "rejectattr",
+                     "batch", "slice", "groupby", "min", "max", "random"}  # fmt: skip
+_KEEPS_SEQUENCE = {"sort", "reverse", "unique", "list", "selectattr", "rejectattr", "select", "reject"}
+_DICT_METHODS = {"items", "keys", "values", "get"}
+_STR_METHODS = {
+    "upper", "lower", "title", "capitalize", "strip", "lstrip", "rstrip", "replace", "split", "startswith",
+    "endswith", "format", "zfill", "center", "ljust", "rjust", "count", "find", "join", "splitlines",
+}  # fmt: skip
+_MARKS = {"__vanban_rich": "rich", "__vanban_paragraphs": "paragraphs"}
+# A picture is told by its name: these words alone, or the English ones and a few unambiguous Vietnamese ones at
+# the end (``student_photo``, ``anh_the``); never ``hinh_thuc`` (hình thức) or ``ten_anh``.
+_IMAGE_NAME = re.compile(
+    r"^(image|img|picture|photo|logo|anh|hinh|hinh_anh|anh_the|chan_dung|con_dau|seal)(_?\d+)?$"
+    r"|_(image|img|picture|photo|logo|hinh_anh|anh_the|chan_dung|con_dau|seal)(_?\d+)?$",
+    re.IGNORECASE,
+)
+
+
+class _Scope(dict[str, Use | None]):
+    """Names bound inside the template (loop variables, ``set``, macro arguments): not placeholders."""
+
+
+class _Uses:
+    """Walks Jinja's syntax tree of one part and records how each placeholder is used."""
+
+    def __init__(self, env: SandboxedEnvironment, found: Inspection) -> None:
+        self.env, self.found = env, found
+
+    def path(self, node: nodes.Node, scope: _Scope) -> Use | None:
+        """The use of a data path (``a``, ``a.b``, ``a['b']``, ``a[0]``), or None for anything else."""
+        if isinstance(node, nodes.Name):
+            if node.name in scope:
+                return scope[node.name]
+            if node.name in self.env.globals:
+                return None
+            return self.found.placeholders.setdefault(node.name, Use())
+        if isinstance(node, nodes.Getattr):
+            base = self.path(node.node, scope)
+            return base.attribute(node.attr) if base is not None else None
+        if isinstance(node, nodes.Getitem):
+            base = self.path(node.node, scope)
+            if base is None:
+                self.expr(node.arg, scope)
+                return None
+            if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                return base.attribute(node.arg.value)
+            if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, int):
+                return base.items()
+            self.expr(node.arg, scope)
+            return None
+        return None
+
+    def expr(self, node: nodes.Node, scope: _Scope, hint: str = "any", tested: bool = False) -> None:
+        use = self.path(node, scope)
+        if use is not None:
+            use.refine(hint)
+            use.optional |= tested
+            return
+        if isinstance(node, nodes.Filter):
+            self.filter(node, scope, hint, tested)
+        elif isinstance(node, nodes.Test):
+            inner = self.path(node.node, scope)
+            if inner is not None and node.name in ("defined", "undefined", "none"):
+                inner.optional = True
+            elif inner is None:
+                self.expr(node.node, scope)
+            self.walk_all(node.args + [kw.value for kw in node.kwargs], scope)
+        elif isinstance(node, nodes.Call):
+            self.call(node, scope)
+        elif isinstance(node, nodes.Add):
+            text = any(
+                isinstance(side, nodes.Const) and isinstance(side.value, str) for side in (node.left, node.right)
+            )
+            for side in (node.left, node.right):
+                self.expr(side, scope, "text" if text else "number")
+        elif isinstance(node, (nodes.Sub, nodes.Mul, nodes.Div, nodes.FloorDiv, nodes.Mod, nodes.Pow)):
+            self.expr(node.left, scope, "number")
+            self.expr(node.right, scope, "number")
+        elif isinstance(node, (nodes.Neg, nodes.Pos)):
+            self.expr(node.node, scope, "number")
+        elif isinstance(node, nodes.Compare):
+            operands = [node.expr, *(op.expr for op in node.ops)]
+            numeric = any(isinstance(o, nodes.Const) and isinstance(o.value, (int, float)) for o in operands)
+            membership = any(op.op in ("in", "notin") for op in node.ops)
+            for o in operands:
+                self.expr(o, scope, "number" if numeric and not membership else "any")
+        elif isinstance(node, (nodes.And, nodes.Or)):
+            self.expr(node.left, scope, tested=tested)
+            self.expr(node.right, scope, tested=tested)
+        elif isinstance(node, nodes.Not):
+            self.expr(node.node, scope, tested=tested)
+        elif isinstance(node, nodes.CondExpr):
+            self.expr(node.test, scope, tested=True) if node.test is not None else None
+            self.expr(node.expr1, scope, hint)
+            if node.expr2 is not None:
+                self.expr(node.expr2, scope, hint)
+        else:
+            self.walk_all(list(node.iter_child_nodes()), scope)
+
+    def walk_all(self, children: Sequence[nodes.Node], scope: _Scope) -> None:
+        for child in children:
+            if isinstance(child, nodes.Expr):
+                self.expr(child, scope)
+            else:
+                self.stmt(child, scope)
+
+    def filter(self, node: nodes.Filter, scope: _Scope, hint: str, tested: bool) -> None:
+        name = node.name
+        if name not in self.env.filters and name not in _MARKS:
+            self.found.unknown_filters.add(name)
+        self.walk_all(node.args + [kw.value for kw in node.kwargs], scope)
+        if node.node is None:
+            return
+        inner = _MARKS.get(name) or (
+            "number" if name in _NUMBER_FILTERS
+            else "date" if name in _DATE_FILTERS
+            else "datetime" if name == "time_and_date"
+            else "text" if name in _TEXT_FILTERS
+            else "array" if name in _SEQUENCE_FILTERS
+            else "any"
+        )  # fmt: skip
+        if name in ("default", "d"):
+            self.expr(node.node, scope, hint, tested=True)
+        elif name == "date_in_words":  # a draft has no date yet: the filter prints blanks for None
+            self.expr(node.node, scope, inner, tested=True)
+        else:
+            self.expr(node.node, scope, inner, tested)
+
+    def call(self, node: nodes.Call, scope: _Scope) -> None:
+        self.walk_all(node.args + [kw.value for kw in node.kwargs], scope)
+        target = node.node
+        if isinstance(target, nodes.Getattr):
+            base = self.path(target.node, scope)
+            if base is None:
+                self.expr(target.node, scope)
+            elif target.attr in _DICT_METHODS:
+                base.refine("object")
+            elif target.attr in _STR_METHODS:
+                base.refine("text")
+            else:
+                self.found.called.add(_dotted(target))
+            return
+        if isinstance(target, nodes.Name):
+            if target.name not in scope and target.name not in self.env.globals:
+                self.found.called.add(target.name)
+            return
+        self.expr(target, scope)
+
+    def iterable(self, node: nodes.Node, scope: _Scope) -> Use | None:
+        """The use of each item of what a ``for`` loops over (None: not data, or a mapping's items)."""
+        while isinstance(node, nodes.Filter) and node.name in _KEEPS_SEQUENCE and node.node is not None:
+            self.walk_all(node.args + [kw.value for kw in node.kwargs], scope)
+            node = node.node
+        if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Getattr) and not node.args:
+            base = self.path(node.node.node, scope)
+            if base is not None and node.node.attr in _DICT_METHODS:
+                base.refine("object")
+                return None
+        use = self.path(node, scope)
+        if use is None:
+            self.expr(node, scope)
+            return None
+        return use.items()
+
+    def stmt(self, node: nodes.Node, scope: _Scope) -> None:
+        if isinstance(node, nodes.Output):
+            for child in node.nodes:
+                if not isinstance(child, nodes.TemplateData):
+                    self.output(child, scope)
+        elif isinstance(node, nodes.For):
+            item = self.iterable(node.iter, scope)
+            inner = _Scope(scope)
+            inner["loop"] = None
+            for name in _names(node.target):
+                inner[name.name] = item if isinstance(node.target, nodes.Name) else None
+            if node.test is not None:
+                self.expr(node.test, inner)
+            self.walk_all(node.body, inner)
+            self.walk_all(node.else_, scope)
+        elif isinstance(node, nodes.If):
+            self.expr(node.test, scope, tested=True)
+            self.walk_all(node.body, scope)
+            for elif_ in node.elif_:
+                self.stmt(elif_, scope)
+            self.walk_all(node.else_, scope)
+        elif isinstance(node, (nodes.Assign, nodes.AssignBlock)):
+            if isinstance(node, nodes.Assign):
+                self.expr(node.node, scope)
+            else:
+                self.walk_all(node.body, scope)
+            for name in _names(node.target):
+                scope[name.name] = None
+        elif isinstance(node, nodes.With):
+            inner = _Scope(scope)
+            for target, value in zip(node.targets, node.values, strict=False):
+                alias = self.path(value, scope)
+                if alias is None:
+                    self.expr(value, scope)
+                for name in _names(target):
+                    inner[name.name] = alias if isinstance(target, nodes.Name) else None
+            self.walk_all(node.body, inner)
+        elif isinstance(node, nodes.Macro):
+            scope[node.name] = None
+            inner = _Scope(scope)
+            for arg in node.args:
+                inner[arg.name] = None
+            inner.update(varargs=None, kwargs=None, caller=None)
+            self.walk_all(node.defaults, scope)
+            self.walk_all(node.body, inner)
+        elif isinstance(node, (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+            self.found.warnings.append("include/import/extends need other template files: not available here")
+        else:
+            self.walk_all(list(node.iter_child_nodes()), scope)
+
+    def output(self, node: nodes.Node, scope: _Scope) -> None:
+        use = self.path(node, scope)
+        if use is None:
+            self.expr(node, scope, "text")
+            return
+        leaf = node.attr if isinstance(node, nodes.Getattr) else getattr(node, "name", "")
+        use.refine("image" if use.kind == "any" and _IMAGE_NAME.search(str(leaf)) else "text")
+
+
+def _names(target: nodes.Node) -> list[nodes.Name]:
+    """The names an assignment target binds (``x``, or ``k, v``)."""
+    return [target] if isinstance(target, nodes.Name) else list(target.find_all(nodes.Name))
+
+
+def _dotted(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Getattr):
+        return f"{_dotted(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Name):
+        return node.name
+    return "?"
+
+
+def _strip_tags_in_jinja(xml: str) -> str:
+    """docxtpl's first cleaning: Word's tags split inside ``{{ }}`` / ``{% %}`` removed, so the prefix shows."""
+    xml = re.sub(r"(?<={)(<[^>]*>)+(?=[\{%\#])|(?<=[%\}\#])(<[^>]*>)+(?=\})", "", xml, flags=re.DOTALL)
+    return re.sub(
+        r"{%(?:(?!%}).)*|{#(?:(?!#}).)*|{{(?:(?!}}).)*",
+        lambda m: re.sub("</w:t>.*?(<w:t>|<w:t [^>]*>)", "", m[0], flags=re.DOTALL),
+        xml,
+        flags=re.DOTALL,
+    )
+
+
+def _marked(template: _Template, xml: str) -> str:
+    """A part's Jinja source, ``{{r x}}``/``{{p x}}`` marked as ``{{ (x)|__vanban_rich }}`` for the analysis."""
+    xml = _strip_tags_in_jinja(xml)
+    xml = re.sub(r"{{r\s(.*?)}}", r"{{ (\1)|__vanban_rich }}", xml, flags=re.DOTALL)
+    xml = re.sub(r"{{p\s(.*?)}}", r"{{ (\1)|__vanban_paragraphs }}", xml, flags=re.DOTALL)
+    return str(template.patch_xml(xml))
+
+
+def _sources(template: _Template) -> list[tuple[str, str]]:
+    """Every part docxtpl fills, as ``(where, Jinja source)``: body, headers, footers, notes, comments,
+    core properties."""
+    docx = template.get_docx()
+    out = [("body", _marked(template, template.xml_to_string(docx.element.body)))]
+    for rel in docx.part.rels.values():
+        if rel.reltype in (template.HEADER_URI, template.FOOTER_URI) and rel.target_part.blob:
+            where = "header" if rel.reltype == template.HEADER_URI else "footer"
+            out.append((where, _marked(template, template.xml_to_string(parse_xml(rel.target_part.blob)))))
+    kinds = {_FOOTNOTES: "footnotes", _ENDNOTES: "endnotes", _COMMENTS: "comments"}
+    for part in docx.part.package.parts:
+        if part.content_type in kinds:
+            out.append((kinds[part.content_type], _marked(template, _part_xml(part))))
+    for name in PROPERTIES:
+        value = getattr(docx.core_properties, name)
+        if value:
+            out.append((f"property {name}", value))
+    return out
+
+
+def _check_zip(docx: bytes) -> None:
     try:
         with zipfile.ZipFile(BytesIO(docx)) as archive:
             entries = archive.infolist()
@@ -65,53 +407,117 @@ def inspect_docx(docx: bytes) -> set[str]:
                 raise RenderError(
                     "not a Word document: word/document.xml is missing", "Không phải tệp Word: thiếu word/document.xml"
                 )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, ValueError) as exc:
         raise RenderError(f"not a .docx file: {exc}", f"Không phải tệp .docx: {exc}") from None
+
+
+def inspect_docx(docx: bytes) -> Inspection:
+    """Check an uploaded .docx is a sane Word file (no zip bomb, no broken zip, a body, Jinja that parses) and
+    return what it uses: every placeholder of every part docxtpl fills, typed by its use."""
+    _check_zip(docx)
+    env = _environment()
+    found = Inspection({})
+    uses = _Uses(env, found)
     try:
-        template = DocxTemplate(BytesIO(docx))
-        placeholders = set(template.get_undeclared_template_variables(jinja_env=_environment()))
-        called = _called(template, placeholders)
-    except TemplateError as exc:
-        raise RenderError(
-            f"the template's placeholders do not parse: {exc}", f"Trường dữ liệu trong mẫu sai cú pháp: {exc}"
-        ) from None
-    except (KeyError, ValueError, ElementTree.ParseError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error) as exc:
+        template = _Template(BytesIO(docx))
+        for where, source in _sources(template):
+            try:
+                uses.walk_all(env.parse(source).body, _Scope())
+            except TemplateError as exc:
+                raise RenderError(
+                    f"the placeholders of the {where} do not parse: {exc}",
+                    f"Trường dữ liệu trong mẫu ({where}) sai cú pháp: {exc}",
+                ) from None
+    except RecursionError:
+        raise RenderError("the template nests too deeply", "Mẫu lồng nhau quá sâu") from None
+    except (KeyError, ValueError, TypeError, AttributeError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error,
+            NotImplementedError) as exc:  # fmt: skip
         raise RenderError(f"the .docx is damaged: {exc}", f"Tệp .docx bị hỏng: {exc}") from None
-    if called:
-        names = ", ".join(sorted(called))
+    for name, use in found.placeholders.items():
+        if use.conflicts:
+            found.warnings.append(f"{name} is used both as {use.kind} and as {', '.join(sorted(use.conflicts))}")
+    return found
+
+
+def refuse_unusable(found: Inspection) -> None:
+    """What makes a template unusable whatever the data: a placeholder called like a function, a filter that
+    does not exist."""
+    if found.called:
+        names = ", ".join(sorted(found.called))
         raise RenderError(
             f"the template calls the placeholder(s) {names} like a function; data cannot be called",
             f"Mẫu gọi trường dữ liệu {names} như một hàm; dữ liệu không thể gọi được",
         )
-    return placeholders
+    if found.unknown_filters:
+        names = ", ".join(sorted(found.unknown_filters))
+        raise RenderError(
+            f"the template uses filter(s) this service does not have: {names}",
+            f"Mẫu dùng bộ lọc không có trong hệ thống: {names}",
+        )
 
 
-def _called(template: DocxTemplate, placeholders: set[str]) -> set[str]:
-    """Placeholders the template calls (``{{ name(x) }}``): data is text, numbers, lists, never a function."""
-    env = _environment()
-    source = template.patch_xml(template.xml_to_string(template.get_docx().element.body))
-    found: set[str] = set()
-    for part in [source, *_headers_and_footers(template)]:
-        for call in env.parse(part).find_all(nodes.Call):
-            if isinstance(call.node, nodes.Name) and call.node.name in placeholders:
-                found.add(call.node.name)
-    return found
+# -- filling ---------------------------------------------------------------------------------------------------
+def _run_into(tpl: _Template, out: RichText, run: rich.Run) -> None:
+    out.add(
+        run.text,
+        bold=run.bold,
+        italic=run.italic,
+        underline=run.underline,
+        strike=run.strike,
+        color=run.color,
+        highlight=run.highlight,
+        size=round(run.size * 2) if run.size else None,  # Word counts half-points
+        font=run.font,
+        url_id=tpl.build_url_id(run.url) if run.url else None,
+        superscript=run.superscript,
+        subscript=run.subscript,
+    )
 
 
-def _headers_and_footers(template: DocxTemplate) -> list[str]:
-    docx = template.get_docx()
-    out = []
-    for rel in docx.part.rels.values():
-        if rel.reltype in (template.HEADER_URI, template.FOOTER_URI) and rel.target_part.blob:
-            out.append(template.patch_xml(template.xml_to_string(parse_xml(rel.target_part.blob))))
+def _rich_text(tpl: _Template, runs: tuple[rich.Run, ...]) -> RichText:
+    out = RichText()
+    for run in runs:
+        _run_into(tpl, out, run)
     return out
 
 
-def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
-    """Fill ``template`` with ``context``; returns the filled .docx."""
-    doc = DocxTemplate(BytesIO(template))
+def docxtpl_value(tpl: DocxTemplate, value: Any, depth: int = 0) -> Any:
+    """``value`` with the rich values of ``service.domain.rich`` made into docxtpl's objects for ``tpl``."""
+    if isinstance(value, str):
+        return value.replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, dict):
+        return {k: docxtpl_value(tpl, v, depth) for k, v in value.items()}
+    if isinstance(value, list):
+        return [docxtpl_value(tpl, v, depth) for v in value]
+    if isinstance(value, rich.RichText):
+        return _rich_text(tpl, value.runs)
+    if isinstance(value, rich.Paragraphs):
+        paragraphs = RichTextParagraph()
+        for p in value.paragraphs:
+            paragraphs.add(_rich_text(tpl, p.runs), parastyle=p.style)
+        return paragraphs
+    if isinstance(value, rich.Image):
+        width = Mm(value.width_mm) if value.width_mm else None
+        height = Mm(value.height_mm) if value.height_mm else None
+        return InlineImage(tpl, BytesIO(value.data), width=width, height=height)
+    if isinstance(value, rich.SubDocument):
+        if depth > 4:
+            raise RenderError("documents included more than 4 deep", "Văn bản lồng nhau quá 4 cấp")
+        _check_zip(value.docx)
+        docx = value.docx if value.context is None else render_docx(value.docx, value.context, depth + 1)
+        try:
+            return tpl.new_subdoc(BytesIO(docx))
+        except (KeyError, ValueError, TypeError, AttributeError, etree.XMLSyntaxError, zipfile.BadZipFile) as exc:
+            raise RenderError(f"the included .docx is damaged: {exc}", f"Tệp .docx đưa vào bị hỏng: {exc}") from None
+    return value
+
+
+def render_docx(template: bytes, context: dict[str, Any], depth: int = 0) -> bytes:
+    """Fill ``template`` with ``context`` (rich values of ``service.domain.rich`` allowed); returns the .docx."""
+    doc = _Template(BytesIO(template))
     try:
-        doc.render(context, jinja_env=_environment(), autoescape=True)
+        doc.init_docx()
+        doc.render(docxtpl_value(doc, context, depth), jinja_env=_environment(), autoescape=True)
     except SecurityError as exc:
         raise RenderError(
             f"the template tried something the sandbox forbids: {exc}",
@@ -119,10 +525,16 @@ def render_docx(template: bytes, context: dict[str, Any]) -> bytes:
         ) from None
     except TemplateError as exc:
         raise RenderError(f"the template cannot be filled: {exc}", f"Không điền được mẫu văn bản: {exc}") from None
+    except RecursionError:
+        raise RenderError(
+            "the template recurses without end (a macro calling itself?)", "Mẫu văn bản gọi đệ quy không dừng"
+        ) from None
+    except UnrecognizedImageError as exc:
+        raise RenderError(f"a picture cannot be read: {exc}", f"Không đọc được ảnh: {exc}") from None
     except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:  # e.g. {{ text(x) }}
         try:
-            called = ", ".join(sorted(_called(DocxTemplate(BytesIO(template)), set(context)))) or "?"
-        except Exception:  # naming them is a courtesy; the error stands without it
+            called = ", ".join(sorted(inspect_docx(template).called)) or "?"
+        except RenderError:  # naming them is a courtesy; the error stands without it
             called = "?"
         raise RenderError(
             f"the template cannot be filled ({type(exc).__name__}: {exc}); placeholder(s) called: {called}",

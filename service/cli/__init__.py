@@ -4,7 +4,7 @@ calls (or, for what has no route, the one the workers run): the command line is 
     serve, worker                  server.py      the API and the worker nodes
     render                         documents.py   one document, issued at once or as an unsigned preview
     batch                          batches.py     a class list in, letters out, made as the workers make them
-    templates list / example       templates.py
+    templates list / example / check / use / changes   templates.py
     users create                   users.py
     audit verify                   audit.py
     archive check                  archive.py     the archive's fixity: every stored file re-hashed

@@ -78,7 +78,7 @@ def parse_date(value: Any) -> date | None:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return nfc(value)
+        return nfc(value).strip()  # a spreadsheet cell: names, dates, codes
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return value

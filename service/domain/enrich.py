@@ -120,3 +120,18 @@ def enrichers_of(facts: dict[str, Any]) -> list[str]:
 def enrich(context: dict[str, Any], names: list[str]) -> None:
     for name in names:
         ENRICHERS[name](context)
+
+
+# What each enricher computes, as data paths (``[]``: every item of a list): the template uses them, the requester
+# never sends them, so neither a derived schema nor the check of a supplied one asks for them.
+COMPUTES: dict[str, tuple[str, ...]] = {
+    "students": (),
+    "results": ("results[].average", "results[].average_text", "results[].classification", "totals"),
+    "articles": ("chapters[].roman", "chapters[].articles[].number"),
+    "salutation": ("student.salutation",),
+}
+
+
+def computed_paths(facts: dict[str, Any]) -> set[str]:
+    """The data paths the enrichers of a template's ``x-vanban`` facts compute."""
+    return {path for name in enrichers_of(facts) for path in COMPUTES.get(name, ())}

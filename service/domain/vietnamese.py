@@ -11,9 +11,10 @@ T = TypeVar("T")
 
 def nfc(value: T) -> T:
     """Normalise every string inside ``value`` (dicts, lists, strings) to NFC; keyboards and spreadsheets
-    often send NFD, which looks the same but compares and sorts differently."""
+    often send NFD, which looks the same but compares and sorts differently. Nothing else changes: spaces, tabs
+    and line ends stay as sent (a schema asks for trimming where it wants it, see ``placeholders.as_sent``)."""
     if isinstance(value, str):
-        return unicodedata.normalize("NFC", value).strip()  # type: ignore[return-value]
+        return unicodedata.normalize("NFC", value)  # type: ignore[return-value]
     if isinstance(value, dict):
         return {nfc(k): nfc(v) for k, v in value.items()}  # type: ignore[return-value]
     if isinstance(value, list):

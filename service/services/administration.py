@@ -196,7 +196,14 @@ def template_details(
     require(who, Role.ADMIN)
     t = templates.get(template_id, version)
     return TemplateDetails(
-        t.id, t.title, t.version, t.type_abbreviation, t.workflow, sorted(inspect_docx(t.docx)), t.schema, t.example
+        t.id,
+        t.title,
+        t.version,
+        t.type_abbreviation,
+        t.workflow,
+        sorted(inspect_docx(t.docx).placeholders),
+        t.schema,
+        t.example,
     )
 
 
@@ -213,7 +220,7 @@ class TemplatePreviews:
         t = self.templates.get(template_id, version)
         pdf = self._pdfs.get(t.version)
         if pdf is None:
-            docx = render_docx(t.docx, render_context(t, t.example, "01/VD", self.clock.today()))
+            docx = render_docx(t.docx, render_context(t, t.example, "01/VD", self.clock.today(), self.templates))
             pdf = self.converter.to_pdf(docx)
             if len(self._pdfs) >= self.keep:
                 self._pdfs.pop(next(iter(self._pdfs)))

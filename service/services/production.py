@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from service.domain import rich
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
+from service.domain.placeholders import as_sent
+from service.domain.rich import has_content
 from service.domain.templates import Template
-from service.domain.vietnamese import BLANK, nfc, place_date
-from service.errors import VanbanError
+from service.domain.vietnamese import BLANK, place_date
+from service.errors import FieldError, InvalidRequest, TemplateNotFound, VanbanError
 from service.services import issuing
 from service.services.drafts import prepare_draft
 from service.services.ports import (
@@ -39,7 +42,7 @@ from service.services.ports import (
     UnitOfWork,
 )
 from service.services.requesting import organisation_of
-from service.services.validation import check_text, validate
+from service.services.validation import check_text, content, validate
 from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
 from signing.appearance import seal_box
 from signing.marks import Mark, find_marks
@@ -63,10 +66,21 @@ def _fill_defaults(schema: dict[str, Any], data: Any) -> Any:
     return out
 
 
-def render_context(template: Template, data: dict[str, Any], notation: str, issued_on: date | None) -> dict[str, Any]:
+def render_context(
+    template: Template,
+    data: dict[str, Any],
+    notation: str,
+    issued_on: date | None,
+    sources: TemplateCatalog | None = None,
+    depth: int = 0,
+) -> dict[str, Any]:
     """What the template sees: the request's data with schema defaults, what the template's enrichers compute,
-    and the document's number and date (a draft has neither: blanks are left for the clerk, see ``drafts``)."""
+    and the document's number and date (a draft has neither: blanks are left for the clerk, see ``drafts``).
+    Rich fields become ``service.domain.rich`` values; a registered template included by id (``sources``: the
+    catalog) is filled with its own data, checked against its own schema."""
     context: dict[str, Any] = _fill_defaults(template.schema, data)
+    if has_content(template.schema):
+        context = _resolved(content(template.schema, context), sources, depth)
     context["document"] = {
         "notation": notation,
         "issued_on": issued_on.isoformat() if issued_on else None,
@@ -74,6 +88,41 @@ def render_context(template: Template, data: dict[str, Any], notation: str, issu
     }
     enrich(context, enrichers_of(template.schema.get("x-vanban", {})))
     return context
+
+
+def _resolved(value: Any, sources: TemplateCatalog | None, depth: int, at: str = "") -> Any:
+    """``value`` with its inclusions by id and stored pictures fetched; a problem is named at its field."""
+    if isinstance(value, dict):
+        return {k: _resolved(v, sources, depth, f"{at}.{k}" if at else str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(v, sources, depth, f"{at}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, (rich.TemplateInclusion, rich.StoredImage)):
+        return value
+    if sources is None:
+        raise InvalidRequest([FieldError(at, "cannot be fetched here", "không lấy được ở đây")])
+    try:
+        if isinstance(value, rich.StoredImage):
+            blob = rich.checked_image([], sources.stored_file(value.digest))
+            return rich.Image(blob, value.width_mm, value.height_mm)
+        if depth >= 4:
+            raise InvalidRequest([FieldError("", "templates included more than 4 deep", "mẫu lồng nhau quá 4 cấp")])
+        included = sources.get(value.template_id)
+        data = as_sent(included.schema, value.data)
+        try:
+            validate(included.schema, data)
+        except InvalidRequest as exc:
+            raise InvalidRequest(
+                [FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in exc.errors]
+            ) from None
+        return rich.SubDocument(included.docx, render_context(included, data, "", None, sources, depth + 1))
+    except rich.ContentError as exc:
+        raise InvalidRequest([FieldError(at, exc.message_en, exc.message_vi)]) from None
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            [FieldError(f"{at}.{e.path}".rstrip("."), e.message_en, e.message_vi) for e in exc.errors]
+        ) from None
+    except TemplateNotFound as exc:
+        raise InvalidRequest([FieldError(f"{at}.template", exc.message_en, exc.message_vi)]) from None
 
 
 def letter_data(data: dict[str, Any]) -> dict[str, Any]:
@@ -94,10 +143,12 @@ def preview_document(
     request is, and nothing recorded (``vanban render --no-sign``)."""
     template = templates.get(template_id)
     check_text(data)
-    data = nfc(data)
+    data = as_sent(template.schema, data)
     validate(template.schema, data)
     draft = str(Notation(0, template.type_abbreviation, organisation_of(data, default_organisation)))
-    return converter.to_pdf(renderer.render(template.docx, render_context(template, data, draft, clock.today())))
+    return converter.to_pdf(
+        renderer.render(template.docx, render_context(template, data, draft, clock.today(), templates))
+    )
 
 
 @dataclass
@@ -163,7 +214,7 @@ class Production:
         as the DOCX its PDF was converted from): a batch's letters keep none of their own."""
         assert doc.notation is not None and doc.issued_on is not None
         template = self.templates.get(doc.template_id, doc.template_version)
-        context = render_context(template, letter_data(doc.data), doc.notation, doc.issued_on)
+        context = render_context(template, letter_data(doc.data), doc.notation, doc.issued_on, self.templates)
         return self.renderer.render(template.docx, context)
 
     # -- one document -----------------------------------------------------------------------------------------
@@ -195,7 +246,9 @@ class Production:
     def _draft(self, doc: DocumentRow, template: Template) -> None:
         """Render with blanks for the number and date, convert, add the fields the signers and the clerk fill."""
         symbol = Notation(0, template.type_abbreviation, doc.organisation).symbol
-        docx = self.renderer.render(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
+        docx = self.renderer.render(
+            template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None, self.templates)
+        )
         docx_sha = self.archive.put(docx, ".docx")
         pdf = prepare_draft(self.converter.to_pdf(docx), symbol, parties(template.schema))
         values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": self.archive.put(pdf, ".pdf")}
@@ -282,7 +335,7 @@ class Production:
         contexts = []
         for d in docs:
             assert d.notation is not None and d.issued_on is not None
-            contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on))
+            contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on, self.templates))
         one = len(contexts) == 1
         render, render_many = self.renderer.render, self.renderer.render_many
         docx = render(template.docx, contexts[0]) if one else render_many(template.docx, contexts)

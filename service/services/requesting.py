@@ -22,9 +22,9 @@ from service.domain.batch import LABELS, RowProblem, check_rows
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus
 from service.domain.office import Principal, Role, Workflow, choose_workflow
+from service.domain.placeholders import as_sent
 from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
-from service.domain.vietnamese import nfc
 from service.errors import BatchRejected, FieldError, Forbidden, IdempotencyConflict, InvalidRequest
 from service.services import issuing
 from service.services.auth import require
@@ -157,7 +157,7 @@ def request_document(
         require(who, Role.REQUESTER)
     template = templates.get(command.template_id)
     check_text(command.data)
-    data = nfc(command.data)
+    data = as_sent(template.schema, command.data)
     validate(template.schema, data)
     default = template.schema.get("x-vanban", {}).get("workflow", "direct")
     try:  # the local CLI (no requester) may issue directly what the office would review
@@ -246,7 +246,7 @@ def check_batch_data(schema: dict[str, Any], batch_data: Any) -> dict[str, Any]:
     if not isinstance(batch_data, dict):
         raise InvalidRequest([FieldError("data", "must be a JSON object", "phải là đối tượng JSON")])
     check_text(batch_data, "data")
-    normalised: dict[str, Any] = nfc(batch_data)
+    normalised: dict[str, Any] = as_sent(schema, batch_data)
     try:
         validate(batch_schema(schema), normalised)
     except InvalidRequest as exc:

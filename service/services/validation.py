@@ -8,8 +8,10 @@ from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
+from referencing.exceptions import Unresolvable
 
+from service.domain.rich import KIND, ContentError, from_json, has_content
 from service.errors import FieldError, InvalidRequest
 
 MAX_DEPTH = 32  # documents nest a few levels; a bound checked before anything recursive runs
@@ -17,6 +19,16 @@ MAX_DEPTH = 32  # documents nest a few levels; a bound checked before anything r
 # refuses: lxml's recovery would silently drop parts of the document around them.
 _UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
+_KIND_EN = {
+    "rich": 'text or {"runs": [{"text": ..., "bold": true, ...}]}',
+    "paragraphs": 'text, {"paragraphs": [...]}, {"template": id, "data": {...}} or {"docx": base64}',
+    "image": '{"image": base64 PNG/JPEG, "width_mm": ..., "height_mm": ...} or {"file": sha256, ...}',
+}
+_KIND_VI = {
+    "rich": 'văn bản hoặc {"runs": [{"text": ..., "bold": true, ...}]}',
+    "paragraphs": 'văn bản, {"paragraphs": [...]}, {"template": mã mẫu, "data": {...}} hoặc {"docx": base64}',
+    "image": 'ảnh {"image": PNG/JPEG dạng base64, "width_mm": ..., "height_mm": ...} hoặc {"file": sha256, ...}',
+}
 _FORMATS_VI = {"date": "ngày dạng YYYY-MM-DD", "date-time": "thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00"}
 
 
@@ -28,6 +40,17 @@ def _path(parts: list[Any]) -> str:
 
 
 def _explain(error: ValidationError) -> FieldError:
+    if error.validator in ("anyOf", "oneOf") and error.context and error.schema.get(KIND):
+        # rich content: the alternative that got furthest says what is wrong (``photo.width_mm``, not ``photo``)
+        deepest = max(error.context, key=lambda e: len(e.absolute_path))
+        if len(deepest.absolute_path) > len(error.absolute_path):
+            return _explain(deepest)
+        kind = error.schema[KIND]
+        return FieldError(
+            _path(list(error.absolute_path)),
+            f"must be {_KIND_EN[kind]}",
+            f"phải là {_KIND_VI[kind]}",
+        )
     path = list(error.absolute_path)
     v, value = error.validator, error.validator_value
     if v == "required":
@@ -79,12 +102,42 @@ def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
     return _validator(json.dumps(schema, sort_keys=True))
 
 
+def check_schema(schema: dict[str, Any]) -> None:
+    """Refuse a supplied schema that is not valid JSON Schema (draft 2020-12)."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "schema", f"not a valid JSON Schema: {exc.message}", f"JSON Schema không hợp lệ: {exc.message}"
+                )
+            ]
+        ) from None
+
+
 def validate(schema: dict[str, Any] | Draft202012Validator, data: Any) -> None:
     """Raise ``InvalidRequest`` listing every problem in ``data``."""
     validator = schema if isinstance(schema, Draft202012Validator) else validator_for(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    try:
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    except Unresolvable as exc:  # a supplied schema's $ref to nowhere
+        raise InvalidRequest(
+            [FieldError("schema", f"a $ref leads nowhere: {exc}", f"schema có $ref không dẫn tới đâu: {exc}")]
+        ) from None
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])
+    if isinstance(schema, dict) and has_content(schema):
+        content(schema, data)
+
+
+def content(schema: dict[str, Any], data: Any) -> Any:
+    """``data`` (valid against ``schema``) with its rich fields as ``service.domain.rich`` values; a picture that
+    is not a PNG/JPEG or has too many pixels is refused at its field."""
+    try:
+        return from_json(schema, data)
+    except ContentError as exc:
+        raise InvalidRequest([FieldError(_path(exc.path), exc.message_en, exc.message_vi)]) from None
 
 
 def check_text(data: Any, root: str = "") -> None:

@@ -73,3 +73,16 @@ def _out(t: Template) -> TemplateOut:
 @router.get("/{template_id}", response_model_by_alias=True)
 def get_template(template_id: str, rt: RuntimeDep, version: str | None = None) -> TemplateOut:
     return _out(rt.templates.get(template_id, version))
+
+
+@router.post("/{template_id}/versions/{version}/current")
+def make_current(template_id: str, version: str, rt: RuntimeDep, who: CurrentUser) -> TemplateOut:
+    """Make an earlier version (its id or first 8+ characters) the one new documents use again (admin);
+    documents made with other versions keep theirs."""
+    return _out(rt.templates.make_current(who, template_id, version))
+
+
+@router.get("/{template_id}/changes")
+def changes(template_id: str, rt: RuntimeDep, old: str, new: str) -> dict[str, object]:
+    """Placeholders added, removed and retyped from version ``old`` to version ``new``."""
+    return rt.templates.changes(template_id, old, new)

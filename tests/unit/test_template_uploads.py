@@ -1,0 +1,185 @@
+"""Registering templates (issue 16): no upload, however hostile, ends in anything but a 4xx with a reason; versions
+are made current again and compared; ``vanban templates check`` tells an author what a .docx needs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.errors import VanbanError, http_status
+from service.services.templates import register_template
+from tests.template_corpus import docx_with, with_document_xml, with_notes, zip_of
+from tests.unit.services import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+PLAIN = docx_with("Kính gửi: {{ recipient }}")
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+    b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+    b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
+    b"<w:t>&lol3;{{ x }}</w:t></w:r></w:p></w:body></w:document>"
+)
+HOSTILE: list[tuple[str, bytes, bytes | None, bytes | None]] = [
+    ("empty", b"", None, None),
+    ("not-a-zip", b"PK\x03\x04 not really", None, None),
+    ("truncated", PLAIN[: len(PLAIN) // 2], None, None),
+    ("no-body", zip_of({"word/styles.xml": b"<x/>"}), None, None),
+    ("garbage-xml", with_document_xml(PLAIN, b"<w:document><unclosed>"), None, None),
+    ("bomb", zip_of({"word/document.xml": b"<w:document/>", "word/media/x.bin": b"\0" * 40_000_000}), None, None),
+    ("open-tag", docx_with("{{ recipient "), None, None),
+    ("lonely-endfor", docx_with("{% endfor %}"), None, None),
+    ("for-without-iterable", docx_with("{% for x in %}{% endfor %}"), None, None),
+    ("called", docx_with("{{ iteritems(d) }}"), None, None),
+    ("called-method", docx_with("{{ student.full_name() }}"), None, None),
+    ("unknown-filter", docx_with("{{ x|nosuch }}"), None, None),
+    ("sandbox", docx_with("{{ ''.__class__.__mro__[1].__subclasses__() }}"), None, None),
+    ("power", docx_with("{{ 9**99999999 }}"), None, None),
+    ("repetition", docx_with("{{ 'x' * 999999999 }}"), None, None),
+    ("parentheses", docx_with("{{ " + "(" * 3000 + "x" + ")" * 3000 + " }}"), None, None),
+    ("include", docx_with("{% include 'other.docx' %}"), None, None),
+    ("extends", docx_with("{% extends 'base' %}"), None, None),
+    ("recursion", docx_with("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}"), None, None),
+    ("footnote-syntax", with_notes(PLAIN, footnote="{% if %}"), None, None),
+    (
+        "rich-as-string",
+        docx_with("{{r x}}"),
+        json.dumps({"type": "object", "properties": {"x": {"type": "string"}}}).encode(),
+        None,
+    ),
+    (
+        "loop-as-string",
+        docx_with("{% for r in rows %}{{ r.a }}{% endfor %}"),
+        b'{"type": "object", "properties": {"rows": {"type": "string"}}}',
+        None,
+    ),
+    ("bad-schema-type", PLAIN, b'{"type": "object", "properties": {"recipient": {"type": 5}}}', None),
+    ("bad-schema-ref", PLAIN, b'{"type": "object", "properties": {"recipient": {"$ref": "#/nowhere"}}}', None),
+    (
+        "bad-schema-regex",
+        PLAIN,
+        b'{"type": "object", "properties": {"recipient": {"type": "string", "pattern": "("}}}',
+        None,
+    ),
+    ("schema-not-object", PLAIN, b"[1, 2]", None),
+    ("schema-not-json", PLAIN, b"{", None),
+    ("schema-deep", PLAIN, b'{"a":' * 5000 + b"1" + b"}" * 5000, None),
+    ("example-wrong", PLAIN, None, b'{"recipient": [1]}'),
+    ("example-control", PLAIN, None, b'{"recipient": "a\\u0007b"}'),
+    ("example-bad-image", docx_with("{{ photo }}"), None, b'{"photo": {"image": "AAAA"}}'),
+    ("example-missing-include", docx_with("{{p annex}}"), None, b'{"annex": {"template": "khong-co"}}'),
+    ("example-missing-file", docx_with("{{ logo }}"), None, b'{"logo": {"file": "' + b"0" * 64 + b'"}}'),
+    ("example-bad-subdoc", docx_with("{{p annex}}"), None, b'{"annex": {"docx": "UEsDBA=="}}'),
+]
+
+
+@pytest.mark.parametrize(("name", "docx", "schema", "example"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_no_template_upload_can_end_in_a_server_error(
+    name: str, docx: bytes, schema: bytes | None, example: bytes | None
+) -> None:
+    with pytest.raises(VanbanError) as caught:
+        register_template(Service().templates, None, f"hostile-{name}", docx, schema, example)
+    assert 400 <= http_status(caught.value) < 500, (name, caught.value)
+    assert caught.value.message_en and caught.value.message_vi
+
+
+def test_entities_in_a_docx_are_never_expanded() -> None:
+    service = Service()
+    try:
+        template, _ = register_template(
+            service.templates, None, "thuc-the", with_document_xml(PLAIN, LAUGHS), None, None
+        )
+    except VanbanError as exc:
+        assert 400 <= http_status(exc) < 500
+    else:
+        assert "lollol" not in json.dumps(template.example)
+
+
+def test_an_earlier_version_becomes_current_again_and_the_changes_between_two_are_listed() -> None:
+    from datetime import timedelta
+
+    from service.errors import Forbidden
+    from tests.unit.services import REQUESTER
+
+    service = Service()
+    catalog = service.templates
+    second = docx_with("{{ a|round }}", "{%p for r in rows %}", "{{ r.x }}", "{%p endfor %}")
+    v1, _ = register_template(catalog, None, "giay-moi", docx_with("{{ a }}", "{{ b }}"), None, None)
+    v2, _ = register_template(catalog, None, "giay-moi", second, None, None)
+    assert catalog.get("giay-moi").version == v2.version
+    with pytest.raises(Forbidden):
+        catalog.make_current(REQUESTER, "giay-moi", v1.version)
+    assert catalog.make_current(None, "giay-moi", v1.version[:12]).version == v1.version
+    assert catalog.get("giay-moi").version == v1.version
+    assert catalog.changes("giay-moi", v1.version, v2.version) == {
+        "added": ["rows", "rows[]", "rows[].x"],
+        "removed": ["b"],
+        "changed": {"a": ["text", "number"]},
+    }
+    service.clock.advance(timedelta(minutes=1))
+    _, created = register_template(catalog, None, "giay-moi", second, None, None)
+    assert not created and catalog.get("giay-moi").version == v2.version  # the same files again: current again
+
+    shipped = catalog.get("giay-trieu-tap")
+    changed = {**shipped.schema, "title": "Giấy triệu tập (sửa)"}
+    other, _ = register_template(
+        catalog,
+        None,
+        "giay-trieu-tap",
+        shipped.docx,
+        json.dumps(changed).encode(),
+        json.dumps(shipped.example).encode(),
+    )
+    assert catalog.get("giay-trieu-tap").version == other.version
+    service.clock.advance(timedelta(minutes=1))
+    assert catalog.make_current(None, "giay-trieu-tap", shipped.version).version == shipped.version
+    assert catalog.get("giay-trieu-tap").docx == shipped.docx
+
+
+def test_check_tells_an_author_the_types_schema_example_and_warnings(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    good = tmp_path / "giay-moi.docx"
+    good.write_bytes(
+        docx_with(
+            "Kính gửi: {{r recipient}}", "{%p for s in students %}", "{{ s.name }}: {{ s.hours * 2 }}", "{%p endfor %}"
+        )
+    )
+    run = CliRunner().invoke(app, ["templates", "check", str(good)])
+    assert run.exit_code == 0, run.output
+    assert "students[].hours: number" in run.stdout and "recipient: rich" in run.stdout
+    assert '"x-vanban-kind": "rich"' in run.stdout and '"runs"' in run.stdout  # schema and example
+    assert "warning" in run.stdout
+    bad = tmp_path / "sai.docx"
+    bad.write_bytes(docx_with("{{ iteritems(d) }} {{ x|nosuch }}"))
+    run = CliRunner().invoke(app, ["templates", "check", str(bad)])
+    assert run.exit_code == 1 and "iteritems" in run.stdout and "nosuch" in run.stdout
+
+
+def test_a_registered_template_or_a_stored_picture_is_included_by_reference() -> None:
+    from datetime import date
+
+    from service.adapters.renderer import render_docx
+    from service.errors import InvalidRequest
+    from service.services.production import render_context
+    from tests.template_corpus import png, text_of
+
+    service = Service()
+    catalog = service.templates
+    register_template(catalog, None, "phu-luc", docx_with("Phụ lục: {{ subject }}"), None, None)
+    main, _ = register_template(catalog, None, "chinh", docx_with("{{p annex}}", "{{ logo }}"), None, None)
+    digest = service.archive.put(png(), ".png")
+    data = {"annex": {"template": "phu-luc", "data": {"subject": "Lịch học"}}, "logo": {"file": digest, "width_mm": 20}}
+    docx = render_docx(main.docx, render_context(main, data, "01/VD", date(2026, 12, 1), catalog))
+    assert text_of(docx) == ["Phụ lục: Lịch học", "[picture]"]
+    for wrong, path in [
+        ({**data, "annex": {"template": "khong-co"}}, "annex.template"),
+        ({**data, "annex": {"template": "phu-luc", "data": {}}}, "annex.data.subject"),
+        ({**data, "logo": {"file": "0" * 64}}, "logo.file"),
+    ]:
+        with pytest.raises(InvalidRequest) as caught:
+            render_context(main, wrong, "01/VD", date(2026, 12, 1), catalog)
+        assert [e.path for e in caught.value.errors] == [path]
