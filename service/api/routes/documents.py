@@ -8,7 +8,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.preview import pdf_page_count
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
+from service.api.responses import DOCX, ERRORS, PDF, download, file_of
 from service.api.schemas import (
     DocumentAccepted,
     DocumentList,
@@ -110,9 +110,7 @@ def issue(document_id: str, body: IssueRequest, rt: RuntimeDep, who: CurrentUser
 
 def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Response:
     file = files.document_file(rt.db, rt.archive, rt.production.letter_docx, who, document_id, kind)
-    return Response(
-        file.data, media_type=file.media_type, headers={"Content-Disposition": content_disposition(file.name)}
-    )
+    return download(file.data, file.media_type, file.name)
 
 
 @router.get("/{document_id}/pdf", response_class=Response, responses=file_of(PDF, "the PDF"))

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from service.adapters.spreadsheet import write_table
 from service.api.deps import CurrentUser, RuntimeDep, client_address, login_limits
-from service.api.responses import ERRORS, LOGIN, XLSX, content_disposition, file_of
+from service.api.responses import ERRORS, LOGIN, XLSX, download, file_of
 from service.api.schemas import (
     DocumentOut,
     InboxCompleteRequest,
@@ -227,8 +227,4 @@ def register_xlsx(
     rows = [entry_row(e, e.document_id in register.failed) for e in register.entries]
     data = write_table(f"Sổ VB đi {register.year}", COLUMNS, rows)
     name = f"so-dang-ky-van-ban-di-{organisation}-{register.year}.xlsx"
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": content_disposition(name)},
-    )
+    return download(data, XLSX, name)
