@@ -141,14 +141,14 @@ class Runtime:
     @cached_property
     def review(self) -> Review:
         return Review(
-            self.db,
-            self.archive,
-            self._template_of,
-            self.signing_context,
-            Level(self.settings.signature_level),
-            self.settings.pki / "signature.png",
-            self.clock,
-            self.settings.signing_session_seconds,
+            db=self.db,
+            archive=self.archive,
+            template_of=self._template_of,
+            context=self.signing_context,
+            level=Level(self.settings.signature_level),
+            default_signature_image=self.settings.pki / "signature.png",
+            clock=self.clock,
+            session_seconds=self.settings.signing_session_seconds,
         )
 
     @cached_property
