@@ -123,6 +123,11 @@ class Runtime:
         )
 
     @cached_property
+    def pages(self) -> ports.PdfPages:
+        """Page-level work on PDFs: split, merge, words, page pictures."""
+        return PdfPageTools()
+
+    @cached_property
     def production(self) -> Production:
         return Production(
             self.db,
@@ -132,7 +137,7 @@ class Runtime:
             self.organisation_signature,
             self.clock,
             renderer=DocxRenderer(),
-            pages=PdfPageTools(),
+            pages=self.pages,
         )
 
     def _template_of(self, doc: DocumentRow) -> Template:

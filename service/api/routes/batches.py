@@ -64,7 +64,7 @@ def get_batch(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]
 @router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
 def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    pdf = files.merged_batch(rt.db, rt.archive, who, batch_id, rt.settings.organisation_abbreviation)
+    pdf = files.merged_batch(rt.db, rt.archive, rt.pages, who, batch_id, rt.settings.organisation_abbreviation)
     return download(pdf, PDF, f"{batch_id}-merged.pdf")
 
 

@@ -124,7 +124,7 @@ def get_preview(
     document_id: str, rt: RuntimeDep, who: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
     """A picture of one page of the document (the signed PDF, or the draft while it is not signed)."""
-    png = files.page_preview(rt.db, rt.archive, who, document_id, page)
+    png = files.page_preview(rt.db, rt.archive, rt.pages, who, document_id, page)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 
