@@ -29,7 +29,7 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── SignaturesClosed                409  the document takes no new signature
     ├── DuplicateNumber                 409  a register number already issued
     ├── Interrupted                     500  the job's worker died; its work was sent again
-    ├── GivenUp                         500  the job was interrupted too often
+    │   └── GivenUp                          the job was interrupted too often
     ├── ArchiveError                    500
     │   ├── ArchiveCorrupted                 stored bytes no longer match their hash
     │   ├── ArchiveMissing                   nothing is stored under the key
@@ -43,15 +43,37 @@ a class not in it answers with the status of its nearest ancestor)::
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
 
 class VanbanError(Exception):
+    """``code``: stable, for clients. A class that ``MESSAGES`` names is made from its facts, the attributes it
+    declares (in their order, or by name), which fill its two messages; any other from ``(message_en,
+    message_vi=None)``."""
+
     code = "internal"
 
-    def __init__(self, message_en: str, message_vi: str | None = None) -> None:
+    def __init_subclass__(cls, code: str | None = None, **kwargs: Any) -> None:
+        """``class NotReady(VanbanError, code="not_ready")``: a subclass names its code in its header."""
+        super().__init_subclass__(**kwargs)
+        if code is not None:
+            cls.code = code
+
+    def __init__(self, *args: Any, **facts: Any) -> None:
+        templates = MESSAGES.get(type(self))
+        if templates is None:
+            message_en, message_vi = _given(*args, **facts)
+        else:
+            declared = list(inspect.get_annotations(type(self)))
+            if len(args) > len(declared) or not set(facts) <= set(declared):
+                raise TypeError(f"{type(self).__name__} takes {', '.join(declared) or 'no fact'}")
+            facts |= dict(zip(declared, args, strict=False))
+            for name, value in facts.items():
+                setattr(self, name, value)
+            message_en, message_vi = (template.format(**facts) for template in templates)
         super().__init__(message_en)
         self.message_en = message_en
         self.message_vi = message_vi or message_en
@@ -65,30 +87,23 @@ class VanbanError(Exception):
         return {"code": self.code, "message": self.message_en, "message_vi": self.message_vi}
 
 
-class ConfigurationError(VanbanError):
-    code = "configuration"
-
-    def __init__(self, problems: str) -> None:
-        super().__init__(f"refusing configuration: {problems}", f"Cấu hình không được chấp nhận: {problems}")
+class ConfigurationError(VanbanError, code="configuration"):
+    problems: str
 
 
-class NotFound(VanbanError):
-    code = "not_found"
+class NotFound(VanbanError, code="not_found"): ...
 
 
 class TemplateNotFound(NotFound):
-    def __init__(self, template_id: str) -> None:
-        super().__init__(f"unknown template '{template_id}'", f"Không có mẫu văn bản '{template_id}'")
+    template_id: str
 
 
 class DocumentNotFound(NotFound):
-    def __init__(self, document_id: str) -> None:
-        super().__init__(f"no document '{document_id}'", f"Không có văn bản '{document_id}'")
+    document_id: str
 
 
 class JobNotFound(NotFound):
-    def __init__(self, job_id: str) -> None:
-        super().__init__(f"no job '{job_id}'", f"Không có công việc '{job_id}'")
+    job_id: str
 
 
 @dataclass(frozen=True)
@@ -103,9 +118,7 @@ class FieldError:
         return {"path": self.path, "message": self.message_en, "message_vi": self.message_vi}
 
 
-class InvalidRequest(VanbanError):
-    code = "invalid"
-
+class InvalidRequest(VanbanError, code="invalid"):
     def __init__(self, errors: list[FieldError]) -> None:
         paths = ", ".join(e.path or "(root)" for e in errors)
         super().__init__(f"invalid data: {paths}", f"Dữ liệu không hợp lệ: {paths}")
@@ -115,24 +128,15 @@ class InvalidRequest(VanbanError):
         return {**super().to_dict(), "errors": [e.to_dict() for e in self.errors]}
 
 
-class IdempotencyConflict(VanbanError):
-    code = "idempotency_conflict"
-
-    def __init__(self, key: str) -> None:
-        super().__init__(
-            f"Idempotency-Key '{key}' was already used for a different request",
-            f"Khóa Idempotency-Key '{key}' đã được dùng cho một yêu cầu khác",
-        )
+class IdempotencyConflict(VanbanError, code="idempotency_conflict"):
+    key: str
 
 
-class RenderError(VanbanError):
-    code = "render"
+class RenderError(VanbanError, code="render"): ...
 
 
-class BatchRejected(VanbanError):
+class BatchRejected(VanbanError, code="batch_rejected"):
     """Rows are wrong and ``on_error=reject``: nothing was issued; the report says which rows and why."""
-
-    code = "batch_rejected"
 
     def __init__(self, report: dict[str, Any]) -> None:
         n = len(report["problems"])
@@ -146,71 +150,41 @@ class BatchRejected(VanbanError):
         return {**super().to_dict(), "report": self.report}
 
 
-class SignatureRefused(VanbanError):
-    code = "signature_refused"
+class SignatureRefused(VanbanError, code="signature_refused"): ...
 
 
-class CredentialRefused(VanbanError):
-    code = "credential_refused"
+class CredentialRefused(VanbanError, code="credential_refused"): ...
 
 
-class Unauthenticated(VanbanError):
-    code = "unauthenticated"
-
+class Unauthenticated(VanbanError, code="unauthenticated"):
     def __init__(self, reason_en: str = "log in first", reason_vi: str = "Hãy đăng nhập") -> None:
         super().__init__(reason_en, reason_vi)
 
 
-class Forbidden(VanbanError):
-    code = "forbidden"
+class Forbidden(VanbanError, code="forbidden"): ...
 
 
-class CsrfRefused(Forbidden):
+class CsrfRefused(Forbidden, code="csrf"):
     """A request authenticated by the session cookie that changes something must echo the session's CSRF token in
     ``X-CSRF-Token``: another site can make the browser send the cookie, never read the token."""
 
-    code = "csrf"
 
-    def __init__(self) -> None:
-        super().__init__(
-            "missing or wrong CSRF token (X-CSRF-Token header); reload the page",
-            "Thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token); hãy tải lại trang",
-        )
-
-
-class CertificateNotRecorded(VanbanError):
+class CertificateNotRecorded(VanbanError, code="certificate_not_recorded"):
     """A signer with no certificate on record cannot sign in two steps or remotely: the service would have nothing
     to tell their certificate from a forged one."""
 
-    code = "certificate_not_recorded"
-
-    def __init__(self, username: str) -> None:
-        super().__init__(
-            f"no certificate is recorded for {username}: an administrator records the signer's certificate "
-            "before two-step or remote signing",
-            f"Chưa ghi nhận chứng thư số của {username}: quản trị viên cần ghi nhận chứng thư số của người ký trước "
-            "khi ký hai bước hoặc ký từ xa",
-        )
+    username: str
 
 
-class SessionExpired(VanbanError):
-    code = "session_expired"
-
-    def __init__(self, session_id: str) -> None:
-        super().__init__(
-            f"signing session {session_id} expired or was already used; prepare again",
-            f"Phiên ký {session_id} đã hết hạn hoặc đã dùng; hãy chuẩn bị lại",
-        )
+class SessionExpired(VanbanError, code="session_expired"):
+    session_id: str
 
 
-class TooLarge(VanbanError):
-    code = "too_large"
+class TooLarge(VanbanError, code="too_large"): ...
 
 
-class TooManyAttempts(VanbanError):
+class TooManyAttempts(VanbanError, code="too_many_attempts"):
     """Refused for ``retry_after`` seconds; the API sends them as ``Retry-After``."""
-
-    code = "too_many_attempts"
 
     def __init__(self, message_en: str, message_vi: str, retry_after: int) -> None:
         super().__init__(message_en, message_vi)
@@ -220,34 +194,23 @@ class TooManyAttempts(VanbanError):
         return {**super().to_dict(), "retry_after": self.retry_after}
 
 
-class NotReady(VanbanError):
-    code = "not_ready"
+class NotReady(VanbanError, code="not_ready"): ...
 
 
-class WrongState(VanbanError):
-    code = "wrong_state"
+class WrongState(VanbanError, code="wrong_state"): ...
 
 
 class NumberTaken(WrongState):
     """Two clerks issued with the same number at once: the register's unique line refused the second."""
 
-    def __init__(self, notation: str) -> None:
-        super().__init__(
-            f"number {notation} was taken meanwhile; issue again",
-            f"Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
-        )
+    notation: str
 
 
-class SignaturesClosed(VanbanError):
+class SignaturesClosed(VanbanError, code="wrong_state"):
     """An issued document (or any not waiting for signatures) takes no new signature: its bytes never change."""
 
-    code = "wrong_state"
-
-    def __init__(self, document_id: str, status: str) -> None:
-        super().__init__(
-            f"document {document_id} is {status}: it takes no new signature",
-            f"Văn bản {document_id} đang ở trạng thái {status}: không nhận thêm chữ ký",
-        )
+    document_id: str
+    status: str
 
 
 class IssuedEntry(Protocol):
@@ -263,9 +226,7 @@ class IssuedEntry(Protocol):
     def issued_on(self) -> date: ...
 
 
-class DuplicateNumber(VanbanError):
-    code = "duplicate_number"
-
+class DuplicateNumber(VanbanError, code="duplicate_number"):
     def __init__(self, notation: str, first: IssuedEntry) -> None:
         super().__init__(
             f"number {notation} was already issued to document {first.document_id} ({first.notation}, "
@@ -276,44 +237,23 @@ class DuplicateNumber(VanbanError):
         self.first_document = first.document_id
 
 
-class Interrupted(VanbanError):
-    code = "interrupted"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the worker doing this job died; its unfinished work was sent again",
-            "Máy xử lý công việc này bị dừng đột ngột; phần việc chưa xong đã được gửi lại",
-        )
+class Interrupted(VanbanError, code="interrupted"): ...
 
 
-class GivenUp(VanbanError):
-    code = "interrupted"
-
-    def __init__(self, times: int) -> None:
-        super().__init__(
-            f"the job was interrupted {times} times (its worker died) and is given up; "
-            "its letters keep their numbers with status failed",
-            f"Công việc bị gián đoạn {times} lần (máy xử lý bị dừng đột ngột) nên đã dừng hẳn; "
-            "các văn bản chưa ban hành giữ số với trạng thái failed",
-        )
+class GivenUp(Interrupted):
+    times: int
 
 
-class ArchiveError(VanbanError):
-    code = "archive"
+class ArchiveError(VanbanError, code="archive"): ...
 
 
 class ArchiveCorrupted(ArchiveError):
-    def __init__(self, digest: str) -> None:
-        super().__init__(
-            f"archived file {digest} does not match its sha256",
-            f"Tệp lưu trữ {digest} không khớp mã băm sha256",
-        )
+    digest: str
 
 
 class ArchiveMissing(ArchiveError):
-    def __init__(self, digest: str, key: str) -> None:
-        super().__init__(f"archived file {digest} is missing (key {key})", f"Thiếu tệp lưu trữ {digest} (khóa {key})")
-        self.digest, self.key = digest, key
+    digest: str
+    key: str
 
 
 class ArchiveRefused(ArchiveError):
@@ -324,27 +264,20 @@ class ArchiveRefused(ArchiveError):
         )
 
 
-class RetryableError(VanbanError):
-    code = "retryable"
+class RetryableError(VanbanError, code="retryable"): ...
 
 
-class ArchiveUnreachable(ArchiveError, RetryableError):
+class ArchiveUnreachable(ArchiveError, RetryableError, code="archive"):
     """The archive's store does not answer: a job is worth another attempt, a read answers 503."""
 
-    code = "archive"
-
-    def __init__(self, location: str, reason: str) -> None:
-        super().__init__(
-            f"the archive {location} is not reachable: {reason}",
-            f"Không kết nối được kho lưu trữ {location}: {reason}",
-        )
+    location: str
+    reason: str
 
 
 _ARCHIVE_ACTIONS_VI = {"store": "lưu tệp", "read": "đọc tệp", "open": "mở kho"}
 
 
-class ConversionError(RetryableError):
-    code = "conversion"
+class ConversionError(RetryableError, code="conversion"): ...
 
 
 class ConversionTimeout(ConversionError):
@@ -353,6 +286,79 @@ class ConversionTimeout(ConversionError):
 
 class ConverterUnreachable(ConversionError):
     """Nothing answers on the converter's port: LibreOffice died (or is being restarted)."""
+
+
+def _given(message_en: str, message_vi: str | None = None) -> tuple[str, str | None]:
+    return message_en, message_vi
+
+
+MESSAGES: dict[type[VanbanError], tuple[str, str]] = {
+    ConfigurationError: (
+        "refusing configuration: {problems}",
+        "Cấu hình không được chấp nhận: {problems}",
+    ),
+    TemplateNotFound: (
+        "unknown template '{template_id}'",
+        "Không có mẫu văn bản '{template_id}'",
+    ),
+    DocumentNotFound: (
+        "no document '{document_id}'",
+        "Không có văn bản '{document_id}'",
+    ),
+    JobNotFound: (
+        "no job '{job_id}'",
+        "Không có công việc '{job_id}'",
+    ),
+    IdempotencyConflict: (
+        "Idempotency-Key '{key}' was already used for a different request",
+        "Khóa Idempotency-Key '{key}' đã được dùng cho một yêu cầu khác",
+    ),
+    CsrfRefused: (
+        "missing or wrong CSRF token (X-CSRF-Token header); reload the page",
+        "Thiếu hoặc sai mã chống giả mạo yêu cầu (X-CSRF-Token); hãy tải lại trang",
+    ),
+    CertificateNotRecorded: (
+        "no certificate is recorded for {username}: an administrator records the signer's certificate "
+        "before two-step or remote signing",
+        "Chưa ghi nhận chứng thư số của {username}: quản trị viên cần ghi nhận chứng thư số của người ký trước "
+        "khi ký hai bước hoặc ký từ xa",
+    ),
+    SessionExpired: (
+        "signing session {session_id} expired or was already used; prepare again",
+        "Phiên ký {session_id} đã hết hạn hoặc đã dùng; hãy chuẩn bị lại",
+    ),
+    NumberTaken: (
+        "number {notation} was taken meanwhile; issue again",
+        "Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
+    ),
+    SignaturesClosed: (
+        "document {document_id} is {status}: it takes no new signature",
+        "Văn bản {document_id} đang ở trạng thái {status}: không nhận thêm chữ ký",
+    ),
+    Interrupted: (
+        "the worker doing this job died; its unfinished work was sent again",
+        "Máy xử lý công việc này bị dừng đột ngột; phần việc chưa xong đã được gửi lại",
+    ),
+    GivenUp: (
+        "the job was interrupted {times} times (its worker died) and is given up; "
+        "its letters keep their numbers with status failed",
+        "Công việc bị gián đoạn {times} lần (máy xử lý bị dừng đột ngột) nên đã dừng hẳn; "
+        "các văn bản chưa ban hành giữ số với trạng thái failed",
+    ),
+    ArchiveCorrupted: (
+        "archived file {digest} does not match its sha256",
+        "Tệp lưu trữ {digest} không khớp mã băm sha256",
+    ),
+    ArchiveMissing: (
+        "archived file {digest} is missing (key {key})",
+        "Thiếu tệp lưu trữ {digest} (khóa {key})",
+    ),
+    ArchiveUnreachable: (
+        "the archive {location} is not reachable: {reason}",
+        "Không kết nối được kho lưu trữ {location}: {reason}",
+    ),
+}
+"""The messages, English then Vietnamese, of the errors made from their facts: ``{name}`` is the fact ``name``."""
 
 
 HTTP_STATUS: dict[type[object], int] = {

@@ -123,6 +123,11 @@ class Runtime:
         )
 
     @cached_property
+    def pages(self) -> ports.PdfPages:
+        """Page-level work on PDFs: split, merge, words, page pictures."""
+        return PdfPageTools()
+
+    @cached_property
     def production(self) -> Production:
         return Production(
             self.db,
@@ -132,7 +137,7 @@ class Runtime:
             self.organisation_signature,
             self.clock,
             renderer=DocxRenderer(),
-            pages=PdfPageTools(),
+            pages=self.pages,
         )
 
     def _template_of(self, doc: DocumentRow) -> Template:
@@ -141,14 +146,14 @@ class Runtime:
     @cached_property
     def review(self) -> Review:
         return Review(
-            self.db,
-            self.archive,
-            self._template_of,
-            self.signing_context,
-            Level(self.settings.signature_level),
-            self.settings.pki / "signature.png",
-            self.clock,
-            self.settings.signing_session_seconds,
+            db=self.db,
+            archive=self.archive,
+            template_of=self._template_of,
+            context=self.signing_context,
+            level=Level(self.settings.signature_level),
+            default_signature_image=self.settings.pki / "signature.png",
+            clock=self.clock,
+            session_seconds=self.settings.signing_session_seconds,
         )
 
     @cached_property

@@ -80,14 +80,14 @@ def parse_credential(stored: Mapping[str, str]) -> Credential:
     ``CredentialInvalid`` naming the missing or wrong field, never a value of it."""
     kind = stored.get("kind")
     if not kind:
-        raise CredentialInvalid("kind", "the credential names no kind of key (pkcs12, pkcs11 or csc)")
+        raise CredentialInvalid("the credential names no kind of key (pkcs12, pkcs11 or csc)", field="kind")
     if kind not in _FIELDS:
-        raise CredentialInvalid("kind", f"unknown kind of key {kind[:40]!r}: pkcs12, pkcs11 or csc")
+        raise CredentialInvalid(f"unknown kind of key {kind[:40]!r}: pkcs12, pkcs11 or csc", field="kind")
     values: dict[str, str] = {}
     for name in _FIELDS[kind]:
         value = stored.get(name)
         if not isinstance(value, str) or not value.strip():
-            raise CredentialInvalid(name, f"a {kind} credential needs its {name}")
+            raise CredentialInvalid(f"a {kind} credential needs its {name}", field=name)
         values[name] = value
     if kind == "pkcs12":
         return Pkcs12Credential(Path(values["path"]))

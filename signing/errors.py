@@ -13,9 +13,26 @@ SigningError
 NotVerifiable             a file given to verify is no readable PDF, is encrypted, or holds no signature
 """
 
+from __future__ import annotations
 
-class SigningError(Exception):
-    """Signing failed; the message never contains a PIN or password."""
+import inspect
+
+
+class _Error(Exception):
+    """A message (never a PIN or password), and the facts a caller branches on: keyword arguments, each an
+    attribute the error class declares (``kind``, ``reason``...)."""
+
+    def __init__(self, message: str = "", **facts: object) -> None:
+        super().__init__(message)
+        declared = {name for cls in type(self).__mro__ for name in inspect.get_annotations(cls)}
+        for name, value in facts.items():
+            if name not in declared:
+                raise TypeError(f"{type(self).__name__} has no fact {name!r}")
+            setattr(self, name, value)
+
+
+class SigningError(_Error):
+    """Signing failed."""
 
 
 class KeyLoadError(SigningError):
@@ -23,11 +40,7 @@ class KeyLoadError(SigningError):
 
 
 class CredentialInvalid(KeyLoadError):
-    """``field``: the credential's field that is missing or wrong (``kind``, ``path``...)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    field: str  # the credential's field that is missing or wrong (``kind``, ``path``...)
 
 
 class AccessTokenMissing(KeyLoadError):
@@ -43,11 +56,7 @@ class TokenMissing(KeyLoadError):
 
 
 class PinIncorrect(KeyLoadError):
-    """``locked``: the token no longer takes any PIN (too many wrong ones)."""
-
-    def __init__(self, message: str, locked: bool = False) -> None:
-        super().__init__(message)
-        self.locked = locked
+    locked: bool = False  # the token no longer takes any PIN (too many wrong ones)
 
 
 class CertificateRefused(SigningError):
@@ -55,17 +64,8 @@ class CertificateRefused(SigningError):
 
 
 class TrustDataError(SigningError):
-    """``kind``: "CRL" or "trust anchor"; the message names the file and why."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
+    kind: str  # "CRL" or "trust anchor"; the message names the file and why
 
 
-class NotVerifiable(Exception):
-    """The file cannot be verified at all. ``reason``: "unreadable", "encrypted" or "unsigned"; the message says
-    why in English."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
+class NotVerifiable(_Error):
+    reason: str  # "unreadable", "encrypted" or "unsigned"; the message says why, in English

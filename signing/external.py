@@ -27,7 +27,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.errors import SigningError
 from signing.keys import KeyMaterial, check_certificate, to_asn1
-from signing.sign import RESERVED_BYTES, Level, SignatureRequest, SigningContext, pdf_signer
+from signing.sign import Level, SignatureRequest, SigningContext, pdf_signer
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def prepare(
     async def run() -> tuple[PreparedByteRangeDigest, bytes, bytes]:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         digest, _tbs, output = await signer.async_digest_doc_for_signing(
-            writer, bytes_reserved=RESERVED_BYTES[request.level]
+            writer, bytes_reserved=Level(request.level).reserved_bytes
         )
         attrs = await ext.signed_attrs(digest.document_digest, "sha256", use_pades=True)
         output.seek(0)

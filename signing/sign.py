@@ -33,16 +33,19 @@ from signing.errors import CertificateRefused, SigningError
 from signing.keys import KeyMaterial
 from signing.trust import Trust
 
-# A PAdES CMS with a 2-certificate chain and RSA-2048 fits in 8 KiB, with a timestamp token in 16 KiB (written as
-# hex, so twice that). Reserving it up front skips pyHanko's size-estimating dry run, a second signature per document.
-RESERVED_BYTES = {"B-B": 16_384, "B-T": 32_768, "B-LT": 32_768, "B-LTA": 32_768}
-
 
 class Level(StrEnum):
     B_B = "B-B"
     B_T = "B-T"
     B_LT = "B-LT"
     B_LTA = "B-LTA"
+
+    @property
+    def reserved_bytes(self) -> int:
+        """The room kept in the PDF for the signature. A PAdES CMS with a 2-certificate chain and RSA-2048 fits in
+        8 KiB, with a timestamp token (every level above B-B) in 16 KiB, written as hex, so twice that. Reserving
+        it up front skips pyHanko's size-estimating dry run, a second signature per document."""
+        return 16_384 if self is Level.B_B else 32_768
 
 
 @dataclass(frozen=True)
@@ -229,7 +232,7 @@ def sign_pdf(
                 certs=context.validation_certificates(key),
                 crls=[asn1_crl.CertificateList.load(c) for c in context.trust.crls],
             )
-        out = signer.sign_pdf(writer, bytes_reserved=RESERVED_BYTES[request.level])
+        out = signer.sign_pdf(writer, bytes_reserved=Level(request.level).reserved_bytes)
     except (PathBuildingError, PathValidationError) as exc:
         raise CertificateRefused(f"the signer's certificate does not validate: {exc}") from exc
     except (PdfError, PyHankoSigningError, ValueError) as exc:

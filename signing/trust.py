@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import ocsp as asn1_ocsp
@@ -18,6 +19,8 @@ from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, ValidationError
 
 from signing.errors import CertificateRefused, TrustDataError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,29 +106,31 @@ class Trust:
                 )
 
 
-def _read_certificates(path: Path) -> list[x509.Certificate]:
+def _read_pem_or_der(path: Path, kind: str, what: str, pem: Callable[[bytes], T], der: Callable[[bytes], T]) -> T:
+    """The file at ``path``, parsed as PEM or DER; a :class:`TrustDataError` of ``kind`` naming the file and why
+    (``what`` it should be) if it cannot be read or parsed."""
     try:
         data = path.read_bytes()
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
+        return pem(data) if b"-----BEGIN" in data else der(data)
     except OSError as exc:
-        raise TrustDataError("trust anchor", f"cannot read trust anchor {path}: {exc.strerror}") from None
+        raise TrustDataError(f"cannot read {kind} {path}: {exc.strerror}", kind=kind) from None
     except ValueError:
-        raise TrustDataError(
-            "trust anchor", f"cannot read trust anchor {path}: not an X.509 certificate (PEM or DER)"
-        ) from None
+        raise TrustDataError(f"cannot read {kind} {path}: not {what} (PEM or DER)", kind=kind) from None
+
+
+def _read_certificates(path: Path) -> list[x509.Certificate]:
+    return _read_pem_or_der(
+        path,
+        "trust anchor",
+        "an X.509 certificate",
+        x509.load_pem_x509_certificates,
+        lambda data: [x509.load_der_x509_certificate(data)],
+    )
 
 
 def _read_crl(path: Path) -> bytes:
     """A CRL file, PEM or DER, as DER."""
-    try:
-        data = path.read_bytes()
-        crl = x509.load_pem_x509_crl(data) if b"-----BEGIN" in data else x509.load_der_x509_crl(data)
-    except OSError as exc:
-        raise TrustDataError("CRL", f"cannot read CRL {path}: {exc.strerror}") from None
-    except ValueError:
-        raise TrustDataError("CRL", f"cannot read CRL {path}: not a certificate revocation list (PEM or DER)") from None
+    crl = _read_pem_or_der(path, "CRL", "a certificate revocation list", x509.load_pem_x509_crl, x509.load_der_x509_crl)
     return crl.public_bytes(serialization.Encoding.DER)
 
 

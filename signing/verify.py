@@ -108,15 +108,15 @@ def verify_pdf(pdf: bytes, trust: Trust) -> VerificationReport:
     try:
         reader = PdfFileReader(BytesIO(pdf), strict=False)
         if reader.encrypted and not _opened(reader):
-            raise NotVerifiable("encrypted", "the PDF is encrypted with a password; give the file unencrypted")
+            raise NotVerifiable("the PDF is encrypted with a password; give the file unencrypted", reason="encrypted")
         fields = list(enumerate_sig_fields(reader, filled_status=True))
         total = reader.xrefs.total_revisions
     except NotVerifiable:
         raise
     except _DAMAGED as exc:
-        raise NotVerifiable("unreadable", f"not a readable PDF: {_reason(exc)}") from None
+        raise NotVerifiable(f"not a readable PDF: {_reason(exc)}", reason="unreadable") from None
     if not fields:
-        raise NotVerifiable("unsigned", "the PDF holds no signature")
+        raise NotVerifiable("the PDF holds no signature", reason="unsigned")
     embedded: list[EmbeddedPdfSignature] = []
     damaged: list[SignatureReport] = []
     for name, value, field in fields:
@@ -129,7 +129,7 @@ def verify_pdf(pdf: bytes, trust: Trust) -> VerificationReport:
     try:
         dss = _read_dss(reader)
     except _DAMAGED as exc:
-        raise NotVerifiable("unreadable", f"its validation data (DSS) cannot be read: {_reason(exc)}") from None
+        raise NotVerifiable(f"its validation data (DSS) cannot be read: {_reason(exc)}", reason="unreadable") from None
     doc_ts_revisions = [s.signed_revision for s in embedded if s.sig_object_type == "/DocTimeStamp"]
     return VerificationReport([_verify_one(sig, trust, total, dss, doc_ts_revisions) for sig in embedded] + damaged)
 

@@ -147,6 +147,13 @@ RECIPIENTS = [
 ]
 
 
+def headed_document(partner: bool = False, subject: str | None = None) -> WordDocument:
+    """A new document that starts with its heading (see ``heading``)."""
+    doc = new_document()
+    heading(doc, partner, subject)
+    return doc
+
+
 def signer_block(cell: _Cell, var: str = "signer", mark_name: str = "sig:leader") -> None:
     """Authority (TM., KT., ...), title, the signature area with its mark, full name."""
     para(cell, f"{{%p if {var}.authority %}}")
@@ -174,8 +181,7 @@ def signing_block(doc: WordDocument, lines: list[str] = RECIPIENTS) -> None:
 
 
 def giay_trieu_tap() -> WordDocument:
-    doc = new_document()
-    heading(doc)
+    doc = headed_document()
     para(doc, "GIẤY TRIỆU TẬP", bold=True, align="center", before=18)
     para(doc, "{{ class.name }}", bold=True, align="center", after=12)
     para(
@@ -219,15 +225,19 @@ def giay_trieu_tap() -> WordDocument:
 
 
 Column = tuple[str, float, str]
-"""A column of a grid: its header, its width in mm and its cell's text (``row`` is the item of the loop)."""
+"""A column of a grid: its header, its width in mm and what its cell shows of the loop's item ``row``: an attribute,
+with Jinja filters if any (``date_of_birth|date_dmy``)."""
 
-ORDINAL: Column = ("STT", 12, "{{ loop.index }}")
-FULL_NAME: Column = ("Họ và tên", 45, "{{ row.full_name }}")
+FULL_NAME: Column = ("Họ và tên", 45, "full_name")
+DATE_OF_BIRTH: Column = ("Ngày sinh", 25, "date_of_birth|date_dmy")
 
 
 def grid(doc: WordDocument, loop: str, columns: list[Column]) -> None:
-    """A ruled table: a bold header row, then one row per item of ``loop`` (docxtpl ``{%tr %}`` rows)."""
-    headers, widths_mm, cells = zip(*columns, strict=True)
+    """A ruled table: a bold header row, then one row per item of ``loop`` (docxtpl ``{%tr %}`` rows), numbered in
+    its first column (STT, số thứ tự)."""
+    headers, widths_mm, cells = zip(
+        ("STT", 12, "{{ loop.index }}"), *((h, w, f"{{{{ row.{shown} }}}}") for h, w, shown in columns), strict=True
+    )
     t = doc.add_table(rows=4, cols=len(headers))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -265,8 +275,7 @@ def loop(doc: WordDocument, items: str, text: str, var: str = "item") -> None:
 
 
 def quyet_dinh_mo_lop() -> WordDocument:
-    doc = new_document()
-    heading(doc)
+    doc = headed_document()
     title_block(doc, "QUYẾT ĐỊNH", "Về việc mở {{ class.name }}")
     para(doc, "{{ organisation.head_title|upper }} {{ organisation.name|upper }}", bold=True, align="center", after=6)
     loop(doc, "legal_bases", "Căn cứ {{ item }};")
@@ -291,24 +300,13 @@ def quyet_dinh_mo_lop() -> WordDocument:
         align="center",
         after=12,
     )
-    grid(
-        doc,
-        "students",
-        [
-            ORDINAL,
-            FULL_NAME,
-            ("Ngày sinh", 25, "{{ row.date_of_birth|date_dmy }}"),
-            ("Chức vụ", 38, "{{ row.position }}"),
-            ("Đơn vị công tác", 45, "{{ row.unit }}"),
-        ],
-    )
+    grid(doc, "students", [FULL_NAME, DATE_OF_BIRTH, ("Chức vụ", 38, "position"), ("Đơn vị công tác", 45, "unit")])
     para(doc, "Danh sách có {{ students|length }} học viên./.", italic=True, align="right", before=6)
     return doc
 
 
 def cong_van_chieu_sinh() -> WordDocument:
-    doc = new_document()
-    heading(doc, subject="V/v chiêu sinh {{ class.name }}")
+    doc = headed_document(subject="V/v chiêu sinh {{ class.name }}")
     ((_, kinh_gui),) = table(doc, [25, 140])
     para(_, "Kính gửi:", before=12, align="right")
     para(kinh_gui, "", size=6)
@@ -337,8 +335,7 @@ def cong_van_chieu_sinh() -> WordDocument:
 
 
 def bao_cao_ket_qua() -> WordDocument:
-    doc = new_document()
-    heading(doc)
+    doc = headed_document()
     title_block(doc, "BÁO CÁO", "Kết quả học tập {{ class.name }}")
     loop(doc, "summary", "{{ item }}")
     body(doc, "Kết quả cụ thể như sau:", before=3)
@@ -346,11 +343,10 @@ def bao_cao_ket_qua() -> WordDocument:
         doc,
         "results",
         [
-            ORDINAL,
             FULL_NAME,
-            ("Đơn vị", 50, "{{ row.unit }}"),
-            ("Điểm trung bình", 28, "{{ row.average_text }}"),
-            ("Xếp loại", 30, "{{ row.classification }}"),
+            ("Đơn vị", 50, "unit"),
+            ("Điểm trung bình", 28, "average_text"),
+            ("Xếp loại", 30, "classification"),
         ],
     )
     body(doc, "Tổng số học viên: {{ totals.count }}; điểm trung bình chung: {{ totals.average_text }}.", before=6)
@@ -363,22 +359,12 @@ def bao_cao_ket_qua() -> WordDocument:
 
 
 def ke_hoach() -> WordDocument:
-    doc = new_document()
-    heading(doc)
+    doc = headed_document()
     title_block(doc, "KẾ HOẠCH", "{{ title }}")
     para(doc, "I. MỤC ĐÍCH, YÊU CẦU", bold=True, before=6)
     loop(doc, "objectives", "- {{ item }};")
     para(doc, "II. NỘI DUNG, THỜI GIAN THỰC HIỆN", bold=True, before=6)
-    grid(
-        doc,
-        "tasks",
-        [
-            ORDINAL,
-            ("Nội dung", 80, "{{ row.content }}"),
-            ("Đơn vị chủ trì", 40, "{{ row.lead }}"),
-            ("Thời gian", 33, "{{ row.timeline }}"),
-        ],
-    )
+    grid(doc, "tasks", [("Nội dung", 80, "content"), ("Đơn vị chủ trì", 40, "lead"), ("Thời gian", 33, "timeline")])
     para(doc, "III. TỔ CHỨC THỰC HIỆN", bold=True, before=6)
     loop(doc, "implementation", "{{ item }}")
     body(doc, "Trên đây là Kế hoạch {{ title[:1]|lower }}{{ title[1:] }} của {{ organisation.name }}./.")
@@ -387,8 +373,7 @@ def ke_hoach() -> WordDocument:
 
 
 def quy_che_phoi_hop() -> WordDocument:
-    doc = new_document()
-    heading(doc, partner=True)
+    doc = headed_document(partner=True)
     title_block(doc, "QUY CHẾ", "Phối hợp giữa {{ organisation.name }} và {{ partner.name }} {{ subject }}")
     para(doc, "{%p for chapter in chapters %}")
     para(doc, "Chương {{ chapter.roman }}", bold=True, align="center", before=6)

@@ -124,8 +124,11 @@ STUDENTS = [
 
 
 def schema(
-    title: str, abbreviation: str, required: list[str], properties: dict[str, Any], **facts: Any
+    title: str, abbreviation: str, properties: dict[str, Any], *, optional: tuple[str, ...] = (), **facts: Any
 ) -> dict[str, Any]:
+    """A template's schema: the fields every template has, then ``properties``, each required but the ``optional``
+    ones; ``facts`` go under ``x-vanban`` with the type's abbreviation."""
+    required = [name for name in properties if name not in optional]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": title,
@@ -139,7 +142,6 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         schema(
             "Giấy triệu tập",
             "GTT",
-            ["class", "student", "session"],
             {
                 "class": CLASS,
                 "student": STUDENT,
@@ -176,7 +178,6 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         schema(
             "Quyết định mở lớp",
             "QĐ",
-            ["class", "legal_bases", "proposer", "article_2", "article_3", "students"],
             {
                 "class": {**CLASS, "required": ["name", "start", "end", "place"]},
                 "legal_bases": items(text(500), 1, 20),
@@ -212,7 +213,6 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         schema(
             "Công văn chiêu sinh",
             "",
-            ["class", "addressees", "introduction", "eligibility", "dossier", "deadline", "contact"],
             {
                 "class": {**CLASS, "required": ["name", "start", "end", "place", "quota"]},
                 "addressees": items(text(200), 1, 30),
@@ -223,6 +223,7 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                 "deadline": DATE,
                 "contact": text(300),
             },
+            optional=("fee",),
             workflow="review",
         ),
         {
@@ -248,7 +249,6 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         schema(
             "Báo cáo kết quả",
             "BC",
-            ["class", "summary", "results"],
             {
                 "class": CLASS,
                 "summary": items(text(2000), 1, 20),
@@ -266,6 +266,7 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
                 ),
                 "proposals": items(text(2000), 0, 20),
             },
+            optional=("proposals",),
             enrich=["results"],
             workflow="review",
         ),
@@ -291,7 +292,6 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         schema(
             "Kế hoạch",
             "KH",
-            ["title", "objectives", "tasks", "implementation"],
             {
                 "title": text(300),
                 "objectives": items(text(1000), 1, 20),
@@ -336,7 +336,6 @@ TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         schema(
             "Quy chế phối hợp",
             "QC",
-            ["partner", "partner_signer", "subject", "chapters"],
             {
                 "partner": obj(["name"], {"name": text(200)}),
                 "partner_signer": SIGNER,

@@ -65,34 +65,34 @@ class JobRow(Base):
     finished_at: Mapped[datetime | None]
 
 
-class BatchRow(Base):
-    """A class list turned into documents: one per row (call-up letters) or one with every row (a decision)."""
-
-    __tablename__ = "batches"
+class MadeByJob:
+    """The columns of what a job makes from one template version and its data: a document, or a batch of them."""
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
     template_id: Mapped[str] = mapped_column(String(100))
     template_version: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class BatchRow(MadeByJob, Base):
+    """A class list turned into documents: one per row (call-up letters) or one with every row (a decision)."""
+
+    __tablename__ = "batches"
+
     on_error: Mapped[str] = mapped_column(String(10))
     report: Mapped[dict[str, Any]] = mapped_column(JSON)
     chunk_size: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class DocumentRow(Base):
+class DocumentRow(MadeByJob, Base):
     __tablename__ = "documents"
     __table_args__ = (
         UniqueConstraint("organisation", "register", "year", "number", name="uq_document_number"),
         Index("ix_documents_batch_position", "batch_id", "batch_index"),
     )
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), index=True)
-    template_id: Mapped[str] = mapped_column(String(100))
-    template_version: Mapped[str] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20))
     organisation: Mapped[str] = mapped_column(String(40))
     register: Mapped[str] = mapped_column(String(40), default=DEFAULT_REGISTER)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pikepdf
 
+from service.adapters.preview import page_picture
 from service.errors import ConversionError
 
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
@@ -103,10 +104,16 @@ def merge(pdfs: list[bytes]) -> bytes:
 
 
 class PdfPageTools:
-    """``service.services.ports.PdfPages`` with pdftotext and pikepdf."""
+    """``service.services.ports.PdfPages`` with pdftotext, pikepdf and pdftoppm (``adapters.preview``)."""
 
     def words(self, pdf: bytes) -> list[PageWords]:
         return page_words(pdf)
 
     def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
         return split_pages(pdf, ranges)
+
+    def merge(self, pdfs: list[bytes]) -> bytes:
+        return merge(pdfs)
+
+    def picture(self, pdf: bytes, page: int) -> bytes:
+        return page_picture(pdf, page)

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
+from fastapi import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -70,3 +71,13 @@ def content_disposition(filename: str, disposition: str = "attachment") -> str:
     ascii_name = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
     fallback = "".join(c if c.isascii() and (c.isalnum() or c in ".-_") else "_" for c in ascii_name if c.isascii())
     return f"{disposition}; filename=\"{fallback or 'file'}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def attachment(filename: str) -> dict[str, str]:
+    """The headers of a file the browser saves as ``filename``."""
+    return {"Content-Disposition": content_disposition(filename)}
+
+
+def download(data: bytes, media_type: str, filename: str) -> Response:
+    """A file in memory, sent to be saved as ``filename``."""
+    return Response(data, media_type=media_type, headers=attachment(filename))

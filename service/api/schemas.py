@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
-
-from service.domain.office import Principal
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 
 class DocumentRequest(BaseModel):
@@ -43,11 +41,20 @@ class JobOut(BaseModel):
     finished_at: datetime | None
 
 
+def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
 class DocumentOut(BaseModel):
+    """A document as the API shows it, read from its row (``DocumentOut.model_validate(row)``). The hashes only the
+    service compares stay out: a signature's ``base_sha256``, a rejected draft's ``draft_sha256``."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     job_id: str
     status: str
-    template: str
+    template: str = Field(validation_alias=AliasChoices("template_id", "template"))
     template_version: str
     number: int | None
     notation: str | None
@@ -62,6 +69,21 @@ class DocumentOut(BaseModel):
     rejection: dict[str, Any] | None
     created_at: datetime
     updated_at: datetime
+
+    @field_validator("signers", mode="before")
+    @classmethod
+    def _signers(cls, signers: list[str] | None) -> list[str]:
+        return list(signers or [])
+
+    @field_validator("signatures", mode="before")
+    @classmethod
+    def _signatures(cls, signatures: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+        return [_without(s, "base_sha256") for s in signatures or []]
+
+    @field_validator("rejection", mode="before")
+    @classmethod
+    def _rejection(cls, rejection: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _without(rejection, "draft_sha256") if rejection else None
 
 
 class DocumentList(BaseModel):
@@ -135,6 +157,10 @@ class InboxCompleteRequest(BaseModel):
 
 
 class TemplateSummary(BaseModel):
+    """A template version as the API shows it, read from the template (``TemplateOut.model_validate(template)``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     title: str
     version: str
@@ -148,18 +174,17 @@ class TemplateOut(TemplateSummary):
 
 
 class Me(BaseModel):
+    """Who is calling, read from the principal (``Me.model_validate(who)``); roles sorted."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     username: str
     full_name: str
     title: str
     organisation: str
     roles: list[str]
 
+    @field_validator("roles", mode="before")
     @classmethod
-    def of(cls, who: Principal) -> Me:
-        return cls(
-            username=who.username,
-            full_name=who.full_name,
-            title=who.title,
-            organisation=who.organisation,
-            roles=sorted(who.roles),
-        )
+    def _sorted(cls, roles: frozenset[str]) -> list[str]:
+        return sorted(roles)

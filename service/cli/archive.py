@@ -55,7 +55,7 @@ def archive_check(
         typer.echo(json.dumps({**report.summary(), "problems": [p.to_dict() for p in report.problems]}, indent=2))
     for p in report.problems:
         console.print(f"{p.problem:<10} {p.stored.owner} {p.stored.owner_id} ({p.stored.role}) {p.key}")
-    if not report.ok:
+    if report.problems:
         console.print(
             f"[red]{len(report.problems)} tệp lưu trữ bị thiếu hoặc bị thay đổi[/red] / "
             f"{len(report.problems)} archived file(s) missing or changed, of {report.checked} in {report.location}"

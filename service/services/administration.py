@@ -7,13 +7,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from service.adapters.orm import UserRow
 from service.adapters.preview import page_picture
 from service.adapters.renderer import inspect_docx, render_docx
 from service.domain.clock import Clock
 from service.domain.office import Principal, Role
+from service.domain.templates import Template
 from service.domain.vietnamese import name_sort_key
 from service.errors import FieldError, InvalidRequest, NotFound
 from service.services.auth import add_api_key, hash_password, require
@@ -177,16 +177,10 @@ def new_api_key(db: Database, who: Principal, username: str) -> str:
 
 @dataclass(frozen=True)
 class TemplateDetails:
-    """A template version as the admin page shows it."""
+    """A template version as the admin page shows it: the template, and the placeholders its .docx uses."""
 
-    id: str
-    title: str
-    version: str
-    type_abbreviation: str
-    workflow: str
+    template: Template
     placeholders: list[str]
-    schema: dict[str, Any]
-    example: dict[str, Any]
 
 
 def template_details(
@@ -195,16 +189,7 @@ def template_details(
     """A version (the newest by default) with the placeholders its .docx uses (admin)."""
     require(who, Role.ADMIN)
     t = templates.get(template_id, version)
-    return TemplateDetails(
-        t.id,
-        t.title,
-        t.version,
-        t.type_abbreviation,
-        t.workflow,
-        sorted(inspect_docx(t.docx).placeholders),
-        t.schema,
-        t.example,
-    )
+    return TemplateDetails(t, sorted(inspect_docx(t.docx).placeholders))
 
 
 class TemplatePreviews:

@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from service.adapters.pdf_pages import merge
-from service.adapters.preview import page_picture
 from service.domain.batch import letter_name
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role
 from service.errors import Forbidden, NotReady
-from service.services.ports import Archive, Database, DocumentRow
+from service.services.ports import Archive, Database, DocumentRow, PdfPages
 from service.services.requesting import organisation_of
 from service.services.visibility import check_can_see
 
@@ -71,12 +69,12 @@ def document_file(
     return File(data, MEDIA[kind], f"{name}.{kind}")
 
 
-def page_preview(db: Database, archive: Archive, who: Principal, document_id: str, page: int) -> bytes:
+def page_preview(db: Database, archive: Archive, pages: PdfPages, who: Principal, document_id: str, page: int) -> bytes:
     """A PNG of one page of the document's PDF (the signed one, or the draft while it is not signed)."""
     doc = document(db, who, document_id)
     if doc.pdf_sha256 is None:
         raise NotReady(f"document {document_id} has no PDF yet", f"Văn bản {document_id} chưa có tệp PDF")
-    return page_picture(archive.get(doc.pdf_sha256, ".pdf"), page)
+    return pages.picture(archive.get(doc.pdf_sha256, ".pdf"), page)
 
 
 def check_batch_access(who: Principal | None, data: dict[str, Any], default_organisation: str) -> None:
@@ -147,9 +145,11 @@ def issued_letters(
     ]
 
 
-def merged_batch(db: Database, archive: Archive, who: Principal, batch_id: str, default_organisation: str) -> bytes:
+def merged_batch(
+    db: Database, archive: Archive, pages: PdfPages, who: Principal, batch_id: str, default_organisation: str
+) -> bytes:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    return merge([data for _, data in issued_letters(db, archive, who, batch_id, default_organisation)])
+    return pages.merge([data for _, data in issued_letters(db, archive, who, batch_id, default_organisation)])
 
 
 def batch_zip(db: Database, archive: Archive, who: Principal, batch_id: str, default_organisation: str) -> Path:

@@ -44,16 +44,13 @@ class FixityProblem:
 
 @dataclass(frozen=True, kw_only=True)
 class FixityReport:
-    """``checked`` distinct files (``references`` references to them) in ``location``; what is wrong."""
+    """``checked`` distinct files (``references`` references to them) in ``location``; what is wrong (nothing: the
+    archive is whole)."""
 
     location: str
     checked: int
     references: int
     problems: tuple[FixityProblem, ...]
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     def summary(self) -> dict[str, object]:
         return {

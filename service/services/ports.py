@@ -383,10 +383,16 @@ class Renderer(Protocol):
 
 
 class PdfPages(Protocol):
-    """Page-level work on a PDF (pdftotext and pikepdf in production)."""
+    """Page-level work on a PDF (pdftotext, pikepdf and pdftoppm in production)."""
 
     def words(self, pdf: bytes) -> list[PageWords]:
         """Each page's words with their places."""
 
     def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
         """One PDF per (first, last) page range, 0-based inclusive."""
+
+    def merge(self, pdfs: list[bytes]) -> bytes:
+        """One PDF for printing, the documents one after the other."""
+
+    def picture(self, pdf: bytes, page: int) -> bytes:
+        """A PNG of page ``page`` (1-based); NotFound naming the page count if there is no such page."""

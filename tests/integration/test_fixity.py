@@ -76,13 +76,13 @@ def test_a_changed_and_a_missing_file_are_both_reported(store: Store, tmp_path: 
     records = _records(db, archive)
     seen: list[tuple[int, int]] = []
     report = check_and_record(archive, db, "test", progress=lambda *p: seen.append(p))
-    assert report.ok and report.checked == report.references == 5
+    assert not report.problems and report.checked == report.references == 5
     assert seen[0] == (0, 5) and seen[-1] == (5, 5) and len(seen) == 6
 
     store.tamper(records["draft_pdf"], ".pdf", b"%PDF someone changed the draft")
     store.remove(records["template_docx"], ".docx")
     report = check_and_record(archive, db, "test")
-    assert not report.ok and report.checked == 5
+    assert report.problems and report.checked == 5
     found = {(p.problem, p.stored.owner, p.stored.owner_id, p.stored.role, p.key) for p in report.problems}
     assert found == {
         (

@@ -45,7 +45,10 @@ def _flip(pdf: bytes, needle: bytes) -> bytes:
     return bytes(data)
 
 
-def _corpus(unsigned: bytes, leader: KeyMaterial, org: KeyMaterial, context: SigningContext) -> dict[str, bytes]:
+@pytest.fixture(scope="module")
+def corpus(unsigned_pdf: bytes, leader: KeyMaterial, org: KeyMaterial, context: SigningContext) -> dict[str, bytes]:
+    """Good and broken signed files, by name (the good ones' names start with ``good``)."""
+    unsigned = unsigned_pdf
     bb = sign_pdf(unsigned, org)
     bt = sign_pdf(unsigned, org, SignatureRequest(level=Level.B_T), context)
     two = sign_pdf(sign_pdf(unsigned, leader, SignatureRequest("LanhDao")), org, SignatureRequest("ToChuc"))
@@ -67,15 +70,7 @@ def _corpus(unsigned: bytes, leader: KeyMaterial, org: KeyMaterial, context: Sig
     }
 
 
-def test_verdicts_agree_with_pdfsig(
-    leader: KeyMaterial,
-    org: KeyMaterial,
-    unsigned_pdf: bytes,
-    context: SigningContext,
-    trust: Trust,
-    tmp_path: Path,
-) -> None:
-    corpus = _corpus(unsigned_pdf, leader, org, context)
+def test_verdicts_agree_with_pdfsig(corpus: dict[str, bytes], trust: Trust, tmp_path: Path) -> None:
     for name, pdf in corpus.items():
         path = write(tmp_path, f"{name}.pdf", pdf)
         theirs = {s.field: s for s in pdfsig(path) if s.kind}  # pdfsig lists empty fields too, with no type

@@ -4,7 +4,6 @@ certificate ``PUT /users/{username}/certificate`` (office routes)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -13,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS, file_of
+from service.api.schemas import TemplateOut
 from service.services.administration import (
     Person,
     TemplatePreviews,
@@ -72,7 +72,8 @@ def add_key(username: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, str]:
 @templates_router.get("/{template_id}/details")
 def details(template_id: str, rt: RuntimeDep, who: CurrentUser, version: str | None = None) -> dict[str, Any]:
     """A version (the newest by default): the placeholders its .docx uses, its schema and example (admin)."""
-    return asdict(template_details(rt.templates, who, template_id, version))
+    shown = template_details(rt.templates, who, template_id, version)
+    return {**TemplateOut.model_validate(shown.template).model_dump(by_alias=True), "placeholders": shown.placeholders}
 
 
 @templates_router.get(

@@ -11,7 +11,7 @@ from starlette.background import BackgroundTask
 from service.adapters.process import release_memory
 from service.api.batch_form import batch_command
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
-from service.api.responses import ERRORS, PDF, content_disposition, file_of
+from service.api.responses import ERRORS, PDF, attachment, download, file_of
 from service.services import files
 from service.services.requesting import BatchLimits, request_batch
 
@@ -64,12 +64,8 @@ def get_batch(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> dict[str, Any]
 @router.get("/{batch_id}/merged.pdf", response_class=Response, responses=file_of(PDF, "every issued letter"))
 def merged(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """Every issued document of the batch in one PDF, in list order, for printing."""
-    pdf = files.merged_batch(rt.db, rt.archive, who, batch_id, rt.settings.organisation_abbreviation)
-    return Response(
-        pdf,
-        media_type="application/pdf",
-        headers={"Content-Disposition": content_disposition(f"{batch_id}-merged.pdf")},
-    )
+    pdf = files.merged_batch(rt.db, rt.archive, rt.pages, who, batch_id, rt.settings.organisation_abbreviation)
+    return download(pdf, PDF, f"{batch_id}-merged.pdf")
 
 
 @router.get(
@@ -81,6 +77,6 @@ def archive_zip(batch_id: str, rt: RuntimeDep, who: CurrentUser) -> FileResponse
     return FileResponse(
         spool,
         media_type="application/zip",
-        headers={"Content-Disposition": content_disposition(f"{batch_id}.zip")},
+        headers=attachment(f"{batch_id}.zip"),
         background=BackgroundTask(os.unlink, spool),
     )

@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.api.batch_form import batch_command
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
-from service.api.responses import ERRORS, XLSX, content_disposition, file_of
+from service.api.responses import ERRORS, XLSX, download, file_of
 from service.services.class_lists import ListTemplate, empty_class_list, list_template, list_templates
 from service.services.requesting import BatchLimits, check_batch
 
@@ -48,11 +48,7 @@ def batch_template(template_id: str, rt: RuntimeDep) -> dict[str, Any]:
 )
 def class_list_xlsx(template_id: str, rt: RuntimeDep) -> Response:
     """An empty class list for the template: the heading row (Họ và tên, Ngày sinh, ...), no student."""
-    return Response(
-        empty_class_list(rt.templates, template_id),
-        media_type=XLSX,
-        headers={"Content-Disposition": content_disposition(f"danh-sach-lop-{template_id}.xlsx")},
-    )
+    return download(empty_class_list(rt.templates, template_id), XLSX, f"danh-sach-lop-{template_id}.xlsx")
 
 
 @router.post(":check")

@@ -6,10 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
-from service.adapters.orm import DocumentRow
 from service.adapters.preview import pdf_page_count
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
+from service.api.responses import DOCX, ERRORS, PDF, download, file_of
 from service.api.schemas import (
     DocumentAccepted,
     DocumentList,
@@ -26,29 +25,6 @@ from service.services.requesting import RequestDocument, request_document
 from service.services.verification import verify_report
 
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
-
-
-def _out(doc: DocumentRow) -> DocumentOut:
-    return DocumentOut(
-        id=doc.id,
-        job_id=doc.job_id,
-        status=doc.status,
-        template=doc.template_id,
-        template_version=doc.template_version,
-        number=doc.number,
-        notation=doc.notation,
-        issued_on=doc.issued_on,
-        signer=doc.signer,
-        signed_at=doc.signed_at,
-        pdf_sha256=doc.pdf_sha256,
-        docx_sha256=doc.docx_sha256,
-        workflow=doc.workflow,
-        signers=list(doc.signers or []),
-        signatures=[{k: v for k, v in s.items() if k != "base_sha256"} for s in doc.signatures or []],
-        rejection={k: v for k, v in doc.rejection.items() if k != "draft_sha256"} if doc.rejection else None,
-        created_at=doc.created_at,
-        updated_at=doc.updated_at,
-    )
 
 
 @router.post("", status_code=202)
@@ -100,38 +76,41 @@ def list_documents(
     """The documents the caller may see (their body's, those they sign or signed; an admin: all), newest first."""
     where = document_filter(status, template, notation, created_from, created_to)
     found = documents_of(rt.db, who, where, page, page_size)
-    return DocumentList(items=[_out(d) for d in found.documents], total=found.total, page=page, page_size=page_size)
+    return DocumentList(
+        items=[DocumentOut.model_validate(d) for d in found.documents],
+        total=found.total,
+        page=page,
+        page_size=page_size,
+    )
 
 
 @router.get("/{document_id}")
 def get_document(document_id: str, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
-    return _out(files.document(rt.db, who, document_id))
+    return DocumentOut.model_validate(files.document(rt.db, who, document_id))
 
 
 @router.post("/{document_id}:submit")
 def submit(document_id: str, body: SubmitRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     """Send a draft (or a rejected document) to its signers, in order (requester of the document's body)."""
-    return _out(rt.review.submit(who, document_id, body.signers))
+    return DocumentOut.model_validate(rt.review.submit(who, document_id, body.signers))
 
 
 @router.post("/{document_id}:reject")
 def reject(document_id: str, body: RejectRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     """Send it back to the requester with a reason (the signer it waits for)."""
-    return _out(rt.review.reject(who, document_id, body.reason))
+    return DocumentOut.model_validate(rt.review.reject(who, document_id, body.reason))
 
 
 @router.post("/{document_id}:issue")
 def issue(document_id: str, body: IssueRequest, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
     """Number, date, the organisation's signature, the register (clerk of the document's body). A number given by
     hand that was already issued is refused (409), naming the document that has it."""
-    return _out(rt.issuer.issue(who, document_id, body.number, body.issued_on))
+    return DocumentOut.model_validate(rt.issuer.issue(who, document_id, body.number, body.issued_on))
 
 
 def _file(rt: RuntimeDep, who: CurrentUser, document_id: str, kind: str) -> Response:
     file = files.document_file(rt.db, rt.archive, rt.production.letter_docx, who, document_id, kind)
-    return Response(
-        file.data, media_type=file.media_type, headers={"Content-Disposition": content_disposition(file.name)}
-    )
+    return download(file.data, file.media_type, file.name)
 
 
 @router.get("/{document_id}/pdf", response_class=Response, responses=file_of(PDF, "the PDF"))
@@ -145,7 +124,7 @@ def get_preview(
     document_id: str, rt: RuntimeDep, who: CurrentUser, page: Annotated[int, Query(ge=1, le=10_000)] = 1
 ) -> Response:
     """A picture of one page of the document (the signed PDF, or the draft while it is not signed)."""
-    png = files.page_preview(rt.db, rt.archive, who, document_id, page)
+    png = files.page_preview(rt.db, rt.archive, rt.pages, who, document_id, page)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from service.api.deps import CurrentUser, RuntimeDep
 from service.api.responses import ERRORS
-from service.api.routes.documents import _out
 from service.api.schemas import DocumentOut
 from service.errors import FieldError, InvalidRequest
 from service.services.finding import IssuedQuery, find_issued
@@ -44,4 +43,4 @@ def search_issued(
         words=q, notation=notation, template=template, issued_from=issued_from, issued_to=issued_to, signer=signer
     )
     found = find_issued(rt.db, who, query, limit)
-    return FoundOut(items=[_out(d) for d in found.documents], total=found.total)
+    return FoundOut(items=[DocumentOut.model_validate(d) for d in found.documents], total=found.total)

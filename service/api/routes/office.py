@@ -14,8 +14,7 @@ from pydantic import BaseModel, Field
 
 from service.adapters.spreadsheet import write_table
 from service.api.deps import CurrentUser, RuntimeDep, client_address, login_limits
-from service.api.responses import ERRORS, LOGIN, XLSX, content_disposition, file_of
-from service.api.routes.documents import _out
+from service.api.responses import ERRORS, LOGIN, XLSX, download, file_of
 from service.api.schemas import (
     DocumentOut,
     InboxCompleteRequest,
@@ -60,7 +59,7 @@ async def token(form: Annotated[OAuth2PasswordRequestForm, Depends()], rt: Runti
 
 @router.get("/auth/me")
 def me(who: CurrentUser) -> Me:
-    return Me.of(who)
+    return Me.model_validate(who)
 
 
 @router.get("/signers")
@@ -132,7 +131,10 @@ def inbox(rt: RuntimeDep, who: CurrentUser) -> list[WaitingOut]:
     """What waits for the current signer's signature, each with its subject."""
     templates = rt.templates
     return [
-        WaitingOut(**_out(d).model_dump(), subject=subject_of(templates.get(d.template_id, d.template_version), d.data))
+        WaitingOut(
+            **DocumentOut.model_validate(d).model_dump(),
+            subject=subject_of(templates.get(d.template_id, d.template_version), d.data),
+        )
         for d in rt.review.inbox(who)
     ]
 
@@ -153,7 +155,7 @@ def signing_method(rt: RuntimeDep, who: CurrentUser) -> SigningMethod:
 async def sign_inbox(body: InboxSignRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """Sign one or many documents with the signer's own key, opened once with one PIN (not kept anywhere)."""
     docs = await run_in_threadpool(rt.review.sign, who, body.document_ids, body.pin, body.remote_token)
-    return [_out(d) for d in docs]
+    return [DocumentOut.model_validate(d) for d in docs]
 
 
 @router.post("/inbox:prepare")
@@ -178,7 +180,7 @@ def prepare_inbox(body: InboxPrepareRequest, rt: RuntimeDep, who: CurrentUser) -
 def complete_inbox(body: InboxCompleteRequest, rt: RuntimeDep, who: CurrentUser) -> list[DocumentOut]:
     """The signature values of an ``inbox:prepare`` session, checked and embedded, one per document."""
     values = [(s.document_id, s.signature) for s in body.signatures]
-    return [_out(d) for d in rt.review.complete_many(who, body.session_id, values)]
+    return [DocumentOut.model_validate(d) for d in rt.review.complete_many(who, body.session_id, values)]
 
 
 @router.get("/registers/{organisation}/entries")
@@ -225,8 +227,4 @@ def register_xlsx(
     rows = [entry_row(e, e.document_id in register.failed) for e in register.entries]
     data = write_table(f"Sổ VB đi {register.year}", COLUMNS, rows)
     name = f"so-dang-ky-van-ban-di-{organisation}-{register.year}.xlsx"
-    return Response(
-        data,
-        media_type=XLSX,
-        headers={"Content-Disposition": content_disposition(name)},
-    )
+    return download(data, XLSX, name)

@@ -38,7 +38,7 @@ class SessionOut(Me):
 
 def _out(who: Principal, session: str | None, rt: RuntimeDep) -> SessionOut:
     return SessionOut(
-        **Me.of(who).model_dump(),
+        **Me.model_validate(who).model_dump(),
         csrf_token=csrf_token(session) if session else None,
         idle_minutes=rt.settings.session_idle_minutes,
     )

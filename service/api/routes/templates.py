@@ -8,7 +8,6 @@ from fastapi.concurrency import run_in_threadpool
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS
 from service.api.schemas import TemplateOut, TemplateSummary
-from service.domain.templates import Template
 from service.services.templates import register_template
 
 router = APIRouter(
@@ -21,7 +20,7 @@ def list_templates(rt: RuntimeDep) -> list[TemplateSummary]:
     out = []
     for template_id in rt.templates.ids():
         t = rt.templates.get(template_id)
-        out.append(TemplateSummary(id=t.id, title=t.title, version=t.version))
+        out.append(TemplateSummary.model_validate(t))
     return out
 
 
@@ -46,7 +45,7 @@ async def register(
     if not created:
         response.status_code = 200
     response.headers["Location"] = f"/api/v1/templates/{template.id}?version={template.version}"
-    return _out(template)
+    return TemplateOut.model_validate(template)
 
 
 @router.get("/{template_id}/versions")
@@ -58,28 +57,16 @@ def versions(template_id: str, rt: RuntimeDep) -> list[dict[str, object]]:
     ]
 
 
-def _out(t: Template) -> TemplateOut:
-    return TemplateOut(
-        id=t.id,
-        title=t.title,
-        version=t.version,
-        type_abbreviation=t.type_abbreviation,
-        workflow=t.workflow,
-        schema=t.schema,
-        example=t.example,
-    )
-
-
 @router.get("/{template_id}", response_model_by_alias=True)
 def get_template(template_id: str, rt: RuntimeDep, version: str | None = None) -> TemplateOut:
-    return _out(rt.templates.get(template_id, version))
+    return TemplateOut.model_validate(rt.templates.get(template_id, version))
 
 
 @router.post("/{template_id}/versions/{version}/current")
 def make_current(template_id: str, version: str, rt: RuntimeDep, who: CurrentUser) -> TemplateOut:
     """Make an earlier version (its id or first 8+ characters) the one new documents use again (admin);
     documents made with other versions keep theirs."""
-    return _out(rt.templates.make_current(who, template_id, version))
+    return TemplateOut.model_validate(rt.templates.make_current(who, template_id, version))
 
 
 @router.get("/{template_id}/changes")
