@@ -133,6 +133,7 @@ class Runtime:
             self.clock,
             renderer=DocxRenderer(),
             pages=PdfPageTools(),
+            public_url=self.settings.public_url,
         )
 
     def _template_of(self, doc: DocumentRow) -> Template:

@@ -1,5 +1,6 @@
 """Page-level work on PDFs: where each letter of a chunk starts and where its signature mark is (one pdftotext
-call for the whole chunk), and cutting the chunk into one PDF per letter (pikepdf)."""
+call for the whole chunk), cutting the chunk into one PDF per letter, and making a letter a record: its PDF/A
+metadata and its QR code, before any signature (pikepdf)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from html import unescape
 from io import BytesIO
 from pathlib import Path
 
 import pikepdf
 
+from service.adapters.qr_code import qr_modules
+from service.domain.pdf_record import PdfRecord
 from service.errors import ConversionError
 
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
@@ -57,12 +61,15 @@ def page_words(pdf: bytes) -> list[PageWords]:
 
 
 def split_pages(pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
-    """One PDF per (first, last) page range, 0-based inclusive."""
+    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A)."""
     out = []
     with pikepdf.open(BytesIO(pdf)) as source:
+        intents = source.Root.get("/OutputIntents")
         for first, last in ranges:
             part = pikepdf.new()
             part.pages.extend(source.pages[first : last + 1])
+            if intents is not None:
+                part.Root.OutputIntents = part.copy_foreign(intents)
             buffer = BytesIO()
             part.save(buffer)
             out.append(buffer.getvalue())
@@ -102,6 +109,65 @@ def merge(pdfs: list[bytes]) -> bytes:
     return merged.save()
 
 
+MM = 72 / 25.4
+QR_SIZE = 16 * MM  # the code with its quiet zone
+QR_LEFT, QR_BOTTOM = 30 * MM, 3 * MM  # in the bottom margin (20 mm or more, NĐ 30), at the text's left edge
+QR_QUIET = 2  # modules of white around the code
+
+
+def qr_drawing(modules: list[list[bool]], x: float, y: float, size: float) -> bytes:
+    """Content-stream operators drawing a QR code on white, its quiet zone included, as a ``size`` square whose
+    lower left corner is (x, y): one rectangle per run of dark modules in a row, in DeviceRGB."""
+    count = len(modules)
+    module = size / (count + 2 * QR_QUIET)
+    ops = [f"q 1 0 0 1 {x:.3f} {y:.3f} cm 1 1 1 rg 0 0 {size:.3f} {size:.3f} re f 0 0 0 rg"]
+    for r, row in enumerate(modules):
+        bottom = (count + QR_QUIET - 1 - r) * module
+        c = 0
+        while c < count:
+            if not row[c]:
+                c += 1
+                continue
+            start = c
+            while c < count and row[c]:
+                c += 1
+            ops.append(f"{(start + QR_QUIET) * module:.3f} {bottom:.3f} {(c - start) * module:.3f} {module:.3f} re")
+    ops.append("f Q")
+    return "\n".join(ops).encode()
+
+
+def _xmp_date(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def make_record(pdf: bytes, record: PdfRecord) -> bytes:
+    """``pdf`` as a record: the same title, author, subject and keywords in its Info dictionary and its XMP (with
+    the PDF/A-2b claim, ``pdfaid`` part 2 conformance B, the converter's claim kept), its language in the catalog
+    (/Lang) and in XMP, and, when ``record.verify_url`` is set, its QR code in the bottom margin of page 1.
+    A full rewrite: call it before any signature."""
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        with doc.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
+            meta["dc:title"] = record.title
+            meta["dc:creator"] = [record.author]
+            meta["dc:description"] = record.subject
+            meta["dc:language"] = [record.language]
+            meta["pdf:Keywords"] = "; ".join(record.keywords)
+            meta["xmp:CreateDate"] = _xmp_date(record.created)
+            meta["xmp:ModifyDate"] = _xmp_date(record.created)
+            meta["pdfaid:part"] = "2"
+            meta["pdfaid:conformance"] = "B"
+        doc.Root.Lang = pikepdf.String(record.language)
+        if record.verify_url is not None:
+            page = doc.pages[0]
+            box = [float(v) for v in page.mediabox]
+            drawing = qr_drawing(qr_modules(record.verify_url), box[0] + QR_LEFT, box[1] + QR_BOTTOM, QR_SIZE)
+            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
+            page.contents_add(doc.make_stream(b"\nQ\n" + drawing + b"\n"))
+        buffer = BytesIO()
+        doc.save(buffer)
+        return buffer.getvalue()
+
+
 class PdfPageTools:
     """``service.services.ports.PdfPages`` with pdftotext and pikepdf."""
 
@@ -110,3 +176,6 @@ class PdfPageTools:
 
     def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
         return split_pages(pdf, ranges)
+
+    def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
+        return make_record(pdf, record)

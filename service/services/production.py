@@ -15,13 +15,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
+from service.domain.pdf_record import DEFAULT_PUBLIC_URL, PdfRecord, verify_url
 from service.domain.templates import Template
 from service.domain.vietnamese import BLANK, nfc, place_date
 from service.errors import VanbanError
@@ -100,6 +101,18 @@ def preview_document(
     return converter.to_pdf(renderer.render(template.docx, render_context(template, data, draft, clock.today())))
 
 
+def pdf_record(template: Template, doc: DocumentRow, created: datetime, public_url: str) -> PdfRecord:
+    """What the document's PDF says of itself: its trích yếu as title, the issuing body as author, its type and
+    number (a draft has none yet) as subject, and the address of its public verification page for the QR code."""
+    data = letter_data(doc.data)
+    author = str((data.get("organisation") or {}).get("name") or doc.organisation)
+    subject = f"{template.title} số {doc.notation}" if doc.notation else template.title
+    about = (data.get("class") or {}).get("name")
+    keywords = tuple(str(k) for k in dict.fromkeys((template.title, doc.notation, author, about)) if k)
+    url = verify_url(public_url, doc.verify_code) if doc.verify_code else None
+    return PdfRecord(issuing.subject_of(template, data), author, subject, keywords, created, url)
+
+
 @dataclass
 class OrganisationSignature:
     """The organisation's signature on an issued document: its seal over the left third of the leader's place in
@@ -157,6 +170,11 @@ class Production:
     clock: Clock
     renderer: Renderer
     pages: PdfPages
+    public_url: str = DEFAULT_PUBLIC_URL  # VANBAN_PUBLIC_URL: what the documents' QR codes lead to
+
+    def _record(self, template: Template, doc: DocumentRow, pdf: bytes) -> bytes:
+        """The converted PDF as a record: metadata and QR code, before any signature or form field."""
+        return self.pages.make_record(pdf, pdf_record(template, doc, self.clock.now(), self.public_url))
 
     def letter_docx(self, doc: DocumentRow) -> bytes:
         """The filled DOCX of a numbered document, made again from its data and template version (the same text
@@ -197,7 +215,8 @@ class Production:
         symbol = Notation(0, template.type_abbreviation, doc.organisation).symbol
         docx = self.renderer.render(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
         docx_sha = self.archive.put(docx, ".docx")
-        pdf = prepare_draft(self.converter.to_pdf(docx), symbol, parties(template.schema))
+        pdf = self._record(template, doc, self.converter.to_pdf(docx))
+        pdf = prepare_draft(pdf, symbol, parties(template.schema))
         values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": self.archive.put(pdf, ".pdf")}
         with self.db.uow() as tx:
             # the write first, and only if no other delivery of this job recorded its result already
@@ -296,6 +315,8 @@ class Production:
             ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
             parts = self.pages.split(pdf, ranges)
         stages.append(("split", time.perf_counter()))
+        parts = [self._record(template, d, part) for d, part in zip(docs, parts, strict=True)]
+        stages.append(("metadata", time.perf_counter()))
         signed, signer = [], ""
         for d, part, mark in zip(docs, parts, marks, strict=True):
             pdf_signed, signer = self.organisation.sign(part, f"Ban hành {d.notation}", d.data.get("place"), mark)
