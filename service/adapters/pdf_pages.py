@@ -64,12 +64,12 @@ def split_pages(pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
     """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A)."""
     out = []
     with pikepdf.open(BytesIO(pdf)) as source:
-        intents = source.Root.get("/OutputIntents")
+        intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
         for first, last in ranges:
             part = pikepdf.new()
             part.pages.extend(source.pages[first : last + 1])
-            if intents is not None:
-                part.Root.OutputIntents = part.copy_foreign(intents)
+            if intents:
+                part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
             buffer = BytesIO()
             part.save(buffer)
             out.append(buffer.getvalue())
