@@ -72,7 +72,9 @@ _XMP_NAMESPACES = {
 
 def pdf_objects(path: Path) -> dict[str, Any]:
     """Every object of ``path`` as its last revision has it (qpdf's JSON, streams decoded inline as base64)."""
-    out = _run("qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=generalized", str(path))
+    out = _run(
+        "qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=generalized", str(path)
+    )
     assert out.returncode in (0, 3), out.stderr
     objects: dict[str, Any] = json.loads(out.stdout)["qpdf"][1]
     return objects
@@ -108,6 +110,17 @@ def _xmp_properties(xml: bytes) -> dict[str, list[str]]:
             if namespace in _XMP_NAMESPACES:
                 props[f"{_XMP_NAMESPACES[namespace]}:{name}"] = values
     return props
+
+
+# Info entries and the XMP properties PDF/A asks them to agree with (ISO 19005-2, 6.6.2.3.1); dates are left out.
+_INFO_IN_XMP = {
+    "Title": "dc:title",
+    "Author": "dc:creator",
+    "Subject": "dc:description",
+    "Keywords": "pdf:Keywords",
+    "Producer": "pdf:Producer",
+    "Creator": "xmp:CreatorTool",
+}
 
 
 @dataclass(frozen=True)
@@ -159,8 +172,9 @@ def pdfa_problems(path: Path, title: str, author: str, language: str = "vi-VN") 
     problems += [f"XMP {k} is {facts.xmp.get(k)}, not {v}" for k, v in expected.items() if facts.xmp.get(k) != v]
     if (facts.info.get("Title"), facts.info.get("Author")) != (title, author):
         problems.append(f"Info says title {facts.info.get('Title')!r}, author {facts.info.get('Author')!r}")
-    if facts.info.get("Keywords") != (facts.xmp.get("pdf:Keywords") or [None])[0]:
-        problems.append("Info's Keywords and XMP's pdf:Keywords differ")
+    for key, twin in _INFO_IN_XMP.items():
+        if key in facts.info and [facts.info[key]] != facts.xmp.get(twin):
+            problems.append(f"Info's {key} {facts.info[key]!r} differs from XMP's {twin} {facts.xmp.get(twin)}")
     if facts.lang != language:
         problems.append(f"the catalog's /Lang is {facts.lang!r}")
     if not any(subtype == "/GTS_PDFA1" and b"sRGB" in profile for subtype, profile in facts.output_intents):

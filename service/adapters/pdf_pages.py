@@ -143,7 +143,7 @@ def _xmp_date(moment: datetime) -> str:
 def make_record(pdf: bytes, record: PdfRecord) -> bytes:
     """``pdf`` as a record: the same title, author, subject and keywords in its Info dictionary and its XMP (with
     the PDF/A-2b claim, ``pdfaid`` part 2 conformance B, the converter's claim kept), its language in the catalog
-    (/Lang) and in XMP, and, when ``record.verify_url`` is set, its QR code in the bottom margin of page 1.
+    (/Lang) and in XMP, no producer, and, when ``record.verify_url`` is set, its QR code in the bottom margin of page 1.
     A full rewrite: call it before any signature."""
     with pikepdf.open(BytesIO(pdf)) as doc:
         with doc.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
@@ -156,6 +156,12 @@ def make_record(pdf: bytes, record: PdfRecord) -> bytes:
             meta["xmp:ModifyDate"] = _xmp_date(record.created)
             meta["pdfaid:part"] = "2"
             meta["pdfaid:conformance"] = "B"
+            if "pdf:Producer" in meta:
+                del meta["pdf:Producer"]
+        # No producer: a signing library's incremental update names itself in Info and XMP alike only when neither
+        # names another (PDF/A wants the two to agree).
+        if "/Producer" in doc.docinfo:
+            del doc.docinfo["/Producer"]
         doc.Root.Lang = pikepdf.String(record.language)
         if record.verify_url is not None:
             page = doc.pages[0]
