@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from html import unescape
@@ -60,20 +61,27 @@ def page_words(pdf: bytes) -> list[PageWords]:
     return pages
 
 
-def split_pages(pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
-    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A)."""
+def split_pages(pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None) -> list[bytes]:
+    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A) and,
+    with ``records`` (one per range), becomes that record (see :func:`make_record`) in the same pass."""
     out = []
     with pikepdf.open(BytesIO(pdf)) as source:
         intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
-        for first, last in ranges:
+        for index, (first, last) in enumerate(ranges):
             part = pikepdf.new()
             part.pages.extend(source.pages[first : last + 1])
             if intents:
                 part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
-            buffer = BytesIO()
-            part.save(buffer)
-            out.append(buffer.getvalue())
+            if records is not None:
+                _as_record(part, records[index])
+            out.append(_saved(part))
     return out
+
+
+def _saved(doc: pikepdf.Pdf) -> bytes:
+    buffer = BytesIO()
+    doc.save(buffer)
+    return buffer.getvalue()
 
 
 class Merged:
@@ -146,32 +154,34 @@ def make_record(pdf: bytes, record: PdfRecord) -> bytes:
     (/Lang) and in XMP, no producer, and, when ``record.verify_url`` is set, its QR code in the bottom margin of page 1.
     A full rewrite: call it before any signature."""
     with pikepdf.open(BytesIO(pdf)) as doc:
-        with doc.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
-            meta["dc:title"] = record.title
-            meta["dc:creator"] = [record.author]
-            meta["dc:description"] = record.subject
-            meta["dc:language"] = [record.language]
-            meta["pdf:Keywords"] = "; ".join(record.keywords)
-            meta["xmp:CreateDate"] = _xmp_date(record.created)
-            meta["xmp:ModifyDate"] = _xmp_date(record.created)
-            meta["pdfaid:part"] = "2"
-            meta["pdfaid:conformance"] = "B"
-            if "pdf:Producer" in meta:
-                del meta["pdf:Producer"]
-        # No producer: a signing library's incremental update names itself in Info and XMP alike only when neither
-        # names another (PDF/A wants the two to agree).
-        if "/Producer" in doc.docinfo:
-            del doc.docinfo["/Producer"]
-        doc.Root.Lang = pikepdf.String(record.language)
-        if record.verify_url is not None:
-            page = doc.pages[0]
-            box = [float(v) for v in page.mediabox]
-            drawing = qr_drawing(qr_modules(record.verify_url), box[0] + QR_LEFT, box[1] + QR_BOTTOM, QR_SIZE)
-            page.contents_add(doc.make_stream(b"q\n"), prepend=True)
-            page.contents_add(doc.make_stream(b"\nQ\n" + drawing + b"\n"))
-        buffer = BytesIO()
-        doc.save(buffer)
-        return buffer.getvalue()
+        _as_record(doc, record)
+        return _saved(doc)
+
+
+def _as_record(doc: pikepdf.Pdf, record: PdfRecord) -> None:
+    with doc.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
+        meta["dc:title"] = record.title
+        meta["dc:creator"] = [record.author]
+        meta["dc:description"] = record.subject
+        meta["dc:language"] = [record.language]
+        meta["pdf:Keywords"] = "; ".join(record.keywords)
+        meta["xmp:CreateDate"] = _xmp_date(record.created)
+        meta["xmp:ModifyDate"] = _xmp_date(record.created)
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+        if "pdf:Producer" in meta:
+            del meta["pdf:Producer"]
+    # No producer: a signing library's incremental update names itself in Info and XMP alike only when neither
+    # names another (PDF/A wants the two to agree).
+    if "/Producer" in doc.docinfo:
+        del doc.docinfo["/Producer"]
+    doc.Root.Lang = pikepdf.String(record.language)
+    if record.verify_url is not None:
+        page = doc.pages[0]
+        box = [float(v) for v in page.mediabox]
+        drawing = qr_drawing(qr_modules(record.verify_url), box[0] + QR_LEFT, box[1] + QR_BOTTOM, QR_SIZE)
+        page.contents_add(doc.make_stream(b"q\n"), prepend=True)
+        page.contents_add(doc.make_stream(b"\nQ\n" + drawing + b"\n"))
 
 
 class PdfPageTools:
@@ -180,8 +190,10 @@ class PdfPageTools:
     def words(self, pdf: bytes) -> list[PageWords]:
         return page_words(pdf)
 
-    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
-        return split_pages(pdf, ranges)
+    def split(
+        self, pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None
+    ) -> list[bytes]:
+        return split_pages(pdf, ranges, records)
 
     def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
         return make_record(pdf, record)

@@ -16,6 +16,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -393,8 +394,11 @@ class PdfPages(Protocol):
     def words(self, pdf: bytes) -> list[PageWords]:
         """Each page's words with their places."""
 
-    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
-        """One PDF per (first, last) page range, 0-based inclusive."""
+    def split(
+        self, pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None
+    ) -> list[bytes]:
+        """One PDF per (first, last) page range, 0-based inclusive; with ``records`` (one per range), each made
+        that record as :meth:`make_record` makes it, in the same pass."""
 
     def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
         """``pdf`` with ``record``'s metadata (Info and XMP, PDF/A-2b claim, /Lang) and its QR code on page 1;

@@ -172,10 +172,6 @@ class Production:
     pages: PdfPages
     public_url: str = DEFAULT_PUBLIC_URL  # VANBAN_PUBLIC_URL: what the documents' QR codes lead to
 
-    def _record(self, template: Template, doc: DocumentRow, pdf: bytes) -> bytes:
-        """The converted PDF as a record: metadata and QR code, before any signature or form field."""
-        return self.pages.make_record(pdf, pdf_record(template, doc, self.clock.now(), self.public_url))
-
     def letter_docx(self, doc: DocumentRow) -> bytes:
         """The filled DOCX of a numbered document, made again from its data and template version (the same text
         as the DOCX its PDF was converted from): a batch's letters keep none of their own."""
@@ -215,7 +211,8 @@ class Production:
         symbol = Notation(0, template.type_abbreviation, doc.organisation).symbol
         docx = self.renderer.render(template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None))
         docx_sha = self.archive.put(docx, ".docx")
-        pdf = self._record(template, doc, self.converter.to_pdf(docx))
+        record = pdf_record(template, doc, self.clock.now(), self.public_url)
+        pdf = self.pages.make_record(self.converter.to_pdf(docx), record)  # before the fields
         pdf = prepare_draft(pdf, symbol, parties(template.schema))
         values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": self.archive.put(pdf, ".pdf")}
         with self.db.uow() as tx:
@@ -308,15 +305,16 @@ class Production:
         stages.append(("render", time.perf_counter()))
         pdf = self.converter.to_pdf(docx)
         stages.append(("convert", time.perf_counter()))
+        # each document's PDF becomes a record (metadata, QR code) before its signature
+        now = self.clock.now()
+        records = [pdf_record(template, d, now, self.public_url) for d in docs]
         marks: list[Mark | None]
         if len(docs) == 1:  # one document keeps its PDF whole; the signature finds its mark
-            parts, marks = [pdf], [None]
+            parts, marks = [self.pages.make_record(pdf, records[0])], [None]
         else:
             ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
-            parts = self.pages.split(pdf, ranges)
+            parts = self.pages.split(pdf, ranges, records)
         stages.append(("split", time.perf_counter()))
-        parts = [self._record(template, d, part) for d, part in zip(docs, parts, strict=True)]
-        stages.append(("metadata", time.perf_counter()))
         signed, signer = [], ""
         for d, part, mark in zip(docs, parts, marks, strict=True):
             pdf_signed, signer = self.organisation.sign(part, f"Ban hành {d.notation}", d.data.get("place"), mark)
