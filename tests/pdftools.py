@@ -230,3 +230,12 @@ def word_boxes(path: Path, page: int = 1) -> list[tuple[str, float, float, float
     height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', out).group(1))  # type: ignore[union-attr]
     words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)
     return [(w, float(a), height - float(d), float(c), height - float(b)) for a, b, c, d, w in words]
+
+
+def qr_code_clear_of_text(path: Path) -> QrCode:
+    """The one QR code of page 1, asserted to cover no word of it."""
+    [code] = qr_codes(path)
+    words = word_boxes(path)
+    covered = [w for w, x1, y1, x2, y2 in words if x1 < code.x2 and code.x1 < x2 and y1 < code.y2 and code.y1 < y2]
+    assert covered == [], f"{path}: the QR code covers {covered}"
+    return code

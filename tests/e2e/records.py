@@ -8,14 +8,14 @@ from typing import Any
 
 import httpx
 
-from tests.pdftools import pdfa_problems, qr_codes
+from tests.pdftools import pdfa_problems, qr_code_clear_of_text
 
 
 def check_issued_record(client: httpx.Client, path: Path, notation: str, author: str) -> dict[str, Any]:
     """Assert that ``path``, the issued document ``notation``, is a PDF/A-2b record of ``author`` whose QR code
     leads to the service's public page of it (``VANBAN_PUBLIC_URL`` is the service's address in the tests), which
     shows it and finds an uploaded copy the very file issued. Returns what the page shows."""
-    [code] = qr_codes(path)
+    code = qr_code_clear_of_text(path)
     base = str(client.base_url).rstrip("/")
     assert code.text.startswith(f"{base}/v/"), code.text
     key = code.text.rsplit("/", 1)[1]
