@@ -46,7 +46,7 @@ class PageWords:
 def page_words(pdf: bytes) -> list[PageWords]:
     with tempfile.TemporaryDirectory(prefix="vanban-pages-") as tmp:
         path = Path(tmp) / "chunk.pdf"
-        path.write_bytes(pdf)
+        path.write_bytes(_without_output_intents(pdf))
         result = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         raise ConversionError(f"pdftotext failed: {result.stderr[:200]}", "Không đọc được chữ trong tệp PDF")
@@ -60,6 +60,16 @@ def page_words(pdf: bytes) -> list[PageWords]:
         words = [(b.text, b.x1, b.y1) for b in boxes]
         pages.append(PageWords(height, " ".join(w for w, _, _ in words), words, boxes))
     return pages
+
+
+def _without_output_intents(pdf: bytes) -> bytes:
+    """A copy to read the words of: poppler applies a PDF/A output intent's ICC profile to every colour it meets,
+    which made pdftotext some fifty times slower on a chunk of letters (10 s instead of 0.2 s for 100 pages)."""
+    with pikepdf.open(BytesIO(pdf)) as doc:
+        if "/OutputIntents" not in doc.Root:
+            return pdf
+        del doc.Root.OutputIntents
+        return _saved(doc)
 
 
 def split_pages(pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None) -> list[bytes]:
