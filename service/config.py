@@ -17,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.domain.pdf_record import DEFAULT_PUBLIC_URL
 from service.errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +91,11 @@ class Settings(BaseSettings):
     access_token_minutes: int = Field(default=30, ge=1, le=24 * 60, description="lifetime of a login token")
     session_idle_minutes: float = Field(
         default=30, gt=0, le=24 * 60, description="a browser session ends after this long without a request"
+    )
+    public_url: str = Field(
+        default=DEFAULT_PUBLIC_URL,
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="the service's public address: every issued document's QR code leads to PUBLIC_URL/v/<code>",
     )
     web_dir: Path = Field(default=PROJECT_ROOT / "web" / "dist", description="the built web application, served at /")
     sign_agent_url: str = Field(

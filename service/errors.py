@@ -9,7 +9,8 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── NotFound                        404
     │   ├── TemplateNotFound
     │   ├── DocumentNotFound
-    │   └── JobNotFound
+    │   ├── JobNotFound
+    │   └── UnknownVerifyCode                a public verification code of no issued document
     ├── InvalidRequest                  422  every wrong field, by path
     ├── IdempotencyConflict             422  an Idempotency-Key reused for another request
     ├── RenderError                     422  a template that cannot be rendered
@@ -104,6 +105,14 @@ class DocumentNotFound(NotFound):
 
 class JobNotFound(NotFound):
     job_id: str
+
+
+class UnknownVerifyCode(NotFound):
+    """A public verification code (``/v/<code>``) that names no issued document: unknown, or a document never
+    issued; one answer for both."""
+
+    def __init__(self) -> None:
+        super().__init__("no issued document has this code", "Không có văn bản đã ban hành nào có mã này")
 
 
 @dataclass(frozen=True)

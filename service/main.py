@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         office.router,
         session.router,
         verify.router,
+        verify.public_router,
         finding.router,
     ):
         app.include_router(router, max_body_size=limits.get(id(router)))

@@ -138,6 +138,7 @@ class Runtime:
             self.clock,
             renderer=DocxRenderer(),
             pages=self.pages,
+            public_url=self.settings.public_url,
         )
 
     def _template_of(self, doc: DocumentRow) -> Template:

@@ -143,14 +143,15 @@ class ServiceProcesses:
 
     def __init__(self, env: dict[str, str], workers: int = 0) -> None:
         self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
             "VANBAN_BOOTSTRAP_API_KEY": API_KEY,
+            "VANBAN_PUBLIC_URL": self.url,  # the QR codes lead to this service
             **env,
             "VANBAN_PORT": str(self.port),
             "PYTHONUNBUFFERED": "1",
         }
-        self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = Path(env["VANBAN_DATA_DIR"])
         self.procs: list[subprocess.Popen[bytes]] = []
         self._start("serve")

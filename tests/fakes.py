@@ -117,6 +117,10 @@ class FakeRepository:
             raise DocumentNotFound(document_id)
         return row
 
+    def issued_by_verify_code(self, code: str) -> orm.DocumentRow | None:
+        found = (d for d in self._table(orm.DocumentRow).values() if d.verify_code == code)
+        return next((d for d in found if d.status == DocumentStatus.ISSUED), None)
+
     def job(self, job_id: str) -> orm.JobRow:
         row = self._table(orm.JobRow).get((job_id,))
         if row is None:

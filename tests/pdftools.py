@@ -5,10 +5,16 @@ The suite needs nothing outside the repository: these helpers call the Debian to
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shutil
 import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
 
 TOOLS = ("qpdf", "pdfinfo", "pdffonts", "pdfsig", "pdftotext")
 
@@ -52,3 +58,184 @@ def check_pdf(path: Path) -> str:
 
 def pdf_text(path: Path) -> str:
     return _run("pdftotext", "-layout", str(path), "-").stdout
+
+
+# -- PDF/A-2b and the record's metadata -----------------------------------------------------------------------------
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+_XMP_NAMESPACES = {
+    "http://www.aiim.org/pdfa/ns/id/": "pdfaid",
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://ns.adobe.com/pdf/1.3/": "pdf",
+    "http://ns.adobe.com/xap/1.0/": "xmp",
+}
+
+
+def pdf_objects(path: Path) -> dict[str, Any]:
+    """Every object of ``path`` as its last revision has it (qpdf's JSON, streams decoded inline as base64)."""
+    out = _run(
+        "qpdf", "--json=2", "--json-key=qpdf", "--json-stream-data=inline", "--decode-level=generalized", str(path)
+    )
+    assert out.returncode in (0, 3), out.stderr
+    objects: dict[str, Any] = json.loads(out.stdout)["qpdf"][1]
+    return objects
+
+
+def _value(objects: dict[str, Any], ref: Any) -> Any:
+    """An object's value, following an indirect reference (``"12 0 R"``)."""
+    while isinstance(ref, str) and ref.endswith(" R"):
+        entry = objects[f"obj:{ref}"]
+        ref = entry["value"] if "value" in entry else entry["stream"]
+    return ref
+
+
+def _text(value: Any) -> str:
+    """A PDF string as qpdf's JSON writes it (``u:`` text, ``b:`` hex bytes)."""
+    assert isinstance(value, str), value
+    if value.startswith("u:"):
+        return value[2:]
+    return bytes.fromhex(value[2:]).decode("latin-1")
+
+
+def _xmp_properties(xml: bytes) -> dict[str, list[str]]:
+    """The XMP packet's properties we read, by prefix:name, each as its list of values (one for a simple value)."""
+    props: dict[str, list[str]] = {}
+    root = ElementTree.fromstring(xml)
+    for description in root.iter(f"{_RDF}Description"):
+        items = [(k, [v]) for k, v in description.attrib.items()]
+        for child in description:
+            lis = [li.text or "" for li in child.iter(f"{_RDF}li")]
+            items.append((child.tag, lis or [child.text or ""]))
+        for tag, values in items:
+            namespace, _, name = tag[1:].partition("}")
+            if namespace in _XMP_NAMESPACES:
+                props[f"{_XMP_NAMESPACES[namespace]}:{name}"] = values
+    return props
+
+
+# Info entries and the XMP properties PDF/A asks them to agree with (ISO 19005-2, 6.6.2.3.1); dates are left out.
+_INFO_IN_XMP = {
+    "Title": "dc:title",
+    "Author": "dc:creator",
+    "Subject": "dc:description",
+    "Keywords": "pdf:Keywords",
+    "Producer": "pdf:Producer",
+    "Creator": "xmp:CreatorTool",
+}
+
+
+@dataclass(frozen=True)
+class RecordFacts:
+    """What a PDF says of itself as an archival record (read with qpdf, XMP parsed here)."""
+
+    xmp: dict[str, list[str]]
+    info: dict[str, str]
+    lang: str | None
+    output_intents: list[tuple[str, bytes]]  # (subtype, the ICC profile)
+    encrypted: bool
+    javascript: bool
+
+
+def record_facts(path: Path) -> RecordFacts:
+    objects = pdf_objects(path)
+    trailer = objects["trailer"]["value"]
+    root = _value(objects, trailer["/Root"])
+    metadata = _value(objects, root.get("/Metadata"))
+    xmp = _xmp_properties(base64.b64decode(metadata["data"])) if metadata else {}
+    info = {k[1:]: _text(v) for k, v in _value(objects, trailer.get("/Info", {})).items() if isinstance(v, str)}
+    info = {k: v for k, v in info.items() if not v.startswith("/")}
+    intents = []
+    for ref in _value(objects, root.get("/OutputIntents", [])):
+        intent = _value(objects, ref)
+        profile = _value(objects, intent["/DestOutputProfile"])
+        intents.append((str(intent["/S"]), base64.b64decode(profile["data"])))
+    names = _value(objects, root.get("/Names", {}))
+    dump = json.dumps(objects)
+    javascript = "/JavaScript" in names or '"/JS"' in dump or '"/S": "/JavaScript"' in dump
+    lang = _text(root["/Lang"]) if "/Lang" in root else None
+    return RecordFacts(xmp, info, lang, intents, "/Encrypt" in trailer, javascript)
+
+
+def pdfa_problems(path: Path, title: str, author: str, language: str = "vi-VN") -> list[str]:
+    """What keeps ``path`` from being the PDF/A-2b record it claims: the XMP claim (pdfaid part 2, conformance B),
+    an sRGB output intent, no encryption nor JavaScript, the same title and author in Info and XMP, its language in
+    the catalog and XMP, nothing left of LibreOffice's defaults (en-US, python-docx); fonts and signatures as
+    :func:`pdf_problems` checks them."""
+    facts = record_facts(path)
+    problems = list(pdf_problems(path)[0])
+    expected = {
+        "pdfaid:part": ["2"],
+        "pdfaid:conformance": ["B"],
+        "dc:title": [title],
+        "dc:creator": [author],
+        "dc:language": [language],
+    }
+    problems += [f"XMP {k} is {facts.xmp.get(k)}, not {v}" for k, v in expected.items() if facts.xmp.get(k) != v]
+    if (facts.info.get("Title"), facts.info.get("Author")) != (title, author):
+        problems.append(f"Info says title {facts.info.get('Title')!r}, author {facts.info.get('Author')!r}")
+    for key, twin in _INFO_IN_XMP.items():
+        if key in facts.info and [facts.info[key]] != facts.xmp.get(twin):
+            problems.append(f"Info's {key} {facts.info[key]!r} differs from XMP's {twin} {facts.xmp.get(twin)}")
+    if facts.lang != language:
+        problems.append(f"the catalog's /Lang is {facts.lang!r}")
+    if not any(subtype == "/GTS_PDFA1" and b"sRGB" in profile for subtype, profile in facts.output_intents):
+        problems.append(f"no sRGB PDF/A output intent: {[s for s, _ in facts.output_intents]}")
+    if facts.encrypted:
+        problems.append("encrypted")
+    if facts.javascript:
+        problems.append("JavaScript")
+    everything = json.dumps([facts.info, facts.xmp], ensure_ascii=False)
+    problems += [f"{left} is still in the metadata" for left in ("en-US", "python-docx") if left in everything]
+    return problems
+
+
+# -- QR codes -------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QrCode:
+    """A QR code read from a page: its text and its box in PDF points (origin bottom left)."""
+
+    text: str
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+def qr_codes(path: Path, page: int = 1, dpi: int = 200) -> list[QrCode]:
+    """The QR codes on ``page`` of ``path``, as a phone would read them: pdftoppm renders it, zxing-cpp decodes."""
+    import zxingcpp
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = Path(tmp) / "page"
+        rendered = _run("pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-png", str(path), str(prefix))
+        assert rendered.returncode == 0, rendered.stderr
+        image = Image.open(next(Path(tmp).glob("page*.png")))
+        image.load()
+    scale = 72 / dpi
+    found = []
+    for result in zxingcpp.read_barcodes(image):
+        p = result.position
+        xs = [pt.x for pt in (p.top_left, p.top_right, p.bottom_left, p.bottom_right)]
+        ys = [pt.y for pt in (p.top_left, p.top_right, p.bottom_left, p.bottom_right)]
+        height = image.height * scale
+        found.append(
+            QrCode(result.text, min(xs) * scale, height - max(ys) * scale, max(xs) * scale, height - min(ys) * scale)
+        )
+    return found
+
+
+def word_boxes(path: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
+    """The words of ``page`` with their boxes in PDF points (origin bottom left), as pdftotext -bbox gives them."""
+    out = _run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-").stdout
+    height = float(re.search(r'<page width="[\d.]+" height="([\d.]+)"', out).group(1))  # type: ignore[union-attr]
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', out)
+    return [(w, float(a), height - float(d), float(c), height - float(b)) for a, b, c, d, w in words]
+
+
+def qr_code_clear_of_text(path: Path) -> QrCode:
+    """The one QR code of page 1, asserted to cover no word of it."""
+    [code] = qr_codes(path)
+    words = word_boxes(path)
+    covered = [w for w, x1, y1, x2, y2 in words if x1 < code.x2 and code.x1 < x2 and y1 < code.y2 and code.y1 < y2]
+    assert covered == [], f"{path}: the QR code covers {covered}"
+    return code

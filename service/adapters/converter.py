@@ -47,11 +47,16 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return conn
 
 
+PDF_EXPORT_OPTIONS = ["SelectPdfVersion=2"]
+"""writer_pdf_Export's filter data, as unoserver takes it (``Name=Value``): PDF/A-2b (fonts embedded, an sRGB output
+intent, XMP with ``pdfaid``), the archival form of an issued document."""
+
+
 def _convert(port: int, docx: bytes, timeout: float) -> bytes:
     """One conversion by the unoserver on ``port``; any failure is a ``ConversionError``."""
     proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", allow_none=True, transport=_TimeoutTransport(timeout))
     try:
-        result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", [])
+        result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", PDF_EXPORT_OPTIONS)
     except TimeoutError:
         raise ConversionTimeout(
             f"LibreOffice did not finish within {timeout:g} s and was stopped",

@@ -113,6 +113,8 @@ class DocumentRow(MadeByJob, Base):
     signers: Mapped[list[str]] = mapped_column(JSON, default=list)  # usernames, in signing order (review flow)
     signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # who signed, when, which field
     rejection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # the key of the public verification page its QR code leads to (/v/<code>), unguessable
+    verify_code: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -65,6 +65,10 @@ class Repository:
             raise DocumentNotFound(document_id)
         return row
 
+    def issued_by_verify_code(self, code: str) -> DocumentRow | None:
+        query = select(DocumentRow).where(DocumentRow.verify_code == code, DocumentRow.status == DocumentStatus.ISSUED)
+        return self._session.scalars(query).first()
+
     def job(self, job_id: str) -> JobRow:
         row = self._session.get(JobRow, job_id)
         if row is None:

@@ -16,6 +16,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -38,6 +39,7 @@ from service.adapters.orm import (
 from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
 from service.domain.documents import DocumentFilter, IssuedWindow
+from service.domain.pdf_record import PdfRecord
 
 # The rows are re-exported: the services name them from here, never from the adapters.
 __all__ = [
@@ -103,6 +105,10 @@ class Repository(Protocol):
     # -- documents and jobs -------------------------------------------------------------------------------------
     def document(self, document_id: str) -> DocumentRow:
         """The document, or :class:`~service.errors.DocumentNotFound`."""
+
+    def issued_by_verify_code(self, code: str) -> DocumentRow | None:
+        """The issued document whose public verification code is ``code``; None for any other code, and for a
+        document with that code not issued (a draft, a failed one)."""
 
     def job(self, job_id: str) -> JobRow:
         """The job, or :class:`~service.errors.JobNotFound`."""
@@ -388,8 +394,15 @@ class PdfPages(Protocol):
     def words(self, pdf: bytes) -> list[PageWords]:
         """Each page's words with their places."""
 
-    def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
-        """One PDF per (first, last) page range, 0-based inclusive."""
+    def split(
+        self, pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None
+    ) -> list[bytes]:
+        """One PDF per (first, last) page range, 0-based inclusive; with ``records`` (one per range), each made
+        that record as :meth:`make_record` makes it, in the same pass."""
+
+    def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
+        """``pdf`` with ``record``'s metadata (Info and XMP, PDF/A-2b claim, /Lang) and its QR code on page 1;
+        before any signature (a full rewrite)."""
 
     def merge(self, pdfs: list[bytes]) -> bytes:
         """One PDF for printing, the documents one after the other."""

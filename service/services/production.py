@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from service.domain import rich
@@ -23,6 +23,7 @@ from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
+from service.domain.pdf_record import DEFAULT_PUBLIC_URL, PdfRecord, verify_url
 from service.domain.placeholders import as_sent
 from service.domain.rich import has_content
 from service.domain.templates import Template
@@ -151,6 +152,18 @@ def preview_document(
     )
 
 
+def pdf_record(template: Template, doc: DocumentRow, created: datetime, public_url: str) -> PdfRecord:
+    """What the document's PDF says of itself: its trích yếu as title, the issuing body as author, its type and
+    number (a draft has none yet) as subject, and the address of its public verification page for the QR code."""
+    data = letter_data(doc.data)
+    author = str((data.get("organisation") or {}).get("name") or doc.organisation)
+    subject = f"{template.title} số {doc.notation}" if doc.notation else template.title
+    about = (data.get("class") or {}).get("name")
+    keywords = tuple(str(k) for k in dict.fromkeys((template.title, doc.notation, author, about)) if k)
+    url = verify_url(public_url, doc.verify_code) if doc.verify_code else None
+    return PdfRecord(issuing.subject_of(template, data), author, subject, keywords, created, url)
+
+
 @dataclass
 class OrganisationSignature:
     """The organisation's signature on an issued document: its seal over the left third of the leader's place in
@@ -208,6 +221,7 @@ class Production:
     clock: Clock
     renderer: Renderer
     pages: PdfPages
+    public_url: str = DEFAULT_PUBLIC_URL  # VANBAN_PUBLIC_URL: what the documents' QR codes lead to
 
     def letter_docx(self, doc: DocumentRow) -> bytes:
         """The filled DOCX of a numbered document, made again from its data and template version (the same text
@@ -250,7 +264,9 @@ class Production:
             template.docx, render_context(template, doc.data, f"{BLANK}/{symbol}", None, self.templates)
         )
         docx_sha = self.archive.put(docx, ".docx")
-        pdf = prepare_draft(self.converter.to_pdf(docx), symbol, parties(template.schema))
+        record = pdf_record(template, doc, self.clock.now(), self.public_url)
+        pdf = self.pages.make_record(self.converter.to_pdf(docx), record)  # before the fields
+        pdf = prepare_draft(pdf, symbol, parties(template.schema))
         values: dict[str, object] = {"docx_sha256": docx_sha, "pdf_sha256": self.archive.put(pdf, ".pdf")}
         with self.db.uow() as tx:
             # the write first, and only if no other delivery of this job recorded its result already
@@ -342,12 +358,15 @@ class Production:
         stages.append(("render", time.perf_counter()))
         pdf = self.converter.to_pdf(docx)
         stages.append(("convert", time.perf_counter()))
+        # each document's PDF becomes a record (metadata, QR code) before its signature
+        now = self.clock.now()
+        records = [pdf_record(template, d, now, self.public_url) for d in docs]
         marks: list[Mark | None]
         if len(docs) == 1:  # one document keeps its PDF whole; the signature finds its mark
-            parts, marks = [pdf], [None]
+            parts, marks = [self.pages.make_record(pdf, records[0])], [None]
         else:
             ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
-            parts = self.pages.split(pdf, ranges)
+            parts = self.pages.split(pdf, ranges, records)
         stages.append(("split", time.perf_counter()))
         signed, signer = [], ""
         for d, part, mark in zip(docs, parts, marks, strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -408,12 +409,16 @@ def _queued_job(kind: str, total: int) -> JobRow:
     return JobRow(id=str(uuid.uuid4()), kind=kind, status=JobStatus.QUEUED, done=0, total=total, attempts=0)
 
 
+VERIFY_CODE_BYTES = 18  # 144 random bits: a document's public verification code cannot be guessed
+
+
 def _document_columns(
     job_id: str, template: Template, data: Any, organisation: str, request_hash: str, **more: Any
 ) -> dict[str, Any]:
     """A requested document's columns (``more``: the rest, or other values): the same for a single document, a
     batch's letter (numbered by ``issuing`` as it is recorded) and the document a whole class list fills."""
     columns = {"id": str(uuid.uuid4()), "job_id": job_id, "template_id": template.id, "data": data}
+    columns["verify_code"] = secrets.token_urlsafe(VERIFY_CODE_BYTES)  # the public verification page's key
     columns |= {"template_version": template.version, "status": DocumentStatus.REQUESTED, "workflow": "direct"}
     columns |= {"organisation": organisation, "register": DEFAULT_REGISTER, "request_hash": request_hash}
     return columns | {"signers": [], "signatures": []} | more

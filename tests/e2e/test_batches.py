@@ -19,6 +19,7 @@ from openpyxl import Workbook
 from service.config import PROJECT_ROOT
 from service.domain.vietnamese import date_in_words
 from tests.backends import ServiceProcesses, wait_job
+from tests.e2e.records import check_issued_record
 from tests.pdftools import pdf_problems, pdf_text
 
 pytestmark = pytest.mark.slow
@@ -134,6 +135,10 @@ def test_class_list_to_signed_letters(service: ServiceProcesses, tmp_path: Path)
         files = sorted(letters.glob("*.pdf"))
         failing = {f.name: wrong for f in files if (wrong := pdf_problems(f)[0])}
         assert len(files) == n and not failing, list(failing.items())[:5]
+        first = batch["documents"][0]
+        letter = next(f for f in files if int(f.name.split("-")[0]) == first["number"])
+        shown = check_issued_record(c, letter, first["notation"], "Trường Chính trị tỉnh")
+        assert shown["title"].startswith("Giấy triệu tập")
 
         merged = tmp_path / "merged.pdf"
         merged.write_bytes(c.get(f"/api/v1/batches/{body['id']}/merged.pdf", timeout=300).content)

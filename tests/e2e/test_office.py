@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from service.config import PROJECT_ROOT
 from tests.backends import ServiceProcesses, wait_job
+from tests.e2e.records import check_issued_record
 from tests.pdftools import check_pdf, pdf_text
 
 pytestmark = pytest.mark.slow
@@ -219,6 +220,10 @@ def test_a_day_at_the_office(service: ServiceProcesses, tmp_path: Path) -> None:
         assert report["ok"], report
         first = report["signatures"][0]
         assert first["certified"] and first["later_changes"].startswith("allowed")
+    # The decision is a PDF/A-2b record with its QR code, which opens its public page.
+    shown = check_issued_record(clerk, tmp_path / "qd.pdf", issued["qd"]["notation"], "Trường Chính trị tỉnh")
+    signed_by = [s["name"] for s in clerk.get(f"/api/v1/documents/{docs['qd']}").json()["signatures"]]
+    assert shown["title"].startswith("Quyết định") and shown["signers"] == signed_by != []
     attached = " ".join(pdf_text(tmp_path / "qd.pdf").split())  # the attached list names the decision too
     assert f"(Kèm theo Quyết định số {issued['qd']['number']:02d} /QĐ-TCT" in attached
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from tests.pdftools import qr_codes
 from tests.web.conftest import WebService, log_in, shoot
 
 pytestmark = pytest.mark.slow
@@ -217,3 +218,25 @@ def test_a_direct_template_may_ask_for_a_draft_first(page: Any, web: WebService)
     page.get_by_role("link", name="Xem văn bản").click()
     expect(page.get_by_test_id("status")).to_have_text("Dự thảo")
     expect(page.get_by_text("Trình ký", exact=True).first).to_be_visible()
+
+
+def test_the_qr_code_of_an_issued_letter_opens_its_public_page(page: Any, web: WebService, tmp_path: Path) -> None:
+    letter = web.make_document("chuyenvien", "giay-trieu-tap")
+    pdf = tmp_path / "letter.pdf"
+    pdf.write_bytes(web.client("chuyenvien").get(f"/api/v1/documents/{letter['id']}/pdf").content)
+    [code] = qr_codes(pdf)
+    assert code.text.startswith(f"{web.url}/v/")
+    page.goto(code.text)  # as a phone opens it: no login
+    shown = page.get_by_test_id("issued")
+    expect(shown).to_contain_text(letter["notation"])
+    expect(shown).to_contain_text("Trường Chính trị tỉnh")
+    expect(shown).to_contain_text("Giấy triệu tập Lớp Trung cấp lý luận chính trị K12")
+    expect(shown).to_contain_text(letter["pdf_sha256"])
+    page.get_by_label("Tệp PDF cần xác thực").set_input_files(str(pdf))
+    page.get_by_role("button", name="Xác thực", exact=True).click()
+    expect(page.get_by_test_id("same-file")).to_have_text("Bản sao đúng là tệp đã ban hành (cùng mã băm).")
+    expect(page.get_by_test_id("verdict")).to_contain_text("Văn bản hợp lệ")
+    shoot(page, web, "issued-document")
+
+    page.goto(code.text[:-4] + "abcd")  # a made-up code shows nothing of any document
+    expect(page.get_by_test_id("issued-unknown")).to_have_text("Không có văn bản đã ban hành nào có mã này.")

@@ -32,6 +32,7 @@ export const PAGES: PageRoute[] = [
   { path: "/clerk", element: <ClerkPage />, nav: { label: "navClerk", roles: ["clerk", "admin"] } },
   { path: "/find", element: <FindPage />, nav: { label: "navFind" } },
   { path: "/verify", element: <VerifyPage />, public: true, nav: { label: "navVerify" } },
+  { path: "/v/:code", element: <VerifyPage />, public: true },
   { path: "/batch", element: <BatchPage />, nav: { label: "navBatch", roles: ["requester"] } },
   { path: "/admin/users", element: <AdminUsersPage />, nav: { label: "navAdminUsers", roles: ["admin"] } },
   { path: "/admin/templates", element: <AdminTemplatesPage />, nav: { label: "navAdminTemplates", roles: ["admin"] } },
