@@ -153,7 +153,9 @@ class Runtime:
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.db, self.archive, self._template_of, self.organisation_signature, self.clock)
+        return Issuer(
+            self.db, self.archive, self._template_of, self.organisation_signature, self.clock, PdfPageTools()
+        )
 
     @cached_property
     def worker_id(self) -> str:

@@ -213,7 +213,13 @@ class FakeRepository:
         return True
 
     def issue(
-        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+        self,
+        document_id: str,
+        pdf_sha256: str,
+        signer: str,
+        signed_at: datetime,
+        docx_sha256: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> bool:
         doc = self.document(document_id)
         if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
@@ -221,6 +227,8 @@ class FakeRepository:
         doc.pdf_sha256, doc.signer, doc.signed_at, doc.status = pdf_sha256, signer, signed_at, DocumentStatus.ISSUED
         if docx_sha256 is not None:
             doc.docx_sha256 = docx_sha256
+        if metadata is not None:
+            doc.archive_metadata = copy.deepcopy(metadata)
         doc.updated_at = orm.utcnow()
         return True
 
@@ -386,6 +394,19 @@ class FakeRepository:
     def template_versions(self, template_id: str | None = None) -> list[orm.TemplateVersionRow]:
         rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
+
+    def record_file(self, code: str) -> orm.RecordFileRow:
+        row = self._table(orm.RecordFileRow).get((code,))
+        if row is None:
+            raise NotFound(f"no file of records '{code}'", f"Không có hồ sơ '{code}'")
+        return row
+
+    def record_files(self, organisation: str | None) -> list[orm.RecordFileRow]:
+        rows = self._rows(orm.RecordFileRow, lambda f: organisation is None or f.organisation == organisation)
+        return sorted(rows, key=lambda f: f.code)
+
+    def documents_of_file(self, code: str) -> list[orm.DocumentRow]:
+        return sorted(self._rows(orm.DocumentRow, lambda d: d.file_code == code), key=lambda d: d.file_ordinal or 0)
 
     def stored_objects(self) -> list[StoredObject]:
         documents = sorted(self._rows(orm.DocumentRow), key=lambda d: d.id)

@@ -113,8 +113,33 @@ class DocumentRow(Base):
     signers: Mapped[list[str]] = mapped_column(JSON, default=list)  # usernames, in signing order (review flow)
     signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # who signed, when, which field
     rejection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # NĐ 30 Phụ lục VI archive metadata, written once at issue (service.domain.records.ArchiveMetadata.to_json)
+    archive_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    file_code: Mapped[str | None] = mapped_column(ForeignKey("record_files.code"), index=True)  # its hồ sơ
+    file_ordinal: Mapped[int | None] = mapped_column(Integer)  # its place in the hồ sơ, from 1
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class RecordFileRow(Base):
+    """A hồ sơ (file of records) a body keeps its issued documents in for their retention period
+    (``service.domain.records.RecordFile``)."""
+
+    __tablename__ = "record_files"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    organisation: Mapped[str] = mapped_column(String(40), index=True)
+    retention_years: Mapped[int | None] = mapped_column(Integer)  # None: permanent
+    rights: Mapped[str] = mapped_column(String(20))
+    creator: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    destruction_proposed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RegisterEntryRow(Base):

@@ -110,3 +110,7 @@ class PdfPageTools:
 
     def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
         return split_pages(pdf, ranges)
+
+    def count(self, pdf: bytes) -> int:
+        with pikepdf.open(BytesIO(pdf)) as opened:
+            return len(opened.pages)

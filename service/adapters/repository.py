@@ -23,6 +23,7 @@ from service.adapters.orm import (
     JobRow,
     LoginThrottleRow,
     OrganisationRow,
+    RecordFileRow,
     RegisterCounterRow,
     RegisterEntryRow,
     SigningSessionRow,
@@ -87,7 +88,13 @@ class Repository:
         return list(self._session.scalars(query.order_by(DocumentRow.batch_index)))
 
     def issue(
-        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+        self,
+        document_id: str,
+        pdf_sha256: str,
+        signer: str,
+        signed_at: datetime,
+        docx_sha256: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> bool:
         """Record a numbered document as issued, unless it already is (then False: nothing changes)."""
         done = (DocumentRow.status == "issued") | (DocumentRow.status == "failed")
@@ -101,6 +108,7 @@ class Repository:
                 status="issued",
                 updated_at=utcnow(),
                 **({"docx_sha256": docx_sha256} if docx_sha256 is not None else {}),
+                **({"archive_metadata": metadata} if metadata is not None else {}),
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -311,6 +319,22 @@ class Repository:
         query = select(TemplateVersionRow).order_by(TemplateVersionRow.created_at)
         if template_id is not None:
             query = query.where(TemplateVersionRow.template_id == template_id)
+        return list(self._session.scalars(query))
+
+    def record_file(self, code: str) -> RecordFileRow:
+        row = self._session.get(RecordFileRow, code)
+        if row is None:
+            raise NotFound(f"no file of records '{code}'", f"Không có hồ sơ '{code}'")
+        return row
+
+    def record_files(self, organisation: str | None) -> list[RecordFileRow]:
+        query = select(RecordFileRow).order_by(RecordFileRow.code)
+        if organisation is not None:
+            query = query.where(RecordFileRow.organisation == organisation)
+        return list(self._session.scalars(query))
+
+    def documents_of_file(self, code: str) -> list[DocumentRow]:
+        query = select(DocumentRow).where(DocumentRow.file_code == code).order_by(DocumentRow.file_ordinal)
         return list(self._session.scalars(query))
 
     def stored_objects(self) -> list[StoredObject]:

@@ -29,6 +29,7 @@ from service.adapters.orm import (
     JobRow,
     LoginThrottleRow,
     OrganisationRow,
+    RecordFileRow,
     RegisterEntryRow,
     SigningSessionRow,
     TemplateVersionRow,
@@ -54,6 +55,7 @@ __all__ = [
     "PdfConverter",
     "PdfPages",
     "Person",
+    "RecordFileRow",
     "RegisterEntryRow",
     "Renderer",
     "Repository",
@@ -148,10 +150,17 @@ class Repository(Protocol):
         another delivery of its job did it first."""
 
     def issue(
-        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
+        self,
+        document_id: str,
+        pdf_sha256: str,
+        signer: str,
+        signed_at: datetime,
+        docx_sha256: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> bool:
         """Record a numbered document as issued (``docx_sha256``: its own DOCX, kept for a single document; a
-        batch's letters make theirs again on demand), unless it already is (or failed): then False."""
+        batch's letters make theirs again on demand; ``metadata``: its archive metadata), unless it already is (or
+        failed): then False."""
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""
@@ -250,6 +259,16 @@ class Repository(Protocol):
     # -- templates ----------------------------------------------------------------------------------------------
     def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
         """Registered template versions, oldest first."""
+
+    # -- files of records (hồ sơ) -------------------------------------------------------------------------------
+    def record_file(self, code: str) -> RecordFileRow:
+        """The hồ sơ, or :class:`~service.errors.NotFound`."""
+
+    def record_files(self, organisation: str | None) -> list[RecordFileRow]:
+        """The hồ sơ of ``organisation`` (None: every body's), by code."""
+
+    def documents_of_file(self, code: str) -> list[DocumentRow]:
+        """The documents filed in the hồ sơ, in their order (``file_ordinal``)."""
 
     # -- the archive's references (fixity) ----------------------------------------------------------------------
     def stored_objects(self) -> list[StoredObject]:
@@ -390,3 +409,6 @@ class PdfPages(Protocol):
 
     def split(self, pdf: bytes, ranges: list[tuple[int, int]]) -> list[bytes]:
         """One PDF per (first, last) page range, 0-based inclusive."""
+
+    def count(self, pdf: bytes) -> int:
+        """How many pages the PDF has (số trang of its archive metadata)."""
