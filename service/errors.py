@@ -25,7 +25,9 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── TooManyAttempts                 429  login refused for a while (``Retry-After``)
     ├── NotReady                        409  the document has no such file yet
     ├── WrongState                      409  the document is not in the state the action needs
-    │   └── NumberTaken                      a number another transaction gave meanwhile; issue again
+    │   ├── NumberTaken                      a number another transaction gave meanwhile; issue again
+    │   ├── RecordKept                       an issued record is never changed, replaced or deleted
+    │   └── FileClosed                       a closed hồ sơ takes no more documents
     ├── SignaturesClosed                409  the document takes no new signature
     ├── DuplicateNumber                 409  a register number already issued
     ├── Interrupted                     500  the job's worker died; its work was sent again
@@ -236,6 +238,25 @@ class NumberTaken(WrongState):
             f"number {notation} was taken meanwhile; issue again",
             f"Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
         )
+
+
+class RecordKept(WrongState):
+    """An issued document is a record (tài liệu lưu trữ): no route deletes, replaces or re-signs its file or row.
+    After its hồ sơ's retention ends an admin may only propose it for destruction (audited)."""
+
+    code = "record_kept"
+
+    def __init__(self, document_id: str, what_en: str, what_vi: str) -> None:
+        super().__init__(
+            f"document {document_id} is issued: an issued record is never {what_en}",
+            f"Văn bản {document_id} đã ban hành: tài liệu lưu trữ không bao giờ bị {what_vi}",
+        )
+
+
+class FileClosed(WrongState):
+    """A closed hồ sơ (file of records) takes no more documents, and a document is filed once."""
+
+    code = "file_closed"
 
 
 class SignaturesClosed(VanbanError):

@@ -195,9 +195,7 @@ class ArchiveMetadata:
             organ_name=value["organ_name"],
             subject=value["subject"],
             page_amount=int(value["page_amount"]),
-            signers=tuple(
-                SignerInfo(s["full_name"], s["position"], s.get("competence", "")) for s in value["signers"]
-            ),
+            signers=tuple(SignerInfo(s["full_name"], s["position"], s.get("competence", "")) for s in value["signers"]),
             to=tuple(value["to"]),
             priority=Priority(value["priority"]),
             issued_amount=int(value["issued_amount"]),
@@ -254,3 +252,12 @@ def check_code(code: str) -> str | None:
     if not all(c.isalnum() or c in ".-_" for c in code):
         return "letters, digits and . - _ only"
     return None
+
+
+@dataclass(frozen=True)
+class FiledDocument:
+    """A document as a hồ sơ's export lists it: its metadata (filed), the PDF's name in the ZIP and its sha256."""
+
+    metadata: ArchiveMetadata
+    file_name: str
+    sha256: str

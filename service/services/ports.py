@@ -39,6 +39,8 @@ from service.adapters.orm import (
 from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
 from service.domain.documents import DocumentFilter, IssuedWindow
+from service.domain.exchange import ExchangeMessage
+from service.domain.records import FiledDocument, RecordFile
 
 # The rows are re-exported: the services name them from here, never from the adapters.
 __all__ = [
@@ -56,6 +58,7 @@ __all__ = [
     "PdfPages",
     "Person",
     "RecordFileRow",
+    "RecordsXml",
     "RegisterEntryRow",
     "Renderer",
     "Repository",
@@ -412,3 +415,19 @@ class PdfPages(Protocol):
 
     def count(self, pdf: bytes) -> int:
         """How many pages the PDF has (số trang of its archive metadata)."""
+
+
+class RecordsXml(Protocol):
+    """The records' XML (lxml in production: ``service.adapters.records_xml``)."""
+
+    def file_xml(self, file: RecordFile, organ_name: str, documents: list[FiledDocument]) -> bytes:
+        """A hồ sơ's metadata and its documents', as ``service/records/hoso.xsd`` describes them."""
+
+    def check_file_xml(self, xml: bytes) -> None:
+        """:class:`~service.errors.InvalidRequest` naming every line ``hoso.xsd`` refuses."""
+
+    def edxml(self, message: ExchangeMessage) -> bytes:
+        """The edXML package (QCVN 102:2016/BTTTT) of ``message``."""
+
+    def read_edxml(self, xml: bytes) -> ExchangeMessage:
+        """An edXML package read back."""

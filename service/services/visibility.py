@@ -6,7 +6,7 @@ from __future__ import annotations
 from service.domain import office
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Workflow
-from service.errors import Forbidden, WrongState
+from service.errors import Forbidden, RecordKept, WrongState
 from service.services.ports import DocumentRow, UnitOfWork
 
 
@@ -25,13 +25,22 @@ def check_can_see(who: Principal, doc: DocumentRow) -> None:
 
 
 def check_state(doc: DocumentRow, *allowed: DocumentStatus) -> None:
-    """WrongState unless ``doc`` is in one of the ``allowed`` states."""
+    """WrongState unless ``doc`` is in one of the ``allowed`` states; RecordKept for an issued document (a record:
+    never changed, replaced or deleted)."""
+    check_not_issued(doc)
     if doc.status not in allowed:
         wanted = ", ".join(allowed)
         raise WrongState(
             f"document {doc.id} is {doc.status}; this needs {wanted}",
             f"Văn bản {doc.id} đang ở trạng thái {doc.status}; việc này cần {wanted}",
         )
+
+
+def check_not_issued(doc: DocumentRow) -> None:
+    """RecordKept if ``doc`` is issued: every action that would change, replace, re-sign or delete its file or row
+    stops here."""
+    if doc.status == DocumentStatus.ISSUED:
+        raise RecordKept(doc.id, "changed, replaced or deleted", "thay đổi, thay thế hoặc xóa")
 
 
 def reviewed_document(tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:
