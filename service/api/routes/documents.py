@@ -9,12 +9,15 @@ from fastapi.concurrency import run_in_threadpool
 from service.adapters.orm import DocumentRow
 from service.adapters.preview import pdf_page_count
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
+from service.api.responses import DOCX, ERRORS, PDF, XML, content_disposition, file_of
 from service.api.schemas import (
+    ArchiveMetadataOut,
+    DecidedMetadata,
     DocumentAccepted,
     DocumentList,
     DocumentOut,
     DocumentRequest,
+    ExchangeRecipients,
     HistoryEntry,
     IssueRequest,
     RejectRequest,
@@ -22,6 +25,7 @@ from service.api.schemas import (
 )
 from service.services import files
 from service.services.browsing import document_filter, documents_of, history_of
+from service.services.records import metadata_of
 from service.services.requesting import RequestDocument, request_document
 from service.services.verification import verify_report
 
@@ -29,6 +33,7 @@ router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERR
 
 
 def _out(doc: DocumentRow) -> DocumentOut:
+    metadata = metadata_of(doc)
     return DocumentOut(
         id=doc.id,
         job_id=doc.job_id,
@@ -46,6 +51,7 @@ def _out(doc: DocumentRow) -> DocumentOut:
         signers=list(doc.signers or []),
         signatures=[{k: v for k, v in s.items() if k != "base_sha256"} for s in doc.signatures or []],
         rejection={k: v for k, v in doc.rejection.items() if k != "draft_sha256"} if doc.rejection else None,
+        metadata=ArchiveMetadataOut.model_validate(metadata.to_json()) if metadata else None,
         created_at=doc.created_at,
         updated_at=doc.updated_at,
     )
@@ -178,3 +184,27 @@ def get_history(document_id: str, rt: RuntimeDep, who: CurrentUser) -> list[Hist
 @router.get("/{document_id}/docx", response_class=Response, responses=file_of(DOCX, "the filled DOCX"))
 def get_docx(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     return _file(rt, who, document_id, "docx")
+
+
+@router.post("/{document_id}/metadata")
+def decide_metadata(document_id: str, body: DecidedMetadata, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
+    """The clerk's decision on an issued document's priority (độ khẩn) and retention (thời hạn bảo quản), kept in
+    its archive metadata and audited; the document's file and number never change."""
+    return _out(rt.records.set_decided(who, document_id, body.priority, body.retention_years))
+
+
+@router.get("/{document_id}/edxml")
+def edxml_recipients(document_id: str, rt: RuntimeDep, who: CurrentUser) -> ExchangeRecipients:
+    """The bodies an issued document can be sent to as edXML (a joint document's partner, then the recipients it
+    lists): ``/edxml/{n}`` is the package for the n-th (clerk of its body, admin)."""
+    return ExchangeRecipients(recipients=rt.exchange.recipients(who, document_id))
+
+
+@router.get("/{document_id}/edxml/{recipient}", response_class=Response, responses=file_of(XML, "edXML package"))
+def edxml_package(document_id: str, recipient: int, rt: RuntimeDep, who: CurrentUser) -> Response:
+    """The edXML package (QCVN 102:2016/BTTTT) of the issued document for its n-th recipient: the header (From,
+    To, Code, PromulgationInfo, DocumentType, Subject, SignerInfo, OtherInfo ...) and the signed PDF in base64."""
+    file = rt.exchange.package(who, document_id, recipient)
+    return Response(
+        file.data, media_type=file.media_type, headers={"Content-Disposition": content_disposition(file.name)}
+    )
