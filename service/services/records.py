@@ -337,3 +337,9 @@ def _check_fileable(docs: list[tuple[str, DocumentRow]], file: RecordFileRow) ->
         problems.append(FieldError("document_ids", "no document to file", "chưa chọn văn bản nào"))
     if problems:
         raise InvalidRequest(problems)
+
+
+def console_operator(organisation: str) -> Principal:
+    """Whoever runs ``vanban records`` on the server: they reach the database already, so they act as an admin,
+    written to the audit chain as ``cli``."""
+    return Principal("cli", "cli", "Console operator", "", organisation, frozenset({Role.ADMIN.value}))
