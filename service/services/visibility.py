@@ -44,10 +44,11 @@ def check_not_issued(doc: DocumentRow) -> None:
 
 
 def reviewed_document(tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:
-    """A document of the review flow that ``who`` may see (NotFound, Forbidden, or WrongState for a document
-    issued directly)."""
+    """A document of the review flow that ``who`` may see, to act on (NotFound, Forbidden, RecordKept once it is
+    issued, or WrongState for a document issued directly)."""
     doc = tx.repo.document(document_id)
     check_can_see(who, doc)
+    check_not_issued(doc)
     if doc.workflow != Workflow.REVIEW:
         raise WrongState(
             f"document {doc.id} was issued directly, without review",
