@@ -5,6 +5,7 @@ import { ApiError } from "./api";
 import { officeEn, officeVi } from "./messages/office";
 import { batchEn, batchVi } from "./messages/batch";
 import { adminEn, adminVi } from "./messages/admin";
+import { recordsEn, recordsVi } from "./messages/records";
 
 const vi = {
   appName: "Văn bản",
@@ -132,6 +133,7 @@ const vi = {
   ...officeVi,
   ...batchVi,
   ...adminVi,
+  ...recordsVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -257,6 +259,7 @@ const en: Record<MessageKey, string> = {
   ...officeEn,
   ...batchEn,
   ...adminEn,
+  ...recordsEn,
 };
 
 const STATUS: Record<string, [string, string]> = {
@@ -278,6 +281,7 @@ const ACTION: Record<string, [string, string]> = {
   reject: ["Trả lại", "Rejected"],
   issue: ["Cấp số và ban hành", "Numbered and issued"],
   download: ["Tải về", "Downloaded"],
+  metadata: ["Quyết định độ khẩn, thời hạn bảo quản", "Priority or retention decided"],
 };
 
 export type Lang = "vi" | "en";

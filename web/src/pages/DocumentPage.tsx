@@ -1,5 +1,6 @@
 import { useParams } from "react-router-dom";
 import type { DocumentOut, HistoryEntry, TemplateSummary, VerificationReport } from "../api";
+import ArchiveMetadataList from "../components/ArchiveMetadataList";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import SignatureVerdict from "../components/SignatureVerdict";
@@ -70,6 +71,12 @@ export default function DocumentPage() {
           )}
         </dl>
       </section>
+      {doc.status === "issued" && (
+        <section aria-labelledby="archive">
+          <h2 id="archive">{t("archiveTitle")}</h2>
+          <ArchiveMetadataList metadata={doc.metadata} />
+        </section>
+      )}
       <section aria-labelledby="downloads">
         <h2 id="downloads">{t("downloads")}</h2>
         <p className="buttons">
