@@ -3,6 +3,8 @@ people read them (the documents in them that they may see)."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Response
 
 from service.api.deps import CurrentUser, RuntimeDep
@@ -46,7 +48,7 @@ def create_file(body: RecordFileIn, rt: RuntimeDep, who: CurrentUser, response: 
         organisation=body.organisation,
     )
     file = rt.records.create(who, spec)
-    response.headers["Location"] = f"/api/v1/records/{file.code}"
+    response.headers["Location"] = f"/api/v1/records/{quote(file.code)}"  # a header is Latin-1: Đ is escaped
     return _file_out(file)
 
 
