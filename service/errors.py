@@ -246,11 +246,13 @@ class RecordKept(WrongState):
 
     code = "record_kept"
 
-    def __init__(self, document_id: str, what_en: str, what_vi: str) -> None:
-        super().__init__(
-            f"document {document_id} is issued: an issued record is never {what_en}",
-            f"Văn bản {document_id} đã ban hành: tài liệu lưu trữ không bao giờ bị {what_vi}",
+    def __init__(self, document_id: str) -> None:
+        en, vi = (
+            "is issued: an issued record is never changed, replaced or deleted",
+            ("đã ban hành: tài liệu lưu trữ không bao giờ bị thay đổi, thay thế hoặc xóa"),
         )
+        super().__init__(f"document {document_id} {en}", f"Văn bản {document_id} {vi}")
+        self.document_id = document_id
 
 
 class FileClosed(WrongState):

@@ -38,7 +38,7 @@ from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow, JobStatus
 from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import Person, SignatureStep, StoredObject
+from service.services.ports import Issued, Person, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -212,23 +212,16 @@ class FakeRepository:
             setattr(doc, name, value)
         return True
 
-    def issue(
-        self,
-        document_id: str,
-        pdf_sha256: str,
-        signer: str,
-        signed_at: datetime,
-        docx_sha256: str | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> bool:
+    def issue(self, document_id: str, issued: Issued) -> bool:
         doc = self.document(document_id)
         if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
             return False
-        doc.pdf_sha256, doc.signer, doc.signed_at, doc.status = pdf_sha256, signer, signed_at, DocumentStatus.ISSUED
-        if docx_sha256 is not None:
-            doc.docx_sha256 = docx_sha256
-        if metadata is not None:
-            doc.archive_metadata = copy.deepcopy(metadata)
+        doc.pdf_sha256, doc.signer, doc.signed_at = issued.pdf_sha256, issued.signer, issued.signed_at
+        doc.status = DocumentStatus.ISSUED
+        if issued.docx_sha256 is not None:
+            doc.docx_sha256 = issued.docx_sha256
+        if issued.metadata is not None:
+            doc.archive_metadata = copy.deepcopy(issued.metadata)
         doc.updated_at = orm.utcnow()
         return True
 

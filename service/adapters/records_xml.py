@@ -24,12 +24,13 @@ from pathlib import Path
 
 from lxml import etree
 
-from service.domain.exchange import Attachment, ExchangeMessage, Organ
+from service.domain.exchange import ExchangeMessage, Organ
 from service.domain.records import FiledDocument, Priority, RecordFile, SignerInfo
 from service.errors import FieldError, InvalidRequest
 
 HOSO_NS = "urn:vanban:records:hoso:1"
 EDXML_NS = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+PDF = "application/pdf"
 XSD = Path(__file__).resolve().parents[1] / "records" / "hoso.xsd"
 
 _parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
@@ -153,11 +154,11 @@ class LxmlRecords:
         _add(other, e, "PageAmount", message.page_amount)
         reference = _add(_add(_add(envelope, e, "edXMLBody"), e, "edXMLManifest"), e, "Reference")
         _add(reference, e, "ContentId", "cid:1")
-        _add(reference, e, "ContentType", message.attachment.content_type)
-        _add(reference, e, "AttachmentName", message.attachment.name)
+        _add(reference, e, "ContentType", PDF)
+        _add(reference, e, "AttachmentName", message.pdf_name)
         attachment = _add(_add(root, e, "AttachmentEncoded"), e, "Attachment")
         _add(attachment, e, "ContentId", "cid:1")
-        _add(attachment, e, "ContentTransferEncoded", base64.b64encode(message.attachment.data).decode("ascii"))
+        _add(attachment, e, "ContentTransferEncoded", base64.b64encode(message.pdf).decode("ascii"))
         return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
     def read_edxml(self, xml: bytes) -> ExchangeMessage:
@@ -196,9 +197,6 @@ class LxmlRecords:
             promulgation_amount=int(text("e:OtherInfo/e:PromulgationAmount", header)),
             page_amount=int(text("e:OtherInfo/e:PageAmount", header)),
             to_places=tuple(p.text or "" for p in header.findall("e:ToPlaces/e:Place", n)),
-            attachment=Attachment(
-                text(f"{reference}/e:AttachmentName"),
-                text(f"{reference}/e:ContentType"),
-                base64.b64decode(text("e:AttachmentEncoded/e:Attachment/e:ContentTransferEncoded")),
-            ),
+            pdf_name=text(f"{reference}/e:AttachmentName"),
+            pdf=base64.b64decode(text("e:AttachmentEncoded/e:Attachment/e:ContentTransferEncoded")),
         )

@@ -3,7 +3,7 @@ document, whichever way it is written (``service.adapters.records_xml`` writes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -20,22 +20,14 @@ class Organ:
 
 
 @dataclass(frozen=True)
-class Attachment:
-    """An attached file: its name, MIME type and bytes."""
-
-    name: str
-    content_type: str
-    data: bytes
-
-
-@dataclass(frozen=True)
 class ExchangeMessage:
     """One document sent to one body: the edXML header's fields and the signed PDF.
 
     sender, recipient: From and To; document_id: the service's id of the document; code_number, code_notation:
     Code; place, promulgation_date: PromulgationInfo; type_name: DocumentType's TypeName (and ``type_code``: its
     Type, 1 for an administrative document); subject: trích yếu; signer: SignerInfo (the first signing block);
-    priority, promulgation_amount, page_amount: OtherInfo; to_places: every recipient the document lists.
+    priority, promulgation_amount, page_amount: OtherInfo; to_places: every recipient the document lists;
+    pdf_name, pdf: the attached signed PDF.
     """
 
     sender: Organ
@@ -52,7 +44,8 @@ class ExchangeMessage:
     promulgation_amount: int
     page_amount: int
     to_places: tuple[str, ...]
-    attachment: Attachment
+    pdf_name: str
+    pdf: bytes = field(repr=False)
     type_code: int = 1
 
 
@@ -81,20 +74,9 @@ def message_of(
 ) -> ExchangeMessage:
     """The package of a document whose archive metadata is ``metadata``, for ``recipient``."""
     signer = metadata.signers[0] if metadata.signers else SignerInfo("", "")
+    m = metadata
+    header = (m.code_number, m.code_notation, place, m.issued_date, m.type_name, m.subject, signer, m.priority)
+    amounts = (m.issued_amount, m.page_amount, m.to)
     return ExchangeMessage(
-        sender=sender,
-        recipient=recipient,
-        document_id=document_id,
-        code_number=metadata.code_number,
-        code_notation=metadata.code_notation,
-        place=place,
-        promulgation_date=metadata.issued_date,
-        type_name=metadata.type_name,
-        subject=metadata.subject,
-        signer=signer,
-        priority=metadata.priority,
-        promulgation_amount=metadata.issued_amount,
-        page_amount=metadata.page_amount,
-        to_places=metadata.to,
-        attachment=Attachment(f"{metadata.code_number}-{metadata.code_notation}.pdf", "application/pdf", pdf),
+        sender, recipient, document_id, *header, *amounts, f"{m.notation.replace('/', '-')}.pdf", pdf
     )

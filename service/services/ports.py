@@ -50,6 +50,7 @@ __all__ = [
     "BatchRow",
     "Database",
     "DocumentRow",
+    "Issued",
     "JobRow",
     "LoginThrottleRow",
     "OrganisationRow",
@@ -83,6 +84,19 @@ class Person:
     roles: list[str]
     password_hash: str | None
     credential: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What production records of a document it issued: its signed PDF's ``pdf_sha256``, the ``signer`` and when
+    (``signed_at``); ``docx_sha256``: its own DOCX, kept for a single document (a batch's letters make theirs again
+    on demand); ``metadata``: its archive metadata (``ArchiveMetadata.to_json``)."""
+
+    pdf_sha256: str
+    signer: str
+    signed_at: datetime
+    docx_sha256: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,18 +166,8 @@ class Repository(Protocol):
         """Move a document still requested or numbered to ``status`` with ``values``; False (nothing changes) if
         another delivery of its job did it first."""
 
-    def issue(
-        self,
-        document_id: str,
-        pdf_sha256: str,
-        signer: str,
-        signed_at: datetime,
-        docx_sha256: str | None = None,
-        metadata: dict[str, Any] | None = None,
-    ) -> bool:
-        """Record a numbered document as issued (``docx_sha256``: its own DOCX, kept for a single document; a
-        batch's letters make theirs again on demand; ``metadata``: its archive metadata), unless it already is (or
-        failed): then False."""
+    def issue(self, document_id: str, issued: Issued) -> bool:
+        """Record a numbered document as issued, unless it already is (or failed): then False."""
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""

@@ -31,6 +31,7 @@ from service.services.ports import (
     Archive,
     Database,
     DocumentRow,
+    Issued,
     JobRow,
     PageWords,
     PdfConverter,
@@ -268,7 +269,7 @@ class Production:
             # redelivered after a crash while the sweep had sent it again) records each document once.
             recorded = 0
             for d, digest, meta in zip(docs, digests, metadata, strict=True):
-                if tx.repo.issue(d.id, digest, made.signer, now, docx_sha, meta):
+                if tx.repo.issue(d.id, Issued(digest, made.signer, now, docx_sha, meta)):
                     recorded += 1
                     if audit:
                         detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}

@@ -40,7 +40,7 @@ def check_not_issued(doc: DocumentRow) -> None:
     """RecordKept if ``doc`` is issued: every action that would change, replace, re-sign or delete its file or row
     stops here."""
     if doc.status == DocumentStatus.ISSUED:
-        raise RecordKept(doc.id, "changed, replaced or deleted", "thay đổi, thay thế hoặc xóa")
+        raise RecordKept(doc.id)
 
 
 def reviewed_document(tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:

@@ -16,8 +16,8 @@ import pytest
 
 from service.adapters.records_xml import LxmlRecords
 from service.config import PROJECT_ROOT
-from tests.backends import ServiceProcesses, wait_job
-from tests.e2e.test_cli import CLASS_CSV, vanban
+from tests.backends import ServiceProcesses
+from tests.e2e.test_cli import api_batch, vanban
 from tests.pdftools import check_pdf
 
 pytestmark = pytest.mark.slow
@@ -34,14 +34,7 @@ def _unzipped(data: bytes) -> dict[str, bytes]:
 def test_a_batch_is_filed_exported_and_sent_as_records(service: ServiceProcesses, tmp_path: Path) -> None:
     batch_data = {k: v for k, v in EXAMPLE.items() if k != "student"}
     with service.client() as c:
-        asked = c.post(
-            "/api/v1/batches",
-            data={"template": "giay-trieu-tap", "data": json.dumps(batch_data)},
-            files={"file": ("lop.csv", CLASS_CSV.encode())},
-        )
-        assert asked.status_code == 202, asked.text
-        assert wait_job(c, asked.json()["job_id"])["status"] == "succeeded"
-        batch_id = asked.json()["id"]
+        batch_id = api_batch(c, batch_data)
         letters = [
             c.get(f"/api/v1/documents/{d['id']}").json()
             for d in c.get(f"/api/v1/batches/{batch_id}").json()["documents"]
@@ -82,7 +75,7 @@ def test_a_batch_is_filed_exported_and_sent_as_records(service: ServiceProcesses
     assert (message.code_number, message.code_notation) == (metadata["code_number"], metadata["code_notation"])
     assert (message.promulgation_date.isoformat(), message.place) == (first["issued_on"], EXAMPLE["place"])
     assert (message.subject, message.signer.full_name) == (metadata["subject"], EXAMPLE["signer"]["name"])
-    assert message.attachment.data == pdf
+    assert message.pdf == pdf
 
     from_api = _unzipped(exported.content)
     made = vanban(

@@ -223,8 +223,8 @@ def test_an_edxml_package_round_trips_for_each_recipient(pki: DemoPki) -> None:
         assert message.signer == SignerInfo("Trần Văn Bình", "Phó Hiệu trưởng", "KT. Hiệu trưởng")
         assert (message.priority, message.page_amount) == (Priority.NORMAL, metadata.page_amount)
         assert (message.promulgation_amount, message.to_places) == (metadata.issued_amount, metadata.to)
-        assert hashlib.sha256(message.attachment.data).hexdigest() == doc.pdf_sha256
-        assert message.attachment.content_type == "application/pdf"
+        assert hashlib.sha256(message.pdf).hexdigest() == doc.pdf_sha256
+        assert message.pdf_name == f"{doc.notation.replace('/', '-')}.pdf"
     with pytest.raises(VanbanError) as none:
         exchange.package(CLERK, document_id, len(recipients) + 1)
     assert http_status(none.value) == 404
@@ -240,7 +240,7 @@ def test_a_joint_document_is_sent_to_its_partner(tmp_path: Path) -> None:
     assert exchange.recipients(CLERK, document_id)[0] == partner
     message = LxmlRecords().read_edxml(exchange.package(CLERK, document_id, 1).data)
     assert message.recipient.organ_name == partner and message.code_notation == "QC-TCT"
-    assert message.attachment.data == office.pdf(document_id)
+    assert message.pdf == office.pdf(document_id)
 
 
 def test_an_issued_record_answers_every_change_with_409(tmp_path: Path) -> None:

@@ -18,20 +18,8 @@ router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=ERRORS)
 
 
 def _file_out(file: RecordFile) -> RecordFileOut:
-    return RecordFileOut(
-        code=file.code,
-        title=file.title,
-        organisation=file.organisation,
-        retention_years=file.retention.years,
-        rights=file.rights.value,
-        creator=file.creator,
-        language=file.language,
-        start_date=file.start_date,
-        end_date=file.end_date,
-        closed_at=file.closed_at,
-        destruction_proposed_at=file.destruction_proposed_at,
-        description=file.description,
-    )
+    fields = {**vars(file), "retention_years": file.retention.years, "rights": file.rights.value}
+    return RecordFileOut.model_validate({name: fields[name] for name in RecordFileOut.model_fields})
 
 
 @router.post("", status_code=201)

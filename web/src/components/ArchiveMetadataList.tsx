@@ -1,53 +1,38 @@
+import { Fragment } from "react";
 import type { ArchiveMetadata } from "../api";
 import { dateText } from "../format";
-import { useI18n } from "../i18n";
+import { useI18n, type MessageKey } from "../i18n";
 
-/** An issued document's archive metadata (NĐ 30/2020 Phụ lục VI), as the API gives it. */
+/** An issued document's archive metadata (NĐ 30/2020 Phụ lục VI), as the API gives it: one line per field. */
 export default function ArchiveMetadataList({ metadata }: { metadata: ArchiveMetadata | null | undefined }) {
   const { t } = useI18n();
   if (!metadata) return <p>{t("archiveNone")}</p>;
-  const retention =
-    metadata.retention_years === null ? t("permanent") : t("years", { n: metadata.retention_years });
+  const m = metadata;
+  const rows: [MessageKey, string | number][] = [
+    ["fileCode", m.file_code ?? t("notFiled")],
+    ...(m.doc_ordinal !== null ? [["docOrdinal", m.doc_ordinal] as [MessageKey, number]] : []),
+    ["typeName", m.type_name],
+    ["codeNumber", m.code_number],
+    ["codeNotation", m.code_notation],
+    ["issuedOn", dateText(m.issued_date)],
+    ["organName", m.organ_name],
+    ["subject", m.subject],
+    ["docLanguage", m.language],
+    ["pageAmount", m.page_amount],
+    ["signerInfo", m.signers.map((s) => [s.competence, s.position, s.full_name].filter((p) => p).join(" ")).join("; ")],
+    ["recipientsTo", m.to.join("; ")],
+    ["priority", m.priority],
+    ["issuedAmount", m.issued_amount],
+    ["retention", m.retention_years === null ? t("permanent") : t("years", { n: m.retention_years })],
+  ];
   return (
     <dl className="meta" data-testid="archive-metadata">
-      <dt>{t("fileCode")}</dt>
-      <dd>{metadata.file_code ?? t("notFiled")}</dd>
-      {metadata.doc_ordinal !== null && (
-        <>
-          <dt>{t("docOrdinal")}</dt>
-          <dd>{metadata.doc_ordinal}</dd>
-        </>
-      )}
-      <dt>{t("typeName")}</dt>
-      <dd>{metadata.type_name}</dd>
-      <dt>{t("codeNumber")}</dt>
-      <dd>{metadata.code_number}</dd>
-      <dt>{t("codeNotation")}</dt>
-      <dd>{metadata.code_notation}</dd>
-      <dt>{t("issuedOn")}</dt>
-      <dd>{dateText(metadata.issued_date)}</dd>
-      <dt>{t("organName")}</dt>
-      <dd>{metadata.organ_name}</dd>
-      <dt>{t("subject")}</dt>
-      <dd>{metadata.subject}</dd>
-      <dt>{t("docLanguage")}</dt>
-      <dd>{metadata.language}</dd>
-      <dt>{t("pageAmount")}</dt>
-      <dd>{metadata.page_amount}</dd>
-      <dt>{t("signerInfo")}</dt>
-      <dd>
-        {metadata.signers
-          .map((s) => [s.competence, s.position, s.full_name].filter((part) => part).join(" "))
-          .join("; ")}
-      </dd>
-      <dt>{t("recipientsTo")}</dt>
-      <dd>{metadata.to.join("; ")}</dd>
-      <dt>{t("priority")}</dt>
-      <dd>{metadata.priority}</dd>
-      <dt>{t("issuedAmount")}</dt>
-      <dd>{metadata.issued_amount}</dd>
-      <dt>{t("retention")}</dt>
-      <dd>{retention}</dd>
+      {rows.map(([label, value]) => (
+        <Fragment key={label}>
+          <dt>{t(label)}</dt>
+          <dd>{value}</dd>
+        </Fragment>
+      ))}
     </dl>
   );
 }
