@@ -26,7 +26,9 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── TooManyAttempts                 429  login refused for a while (``Retry-After``)
     ├── NotReady                        409  the document has no such file yet
     ├── WrongState                      409  the document is not in the state the action needs
-    │   └── NumberTaken                      a number another transaction gave meanwhile; issue again
+    │   ├── NumberTaken                      a number another transaction gave meanwhile; issue again
+    │   ├── RecordKept                       an issued record is never changed, replaced or deleted
+    │   └── FileClosed                       a closed hồ sơ takes no more documents
     ├── SignaturesClosed                409  the document takes no new signature
     ├── DuplicateNumber                 409  a register number already issued
     ├── Interrupted                     500  the job's worker died; its work was sent again
@@ -110,9 +112,6 @@ class JobNotFound(NotFound):
 class UnknownVerifyCode(NotFound):
     """A public verification code (``/v/<code>``) that names no issued document: unknown, or a document never
     issued; one answer for both."""
-
-    def __init__(self) -> None:
-        super().__init__("no issued document has this code", "Không có văn bản đã ban hành nào có mã này")
 
 
 @dataclass(frozen=True)
@@ -213,6 +212,17 @@ class NumberTaken(WrongState):
     """Two clerks issued with the same number at once: the register's unique line refused the second."""
 
     notation: str
+
+
+class RecordKept(WrongState, code="record_kept"):
+    """An issued document is a record (tài liệu lưu trữ): no route deletes, replaces or re-signs its file or row.
+    After its hồ sơ's retention ends an admin may only propose it for destruction (audited)."""
+
+    document_id: str
+
+
+class FileClosed(WrongState, code="file_closed"):
+    """A closed hồ sơ (file of records) takes no more documents, and a document is filed once."""
 
 
 class SignaturesClosed(VanbanError, code="wrong_state"):
@@ -318,6 +328,10 @@ MESSAGES: dict[type[VanbanError], tuple[str, str]] = {
         "no job '{job_id}'",
         "Không có công việc '{job_id}'",
     ),
+    UnknownVerifyCode: (
+        "no issued document has this code",
+        "Không có văn bản đã ban hành nào có mã này",
+    ),
     IdempotencyConflict: (
         "Idempotency-Key '{key}' was already used for a different request",
         "Khóa Idempotency-Key '{key}' đã được dùng cho một yêu cầu khác",
@@ -339,6 +353,10 @@ MESSAGES: dict[type[VanbanError], tuple[str, str]] = {
     NumberTaken: (
         "number {notation} was taken meanwhile; issue again",
         "Số {notation} vừa được cấp cho văn bản khác; hãy ban hành lại",
+    ),
+    RecordKept: (
+        "document {document_id} is issued: an issued record is never changed, replaced or deleted",
+        "Văn bản {document_id} đã ban hành: tài liệu lưu trữ không bao giờ bị thay đổi, thay thế hoặc xóa",
     ),
     SignaturesClosed: (
         "document {document_id} is {status}: it takes no new signature",

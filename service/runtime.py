@@ -14,14 +14,17 @@ from service.adapters.converter import Converter
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow
 from service.adapters.pdf_pages import PdfPageTools
+from service.adapters.records_xml import LxmlRecords
 from service.adapters.renderer import DocxRenderer
 from service.adapters.template_files import TemplateFolder
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
 from service.domain.templates import Template
 from service.services import ports
+from service.services.exchange import Exchange
 from service.services.issuing import Issuer
 from service.services.production import OrganisationSignature, Production
+from service.services.records import Records
 from service.services.review import Review
 from service.services.templates import TemplateCatalog
 from service.unit_of_work import Database
@@ -159,7 +162,17 @@ class Runtime:
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.db, self.archive, self._template_of, self.organisation_signature, self.clock)
+        return Issuer(self.db, self.archive, self._template_of, self.organisation_signature, self.clock, PdfPageTools())
+
+    @cached_property
+    def records(self) -> Records:
+        """The hồ sơ: create, file, close, export (API and ``vanban records``)."""
+        return Records(self.db, self.archive, LxmlRecords(), self.clock)
+
+    @cached_property
+    def exchange(self) -> Exchange:
+        """edXML packages of issued documents for partner bodies."""
+        return Exchange(self.db, self.archive, LxmlRecords())
 
     @cached_property
     def worker_id(self) -> str:

@@ -38,7 +38,7 @@ from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow, JobStatus
 from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import Person, SignatureStep, StoredObject
+from service.services.ports import Issued, Person, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -216,15 +216,16 @@ class FakeRepository:
             setattr(doc, name, value)
         return True
 
-    def issue(
-        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
-    ) -> bool:
+    def issue(self, document_id: str, issued: Issued) -> bool:
         doc = self.document(document_id)
         if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
             return False
-        doc.pdf_sha256, doc.signer, doc.signed_at, doc.status = pdf_sha256, signer, signed_at, DocumentStatus.ISSUED
-        if docx_sha256 is not None:
-            doc.docx_sha256 = docx_sha256
+        doc.pdf_sha256, doc.signer, doc.signed_at = issued.pdf_sha256, issued.signer, issued.signed_at
+        doc.status = DocumentStatus.ISSUED
+        if issued.docx_sha256 is not None:
+            doc.docx_sha256 = issued.docx_sha256
+        if issued.metadata is not None:
+            doc.archive_metadata = copy.deepcopy(issued.metadata)
         doc.updated_at = orm.utcnow()
         return True
 
@@ -390,6 +391,19 @@ class FakeRepository:
     def template_versions(self, template_id: str | None = None) -> list[orm.TemplateVersionRow]:
         rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
+
+    def record_file(self, code: str) -> orm.RecordFileRow:
+        row = self._table(orm.RecordFileRow).get((code,))
+        if row is None:
+            raise NotFound(f"no file of records '{code}'", f"Không có hồ sơ '{code}'")
+        return row
+
+    def record_files(self, organisation: str | None) -> list[orm.RecordFileRow]:
+        rows = self._rows(orm.RecordFileRow, lambda f: organisation is None or f.organisation == organisation)
+        return sorted(rows, key=lambda f: f.code)
+
+    def documents_of_file(self, code: str) -> list[orm.DocumentRow]:
+        return sorted(self._rows(orm.DocumentRow, lambda d: d.file_code == code), key=lambda d: d.file_ordinal or 0)
 
     def stored_objects(self) -> list[StoredObject]:
         documents = sorted(self._rows(orm.DocumentRow), key=lambda d: d.id)

@@ -115,8 +115,40 @@ class DocumentRow(MadeByJob, Base):
     rejection: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # the key of the public verification page its QR code leads to (/v/<code>), unguessable
     verify_code: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, nullable=True)
+    # NĐ 30 Phụ lục VI archive metadata, written once at issue (service.domain.records.ArchiveMetadata.to_json)
+    archive_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    file_code: Mapped[str | None] = mapped_column(ForeignKey("record_files.code"), index=True)  # its hồ sơ
+    file_ordinal: Mapped[int | None] = mapped_column(Integer)  # its place in the hồ sơ, from 1
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    @property
+    def archive_record(self) -> dict[str, Any] | None:
+        """Its archive metadata with its place in its hồ sơ, as the API shows it; None before it is issued."""
+        if self.archive_metadata is None:
+            return None
+        return {**self.archive_metadata, "file_code": self.file_code, "doc_ordinal": self.file_ordinal}
+
+
+class RecordFileRow(Base):
+    """A hồ sơ (file of records) a body keeps its issued documents in for their retention period
+    (``service.domain.records.RecordFile``)."""
+
+    __tablename__ = "record_files"
+
+    code: Mapped[str] = mapped_column(String(60), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500))
+    organisation: Mapped[str] = mapped_column(String(40), index=True)
+    retention_years: Mapped[int | None] = mapped_column(Integer)  # None: permanent
+    rights: Mapped[str] = mapped_column(String(20))
+    creator: Mapped[str] = mapped_column(String(100))
+    language: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+    destruction_proposed_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class RegisterEntryRow(Base):

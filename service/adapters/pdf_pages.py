@@ -234,3 +234,7 @@ class PdfPageTools:
 
     def picture(self, pdf: bytes, page: int) -> bytes:
         return page_picture(pdf, page)
+
+    def count(self, pdf: bytes) -> int:
+        with pikepdf.open(BytesIO(pdf)) as opened:
+            return len(opened.pages)

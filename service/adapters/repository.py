@@ -23,6 +23,7 @@ from service.adapters.orm import (
     JobRow,
     LoginThrottleRow,
     OrganisationRow,
+    RecordFileRow,
     RegisterCounterRow,
     RegisterEntryRow,
     SigningSessionRow,
@@ -34,7 +35,7 @@ from service.adapters.orm import (
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
-from service.services.ports import Person, SignatureStep, StoredObject
+from service.services.ports import Issued, Person, SignatureStep, StoredObject
 
 
 def _seen_by(organisation: str | None, username: str) -> list[ColumnElement[bool]]:
@@ -90,21 +91,20 @@ class Repository:
             query = query.where(DocumentRow.batch_index < end)
         return list(self._session.scalars(query.order_by(DocumentRow.batch_index)))
 
-    def issue(
-        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
-    ) -> bool:
+    def issue(self, document_id: str, issued: Issued) -> bool:
         """Record a numbered document as issued, unless it already is (then False: nothing changes)."""
         done = (DocumentRow.status == "issued") | (DocumentRow.status == "failed")
+        kept = {"docx_sha256": issued.docx_sha256, "archive_metadata": issued.metadata}
         result = self._session.execute(
             update(DocumentRow)
             .where(DocumentRow.id == document_id, ~done)
             .values(
-                pdf_sha256=pdf_sha256,
-                signer=signer,
-                signed_at=signed_at,
+                pdf_sha256=issued.pdf_sha256,
+                signer=issued.signer,
+                signed_at=issued.signed_at,
                 status="issued",
                 updated_at=utcnow(),
-                **({"docx_sha256": docx_sha256} if docx_sha256 is not None else {}),
+                **{name: value for name, value in kept.items() if value is not None},
             )
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -315,6 +315,22 @@ class Repository:
         query = select(TemplateVersionRow).order_by(TemplateVersionRow.created_at)
         if template_id is not None:
             query = query.where(TemplateVersionRow.template_id == template_id)
+        return list(self._session.scalars(query))
+
+    def record_file(self, code: str) -> RecordFileRow:
+        row = self._session.get(RecordFileRow, code)
+        if row is None:
+            raise NotFound(f"no file of records '{code}'", f"Không có hồ sơ '{code}'")
+        return row
+
+    def record_files(self, organisation: str | None) -> list[RecordFileRow]:
+        query = select(RecordFileRow).order_by(RecordFileRow.code)
+        if organisation is not None:
+            query = query.where(RecordFileRow.organisation == organisation)
+        return list(self._session.scalars(query))
+
+    def documents_of_file(self, code: str) -> list[DocumentRow]:
+        query = select(DocumentRow).where(DocumentRow.file_code == code).order_by(DocumentRow.file_ordinal)
         return list(self._session.scalars(query))
 
     def stored_objects(self) -> list[StoredObject]:

@@ -34,7 +34,8 @@ _MEANING = {
     401: "no token, or a bad or expired one",
     403: "the caller's role or organisation may not do this",
     404: "no such template, document, job, batch or user",
-    409: "the document is not in a state that allows it, or its file is not produced yet",
+    409: "the document is not in a state that allows it (an issued record is never changed: record_kept), its file "
+    "is not produced yet, or the hồ sơ is closed",
     410: "the signing session expired",
     413: "the body or an uploaded file is over its limit",
     422: "a wrong field, named by path; bad JSON",
@@ -56,6 +57,8 @@ LOGIN = documented(429)  # the token route: attempts are limited
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XML = "application/xml"
+ZIP = "application/zip"
 
 
 def file_of(media_type: str, what: str) -> dict[int | str, dict[str, Any]]:

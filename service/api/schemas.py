@@ -45,6 +45,36 @@ def _without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if k != key}
 
 
+class SignerInfoOut(BaseModel):
+    full_name: str
+    position: str = Field(description="chức vụ")
+    competence: str = Field(description="thẩm quyền ký, e.g. 'KT. Hiệu trưởng'; empty when the head signs")
+
+
+class ArchiveMetadataOut(BaseModel):
+    """NĐ 30/2020 Phụ lục VI archive metadata of an issued document, filled at issue; ``file_code`` and
+    ``doc_ordinal`` once it is filed in a hồ sơ; ``priority`` and ``retention_years`` the type's defaults until a
+    clerk decides otherwise."""
+
+    file_code: str | None = Field(description="mã hồ sơ (FileCode)")
+    doc_ordinal: int | None = Field(description="số thứ tự trong hồ sơ (DocOrdinal)")
+    type_name: str = Field(description="tên loại văn bản (TypeName)")
+    code_number: str = Field(description="số (CodeNumber), e.g. '05'")
+    code_notation: str = Field(description="ký hiệu (CodeNotation), e.g. 'QĐ-TCT'")
+    issued_date: date = Field(description="ngày ban hành (IssuedDate)")
+    organ_name: str = Field(description="cơ quan ban hành (OrganName)")
+    subject: str = Field(description="trích yếu (Subject)")
+    language: str
+    page_amount: int = Field(description="số trang (PageAmount)")
+    signers: list[SignerInfoOut] = Field(description="người ký (SignerInfo), in signing-block order")
+    to: list[str] = Field(description="nơi nhận (To)")
+    priority: Literal["thường", "khẩn", "thượng khẩn", "hỏa tốc"] = Field(description="độ khẩn (Priority)")
+    issued_amount: int = Field(description="số lượng bản (IssuedAmount)")
+    retention_years: int | None = Field(description="thời hạn bảo quản in years; null: permanent (vĩnh viễn)")
+    description: str
+    due_date: date | None
+
+
 class DocumentOut(BaseModel):
     """A document as the API shows it, read from its row (``DocumentOut.model_validate(row)``). The hashes only the
     service compares stay out: a signature's ``base_sha256``, a rejected draft's ``draft_sha256``."""
@@ -67,6 +97,11 @@ class DocumentOut(BaseModel):
     signers: list[str]
     signatures: list[dict[str, Any]]
     rejection: dict[str, Any] | None
+    metadata: ArchiveMetadataOut | None = Field(
+        default=None,
+        validation_alias=AliasChoices("archive_record", "metadata"),
+        description="archive metadata; null before issue",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -188,3 +223,53 @@ class Me(BaseModel):
     @classmethod
     def _sorted(cls, roles: frozenset[str]) -> list[str]:
         return sorted(roles)
+
+
+class DecidedMetadata(BaseModel):
+    """What a clerk decides about an issued document's record (độ khẩn, thời hạn bảo quản); null: unchanged."""
+
+    priority: Literal["thường", "khẩn", "thượng khẩn", "hỏa tốc"] | None = None
+    retention_years: int | None = Field(default=None, ge=0, le=100, description="0: permanent")
+
+
+class RecordFileIn(BaseModel):
+    """A new hồ sơ (file of records)."""
+
+    code: str = Field(min_length=1, max_length=60, examples=["2026.ĐT.05"], description="mã hồ sơ")
+    title: str = Field(min_length=1, max_length=500, description="tiêu đề hồ sơ")
+    start_date: date
+    end_date: date | None = Field(default=None, description="default: the last document's date, at close")
+    retention_years: int | None = Field(default=None, ge=1, le=100, description="null: permanent (vĩnh viễn)")
+    rights: Literal["công khai", "hạn chế"] = Field(default="hạn chế", description="chế độ sử dụng")
+    description: str = Field(default="", max_length=2000)
+    organisation: str | None = Field(default=None, max_length=40, description="an admin's choice; default: yours")
+
+
+class RecordFileOut(BaseModel):
+    code: str
+    title: str
+    organisation: str
+    retention_years: int | None = Field(description="null: permanent")
+    rights: str
+    creator: str
+    language: str
+    start_date: date
+    end_date: date | None
+    closed_at: datetime | None
+    destruction_proposed_at: datetime | None
+    description: str
+
+
+class RecordFileDetail(RecordFileOut):
+    documents: list[DocumentOut] = Field(description="the documents filed, in order, that the caller may see")
+
+
+class FileDocumentsIn(BaseModel):
+    """Documents to file: by id, and/or every letter of a batch (in list order)."""
+
+    document_ids: list[str] = Field(default_factory=list, max_length=5000)
+    batch_id: str | None = Field(default=None, max_length=36)
+
+
+class ExchangeRecipients(BaseModel):
+    recipients: list[str] = Field(description="package n (from 1) is for the n-th")

@@ -8,6 +8,7 @@ calls (or, for what has no route, the one the workers run): the command line is 
     users create                   users.py
     audit verify                   audit.py
     archive check                  archive.py     the archive's fixity: every stored file re-hashed
+    records export                 records.py     a hồ sơ as a ZIP: PDFs, hoso.xml, SHA-256 manifest
     pki demo, sign, verify         signatures.py  PAdES signing and checking of any PDF
     sign-agent                     sign_agent.py  on a leader's computer: their USB token signs the inbox's digests
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import typer
 
-from service.cli import archive, audit, batches, documents, server, sign_agent, signatures, templates, users
+from service.cli import archive, audit, batches, documents, records, server, sign_agent, signatures, templates, users
 
 app = typer.Typer(help="vanban: official documents of the school, filled, converted, numbered, signed.")
 app.command()(server.serve)
@@ -31,5 +32,6 @@ app.add_typer(signatures.pki_app, name="pki")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(archive.app, name="archive")
+app.add_typer(records.app, name="records")
 
 __all__ = ["app"]

@@ -18,12 +18,13 @@ from typing import Any, Protocol
 from service.domain.clock import Clock
 from service.domain.documents import DocumentStatus, Notation
 from service.domain.office import Principal, Role
+from service.domain.records import ArchiveMetadata, defaults_for, signers_of
 from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
-from service.domain.vietnamese import day_month_year
+from service.domain.vietnamese import day_month_year, two_digits
 from service.errors import DuplicateNumber, FieldError, Forbidden, InvalidRequest, WrongState
 from service.services.auth import require
-from service.services.ports import Archive, Database, DocumentRow, RegisterEntryRow, UnitOfWork
+from service.services.ports import Archive, Database, DocumentRow, PdfPages, RegisterEntryRow, UnitOfWork
 from service.services.visibility import check_state, reviewed_document
 from signing.forms import field_names, fill_text_fields
 
@@ -32,6 +33,7 @@ __all__ = [
     "DuplicateNumber",
     "Issuer",
     "Register",
+    "archive_metadata",
     "number_document",
     "number_letters",
     "record",
@@ -79,6 +81,30 @@ def register_line(doc: DocumentRow | dict[str, Any], template: Template, **overr
         "manual": False,
     }
     return values | override
+
+
+def archive_metadata(doc: DocumentRow, template: Template, page_amount: int) -> ArchiveMetadata:
+    """The archive metadata (NĐ 30 Phụ lục VI) of a numbered document, as it is issued: type, number and date from
+    the register's fields, issuing body, trích yếu, signers and recipients from the data the template printed,
+    priority and retention the type's defaults (``service.domain.records.RECORD_DEFAULTS``)."""
+    assert doc.number is not None and doc.issued_on is not None
+    data = doc.data
+    recipients = tuple(str(r) for r in data.get("recipients") or [])
+    defaults = defaults_for(template.id)
+    return ArchiveMetadata(
+        type_name=template.title,
+        code_number=two_digits(doc.number),
+        code_notation=Notation(doc.number, template.type_abbreviation, doc.organisation).symbol,
+        issued_date=doc.issued_on,
+        organ_name=str((data.get("organisation") or {}).get("name") or doc.organisation),
+        subject=subject_of(template, data),
+        page_amount=page_amount,
+        signers=signers_of(data),
+        to=recipients,
+        priority=defaults.priority,
+        issued_amount=len(recipients) + 1,  # one per recipient and the archive's (as the register counts them)
+        retention=defaults.retention,
+    )
 
 
 def number_document(tx: UnitOfWork, row: DocumentRow, template: Template, issued_on: date) -> None:
@@ -174,6 +200,7 @@ class Issuer:
     template_of: Callable[[DocumentRow], Template]
     organisation: OrganisationSeal
     clock: Clock
+    pages: PdfPages
 
     def issue(
         self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None
@@ -206,6 +233,7 @@ class Issuer:
             row.number, row.year, row.issued_on, row.notation = number, year, issued_on, issued_notation
             row.pdf_sha256, row.signed_at = digest, self.clock.now()
             row.signer = "; ".join(s["name"] for s in doc.signatures)
+            row.archive_metadata = archive_metadata(row, template, self.pages.count(pdf)).to_json()
             record(tx, row, template, manual)  # NumberTaken if another clerk gave the number meanwhile
             detail: dict[str, object] = {"notation": issued_notation, "pdf_sha256": digest}
             tx.repo.append_audit(who.username, "issue", doc.id, detail)

@@ -30,6 +30,7 @@ from service.adapters.orm import (
     JobRow,
     LoginThrottleRow,
     OrganisationRow,
+    RecordFileRow,
     RegisterEntryRow,
     SigningSessionRow,
     TemplateVersionRow,
@@ -39,7 +40,9 @@ from service.adapters.orm import (
 from service.adapters.pdf_pages import PageWords
 from service.domain.audit import Entry
 from service.domain.documents import DocumentFilter, IssuedWindow
+from service.domain.exchange import ExchangeMessage
 from service.domain.pdf_record import PdfRecord
+from service.domain.records import FiledDocument, RecordFile
 
 # The rows are re-exported: the services name them from here, never from the adapters.
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "BatchRow",
     "Database",
     "DocumentRow",
+    "Issued",
     "JobRow",
     "LoginThrottleRow",
     "OrganisationRow",
@@ -56,6 +60,8 @@ __all__ = [
     "PdfConverter",
     "PdfPages",
     "Person",
+    "RecordFileRow",
+    "RecordsXml",
     "RegisterEntryRow",
     "Renderer",
     "Repository",
@@ -80,6 +86,19 @@ class Person:
     roles: list[str]
     password_hash: str | None
     credential: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What production records of a document it issued: its signed PDF's ``pdf_sha256``, the ``signer`` and when
+    (``signed_at``); ``docx_sha256``: its own DOCX, kept for a single document (a batch's letters make theirs again
+    on demand); ``metadata``: its archive metadata (``ArchiveMetadata.to_json``)."""
+
+    pdf_sha256: str
+    signer: str
+    signed_at: datetime
+    docx_sha256: str | None = None
+    metadata: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -153,11 +172,8 @@ class Repository(Protocol):
         """Move a document still requested or numbered to ``status`` with ``values``; False (nothing changes) if
         another delivery of its job did it first."""
 
-    def issue(
-        self, document_id: str, pdf_sha256: str, signer: str, signed_at: datetime, docx_sha256: str | None = None
-    ) -> bool:
-        """Record a numbered document as issued (``docx_sha256``: its own DOCX, kept for a single document; a
-        batch's letters make theirs again on demand), unless it already is (or failed): then False."""
+    def issue(self, document_id: str, issued: Issued) -> bool:
+        """Record a numbered document as issued, unless it already is (or failed): then False."""
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""
@@ -256,6 +272,16 @@ class Repository(Protocol):
     # -- templates ----------------------------------------------------------------------------------------------
     def template_versions(self, template_id: str | None = None) -> list[TemplateVersionRow]:
         """Registered template versions, oldest first."""
+
+    # -- files of records (hồ sơ) -------------------------------------------------------------------------------
+    def record_file(self, code: str) -> RecordFileRow:
+        """The hồ sơ, or :class:`~service.errors.NotFound`."""
+
+    def record_files(self, organisation: str | None) -> list[RecordFileRow]:
+        """The hồ sơ of ``organisation`` (None: every body's), by code."""
+
+    def documents_of_file(self, code: str) -> list[DocumentRow]:
+        """The documents filed in the hồ sơ, in their order (``file_ordinal``)."""
 
     # -- the archive's references (fixity) ----------------------------------------------------------------------
     def stored_objects(self) -> list[StoredObject]:
@@ -409,3 +435,22 @@ class PdfPages(Protocol):
 
     def picture(self, pdf: bytes, page: int) -> bytes:
         """A PNG of page ``page`` (1-based); NotFound naming the page count if there is no such page."""
+
+    def count(self, pdf: bytes) -> int:
+        """How many pages the PDF has (số trang of its archive metadata)."""
+
+
+class RecordsXml(Protocol):
+    """The records' XML (lxml in production: ``service.adapters.records_xml``)."""
+
+    def file_xml(self, file: RecordFile, organ_name: str, documents: list[FiledDocument]) -> bytes:
+        """A hồ sơ's metadata and its documents', as ``service/records/hoso.xsd`` describes them."""
+
+    def check_file_xml(self, xml: bytes) -> None:
+        """:class:`~service.errors.InvalidRequest` naming every line ``hoso.xsd`` refuses."""
+
+    def edxml(self, message: ExchangeMessage) -> bytes:
+        """The edXML package (QCVN 102:2016/BTTTT) of ``message``."""
+
+    def read_edxml(self, xml: bytes) -> ExchangeMessage:
+        """An edXML package read back."""

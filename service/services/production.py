@@ -35,6 +35,7 @@ from service.services.ports import (
     Archive,
     Database,
     DocumentRow,
+    Issued,
     JobRow,
     PageWords,
     PdfConverter,
@@ -327,13 +328,17 @@ class Production:
         docx_sha = self.archive.put(made.docx, ".docx") if len(docs) == 1 else None  # one document's own DOCX
         digests = self.archive.put_many(made.pdfs, ".pdf")
         stages.append(("archive", time.perf_counter()))
+        metadata = [
+            issuing.archive_metadata(d, template, self.pages.count(pdf)).to_json()
+            for d, pdf in zip(docs, made.pdfs, strict=True)
+        ]
         now = self.clock.now()
         with self.db.uow() as tx:
             # Writes first, each only if the document is not issued yet: a job delivered twice at once (a message
             # redelivered after a crash while the sweep had sent it again) records each document once.
             recorded = 0
-            for d, digest in zip(docs, digests, strict=True):
-                if tx.repo.issue(d.id, digest, made.signer, now, docx_sha):
+            for d, digest, meta in zip(docs, digests, metadata, strict=True):
+                if tx.repo.issue(d.id, Issued(digest, made.signer, now, docx_sha, meta)):
                     recorded += 1
                     if audit:
                         detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}

@@ -45,7 +45,7 @@ from service.errors import (
 )
 from service.services.auth import require
 from service.services.ports import Archive, Database, DocumentRow, SignatureStep, UnitOfWork, UserRow
-from service.services.visibility import check_state, reviewed_document
+from service.services.visibility import check_not_issued, check_state, reviewed_document
 from signing import (
     Credential,
     CredentialInvalid,
@@ -158,6 +158,7 @@ def _waiting_for(who: Principal, doc: DocumentRow) -> None:
 
 
 def _check_open(doc: DocumentRow) -> None:
+    check_not_issued(doc)
     if doc.status != DocumentStatus.SUBMITTED:
         raise SignaturesClosed(doc.id, doc.status)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from service.domain import office
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Workflow
-from service.errors import Forbidden, WrongState
+from service.errors import Forbidden, RecordKept, WrongState
 from service.services.ports import DocumentRow, UnitOfWork
 
 
@@ -25,7 +25,9 @@ def check_can_see(who: Principal, doc: DocumentRow) -> None:
 
 
 def check_state(doc: DocumentRow, *allowed: DocumentStatus) -> None:
-    """WrongState unless ``doc`` is in one of the ``allowed`` states."""
+    """WrongState unless ``doc`` is in one of the ``allowed`` states; RecordKept for an issued document (a record:
+    never changed, replaced or deleted)."""
+    check_not_issued(doc)
     if doc.status not in allowed:
         wanted = ", ".join(allowed)
         raise WrongState(
@@ -34,11 +36,19 @@ def check_state(doc: DocumentRow, *allowed: DocumentStatus) -> None:
         )
 
 
+def check_not_issued(doc: DocumentRow) -> None:
+    """RecordKept if ``doc`` is issued: every action that would change, replace, re-sign or delete its file or row
+    stops here."""
+    if doc.status == DocumentStatus.ISSUED:
+        raise RecordKept(doc.id)
+
+
 def reviewed_document(tx: UnitOfWork, who: Principal, document_id: str) -> DocumentRow:
-    """A document of the review flow that ``who`` may see (NotFound, Forbidden, or WrongState for a document
-    issued directly)."""
+    """A document of the review flow that ``who`` may see, to act on (NotFound, Forbidden, RecordKept once it is
+    issued, or WrongState for a document issued directly)."""
     doc = tx.repo.document(document_id)
     check_can_see(who, doc)
+    check_not_issued(doc)
     if doc.workflow != Workflow.REVIEW:
         raise WrongState(
             f"document {doc.id} was issued directly, without review",

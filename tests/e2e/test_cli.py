@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from service.config import PROJECT_ROOT
@@ -115,6 +116,18 @@ CLASS_CSV = "\ufeffSTT;Họ và tên;Ngày sinh;Giới tính;Đơn vị công t�
 )
 
 
+def api_batch(c: httpx.Client, batch_part: dict[str, Any]) -> str:
+    """``CLASS_CSV``'s call-up letters through ``POST /api/v1/batches``, made: the batch's id."""
+    asked = c.post(
+        "/api/v1/batches",
+        data={"template": "giay-trieu-tap", "data": json.dumps(batch_part)},
+        files={"file": ("lop.csv", CLASS_CSV.encode())},
+    )
+    assert asked.status_code == 202, asked.text
+    assert wait_job(c, asked.json()["job_id"])["status"] == "succeeded"
+    return str(asked.json()["id"])
+
+
 def _letters(folder: Path) -> dict[str, str]:
     """The letters in ``folder`` by the name after their number, each checked (qpdf, A4, fonts, pdfsig valid),
     with their text, the number line blanked."""
@@ -136,15 +149,9 @@ def test_vanban_batch_makes_the_letters_the_api_makes(service: ServiceProcesses,
     (tmp_path / "lop.csv").write_text(CLASS_CSV, encoding="utf-8")
     (tmp_path / "class.json").write_text(json.dumps(batch_part), encoding="utf-8")
     with service.client() as c:
-        asked = c.post(
-            "/api/v1/batches",
-            data={"template": "giay-trieu-tap", "data": json.dumps(batch_part)},
-            files={"file": ("lop.csv", CLASS_CSV.encode())},
-        )
-        assert asked.status_code == 202, asked.text
-        assert wait_job(c, asked.json()["job_id"])["status"] == "succeeded"
-        through_api = c.get(f"/api/v1/batches/{asked.json()['id']}").json()
-        zipped = c.get(f"/api/v1/batches/{asked.json()['id']}/archive.zip")
+        batch_id = api_batch(c, batch_part)
+        through_api = c.get(f"/api/v1/batches/{batch_id}").json()
+        zipped = c.get(f"/api/v1/batches/{batch_id}/archive.zip")
         zipfile.ZipFile(io.BytesIO(zipped.content)).extractall(tmp_path / "api")
 
     args = ["batch", "giay-trieu-tap", str(tmp_path / "lop.csv"), "--data", str(tmp_path / "class.json")]

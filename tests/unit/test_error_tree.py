@@ -34,6 +34,8 @@ EXPECTED = {
     "NotReady": 409,
     "WrongState": 409,
     "NumberTaken": 409,
+    "RecordKept": 409,
+    "FileClosed": 409,
     "SignaturesClosed": 409,
     "DuplicateNumber": 409,
     "Interrupted": 500,

@@ -230,7 +230,7 @@ def _issuer(service: Service) -> Issuer:
     def template_of(doc: DocumentRow) -> Any:
         return templates.get(doc.template_id, doc.template_version)
 
-    return Issuer(service.db, service.archive, template_of, signature, service.clock)
+    return Issuer(service.db, service.archive, template_of, signature, service.clock, PdfPageTools())
 
 
 def test_an_issue_that_fails_after_taking_its_number_leaves_the_document_signed_and_the_number_free() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
+from service.adapters.pdf_pages import PdfPageTools
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
 from service.domain.templates import Template
@@ -52,7 +53,7 @@ class Office:
         self.review = Review(
             s.db, s.archive, template_of, SigningContext(), Level.B_B, image, s.clock, open_key=self.keys
         )
-        self.issuer = Issuer(s.db, s.archive, template_of, FakeSeal(), s.clock)
+        self.issuer = Issuer(s.db, s.archive, template_of, FakeSeal(), s.clock, PdfPageTools())
         self.head, self.deputy, self.partner = self._people()
 
     def _people(self) -> tuple[Principal, Principal, Principal]:

@@ -70,6 +70,9 @@ def test_anyone_verifies_a_downloaded_pdf(page: Any, web: WebService, tmp_path: 
     log_in(page, web, "chuyenvien")
     page.goto(f"/documents/{letter['id']}")
     expect(page.get_by_test_id("status")).to_have_text("Đã ban hành")
+    archive = page.get_by_test_id("archive-metadata")  # NĐ 30 Phụ lục VI, filled at issue
+    for shown in ("Giấy triệu tập", "GTT-TCT", "Trường Chính trị tỉnh", "Chưa lập hồ sơ", "thường", "10 năm"):
+        expect(archive).to_contain_text(shown)
     with page.expect_download() as download:
         page.get_by_role("link", name="Tải PDF").click()
     pdf = tmp_path / "letter.pdf"

@@ -114,8 +114,30 @@ export interface DocumentOut {
   signers: string[];
   signatures: { signer?: string; username?: string; at?: string; field?: string; organisation?: string }[];
   rejection: { reason?: string; by?: string; at?: string } | null;
+  metadata?: ArchiveMetadata | null;
   created_at: string;
   updated_at: string;
+}
+
+/** NĐ 30/2020 Phụ lục VI archive metadata of an issued document (``metadata`` of ``GET /api/v1/documents/{id}``). */
+export interface ArchiveMetadata {
+  file_code: string | null;
+  doc_ordinal: number | null;
+  type_name: string;
+  code_number: string;
+  code_notation: string;
+  issued_date: string;
+  organ_name: string;
+  subject: string;
+  language: string;
+  page_amount: number;
+  signers: { full_name: string; position: string; competence: string }[];
+  to: string[];
+  priority: string;
+  issued_amount: number;
+  retention_years: number | null;
+  description: string;
+  due_date: string | null;
 }
 
 export interface DocumentList {

@@ -6,6 +6,7 @@ import { officeEn, officeVi } from "./messages/office";
 import { batchEn, batchVi } from "./messages/batch";
 import { adminEn, adminVi } from "./messages/admin";
 import { recordEn, recordVi } from "./messages/record";
+import { recordsEn, recordsVi } from "./messages/records";
 
 const vi = {
   appName: "Văn bản",
@@ -144,6 +145,7 @@ const vi = {
   ...batchVi,
   ...adminVi,
   ...recordVi,
+  ...recordsVi,
 };
 
 export type MessageKey = keyof typeof vi;
@@ -280,6 +282,7 @@ const en: Record<MessageKey, string> = {
   ...batchEn,
   ...adminEn,
   ...recordEn,
+  ...recordsEn,
 };
 
 export type Lang = "vi" | "en";

@@ -8,12 +8,14 @@ from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.preview import pdf_page_count
 from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import DOCX, ERRORS, PDF, download, file_of
+from service.api.responses import DOCX, ERRORS, PDF, XML, download, file_of
 from service.api.schemas import (
+    DecidedMetadata,
     DocumentAccepted,
     DocumentList,
     DocumentOut,
     DocumentRequest,
+    ExchangeRecipients,
     HistoryEntry,
     IssueRequest,
     RejectRequest,
@@ -157,3 +159,25 @@ def get_history(document_id: str, rt: RuntimeDep, who: CurrentUser) -> list[Hist
 @router.get("/{document_id}/docx", response_class=Response, responses=file_of(DOCX, "the filled DOCX"))
 def get_docx(document_id: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     return _file(rt, who, document_id, "docx")
+
+
+@router.post("/{document_id}/metadata")
+def decide_metadata(document_id: str, body: DecidedMetadata, rt: RuntimeDep, who: CurrentUser) -> DocumentOut:
+    """The clerk's decision on an issued document's priority (độ khẩn) and retention (thời hạn bảo quản), kept in
+    its archive metadata and audited; the document's file and number never change."""
+    return DocumentOut.model_validate(rt.records.set_decided(who, document_id, body.priority, body.retention_years))
+
+
+@router.get("/{document_id}/edxml")
+def edxml_recipients(document_id: str, rt: RuntimeDep, who: CurrentUser) -> ExchangeRecipients:
+    """The bodies an issued document can be sent to as edXML (a joint document's partner, then the recipients it
+    lists): ``/edxml/{n}`` is the package for the n-th (clerk of its body, admin)."""
+    return ExchangeRecipients(recipients=rt.exchange.recipients(who, document_id))
+
+
+@router.get("/{document_id}/edxml/{recipient}", response_class=Response, responses=file_of(XML, "edXML package"))
+def edxml_package(document_id: str, recipient: int, rt: RuntimeDep, who: CurrentUser) -> Response:
+    """The edXML package (QCVN 102:2016/BTTTT) of the issued document for its n-th recipient: the header (From,
+    To, Code, PromulgationInfo, DocumentType, Subject, SignerInfo, OtherInfo ...) and the signed PDF in base64."""
+    file = rt.exchange.package(who, document_id, recipient)
+    return download(file.data, file.media_type, file.name)

@@ -16,6 +16,7 @@ export const recordVi = {
   action_reject: "Trả lại",
   action_issue: "Cấp số và ban hành",
   action_download: "Tải về",
+  action_metadata: "Quyết định độ khẩn, thời hạn bảo quản",
 };
 
 export const recordEn: Record<keyof typeof recordVi, string> = {
@@ -34,4 +35,5 @@ export const recordEn: Record<keyof typeof recordVi, string> = {
   action_reject: "Rejected",
   action_issue: "Numbered and issued",
   action_download: "Downloaded",
+  action_metadata: "Priority or retention decided",
 };

@@ -1,6 +1,7 @@
 import { useParams } from "react-router-dom";
 import type { DocumentOut, HistoryEntry, TemplateSummary, VerificationReport } from "../api";
 import DataTable from "../components/DataTable";
+import ArchiveMetadataList from "../components/ArchiveMetadataList";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import SignatureVerdict from "../components/SignatureVerdict";
@@ -71,6 +72,12 @@ export default function DocumentPage() {
           )}
         </dl>
       </section>
+      {doc.status === "issued" && (
+        <section aria-labelledby="archive">
+          <h2 id="archive">{t("archiveTitle")}</h2>
+          <ArchiveMetadataList metadata={doc.metadata} />
+        </section>
+      )}
       <section aria-labelledby="downloads">
         <h2 id="downloads">{t("downloads")}</h2>
         <p className="buttons">
