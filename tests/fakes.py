@@ -149,6 +149,12 @@ class FakeRepository:
 
         return sorted(self._rows(orm.DocumentRow, keep), key=lambda d: d.batch_index or 0)
 
+    def jobs_by_status(self) -> dict[str, int]:
+        counts = {"queued": 0, "running": 0}
+        for job in self._rows(orm.JobRow, lambda j: j.status in counts):
+            counts[job.status] += 1
+        return counts
+
     def documents_of_job(self, job_id: str) -> list[orm.DocumentRow]:
         return sorted(self._rows(orm.DocumentRow, lambda d: d.job_id == job_id), key=lambda d: d.batch_index or 0)
 
@@ -421,6 +427,25 @@ class FakeRepository:
 
     def forget_worker(self, worker_id: str) -> None:
         self._table(orm.WorkerHeartbeatRow).pop((worker_id,), None)
+
+    def webhook_endpoint(self, endpoint_id: str) -> orm.WebhookEndpointRow | None:
+        return self._table(orm.WebhookEndpointRow).get((endpoint_id,))
+
+    def webhook_endpoints(self, owner_id: str | None = None) -> list[orm.WebhookEndpointRow]:
+        rows = self._rows(orm.WebhookEndpointRow, lambda e: e.active and owner_id in (None, e.owner_id))
+        return sorted(rows, key=lambda e: e.created_at)
+
+    def webhook_subscribers(self, organisation: str, event: str) -> list[orm.WebhookEndpointRow]:
+        return self._rows(
+            orm.WebhookEndpointRow, lambda e: e.active and e.organisation == organisation and event in e.events
+        )
+
+    def webhook_delivery(self, delivery_id: str) -> orm.WebhookDeliveryRow | None:
+        return self._table(orm.WebhookDeliveryRow).get((delivery_id,))
+
+    def webhook_deliveries(self, endpoint_id: str, limit: int) -> list[orm.WebhookDeliveryRow]:
+        rows = self._rows(orm.WebhookDeliveryRow, lambda d: d.endpoint_id == endpoint_id)
+        return sorted(rows, key=lambda d: d.created_at, reverse=True)[:limit]
 
     def ping(self) -> None:
         return None

@@ -11,7 +11,7 @@ reads a body's register for its office.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -23,7 +23,7 @@ from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year
 from service.errors import DuplicateNumber, FieldError, Forbidden, InvalidRequest, WrongState
 from service.services.auth import require
-from service.services.ports import Archive, Database, DocumentRow, RegisterEntryRow, UnitOfWork
+from service.services.ports import Archive, Database, DocumentRow, Events, RegisterEntryRow, UnitOfWork, Unpublished
 from service.services.visibility import check_state, reviewed_document
 from signing.forms import field_names, fill_text_fields
 
@@ -174,6 +174,7 @@ class Issuer:
     template_of: Callable[[DocumentRow], Template]
     organisation: OrganisationSeal
     clock: Clock
+    events: Events = field(default_factory=Unpublished)
 
     def issue(
         self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None
@@ -210,7 +211,10 @@ class Issuer:
             detail: dict[str, object] = {"notation": issued_notation, "pdf_sha256": digest}
             tx.repo.append_audit(who.username, "issue", doc.id, detail)
             tx.commit()
-            return row
+        data = {"document_id": row.id, "job_id": row.job_id, "template": row.template_id, "notation": issued_notation}
+        data |= {"issued_on": issued_on.isoformat(), "pdf_sha256": digest}
+        self.events.publish("document.issued", row.organisation, data)
+        return row
 
     def _issued_pdf(self, doc: DocumentRow, issued_notation: str, number: int, issued_on: date) -> bytes:
         assert doc.pdf_sha256 is not None

@@ -3,13 +3,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.orm import DocumentRow
 from service.adapters.preview import pdf_page_count
-from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import DOCX, ERRORS, PDF, content_disposition, file_of
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admitted
+from service.api.responses import DOCX, ERRORS, PDF, QUEUE_FULL, content_disposition, file_of
 from service.api.schemas import (
     DocumentAccepted,
     DocumentList,
@@ -51,7 +51,7 @@ def _out(doc: DocumentRow) -> DocumentOut:
     )
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, dependencies=[Depends(admitted)], responses=QUEUE_FULL)
 async def create_document(
     body: DocumentRequest,
     response: Response,
