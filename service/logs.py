@@ -37,6 +37,7 @@ _SECRET_TEXT = [
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # What a LogRecord carries of its own: everything else on a record came from ``extra=`` or the bound context.
 _RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_RECORD_FIELDS |= {"color_message"}  # uvicorn's message with terminal colours
 
 
 def accept_request_id(value: str | None) -> str:

@@ -287,7 +287,9 @@ class Production:
         self._issued(issued, finished, letters=not audit)
         stages.append(("record", time.perf_counter()))
         timing = ", ".join(f"{name} {1000 * (t - stages[i][1]):.0f} ms" for i, (name, t) in enumerate(stages[1:]))
-        log.info("job %s: %s of %s documents issued (%s)", job_id, recorded, len(docs), timing)
+        log.info(
+            "job %s: %s of %s documents issued (%s)", job_id, recorded, len(docs), timing, extra={"job_id": job_id}
+        )
         return recorded
 
     def _make(self, template: Template, docs: Sequence[DocumentRow], stages: list[tuple[str, float]]) -> Made:
