@@ -9,6 +9,8 @@ import hmac
 import io
 import json
 import logging
+import re
+from pathlib import Path
 
 import pytest
 
@@ -199,3 +201,15 @@ def test_new_work_is_refused_with_retry_after_past_the_queue_limit() -> None:
         admit(service.db, 2, 7)
     assert full.value.retry_after == 7 and full.value.to_dict()["code"] == "queue_full"
     assert "2" in full.value.message_vi and full.value.status_code == 429
+
+
+def test_the_dashboard_shows_only_metrics_the_service_exposes() -> None:
+    from service.adapters.metrics import exposition
+
+    dashboard = json.loads((Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    exprs = [t["expr"] for p in dashboard["panels"] for t in p["targets"]]
+    named = {re.sub(r"_(bucket|count|sum)$", "", n) for e in exprs for n in re.findall(r"vanban_[a-z_]+", e)}
+    text = exposition({"queued": 0, "running": 0}).decode()
+    exposed = set(re.findall(r"^# TYPE (vanban_[a-z_]+) ", text, re.MULTILINE))
+    exposed |= {f"{n}_total" for n in exposed}
+    assert named and named <= exposed, named - exposed
