@@ -69,7 +69,11 @@ def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
 
 def check_url(url: str) -> str:
     """An endpoint's URL as far as its text goes: ``http`` or ``https``, a host, no credentials in it."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a port out of range or not a number raises here)
+    except ValueError:
+        raise InvalidRequest([FieldError("url", "is not a valid URL", "không phải URL hợp lệ")]) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidRequest(
             [FieldError("url", "must be an http(s) URL with a host", "phải là URL http(s) có máy chủ")]

@@ -145,6 +145,8 @@ def test_a_delivery_is_given_up_after_its_last_attempt_and_a_test_delivery_can_b
         ("file:///etc/passwd", ["job.failed"]),
         ("https://user:pw@hooks.example.vn/", ["job.failed"]),
         ("https:///no-host", ["job.failed"]),
+        ("http://[::1/", ["job.failed"]),
+        ("http://hooks.example.vn:99999/", ["job.failed"]),
         ("https://hooks.example.vn/", ["document.deleted"]),
         ("https://hooks.example.vn/", []),
         ("http://private.example/", ["job.failed"]),
