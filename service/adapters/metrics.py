@@ -1,9 +1,9 @@
 """Metrics (số đo vận hành) for Prometheus: prometheus_client lives in this module only.
 
 Every process of a node records into one folder, ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess
-mode): ``vanban serve`` sets it for itself and the worker processes it starts (on the embedded default they are its
-children), and the API's ``/metrics`` adds them all up. A ``vanban worker`` started on its own sets a folder of its
-own, and serves its node's metrics on ``VANBAN_WORKER_METRICS_PORT`` when that is set.
+mode): ``vanban serve`` sets ``metrics_dir/serve`` for itself and the worker processes it starts (on the embedded
+default they are its children), and the API's ``/metrics`` adds them all up. A ``vanban worker`` started on its own
+records in ``metrics_dir/worker-<pid>``, and serves its node's metrics on ``VANBAN_WORKER_METRICS_PORT`` if set.
 
 The metric objects are made on first use, after the folder is set: prometheus_client chooses between in-memory and
 multiprocess values when it is first imported, so it is imported here lazily, never at import time.

@@ -52,7 +52,7 @@ def serve() -> None:
     from service.runtime import prepare
 
     settings = get_settings()
-    _observe(settings, settings.metrics, clear=True)  # the workers started below record into the same folder
+    _observe(settings, settings.metrics / "serve", clear=True)  # the workers started below record there too
     prepare(settings)
     _people(settings)
     worker_node: subprocess.Popen[bytes] | None = None

@@ -238,7 +238,7 @@ def test_a_flood_of_new_work_gets_429_with_retry_after_and_the_service_stays_hea
         openapi = c.get("/openapi.json").json()
         for path in ("/api/v1/documents", "/api/v1/batches"):
             assert "Retry-After" in openapi["paths"][path]["post"]["responses"]["429"]["headers"]
-        big = [_post_batch(c, 100) for _ in range(QUEUE_LIMIT)]  # each one job of 100 letters: the limit is reached
+        big = [_post_batch(c, 50) for _ in range(QUEUE_LIMIT)]  # each one job of 50 letters: the limit is reached
         assert [r.status_code for r in big] == [202] * QUEUE_LIMIT
 
         def ask(_: int) -> httpx.Response:
