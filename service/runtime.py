@@ -21,7 +21,6 @@ from service.adapters.webhook_sender import HttpWebhookSender
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
 from service.domain.templates import Template
-from service.errors import ConfigurationError
 from service.services import ports
 from service.services.issuing import Issuer
 from service.services.production import OrganisationSignature, Production
@@ -59,8 +58,8 @@ class Runtime:
     """Built from ``settings``; ``converter`` replaces the LibreOffice it would start (a worker process converts
     through its node's, a test through the session's warm one). ``clock``: the one clock of the process, handed to
     every service that dates or times something; the machine's clock, or ``VANBAN_CLOCK_START`` when set; tests pass
-    their own. ``enqueue``: how this process sends a task (the API's or the worker's Celery app sets it): webhook
-    deliveries are sent with it."""
+    their own. ``enqueue``: how this process sends a task (the API's or the worker's Celery app sets it; else one is
+    made on first use): webhook deliveries are sent with it."""
 
     def __init__(
         self, settings: Settings, *, converter: PdfConverter | None = None, clock: Clock | None = None
@@ -168,8 +167,12 @@ class Runtime:
         )
 
     def _send(self, name: str, args: list[object]) -> None:
+        """Send a task through this process's Celery app; a command without one (``vanban batch``) makes its own."""
         if self.enqueue is None:
-            raise ConfigurationError(f"this process has no queue to send {name} to")
+            from service.worker import make_celery
+
+            celery = make_celery(self.settings)
+            self.enqueue = lambda task, arguments: celery.send_task(task, args=arguments)
         self.enqueue(name, args)
 
     @cached_property

@@ -98,7 +98,7 @@ def worker(
     if not os.environ.get(MULTIPROCESS_ENV):  # started on its own, not by `vanban serve`: a folder of its own
         _observe(settings, settings.metrics / f"worker-{os.getpid()}", clear=True)
         if settings.worker_metrics_port:
-            serve_node_metrics(settings.worker_metrics_port)
+            serve_node_metrics(settings.worker_metrics_port, settings.host)
     else:
         configure(settings.log_format, settings.log_level)
     prepare(settings)
