@@ -158,12 +158,19 @@ class Runtime:
             self.clock,
             self.settings.signing_session_seconds,
             events=self.webhooks,
+            metrics=self.metrics,
         )
 
     @cached_property
     def issuer(self) -> Issuer:
         return Issuer(
-            self.db, self.archive, self._template_of, self.organisation_signature, self.clock, events=self.webhooks
+            self.db,
+            self.archive,
+            self._template_of,
+            self.organisation_signature,
+            self.clock,
+            events=self.webhooks,
+            metrics=self.metrics,
         )
 
     def _send(self, name: str, args: list[object]) -> None:

@@ -23,7 +23,17 @@ from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year
 from service.errors import DuplicateNumber, FieldError, Forbidden, InvalidRequest, WrongState
 from service.services.auth import require
-from service.services.ports import Archive, Database, DocumentRow, Events, RegisterEntryRow, UnitOfWork, Unpublished
+from service.services.ports import (
+    Archive,
+    Database,
+    DocumentRow,
+    Events,
+    Metrics,
+    RegisterEntryRow,
+    UnitOfWork,
+    Unmeasured,
+    Unpublished,
+)
 from service.services.visibility import check_state, reviewed_document
 from signing.forms import field_names, fill_text_fields
 
@@ -175,6 +185,7 @@ class Issuer:
     organisation: OrganisationSeal
     clock: Clock
     events: Events = field(default_factory=Unpublished)
+    metrics: Metrics = field(default_factory=Unmeasured)
 
     def issue(
         self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None
@@ -213,6 +224,7 @@ class Issuer:
             tx.commit()
         data = {"document_id": row.id, "job_id": row.job_id, "template": row.template_id, "notation": issued_notation}
         data |= {"issued_on": issued_on.isoformat(), "pdf_sha256": digest}
+        self.metrics.issued("document", 1)
         self.events.publish("document.issued", row.organisation, data)
         return row
 

@@ -49,8 +49,10 @@ from service.services.ports import (
     Database,
     DocumentRow,
     Events,
+    Metrics,
     SignatureStep,
     UnitOfWork,
+    Unmeasured,
     Unpublished,
     UserRow,
 )
@@ -240,6 +242,7 @@ class Review:
     session_seconds: float = 300
     open_key: KeyOpener = open_key
     events: Events = field(default_factory=Unpublished)
+    metrics: Metrics = field(default_factory=Unmeasured)
 
     # -- submit, inbox, reject ------------------------------------------------------------------------------------
     def submit(self, who: Principal, document_id: str, signers: list[str] | None) -> DocumentRow:
@@ -551,7 +554,8 @@ class Review:
         return digest
 
     def _signed(self, who: Principal, doc: DocumentRow) -> None:
-        """After the commit: ``document.signed`` to the webhooks of the document's body."""
+        """After the commit: counted, and ``document.signed`` to the webhooks of the document's body."""
+        self.metrics.signed(self.level.value, 1, "person")
         data = {"document_id": doc.id, "signed_by": who.username, "status": doc.status, "pdf_sha256": doc.pdf_sha256}
         self.events.publish("document.signed", doc.organisation, data)
 
