@@ -205,8 +205,7 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
     each time (at most an hour), until the delivery's attempts reach ``VANBAN_WEBHOOK_MAX_ATTEMPTS``."""
     rt = runtime(settings_of(self.app))
     try:
-        rt.webhooks.deliver(delivery_id)
-        METRICS.webhook_delivery("delivered")
+        METRICS.webhook_delivery(rt.webhooks.deliver(delivery_id))
     except WebhookNotDelivered:
         METRICS.webhook_delivery("retried")
         wait = min(rt.settings.webhook_backoff_seconds * 2**self.request.retries, 3600.0)

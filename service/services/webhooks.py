@@ -207,15 +207,16 @@ class Webhooks:
         return row
 
     # -- delivery (the Celery task) -----------------------------------------------------------------------------
-    def deliver(self, delivery_id: str) -> None:
+    def deliver(self, delivery_id: str) -> str:
         """One attempt: the payload signed now and POSTed. A 2xx answer delivers it; anything else is recorded on
         the delivery and raises :class:`~service.errors.WebhookNotDelivered` (the task tries again later, until
-        ``max_attempts``, then the delivery is failed)."""
+        ``max_attempts``, then the delivery is failed). Returns ``delivered``, ``failed`` (its last attempt), or
+        ``skipped`` (delivered already, or its endpoint removed)."""
         with self.db.uow() as tx:
             delivery = tx.repo.webhook_delivery(delivery_id)
             endpoint = tx.repo.webhook_endpoint(delivery.endpoint_id) if delivery else None
         if delivery is None or endpoint is None or delivery.status != "pending" or not endpoint.active:
-            return
+            return "skipped"
         body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = int(self.clock.now().timestamp())
         headers = {
@@ -243,7 +244,7 @@ class Webhooks:
             elif row.attempts >= self.max_attempts:
                 row.status = "failed"
             tx.commit()
-            final = row.status != "pending"
+            outcome = row.status
         log.info(
             "webhook %s to endpoint %s: attempt %s, %s",
             delivery_id,
@@ -252,5 +253,6 @@ class Webhooks:
             "delivered" if problem is None else problem.message_en,
             extra={"webhook_event": delivery.event},
         )
-        if problem is not None and not final:
+        if problem is not None and outcome == "pending":
             raise problem
+        return outcome

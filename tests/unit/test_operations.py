@@ -105,8 +105,8 @@ def test_an_event_is_delivered_signed_retried_until_taken_and_logged() -> None:
         (log,) = webhooks.deliveries(REQUESTER, made.endpoint.id)
         assert (log.status, log.attempts) == ("pending", attempt)
     assert log.response_status is None and log.error == "no answer from the endpoint"
-    webhooks.deliver(str(delivery_id))
-    webhooks.deliver(str(delivery_id))  # a redelivered task: it was delivered, nothing is sent again
+    assert webhooks.deliver(str(delivery_id)) == "delivered"
+    assert webhooks.deliver(str(delivery_id)) == "skipped"  # a redelivered task: nothing is sent again
     (log,) = webhooks.deliveries(REQUESTER, made.endpoint.id)
     assert (log.status, log.attempts, log.response_status, log.error) == ("delivered", 3, 204, None)
 
@@ -129,7 +129,7 @@ def test_a_delivery_is_given_up_after_its_last_attempt_and_a_test_delivery_can_b
     for _ in range(2):
         with pytest.raises(WebhookNotDelivered):
             webhooks.deliver(test.id)
-    webhooks.deliver(test.id)  # the third of 3 attempts: failed, no further retry
+    assert webhooks.deliver(test.id) == "failed"  # the third of 3 attempts: no further retry
     (log,) = webhooks.deliveries(REQUESTER, endpoint.id)
     assert (log.status, log.attempts, log.response_status) == ("failed", 3, 503)
     with pytest.raises(NotFound):
