@@ -114,6 +114,28 @@ class Settings(BaseSettings):
     demo_users: bool | None = Field(
         default=None, description="create demo users on first start; default: not production"
     )
+    log_format: Literal["json", "text"] = Field(
+        default="json", description="logs: one JSON object per line, or plain text for a person at a terminal"
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_dir: Path | None = Field(
+        default=None, description="Prometheus multiprocess folder of this node; default: data_dir/metrics"
+    )
+    worker_metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="a `vanban worker` started on its own serves /metrics on this port"
+    )
+    max_queued_jobs: int = Field(
+        default=1000, ge=0, description="jobs queued or running past which new documents and batches get 429 (0: none)"
+    )
+    queue_full_retry_seconds: int = Field(default=10, ge=1, description="the Retry-After of that 429")
+    webhook_timeout: float = Field(default=10.0, gt=0, le=60, description="seconds for one webhook delivery")
+    webhook_max_attempts: int = Field(default=6, ge=1, le=20, description="attempts of one delivery before it fails")
+    webhook_backoff_seconds: float = Field(
+        default=10.0, gt=0, description="wait before a delivery's second attempt; doubled each time (at most 1 h)"
+    )
+    webhook_allow_private: bool = Field(
+        default=False, description="webhook URLs may name private, loopback or link-local addresses (SSRF guard off)"
+    )
     production: bool = False
     clock_start: datetime | None = Field(
         default=None, description="tests and demos: the clock reads this instant at start and runs on (not production)"
@@ -137,6 +159,10 @@ class Settings(BaseSettings):
     @cached_property
     def pki(self) -> Path:
         return self.pki_dir or self.data_dir / "pki"
+
+    @cached_property
+    def metrics(self) -> Path:
+        return self.metrics_dir or self.data_dir / "metrics"
 
     @cached_property
     def queue_dir(self) -> Path:

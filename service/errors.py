@@ -24,6 +24,7 @@ a class not in it answers with the status of its nearest ancestor)::
     ├── SessionExpired                  410  a signing session expired or already used
     ├── TooLarge                        413  an upload that unpacks to more than the settings allow
     ├── TooManyAttempts                 429  login refused for a while (``Retry-After``)
+    │   └── QueueFull                        too much work queued: new documents and batches wait (``Retry-After``)
     ├── NotReady                        409  the document has no such file yet
     ├── WrongState                      409  the document is not in the state the action needs
     │   ├── NumberTaken                      a number another transaction gave meanwhile; issue again
@@ -39,6 +40,7 @@ a class not in it answers with the status of its nearest ancestor)::
     │   ├── ArchiveRefused                   the store refused (credentials, bucket, object lock)
     │   └── ArchiveUnreachable          503  the store does not answer (also a RetryableError)
     └── RetryableError                  500  worth another attempt of the job
+        ├── WebhookNotDelivered              an endpoint did not answer 2xx (or at all); delivered again later
         └── ConversionError                  LibreOffice crashed, hung or refused the file
             ├── ConversionTimeout            LibreOffice did not answer in time
             └── ConverterUnreachable         nothing answers on the converter's port
@@ -202,6 +204,18 @@ class TooManyAttempts(VanbanError, code="too_many_attempts"):
         return {**super().to_dict(), "retry_after": self.retry_after}
 
 
+class QueueFull(TooManyAttempts, code="queue_full"):
+    """More work is queued or running than ``VANBAN_MAX_QUEUED_JOBS``: a new document or batch is refused until the
+    workers catch up, so that what was accepted is made and the service stays up."""
+
+    def __init__(self, queued: int, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"{queued} jobs are waiting (limit {limit}); try again in {retry_after} s",
+            f"Đang có {queued} công việc chờ xử lý (giới hạn {limit}); hãy thử lại sau {retry_after} giây",
+            retry_after,
+        )
+
+
 class NotReady(VanbanError, code="not_ready"): ...
 
 
@@ -294,6 +308,11 @@ class ArchiveUnreachable(ArchiveError, RetryableError, code="archive"):
 
 
 _ARCHIVE_ACTIONS_VI = {"store": "lưu tệp", "read": "đọc tệp", "open": "mở kho"}
+
+
+class WebhookNotDelivered(RetryableError, code="webhook_not_delivered"):
+    """A webhook endpoint did not take a delivery: it answered other than 2xx, did not answer in time, or its address
+    is one the settings refuse."""
 
 
 class ConversionError(RetryableError, code="conversion"): ...

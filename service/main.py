@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.adapters.metrics import METRICS
 from service.api.deps import check_request_text
+from service.api.observability import INTERNAL_ERROR, Observed
 from service.api.pages import mount_pages
 from service.api.routes import (
     administration,
@@ -22,12 +24,14 @@ from service.api.routes import (
     finding,
     health,
     jobs,
+    metrics,
     office,
     records,
     session,
     signatures,
     templates,
     verify,
+    webhooks,
 )
 from service.config import Settings, get_settings
 from service.errors import FieldError, InvalidRequest, TooManyAttempts, VanbanError, http_status
@@ -64,6 +68,8 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     )
     app.state.runtime = Runtime(settings)
     app.state.celery = celery
+    app.state.runtime.enqueue = lambda name, args: celery.send_task(name, args=args)
+    app.add_middleware(Observed, metrics=METRICS)
 
     @app.exception_handler(VanbanError)
     async def _vanban_error(_: Request, exc: VanbanError) -> JSONResponse:
@@ -105,14 +111,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         """A bug, not an input: logged with its traceback, answered with the error model (no traceback sent)."""
         log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
-        return ErrorResponse(
-            {
-                "code": "internal",
-                "message": "internal error; it was logged",
-                "message_vi": "Lỗi hệ thống; lỗi đã được ghi lại",
-            },
-            status_code=500,
-        )
+        return ErrorResponse(INTERNAL_ERROR, status_code=500)
 
     # Body limits from these settings (not read at import): JSON requests, templates, and the app's default for
     # uploads (class lists, PDFs to verify).
@@ -122,6 +121,8 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         administration.router,
         administration.templates_router,
         health.router,
+        metrics.router,
+        webhooks.router,
         templates.router,
         documents.router,
         batches.router,

@@ -11,12 +11,14 @@ from typing import Protocol
 
 from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
+from service.adapters.metrics import METRICS, PrometheusMetrics
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow
 from service.adapters.pdf_pages import PdfPageTools
 from service.adapters.records_xml import LxmlRecords
 from service.adapters.renderer import DocxRenderer
 from service.adapters.template_files import TemplateFolder
+from service.adapters.webhook_sender import HttpWebhookSender
 from service.config import Settings
 from service.domain.clock import Clock, SystemClock
 from service.domain.templates import Template
@@ -27,6 +29,7 @@ from service.services.production import OrganisationSignature, Production
 from service.services.records import Records
 from service.services.review import Review
 from service.services.templates import TemplateCatalog
+from service.services.webhooks import Enqueue, Webhooks
 from service.unit_of_work import Database
 from signing import KeyMaterial, load_pkcs12
 from signing.pki import make_demo_pki
@@ -58,7 +61,8 @@ class Runtime:
     """Built from ``settings``; ``converter`` replaces the LibreOffice it would start (a worker process converts
     through its node's, a test through the session's warm one). ``clock``: the one clock of the process, handed to
     every service that dates or times something; the machine's clock, or ``VANBAN_CLOCK_START`` when set; tests pass
-    their own."""
+    their own. ``enqueue``: how this process sends a task (the API's or the worker's Celery app sets it; else one is
+    made on first use): webhook deliveries are sent with it."""
 
     def __init__(
         self, settings: Settings, *, converter: PdfConverter | None = None, clock: Clock | None = None
@@ -71,6 +75,8 @@ class Runtime:
             start = settings.clock_start
             clock = SystemClock() if start is None else SystemClock.starting_at(start)
         self.clock: Clock = clock
+        self.enqueue: Enqueue | None = None
+        self.metrics: PrometheusMetrics = METRICS
 
     @cached_property
     def db(self) -> Database:
@@ -142,6 +148,8 @@ class Runtime:
             renderer=DocxRenderer(),
             pages=self.pages,
             public_url=self.settings.public_url,
+            metrics=self.metrics,
+            events=self.webhooks,
         )
 
     def _template_of(self, doc: DocumentRow) -> Template:
@@ -158,11 +166,22 @@ class Runtime:
             default_signature_image=self.settings.pki / "signature.png",
             clock=self.clock,
             session_seconds=self.settings.signing_session_seconds,
+            events=self.webhooks,
+            metrics=self.metrics,
         )
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(self.db, self.archive, self._template_of, self.organisation_signature, self.clock, PdfPageTools())
+        return Issuer(
+            self.db,
+            self.archive,
+            self._template_of,
+            self.organisation_signature,
+            self.clock,
+            self.pages,
+            events=self.webhooks,
+            metrics=self.metrics,
+        )
 
     @cached_property
     def records(self) -> Records:
@@ -173,6 +192,21 @@ class Runtime:
     def exchange(self) -> Exchange:
         """edXML packages of issued documents for partner bodies."""
         return Exchange(self.db, self.archive, LxmlRecords())
+
+    def _send(self, name: str, args: list[object]) -> None:
+        """Send a task through this process's Celery app; a command without one (``vanban batch``) makes its own."""
+        if self.enqueue is None:
+            from service.worker import make_celery
+
+            celery = make_celery(self.settings)
+            self.enqueue = lambda task, arguments: celery.send_task(task, args=arguments)
+        self.enqueue(name, args)
+
+    @cached_property
+    def webhooks(self) -> Webhooks:
+        s = self.settings
+        sender = HttpWebhookSender(s.webhook_timeout, s.webhook_allow_private)
+        return Webhooks(self.db, sender, self.clock, self._send, s.webhook_max_attempts)
 
     @cached_property
     def worker_id(self) -> str:

@@ -8,17 +8,27 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from celery import Celery, Task, shared_task
-from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
+from celery import Celery, Task, current_app, shared_task
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_init,
+    worker_ready,
+    worker_shutdown,
+)
 
 from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
+from service.adapters.metrics import METRICS
 from service.adapters.process import release_memory
 from service.config import Settings
-from service.errors import RetryableError, VanbanError
+from service.errors import RetryableError, VanbanError, WebhookNotDelivered
+from service.logs import bound
 from service.runtime import Runtime
 from service.services.fixity import check_and_record
 from service.services.recovery import sweep
 from service.services.requesting import PRODUCE_BATCH_CHUNK, PRODUCE_DOCUMENT
+from service.services.webhooks import DELIVER_WEBHOOK
 from service.worker import settings_of
 from signing import SigningError
 
@@ -35,6 +45,8 @@ def runtime(settings: Settings) -> Runtime:
     global _runtime
     if _runtime is None:
         _runtime = Runtime(settings)
+    if _runtime.enqueue is None:  # webhook deliveries are sent through the app that runs this process's tasks
+        _runtime.enqueue = lambda name, args: current_app.send_task(name, args=args)
     return _runtime
 
 
@@ -56,6 +68,7 @@ def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> Non
 
     def down() -> None:
         nonlocal reported, next_beat
+        METRICS.converter_restarted()
         if reported is not False:
             _beat(rt, office, False)
             reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
@@ -184,6 +197,46 @@ def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
         lambda error, final: production.fail_chunk(batch_id, chunk, error, final=final),
         f"batch {batch_id} chunk {chunk}",
     )
+
+
+@shared_task(bind=True, name=DELIVER_WEBHOOK, max_retries=None)
+def deliver_webhook(self: Task, delivery_id: str) -> None:
+    """One attempt of a webhook delivery; not delivered: again after ``VANBAN_WEBHOOK_BACKOFF_SECONDS``, doubled
+    each time (at most an hour), until the delivery's attempts reach ``VANBAN_WEBHOOK_MAX_ATTEMPTS``."""
+    rt = runtime(settings_of(self.app))
+    try:
+        METRICS.webhook_delivery(rt.webhooks.deliver(delivery_id))
+    except WebhookNotDelivered:
+        METRICS.webhook_delivery("retried")
+        wait = min(rt.settings.webhook_backoff_seconds * 2**self.request.retries, 3600.0)
+        raise self.retry(countdown=wait) from None
+
+
+# What each task's arguments name, bound to its log lines (with the request id its message carries).
+_LOGGED_ARGUMENTS = {
+    PRODUCE_DOCUMENT: ("document_id",),
+    PRODUCE_BATCH_CHUNK: ("batch_id", "chunk"),
+    DELIVER_WEBHOOK: ("webhook_delivery_id",),
+}
+_bindings: dict[str, Any] = {}
+
+
+@task_prerun.connect
+def _bind_task(task_id: str = "", task: Task | None = None, args: tuple[Any, ...] = (), **_: Any) -> None:
+    if task is None:
+        return
+    names = _LOGGED_ARGUMENTS.get(task.name, ())
+    fields = {name: str(value) for name, value in zip(names, args, strict=False)}
+    context = bound(request_id=task.request.get("vanban_request_id"), task=task.name, task_id=task_id, **fields)
+    context.__enter__()
+    _bindings[task_id] = context
+
+
+@task_postrun.connect
+def _unbind_task(task_id: str = "", **_: Any) -> None:
+    context = _bindings.pop(task_id, None)
+    if context is not None:
+        context.__exit__(None, None, None)
 
 
 @shared_task(bind=True, name="vanban.check_archive")

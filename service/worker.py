@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from celery import Celery
+from celery.signals import before_task_publish, setup_logging
 
 from service.config import Settings
 from service.errors import ConfigurationError
+from service.logs import current
+
+
+@before_task_publish.connect
+def _carry_request_id(headers: dict[str, Any] | None = None, **_: Any) -> None:
+    """A task sent while serving a request (or running a task) carries its request id; the task logs with it."""
+    request_id = current().get("request_id")
+    if headers is not None and request_id:
+        headers["vanban_request_id"] = request_id
+
+
+@setup_logging.connect
+def _keep_our_logging(**_: Any) -> None:
+    """The worker's logging is ours (``service.logs.configure``, called by ``vanban worker``): Celery adds none."""
 
 
 def settings_of(app: Celery) -> Settings:

@@ -20,7 +20,8 @@ import copy
 import hashlib
 import uuid
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from io import BytesIO
@@ -37,7 +38,16 @@ from sqlalchemy.orm import Mapper
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow, JobStatus
-from service.errors import ArchiveMissing, DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.errors import (
+    ArchiveMissing,
+    DocumentNotFound,
+    FieldError,
+    InvalidRequest,
+    JobNotFound,
+    NotFound,
+    NumberTaken,
+    WebhookNotDelivered,
+)
 from service.services.ports import Issued, Person, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
@@ -152,6 +162,12 @@ class FakeRepository:
             return d.batch_id == batch_id and index >= first and (end is None or index < end)
 
         return sorted(self._rows(orm.DocumentRow, keep), key=lambda d: d.batch_index or 0)
+
+    def jobs_by_status(self) -> dict[str, int]:
+        counts = {"queued": 0, "running": 0}
+        for job in self._rows(orm.JobRow, lambda j: j.status in counts):
+            counts[job.status] += 1
+        return counts
 
     def documents_of_job(self, job_id: str) -> list[orm.DocumentRow]:
         return sorted(self._rows(orm.DocumentRow, lambda d: d.job_id == job_id), key=lambda d: d.batch_index or 0)
@@ -440,6 +456,25 @@ class FakeRepository:
     def forget_worker(self, worker_id: str) -> None:
         self._table(orm.WorkerHeartbeatRow).pop((worker_id,), None)
 
+    def webhook_endpoint(self, endpoint_id: str) -> orm.WebhookEndpointRow | None:
+        return self._table(orm.WebhookEndpointRow).get((endpoint_id,))
+
+    def webhook_endpoints(self, owner_id: str | None = None) -> list[orm.WebhookEndpointRow]:
+        rows = self._rows(orm.WebhookEndpointRow, lambda e: e.active and owner_id in (None, e.owner_id))
+        return sorted(rows, key=lambda e: e.created_at)
+
+    def webhook_subscribers(self, organisation: str, event: str) -> list[orm.WebhookEndpointRow]:
+        return self._rows(
+            orm.WebhookEndpointRow, lambda e: e.active and e.organisation == organisation and event in e.events
+        )
+
+    def webhook_delivery(self, delivery_id: str) -> orm.WebhookDeliveryRow | None:
+        return self._table(orm.WebhookDeliveryRow).get((delivery_id,))
+
+    def webhook_deliveries(self, endpoint_id: str, limit: int) -> list[orm.WebhookDeliveryRow]:
+        rows = self._rows(orm.WebhookDeliveryRow, lambda d: d.endpoint_id == endpoint_id)
+        return sorted(rows, key=lambda d: d.created_at, reverse=True)[:limit]
+
     def ping(self) -> None:
         return None
 
@@ -617,3 +652,64 @@ class FakeSeal:
 
     def sign(self, pdf: bytes, reason: str, location: str | None, *, prepared: bool) -> tuple[bytes, str]:
         return pdf + f"\n% sealed: {reason}\n".encode(), "ToChuc"
+
+
+class FakeMetrics:
+    """``service.services.ports.Metrics`` that keeps what was recorded: stages timed, counts by name."""
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+        self.counts: dict[tuple[str, str], int] = {}
+        self.jobs_finished: list[str] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        yield
+        self.stages.append(name)
+
+    def _add(self, name: str, label: str, count: int) -> None:
+        self.counts[(name, label)] = self.counts.get((name, label), 0) + count
+
+    def issued(self, kind: str, count: int) -> None:
+        self._add("issued", kind, count)
+
+    def signed(self, level: str, count: int, signer: str = "organisation") -> None:
+        self._add("signed", f"{level} {signer}", count)
+
+    def job_finished(self, kind: str, seconds: float) -> None:
+        assert seconds >= 0
+        self.jobs_finished.append(kind)
+
+    def job_failed(self, code: str) -> None:
+        self._add("failed", code, 1)
+
+
+class FakeEvents:
+    """``service.services.ports.Events`` that keeps every event published, in order."""
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, str, dict[str, Any]]] = []
+
+    def publish(self, event: str, organisation: str, data: dict[str, Any]) -> None:
+        self.published.append((event, organisation, data))
+
+
+class FakeWebhookSender:
+    """``service.services.webhooks.WebhookSender`` without a network: keeps every request and answers each with the
+    next of ``answers`` (an HTTP status, or None: no answer); ``refused``: URLs whose address is not allowed."""
+
+    def __init__(self, answers: list[int | None], refused: tuple[str, ...] = ()) -> None:
+        self.answers = list(answers)
+        self.refused = refused
+        self.sent: list[tuple[str, dict[str, str], bytes]] = []
+
+    def check(self, url: str) -> None:
+        if url in self.refused:
+            raise InvalidRequest([FieldError("url", "private address", "địa chỉ nội bộ")])
+
+    def post(self, url: str, headers: dict[str, str], body: bytes) -> int:
+        self.sent.append((url, headers, body))
+        answer = self.answers.pop(0)
+        if answer is None:
+            raise WebhookNotDelivered("no answer from the endpoint", "điểm nhận không trả lời")
+        return answer

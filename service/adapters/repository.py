@@ -29,6 +29,8 @@ from service.adapters.orm import (
     SigningSessionRow,
     TemplateVersionRow,
     UserRow,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
     WorkerHeartbeatRow,
     utcnow,
 )
@@ -130,6 +132,12 @@ class Repository:
         """Jobs queued or running, oldest first (after a crash: work that may have been lost)."""
         query = select(JobRow).where(JobRow.status.in_(("queued", "running"))).order_by(JobRow.created_at)
         return list(self._session.scalars(query))
+
+    def jobs_by_status(self) -> dict[str, int]:
+        query = select(JobRow.status, func.count()).where(JobRow.status.in_(("queued", "running")))
+        counts = {"queued": 0, "running": 0}
+        counts.update({status: int(n) for status, n in self._session.execute(query.group_by(JobRow.status))})
+        return counts
 
     def documents_of_job(self, job_id: str) -> list[DocumentRow]:
         query = select(DocumentRow).where(DocumentRow.job_id == job_id)
@@ -447,3 +455,26 @@ class Repository:
 
     def ping(self) -> None:
         self._session.execute(text("SELECT 1"))
+
+    # -- webhooks -----------------------------------------------------------------------------------------------
+    def webhook_endpoint(self, endpoint_id: str) -> WebhookEndpointRow | None:
+        return self._session.get(WebhookEndpointRow, endpoint_id)
+
+    def webhook_endpoints(self, owner_id: str | None = None) -> list[WebhookEndpointRow]:
+        query = select(WebhookEndpointRow).where(WebhookEndpointRow.active.is_(True))
+        if owner_id is not None:
+            query = query.where(WebhookEndpointRow.owner_id == owner_id)
+        return list(self._session.scalars(query.order_by(WebhookEndpointRow.created_at)))
+
+    def webhook_subscribers(self, organisation: str, event: str) -> list[WebhookEndpointRow]:
+        query = select(WebhookEndpointRow).where(
+            WebhookEndpointRow.active.is_(True), WebhookEndpointRow.organisation == organisation
+        )
+        return [e for e in self._session.scalars(query) if event in e.events]
+
+    def webhook_delivery(self, delivery_id: str) -> WebhookDeliveryRow | None:
+        return self._session.get(WebhookDeliveryRow, delivery_id)
+
+    def webhook_deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRow]:
+        query = select(WebhookDeliveryRow).where(WebhookDeliveryRow.endpoint_id == endpoint_id)
+        return list(self._session.scalars(query.order_by(WebhookDeliveryRow.created_at.desc()).limit(limit)))

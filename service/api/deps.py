@@ -7,11 +7,13 @@ from typing import Annotated
 
 from celery import Celery
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 
 from service.domain.office import Principal
 from service.errors import Unauthenticated
 from service.runtime import Runtime
+from service.services.admission import admit
 from service.services.auth import LoginLimits, authenticate
 from service.services.sessions import check_csrf, session_principal
 from service.services.validation import check_text
@@ -90,3 +92,8 @@ async def check_request_text(request: Request) -> None:
         except Exception:  # a body that does not parse is FastAPI's own 400/422, not this check's
             return
         check_text(body)
+
+
+async def admitted(rt: RuntimeDep) -> None:
+    """New work only while fewer than ``VANBAN_MAX_QUEUED_JOBS`` jobs wait: else 429 with ``Retry-After``."""
+    await run_in_threadpool(admit, rt.db, rt.settings.max_queued_jobs, rt.settings.queue_full_retry_seconds)

@@ -52,6 +52,13 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 ERRORS = documented(400, 401, 403, 404, 409, 413, 422)
 UPLOAD = documented(413)  # routes that take a file
 LOGIN = documented(429)  # the token route: attempts are limited
+QUEUE_FULL: dict[int | str, dict[str, Any]] = {  # routes that make new work: refused while too much waits
+    429: {
+        "model": Error,
+        "description": "too much work queued (code queue_full); try again after Retry-After seconds",
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    }
+}
 
 
 PDF = "application/pdf"

@@ -273,3 +273,32 @@ class FileDocumentsIn(BaseModel):
 
 class ExchangeRecipients(BaseModel):
     recipients: list[str] = Field(description="package n (from 1) is for the n-th")
+
+
+class WebhookRequest(BaseModel):
+    url: str = Field(max_length=2000, examples=["https://office.example.vn/hooks/vanban"])
+    events: list[Literal["document.issued", "document.signed", "batch.completed", "job.failed"]] = Field(
+        min_length=1, max_length=4
+    )
+
+
+class WebhookOut(BaseModel):
+    id: str
+    url: str
+    events: list[str]
+    created_at: datetime
+
+
+class WebhookCreated(WebhookOut):
+    secret: str = Field(description="whsec_...: verifies the webhook-signature header; shown this once only")
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str = Field(description="the webhook-id header of every attempt")
+    event: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    response_status: int | None
+    error: str | None
+    created_at: datetime
+    delivered_at: datetime | None

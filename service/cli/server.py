@@ -6,12 +6,15 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from service.adapters.metrics import MULTIPROCESS_ENV, serve_node_metrics, use_folder
 from service.cli.common import console
 from service.config import Settings, get_settings
+from service.logs import configure
 
 
 def _people(settings: Settings) -> None:
@@ -34,6 +37,12 @@ def _people(settings: Settings) -> None:
         db.dispose()
 
 
+def _observe(settings: Settings, metrics_folder: Path, *, clear: bool) -> None:
+    """Logs in the settings' format, and this process's metrics (and its children's) in ``metrics_folder``."""
+    configure(settings.log_format, settings.log_level)
+    use_folder(metrics_folder, clear=clear)
+
+
 def serve() -> None:
     """Start the API (and, on the embedded default, the workers with it)."""
     import uvicorn
@@ -43,6 +52,7 @@ def serve() -> None:
     from service.runtime import prepare
 
     settings = get_settings()
+    _observe(settings, settings.metrics / "serve", clear=True)  # the workers started below record there too
     prepare(settings)
     _people(settings)
     worker_node: subprocess.Popen[bytes] | None = None
@@ -55,7 +65,14 @@ def serve() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            log_config=None,  # uvicorn's records go to our handler (service.logs); requests are logged by the app
+            access_log=False,
+        )
     finally:
         if worker_node is not None:
             worker_node.send_signal(signal.SIGTERM)
@@ -78,6 +95,12 @@ def worker(
     from service.worker import make_celery
 
     settings = get_settings()
+    if not os.environ.get(MULTIPROCESS_ENV):  # started on its own, not by `vanban serve`: a folder of its own
+        _observe(settings, settings.metrics / f"worker-{os.getpid()}", clear=True)
+        if settings.worker_metrics_port:
+            serve_node_metrics(settings.worker_metrics_port, settings.host)
+    else:
+        configure(settings.log_format, settings.log_level)
     prepare(settings)
     make_celery(settings).worker_main(
         [

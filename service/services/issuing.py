@@ -11,7 +11,7 @@ reads a body's register for its office.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
 
@@ -24,7 +24,18 @@ from service.domain.templates import Template
 from service.domain.vietnamese import day_month_year, two_digits
 from service.errors import DuplicateNumber, FieldError, Forbidden, InvalidRequest, WrongState
 from service.services.auth import require
-from service.services.ports import Archive, Database, DocumentRow, PdfPages, RegisterEntryRow, UnitOfWork
+from service.services.ports import (
+    Archive,
+    Database,
+    DocumentRow,
+    Events,
+    Metrics,
+    PdfPages,
+    RegisterEntryRow,
+    UnitOfWork,
+    Unmeasured,
+    Unpublished,
+)
 from service.services.visibility import check_state, reviewed_document
 from signing.forms import field_names, fill_text_fields
 
@@ -201,6 +212,8 @@ class Issuer:
     organisation: OrganisationSeal
     clock: Clock
     pages: PdfPages
+    events: Events = field(default_factory=Unpublished)
+    metrics: Metrics = field(default_factory=Unmeasured)
 
     def issue(
         self, who: Principal, document_id: str, number: int | None = None, issued_on: date | None = None
@@ -238,7 +251,11 @@ class Issuer:
             detail: dict[str, object] = {"notation": issued_notation, "pdf_sha256": digest}
             tx.repo.append_audit(who.username, "issue", doc.id, detail)
             tx.commit()
-            return row
+        data = {"document_id": row.id, "job_id": row.job_id, "template": row.template_id, "notation": issued_notation}
+        data |= {"issued_on": issued_on.isoformat(), "pdf_sha256": digest}
+        self.metrics.issued("document", 1)
+        self.events.publish("document.issued", row.organisation, data)
+        return row
 
     def _issued_pdf(self, doc: DocumentRow, issued_notation: str, number: int, issued_on: date) -> bytes:
         assert doc.pdf_sha256 is not None

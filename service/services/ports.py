@@ -16,7 +16,8 @@ change inside a transaction; a change is kept only if the unit of work commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -35,6 +36,8 @@ from service.adapters.orm import (
     SigningSessionRow,
     TemplateVersionRow,
     UserRow,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
     WorkerHeartbeatRow,
 )
 from service.adapters.pdf_pages import PageWords
@@ -52,9 +55,11 @@ __all__ = [
     "BatchRow",
     "Database",
     "DocumentRow",
+    "Events",
     "Issued",
     "JobRow",
     "LoginThrottleRow",
+    "Metrics",
     "OrganisationRow",
     "PageWords",
     "PdfConverter",
@@ -70,6 +75,8 @@ __all__ = [
     "TemplateVersionRow",
     "UnitOfWork",
     "UserRow",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
     "WorkerHeartbeatRow",
 ]
 
@@ -143,6 +150,9 @@ class Repository(Protocol):
 
     def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[DocumentRow]:
         """The batch's documents with ``first <= batch_index < end``, in list order."""
+
+    def jobs_by_status(self) -> dict[str, int]:
+        """How many jobs are queued and running (the queue's depth)."""
 
     def documents_of_job(self, job_id: str) -> list[DocumentRow]: ...
 
@@ -308,6 +318,21 @@ class Repository(Protocol):
     def ping(self) -> None:
         """Reach the database (or raise)."""
 
+    # -- webhooks -----------------------------------------------------------------------------------------------
+    def webhook_endpoint(self, endpoint_id: str) -> WebhookEndpointRow | None:
+        """An endpoint, active or not."""
+
+    def webhook_endpoints(self, owner_id: str | None = None) -> list[WebhookEndpointRow]:
+        """Active endpoints (of ``owner_id``), oldest first."""
+
+    def webhook_subscribers(self, organisation: str, event: str) -> list[WebhookEndpointRow]:
+        """Active endpoints of ``organisation`` that asked for ``event``."""
+
+    def webhook_delivery(self, delivery_id: str) -> WebhookDeliveryRow | None: ...
+
+    def webhook_deliveries(self, endpoint_id: str, limit: int) -> list[WebhookDeliveryRow]:
+        """An endpoint's deliveries, newest first."""
+
 
 class UnitOfWork(Protocol):
     """One transaction: ``with db.uow() as tx: ...; tx.commit()``; whatever is not committed is rolled back."""
@@ -454,3 +479,57 @@ class RecordsXml(Protocol):
 
     def read_edxml(self, xml: bytes) -> ExchangeMessage:
         """An edXML package read back."""
+
+
+class Metrics(Protocol):
+    """What the services measure (``service.adapters.metrics`` records it for Prometheus)."""
+
+    def stage(self, name: str) -> AbstractContextManager[None]:
+        """Times one production stage: render, convert, split, sign, archive, record."""
+        ...
+
+    def issued(self, kind: str, count: int) -> None:
+        """``count`` more issued: ``document`` (a single document) or ``letter`` (a batch's)."""
+
+    def signed(self, level: str, count: int, signer: str = "organisation") -> None:
+        """``count`` PAdES signatures made at ``level`` (B-B, B-T, B-LT, B-LTA) by the organisation or a person."""
+
+    def job_finished(self, kind: str, seconds: float) -> None:
+        """A job (``document`` or ``batch``) succeeded ``seconds`` after it started."""
+
+    def job_failed(self, code: str) -> None:
+        """A job failed for good with the error ``code``."""
+
+
+class Unmeasured:
+    """Metrics nobody reads (a one-off command): each call records nothing."""
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        yield
+
+    def issued(self, kind: str, count: int) -> None:
+        pass
+
+    def signed(self, level: str, count: int, signer: str = "organisation") -> None:
+        pass
+
+    def job_finished(self, kind: str, seconds: float) -> None:
+        pass
+
+    def job_failed(self, code: str) -> None:
+        pass
+
+
+class Events(Protocol):
+    """Events others may subscribe to (webhooks: ``services/webhooks.py``), published after the commit that made
+    them true: ``document.issued``, ``document.signed``, ``batch.completed``, ``job.failed``."""
+
+    def publish(self, event: str, organisation: str, data: dict[str, Any]) -> None: ...
+
+
+class Unpublished:
+    """Events nobody subscribes to (a one-off command, a test of something else)."""
+
+    def publish(self, event: str, organisation: str, data: dict[str, Any]) -> None:
+        pass

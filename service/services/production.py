@@ -14,7 +14,7 @@ import copy
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +35,17 @@ from service.services.ports import (
     Archive,
     Database,
     DocumentRow,
+    Events,
     Issued,
     JobRow,
+    Metrics,
     PageWords,
     PdfConverter,
     PdfPages,
     Renderer,
     UnitOfWork,
+    Unmeasured,
+    Unpublished,
 )
 from service.services.requesting import organisation_of
 from service.services.validation import check_text, content, validate
@@ -223,6 +227,8 @@ class Production:
     renderer: Renderer
     pages: PdfPages
     public_url: str = DEFAULT_PUBLIC_URL  # VANBAN_PUBLIC_URL: what the documents' QR codes lead to
+    metrics: Metrics = field(default_factory=Unmeasured)
+    events: Events = field(default_factory=Unpublished)
 
     def letter_docx(self, doc: DocumentRow) -> bytes:
         """The filled DOCX of a numbered document, made again from its data and template version (the same text
@@ -283,10 +289,12 @@ class Production:
         with self.db.uow() as tx:
             doc = tx.repo.document(document_id)
             job = tx.repo.job(doc.job_id)
-            self._fail(job, {**error.to_dict(), "attempt": job.attempts}, final, [doc])
+            failed = self._fail(job, {**error.to_dict(), "attempt": job.attempts}, final, [doc])
             if not final:
                 job.status = JobStatus.QUEUED  # the document's task is retried
             tx.commit()
+        if failed:
+            self._job_failed(job, error, doc.organisation)
 
     # -- a batch's letters ------------------------------------------------------------------------------------
     def produce_chunk(self, batch_id: str, chunk: int) -> int:
@@ -315,8 +323,11 @@ class Production:
             batch = tx.repo.batch(batch_id)
             first = chunk * batch.chunk_size
             letters = tx.repo.documents_of_batch(batch_id, first, first + batch.chunk_size) if final else []
-            self._fail(tx.repo.job(batch.job_id), {**error.to_dict(), "chunk": chunk}, final, letters)
+            job = tx.repo.job(batch.job_id)
+            failed = self._fail(job, {**error.to_dict(), "chunk": chunk}, final, letters)
             tx.commit()
+        if failed and letters:
+            self._job_failed(job, error, letters[0].organisation, batch_id=batch_id)
 
     # -- the one path -----------------------------------------------------------------------------------------
     def _issue(self, template: Template, docs: Sequence[DocumentRow], job_id: str, *, audit: bool) -> int:
@@ -325,29 +336,34 @@ class Production:
         accounted for by their batch). Returns how many this call recorded."""
         stages = [("start", time.perf_counter())]
         made = self._make(template, docs, stages)
-        docx_sha = self.archive.put(made.docx, ".docx") if len(docs) == 1 else None  # one document's own DOCX
-        digests = self.archive.put_many(made.pdfs, ".pdf")
+        with self.metrics.stage("archive"):
+            docx_sha = self.archive.put(made.docx, ".docx") if len(docs) == 1 else None  # one document's own DOCX
+            digests = self.archive.put_many(made.pdfs, ".pdf")
         stages.append(("archive", time.perf_counter()))
         metadata = [
             issuing.archive_metadata(d, template, self.pages.count(pdf)).to_json()
             for d, pdf in zip(docs, made.pdfs, strict=True)
         ]
         now = self.clock.now()
-        with self.db.uow() as tx:
+        with self.metrics.stage("record"), self.db.uow() as tx:
             # Writes first, each only if the document is not issued yet: a job delivered twice at once (a message
             # redelivered after a crash while the sweep had sent it again) records each document once.
-            recorded = 0
+            recorded, issued = 0, []
             for d, digest, meta in zip(docs, digests, metadata, strict=True):
                 if tx.repo.issue(d.id, Issued(digest, made.signer, now, docx_sha, meta)):
                     recorded += 1
+                    issued.append((d, digest))
                     if audit:
                         detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}
                         tx.repo.append_audit("worker", "render", d.id, detail)
-            self._count(tx, job_id, recorded)
+            finished = self._count(tx, job_id, recorded)
             tx.commit()
+        self._issued(issued, finished, letters=not audit)
         stages.append(("record", time.perf_counter()))
         timing = ", ".join(f"{name} {1000 * (t - stages[i][1]):.0f} ms" for i, (name, t) in enumerate(stages[1:]))
-        log.info("job %s: %s of %s documents issued (%s)", job_id, recorded, len(docs), timing)
+        log.info(
+            "job %s: %s of %s documents issued (%s)", job_id, recorded, len(docs), timing, extra={"job_id": job_id}
+        )
         return recorded
 
     def _make(self, template: Template, docs: Sequence[DocumentRow], stages: list[tuple[str, float]]) -> Made:
@@ -359,42 +375,83 @@ class Production:
             contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on, self.templates))
         one = len(contexts) == 1
         render, render_many = self.renderer.render, self.renderer.render_many
-        docx = render(template.docx, contexts[0]) if one else render_many(template.docx, contexts)
+        with self.metrics.stage("render"):
+            docx = render(template.docx, contexts[0]) if one else render_many(template.docx, contexts)
         stages.append(("render", time.perf_counter()))
-        pdf = self.converter.to_pdf(docx)
+        with self.metrics.stage("convert"):
+            pdf = self.converter.to_pdf(docx)
         stages.append(("convert", time.perf_counter()))
         # each document's PDF becomes a record (metadata, QR code) before its signature
         now = self.clock.now()
         records = [pdf_record(template, d, now, self.public_url) for d in docs]
         marks: list[Mark | None]
-        if len(docs) == 1:  # one document keeps its PDF whole; the signature finds its mark
-            parts, marks = [self.pages.make_record(pdf, records[0])], [None]
-        else:
-            ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
-            parts = self.pages.split(pdf, ranges, records)
+        with self.metrics.stage("split"):
+            if len(docs) == 1:  # one document keeps its PDF whole; the signature finds its mark
+                parts, marks = [self.pages.make_record(pdf, records[0])], [None]
+            else:
+                ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
+                parts = self.pages.split(pdf, ranges, records)
         stages.append(("split", time.perf_counter()))
         signed, signer = [], ""
-        for d, part, mark in zip(docs, parts, marks, strict=True):
-            pdf_signed, signer = self.organisation.sign(part, f"Ban hành {d.notation}", d.data.get("place"), mark)
-            signed.append(pdf_signed)
+        with self.metrics.stage("sign"):
+            for d, part, mark in zip(docs, parts, marks, strict=True):
+                pdf_signed, signer = self.organisation.sign(part, f"Ban hành {d.notation}", d.data.get("place"), mark)
+                signed.append(pdf_signed)
+        self.metrics.signed(self.organisation.level.value, len(signed))
         stages.append(("sign", time.perf_counter()))
         return Made(docx, signed, signer)
 
-    def _count(self, tx: UnitOfWork, job_id: str, done: int) -> None:
-        """``done`` more documents of the job made; the job succeeds with its last one."""
+    def _count(self, tx: UnitOfWork, job_id: str, done: int) -> JobRow | None:
+        """``done`` more documents of the job made; the job succeeds with its last one (then it is returned)."""
         job = tx.repo.add_progress(job_id, done)
-        if job.done >= job.total and job.status != JobStatus.FAILED:
+        if job.done >= job.total and job.status not in (JobStatus.FAILED, JobStatus.SUCCEEDED):
             job.status, job.finished_at = JobStatus.SUCCEEDED, self.clock.now()
+            return job
+        return None
 
-    def _fail(self, job: JobRow, error: dict[str, Any], final: bool, docs: Sequence[DocumentRow]) -> None:
-        """Record ``error`` on the job; a final one fails it and those of ``docs`` not issued."""
+    def _fail(self, job: JobRow, error: dict[str, Any], final: bool, docs: Sequence[DocumentRow]) -> bool:
+        """Record ``error`` on the job; a final one fails it and those of ``docs`` not issued. True when this
+        failed the job."""
         job.error = {**error, "final": final}
         if not final:
-            return
+            return False
+        failed_now = job.status != JobStatus.FAILED
         job.status, job.finished_at = JobStatus.FAILED, self.clock.now()
         for d in docs:
             if d.status != DocumentStatus.ISSUED:
                 d.status = DocumentStatus.FAILED
+        return failed_now
+
+    # -- what others see: metrics and events, after the commit ------------------------------------------------
+    def _issued(self, issued: list[tuple[DocumentRow, str]], finished: JobRow | None, *, letters: bool) -> None:
+        self.metrics.issued("letter" if letters else "document", len(issued))
+        if not letters:
+            for d, digest in issued:
+                self.events.publish("document.issued", d.organisation, _issued_event(d, digest))
+        if finished is None:
+            return
+        if finished.started_at is not None and finished.finished_at is not None:
+            self.metrics.job_finished(finished.kind, (finished.finished_at - finished.started_at).total_seconds())
+        if letters and issued:
+            d = issued[0][0]
+            event = {"batch_id": d.batch_id, "job_id": finished.id, "documents": finished.total}
+            self.events.publish("batch.completed", d.organisation, event | {"template": d.template_id})
+
+    def _job_failed(self, job: JobRow, error: VanbanError, organisation: str, batch_id: str | None = None) -> None:
+        self.metrics.job_failed(error.code)
+        data = {"job_id": job.id, "kind": job.kind, "batch_id": batch_id, "error": error.to_dict()}
+        self.events.publish("job.failed", organisation, data)
+
+
+def _issued_event(doc: DocumentRow, pdf_sha256: str) -> dict[str, Any]:
+    return {
+        "document_id": doc.id,
+        "job_id": doc.job_id,
+        "template": doc.template_id,
+        "notation": doc.notation,
+        "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
+        "pdf_sha256": pdf_sha256,
+    }
 
 
 def _letters(pages: list[PageWords], notations: list[str]) -> tuple[list[tuple[int, int]], list[Mark | None]]:

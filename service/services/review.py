@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -44,7 +44,18 @@ from service.errors import (
     WrongState,
 )
 from service.services.auth import require
-from service.services.ports import Archive, Database, DocumentRow, SignatureStep, UnitOfWork, UserRow
+from service.services.ports import (
+    Archive,
+    Database,
+    DocumentRow,
+    Events,
+    Metrics,
+    SignatureStep,
+    UnitOfWork,
+    Unmeasured,
+    Unpublished,
+    UserRow,
+)
 from service.services.visibility import check_not_issued, check_state, reviewed_document
 from signing import (
     Credential,
@@ -231,6 +242,8 @@ class Review:
     clock: Clock
     session_seconds: float = 300
     open_key: KeyOpener = open_key
+    events: Events = field(default_factory=Unpublished)
+    metrics: Metrics = field(default_factory=Unmeasured)
 
     # -- submit, inbox, reject ------------------------------------------------------------------------------------
     def submit(self, who: Principal, document_id: str, signers: list[str] | None) -> DocumentRow:
@@ -367,6 +380,7 @@ class Review:
                 self.record_signature(tx, who, doc, str(doc.pdf_sha256), digest, signer_name)
                 tx.commit()
                 done.append(tx.repo.document(doc.id))
+            self._signed(who, done[-1])
         return done
 
     def _waiting(self, who: Principal, document_ids: list[str]) -> list[DocumentRow]:
@@ -537,7 +551,14 @@ class Review:
             session.completed_at = self.clock.now()
             self.record_signature(tx, who, doc, session.base_sha256, digest, common_name(certificate))
             tx.commit()
+        self._signed(who, doc)
         return digest
+
+    def _signed(self, who: Principal, doc: DocumentRow) -> None:
+        """After the commit: counted, and ``document.signed`` to the webhooks of the document's body."""
+        self.metrics.signed(self.level.value, 1, "person")
+        data = {"document_id": doc.id, "signed_by": who.username, "status": doc.status, "pdf_sha256": doc.pdf_sha256}
+        self.events.publish("document.signed", doc.organisation, data)
 
     def _now(self) -> str:
         return self.clock.now().isoformat()

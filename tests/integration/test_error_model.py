@@ -137,8 +137,13 @@ def test_every_operation_documents_its_errors_with_the_one_error_model(app_clien
             if path == "/healthz":
                 assert "503" in responses
                 continue
+            if path == "/metrics":  # Prometheus scrapes it unauthenticated, like /healthz
+                assert "text/plain" in next(iter(responses["200"]["content"]))
+                continue
             assert {"401", "422"} <= set(responses), (method, path, sorted(responses))
             checked += 1
     assert checked >= 25
     assert "429" in spec["paths"]["/api/v1/auth/token"]["post"]["responses"]
     assert "413" in spec["paths"]["/api/v1/batches"]["post"]["responses"]
+    for new_work in ("/api/v1/documents", "/api/v1/batches"):  # refused while too much is queued
+        assert "Retry-After" in spec["paths"][new_work]["post"]["responses"]["429"]["headers"]

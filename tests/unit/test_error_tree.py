@@ -31,6 +31,7 @@ EXPECTED = {
     "SessionExpired": 410,
     "TooLarge": 413,
     "TooManyAttempts": 429,
+    "QueueFull": 429,
     "NotReady": 409,
     "WrongState": 409,
     "NumberTaken": 409,
@@ -49,6 +50,7 @@ EXPECTED = {
     "ConversionError": 500,
     "ConversionTimeout": 500,
     "ConverterUnreachable": 500,
+    "WebhookNotDelivered": 500,
 }
 
 

@@ -5,6 +5,7 @@ redelivered job records nothing twice, and a failure leaves nothing half-done.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from io import BytesIO
 from typing import Any
 
@@ -20,7 +21,7 @@ from service.services.requesting import BatchLimits, RequestBatch, RequestDocume
 from signing import load_pkcs12
 from signing.pki import DemoPki
 from signing.sign import Level, SigningContext
-from tests.fakes import PKI_PASSWORD, FakeConverter
+from tests.fakes import PKI_PASSWORD, FakeConverter, FakeEvents, FakeMetrics
 from tests.unit.services import CALL_UP, Service
 
 CLASS_LIST = "Họ và tên,Ngày sinh,Giới tính,Đơn vị công tác\n" + "".join(
@@ -158,3 +159,35 @@ def test_a_failed_conversion_leaves_nothing_half_done_and_a_retry_finishes(pki: 
     issued = [n for _, n, _, _ in numbered]
     with service.db.uow() as tx:
         assert sorted(d.number or 0 for d in tx.repo.documents_waiting(DocumentStatus.ISSUED)) == sorted(issued)
+
+
+def test_what_production_measures_and_tells(pki: DemoPki) -> None:
+    """Each stage timed, letters and documents counted apart, signatures by level; ``batch.completed`` once, when
+    the last chunk ends (a redelivered chunk tells nothing again); ``document.issued`` for a single document;
+    ``job.failed`` with the error's code once a failure is final."""
+    service, metrics, events = Service(), FakeMetrics(), FakeEvents()
+    production = replace(_production(service, pki, FakeConverter()), metrics=metrics, events=events)
+    batch_id = _batch(service, chunk_size=2)
+    production.produce_chunk(batch_id, 0)
+    assert [e for e, _, _ in events.published] == []
+    production.produce_chunk(batch_id, 1)
+    production.produce_chunk(batch_id, 1)
+    assert metrics.stages == ["render", "convert", "split", "sign", "archive", "record"] * 2
+    assert metrics.counts == {("issued", "letter"): 3, ("signed", "B-B organisation"): 3}
+    assert metrics.jobs_finished == ["batch"]
+    ((event, organisation, data),) = events.published
+    assert (event, organisation, data["batch_id"], data["documents"]) == ("batch.completed", "TCT", batch_id, 3)
+
+    document_id = _single(service)
+    production.produce_document(document_id)
+    assert metrics.counts[("issued", "document")] == 1
+    assert events.published[-1][0] == "document.issued" and events.published[-1][2]["document_id"] == document_id
+
+    failing = _single(service)
+    error = ConversionError("LibreOffice crashed", "LibreOffice bị lỗi")
+    production.fail_document(failing, error, final=False)
+    assert ("failed", "conversion") not in metrics.counts
+    production.fail_document(failing, error, final=True)
+    production.fail_document(failing, error, final=True)
+    assert metrics.counts[("failed", "conversion")] == 1
+    assert events.published[-1][0] == "job.failed" and events.published[-1][2]["error"]["code"] == "conversion"

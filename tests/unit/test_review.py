@@ -22,7 +22,7 @@ from service.services.ports import DocumentRow, RegisterEntryRow
 from service.services.requesting import RequestDocument, request_document
 from service.services.review import Review
 from signing.sign import Level, SigningContext
-from tests.fakes import CSC_PIN, FakeKeys, FakeSeal
+from tests.fakes import CSC_PIN, FakeEvents, FakeKeys, FakeMetrics, FakeSeal
 from tests.unit.services import REQUESTER, Service
 
 DECISION = "quyet-dinh-mo-lop"
@@ -50,10 +50,22 @@ class Office:
             return templates.get(doc.template_id, doc.template_version)
 
         s = self.service
+        self.events, self.metrics = FakeEvents(), FakeMetrics()
         self.review = Review(
-            s.db, s.archive, template_of, SigningContext(), Level.B_B, image, s.clock, open_key=self.keys
+            s.db,
+            s.archive,
+            template_of,
+            SigningContext(),
+            Level.B_B,
+            image,
+            s.clock,
+            open_key=self.keys,
+            events=self.events,
+            metrics=self.metrics,
         )
-        self.issuer = Issuer(s.db, s.archive, template_of, FakeSeal(), s.clock, PdfPageTools())
+        self.issuer = Issuer(
+            s.db, s.archive, template_of, FakeSeal(), s.clock, PdfPageTools(), events=self.events, metrics=self.metrics
+        )
         self.head, self.deputy, self.partner = self._people()
 
     def _people(self) -> tuple[Principal, Principal, Principal]:
@@ -146,6 +158,9 @@ def test_a_joint_document_waits_for_each_signer_in_turn_then_is_issued_in_both_r
     assert lines == [("TCT", 1, document_id), ("TDTN", 1, document_id)]
     with pytest.raises(WrongState):  # issued once
         office.issuer.issue(CLERK, document_id)
+    told = [(event, organisation, data["document_id"]) for event, organisation, data in office.events.published]
+    assert told == [("document.signed", "TCT", document_id)] * 2 + [("document.issued", "TCT", document_id)]
+    assert office.metrics.counts == {("signed", "B-B person"): 2, ("issued", "document"): 1}
 
 
 def test_many_documents_are_signed_with_one_authorisation_and_a_wrong_pin_signs_none(office: Office) -> None:

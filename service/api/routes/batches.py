@@ -10,15 +10,15 @@ from starlette.background import BackgroundTask
 
 from service.adapters.process import release_memory
 from service.api.batch_form import batch_command
-from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, authenticated
-from service.api.responses import ERRORS, PDF, attachment, download, file_of
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admitted, authenticated
+from service.api.responses import ERRORS, PDF, QUEUE_FULL, attachment, download, file_of
 from service.services import files
 from service.services.requesting import BatchLimits, request_batch
 
 router = APIRouter(prefix="/api/v1/batches", tags=["batches"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, dependencies=[Depends(admitted)], responses=QUEUE_FULL)
 async def create_batch(
     response: Response,
     rt: RuntimeDep,

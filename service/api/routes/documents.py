@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.preview import pdf_page_count
-from service.api.deps import CeleryDep, CurrentUser, RuntimeDep
-from service.api.responses import DOCX, ERRORS, PDF, XML, download, file_of
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admitted
+from service.api.responses import DOCX, ERRORS, PDF, QUEUE_FULL, XML, download, file_of
 from service.api.schemas import (
     DecidedMetadata,
     DocumentAccepted,
@@ -29,7 +29,7 @@ from service.services.verification import verify_report
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, dependencies=[Depends(admitted)], responses=QUEUE_FULL)
 async def create_document(
     body: DocumentRequest,
     response: Response,

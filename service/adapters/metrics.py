@@ -1,0 +1,145 @@
+"""Metrics (số đo vận hành) for Prometheus: prometheus_client lives in this module only.
+
+Every process of a node records into one folder, ``PROMETHEUS_MULTIPROC_DIR`` (prometheus_client's multiprocess
+mode): ``vanban serve`` sets ``metrics_dir/serve`` for itself and the worker processes it starts (on the embedded
+default they are its children), and the API's ``/metrics`` adds them all up. A ``vanban worker`` started on its own
+records in ``metrics_dir/worker-<pid>``, and serves its node's metrics on ``VANBAN_WORKER_METRICS_PORT`` if set.
+
+The metric objects are made on first use, after the folder is set: prometheus_client chooses between in-memory and
+multiprocess values when it is first imported, so it is imported here lazily, never at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
+STAGES = ("render", "convert", "split", "sign", "archive", "record")
+_STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+_JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600)
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def use_folder(folder: Path, *, clear: bool) -> None:
+    """Record this process's metrics (and its children's, which inherit the environment) in ``folder``;
+    ``clear``: forget what an earlier run left there (the node's first process does, at start)."""
+    if clear and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ[MULTIPROCESS_ENV] = str(folder)
+
+
+@dataclass(frozen=True)
+class _Instruments:
+    requests: Any
+    request_seconds: Any
+    stage_seconds: Any
+    job_seconds: Any
+    issued: Any
+    signatures: Any
+    failed_jobs: Any
+    converter_restarts: Any
+    webhook_deliveries: Any
+
+
+@cache
+def _instruments() -> _Instruments:
+    from prometheus_client import Counter, Histogram
+
+    return _Instruments(
+        requests=Counter(
+            "vanban_http_requests", "API requests by method, route template and status", ["method", "route", "status"]
+        ),
+        request_seconds=Histogram("vanban_http_request_duration_seconds", "API request duration", ["method", "route"]),
+        stage_seconds=Histogram(
+            "vanban_stage_duration_seconds",
+            "One production stage of a document or a chunk of letters",
+            ["stage"],
+            buckets=_STAGE_BUCKETS,
+        ),
+        job_seconds=Histogram(
+            "vanban_job_duration_seconds", "A job from its start to its last document", ["kind"], buckets=_JOB_BUCKETS
+        ),
+        issued=Counter("vanban_issued", "Documents issued: single documents and a batch's letters", ["kind"]),
+        signatures=Counter("vanban_signatures", "PAdES signatures made, by level", ["level", "signer"]),
+        failed_jobs=Counter("vanban_jobs_failed", "Jobs failed for good, by error code", ["code"]),
+        converter_restarts=Counter("vanban_converter_restarts", "LibreOffice found dead and started again"),
+        webhook_deliveries=Counter("vanban_webhook_deliveries", "Webhook delivery attempts by outcome", ["outcome"]),
+    )
+
+
+class PrometheusMetrics:
+    """The ``Metrics`` port of the services (``services/ports.py``), and what the API, the tasks and the converter's
+    watch record."""
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            _instruments().stage_seconds.labels(name).observe(time.perf_counter() - start)
+
+    def issued(self, kind: str, count: int) -> None:
+        if count:
+            _instruments().issued.labels(kind).inc(count)
+
+    def signed(self, level: str, count: int, signer: str = "organisation") -> None:
+        if count:
+            _instruments().signatures.labels(level, signer).inc(count)
+
+    def job_finished(self, kind: str, seconds: float) -> None:
+        _instruments().job_seconds.labels(kind).observe(max(0.0, seconds))
+
+    def job_failed(self, code: str) -> None:
+        _instruments().failed_jobs.labels(code).inc()
+
+    def converter_restarted(self) -> None:
+        _instruments().converter_restarts.inc()
+
+    def webhook_delivery(self, outcome: str) -> None:
+        _instruments().webhook_deliveries.labels(outcome).inc()
+
+    def request(self, method: str, route: str, status: int, seconds: float) -> None:
+        m = _instruments()
+        m.requests.labels(method, route, str(status)).inc()
+        m.request_seconds.labels(method, route).observe(seconds)
+
+
+METRICS = PrometheusMetrics()
+
+
+def exposition(queue: dict[str, int]) -> bytes:
+    """The text exposition of every process of the node (or of this one, outside multiprocess mode), with the
+    queue's depth read now (``queue``: jobs by status, e.g. queued and running)."""
+    from prometheus_client import REGISTRY, CollectorRegistry, Gauge, generate_latest, multiprocess
+
+    _instruments()  # this process's metrics exist (at zero) even before anything was recorded
+    if os.environ.get(MULTIPROCESS_ENV):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        text = generate_latest(registry)
+    else:
+        text = generate_latest(REGISTRY)
+    now = CollectorRegistry()
+    depth = Gauge("vanban_queue_depth", "Jobs not finished, by status", ["status"], registry=now)
+    for status, count in queue.items():
+        depth.labels(status).set(count)
+    return text + generate_latest(now)
+
+
+def serve_node_metrics(port: int, host: str = "0.0.0.0") -> None:
+    """A worker node started on its own: its processes' metrics at ``http://host:port/metrics``."""
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    start_http_server(port, addr=host, registry=registry)
