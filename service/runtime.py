@@ -172,16 +172,8 @@ class Runtime:
 
     @cached_property
     def issuer(self) -> Issuer:
-        return Issuer(
-            self.db,
-            self.archive,
-            self._template_of,
-            self.organisation_signature,
-            self.clock,
-            self.pages,
-            events=self.webhooks,
-            metrics=self.metrics,
-        )
+        seal, template_of = self.organisation_signature, self._template_of
+        return Issuer(self.db, self.archive, template_of, seal, self.clock, self.pages, self.webhooks, self.metrics)
 
     @cached_property
     def records(self) -> Records:

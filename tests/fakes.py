@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import uuid
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from datetime import datetime
 from io import BytesIO
 from types import TracebackType
@@ -48,7 +46,7 @@ from service.errors import (
     NumberTaken,
     WebhookNotDelivered,
 )
-from service.services.ports import Issued, Person, SignatureStep, StoredObject
+from service.services.ports import Issued, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -87,7 +85,7 @@ def _fill_defaults(row: object) -> None:
             setattr(row, prop.key, copy.copy(value))
 
 
-class FakeRepository:
+class FakeRepository(orm.NewRows):
     """``service.services.ports.Repository`` over dictionaries of rows (one per table, by primary key)."""
 
     def __init__(self, committed: Tables) -> None:
@@ -313,20 +311,6 @@ class FakeRepository:
             self.add(orm.RegisterEntryRow(**copy.deepcopy(line)))
 
     # -- people ---------------------------------------------------------------------------------------------------
-    def add_organisation(self, abbreviation: str, name: str) -> None:
-        self.add(orm.OrganisationRow(abbreviation=abbreviation, name=name))
-
-    def add_user(self, person: Person) -> orm.UserRow:
-        user = orm.UserRow(id=str(uuid.uuid4()), **asdict(person))
-        self.add(user)
-        return user
-
-    def add_api_key(self, key_hash: str, user_id: str) -> None:
-        self.add(orm.ApiKeyRow(key_hash=key_hash, user_id=user_id))
-
-    def add_access_token(self, token_hash: str, user_id: str, expires_at: datetime) -> None:
-        self.add(orm.AccessTokenRow(token_hash=token_hash, user_id=user_id, expires_at=expires_at))
-
     def user(self, user_id: str) -> orm.UserRow | None:
         return self._table(orm.UserRow).get((user_id,))
 
@@ -390,13 +374,6 @@ class FakeRepository:
             del table[key]
 
     # -- signing sessions -----------------------------------------------------------------------------------------
-    def open_signing_session(
-        self, document_id: str, group_id: str | None, base_sha256: str, state: str, expires_at: datetime
-    ) -> orm.SigningSessionRow:
-        row = orm.SigningSessionRow.opened(document_id, group_id, base_sha256, state, expires_at)
-        self.add(row)
-        return row
-
     def signing_session(self, session_id: str) -> orm.SigningSessionRow | None:
         return self._table(orm.SigningSessionRow).get((session_id,))
 

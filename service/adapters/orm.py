@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
@@ -374,3 +375,33 @@ class WebhookDeliveryRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     delivered_at: Mapped[datetime | None]
+
+
+class NewRows:
+    """How a repository makes new rows (people, their credentials, signing sessions), whatever keeps them (the
+    SQLAlchemy repository, the tests' fake): each through its ``add``."""
+
+    def add(self, row: object) -> None:
+        raise NotImplementedError
+
+    def add_organisation(self, abbreviation: str, name: str) -> None:
+        self.add(OrganisationRow(abbreviation=abbreviation, name=name))
+
+    def add_user(self, person: Any) -> UserRow:
+        """``person``: a ``service.services.ports.Person`` (a dataclass of the row's columns)."""
+        user = UserRow(id=str(uuid.uuid4()), **asdict(person))
+        self.add(user)
+        return user
+
+    def add_api_key(self, key_hash: str, user_id: str) -> None:
+        self.add(ApiKeyRow(key_hash=key_hash, user_id=user_id))
+
+    def add_access_token(self, token_hash: str, user_id: str, expires_at: datetime) -> None:
+        self.add(AccessTokenRow(token_hash=token_hash, user_id=user_id, expires_at=expires_at))
+
+    def open_signing_session(
+        self, document_id: str, group_id: str | None, base_sha256: str, state: str, expires_at: datetime
+    ) -> SigningSessionRow:
+        row = SigningSessionRow.opened(document_id, group_id, base_sha256, state, expires_at)
+        self.add(row)
+        return row

@@ -457,21 +457,14 @@ def refuse_unusable(found: Inspection) -> None:
 
 
 # -- filling ---------------------------------------------------------------------------------------------------
+_RUN_STYLES = ("bold", "italic", "underline", "strike", "color", "highlight", "font", "superscript", "subscript")
+
+
 def _run_into(tpl: _Template, out: RichText, run: rich.Run) -> None:
-    out.add(
-        run.text,
-        bold=run.bold,
-        italic=run.italic,
-        underline=run.underline,
-        strike=run.strike,
-        color=run.color,
-        highlight=run.highlight,
-        size=round(run.size * 2) if run.size else None,  # Word counts half-points
-        font=run.font,
-        url_id=tpl.build_url_id(run.url) if run.url else None,
-        superscript=run.superscript,
-        subscript=run.subscript,
-    )
+    """One run of rich text, its styles by docxtpl's own names; Word counts sizes in half-points."""
+    styles = {name: getattr(run, name) for name in _RUN_STYLES}
+    size = round(run.size * 2) if run.size else None
+    out.add(run.text, size=size, url_id=tpl.build_url_id(run.url) if run.url else None, **styles)
 
 
 def _rich_text(tpl: _Template, runs: tuple[rich.Run, ...]) -> RichText:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from io import BytesIO
 
@@ -63,20 +63,9 @@ class FileView:
 
 
 def record_file(row: RecordFileRow) -> RecordFile:
-    return RecordFile(
-        code=row.code,
-        title=row.title,
-        organisation=row.organisation,
-        retention=Retention(row.retention_years),
-        rights=Rights(row.rights),
-        creator=row.creator,
-        start_date=row.start_date,
-        end_date=row.end_date,
-        language=row.language,
-        closed_at=row.closed_at,
-        destruction_proposed_at=row.destruction_proposed_at,
-        description=row.description,
-    )
+    """The hồ sơ its row keeps: the row's columns by the same names, retention and rights as the domain's types."""
+    columns = {f.name: getattr(row, f.name) for f in fields(RecordFile) if hasattr(row, f.name)}
+    return RecordFile(**columns | {"retention": Retention(row.retention_years), "rights": Rights(row.rights)})
 
 
 def metadata_of(doc: DocumentRow) -> ArchiveMetadata | None:

@@ -24,16 +24,7 @@ def _file_out(file: RecordFile) -> RecordFileOut:
 @router.post("", status_code=201)
 def create_file(body: RecordFileIn, rt: RuntimeDep, who: CurrentUser, response: Response) -> RecordFileOut:
     """Open a hồ sơ (clerk of the body, admin)."""
-    spec = NewFile(
-        code=body.code,
-        title=body.title,
-        start_date=body.start_date,
-        end_date=body.end_date,
-        retention_years=body.retention_years,
-        rights=body.rights,
-        description=body.description,
-        organisation=body.organisation,
-    )
+    spec = NewFile(**body.model_dump())
     file = rt.records.create(who, spec)
     response.headers["Location"] = f"/api/v1/records/{quote(file.code)}"  # a header is Latin-1: Đ is escaped
     return _file_out(file)
