@@ -29,7 +29,7 @@ def make_celery(settings: Settings) -> Celery:
             "data_folder_in": folder,
             "data_folder_out": folder,
             "control_folder": control,
-            "polling_interval": 0.1,
+            "polling_interval": 0.01,  # a task waits for the worker to look at most this long
         }
     else:  # Redis: a message a worker took and never acknowledged (it died) is delivered again after this
         options = {"visibility_timeout": settings.task_visibility_seconds}

@@ -21,7 +21,9 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
@@ -97,22 +99,26 @@ class ConverterAddress:
 
 
 class SharedConverter:
-    """A worker process's handle on the LibreOffice its worker node shares: one LibreOffice per node, not per
-    process, is the node's largest saving of memory. The node's main process owns it, restarts it when it dies
-    (on a new port, published in ``address``), and unoserver itself stops a conversion that hangs past the timeout.
+    """A worker process's handle on the LibreOffices its worker node shares (``ConverterPool``): the node's main
+    process owns them, restarts one when it dies (on a new port, published in its ``ConverterAddress``), and
+    unoserver itself stops a conversion that hangs past the timeout. Each conversion goes to the LibreOffice with
+    the fewest conversions in hand (counted in memory the node's processes share), this process's own first on a tie,
+    so that as many documents are converted at once as the node has LibreOffices.
 
     When LibreOffice dies under a conversion, or is down when one starts, the conversion waits for the node to
     bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new port."""
 
     def __init__(
-        self, address: ConverterAddress, timeout: float = 60.0, restart_wait: float = 120.0, notice: float = 10.0
+        self,
+        slots: Sequence[ConverterSlot],
+        home: int = 0,
+        timeout: float = 60.0,
+        restart_wait: float = 120.0,
+        notice: float = 10.0,
     ) -> None:
-        self.address, self._timeout, self._restart_wait, self._notice = address, timeout, restart_wait, notice
+        self._slots, self._home = list(slots), home
+        self._timeout, self._restart_wait, self._notice = timeout, restart_wait, notice
         self.pid: int | None = None
-
-    @property
-    def port(self) -> int:
-        return self.address.port
 
     def start(self) -> None:
         pass
@@ -120,13 +126,30 @@ class SharedConverter:
     def stop(self) -> None:
         pass
 
+    def _choose(self) -> ConverterSlot:
+        n = len(self._slots)
+        return min(
+            (self._slots[(self._home + k) % n] for k in range(n)),
+            key=lambda slot: slot.in_hand.value,  # min() keeps the first of equals: this process's own
+        )
+
     def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
+        slot = self._choose()
+        with slot.in_hand.get_lock():
+            slot.in_hand.value += 1
+        try:
+            return self._convert(slot.address, docx, timeout or self._timeout)
+        finally:
+            with slot.in_hand.get_lock():
+                slot.in_hand.value -= 1
+
+    def _convert(self, address: ConverterAddress, docx: bytes, timeout: float) -> bytes:
         deadline = time.monotonic() + self._restart_wait
         while True:
-            generation, port = self.address.generation, self.address.port
+            generation, port = address.generation, address.port
             if port:
                 try:
-                    return _convert(port, docx, timeout or self._timeout)
+                    return _convert(port, docx, timeout)
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:
@@ -134,7 +157,7 @@ class SharedConverter:
                 except ConversionError:
                     # LibreOffice answered with an error: the document's fault, unless LibreOffice died under it
                     # (the node then notices and publishes a change within a few seconds).
-                    if not self._changes(generation, min(deadline, time.monotonic() + self._notice)):
+                    if not _changes(address, generation, min(deadline, time.monotonic() + self._notice)):
                         raise
             if time.monotonic() >= deadline:
                 raise ConverterUnreachable(
@@ -143,12 +166,60 @@ class SharedConverter:
                 )
             time.sleep(0.25)
 
-    def _changes(self, generation: int, until: float) -> bool:
-        while time.monotonic() < until:
-            if self.address.generation != generation:
-                return True
-            time.sleep(0.25)
-        return self.address.generation != generation
+
+def _changes(address: ConverterAddress, generation: int, until: float) -> bool:
+    while time.monotonic() < until:
+        if address.generation != generation:
+            return True
+        time.sleep(0.25)
+    return address.generation != generation
+
+
+@dataclass(frozen=True)
+class ConverterSlot:
+    """One LibreOffice of a node as its worker processes see it: where it listens, and how many conversions the
+    node's processes have sent it and not had back (shared memory, made before they fork)."""
+
+    address: ConverterAddress
+    in_hand: Synchronized[int]
+
+
+class ConverterPool:
+    """A worker node's LibreOffices (``VANBAN_CONVERTERS``, by default one per core: LibreOffice converts one
+    document at a time), owned by the node's main process, which starts them before it forks its worker processes
+    and watches them (``keep_up``); each forked process converts through them with ``shared``."""
+
+    def __init__(self, python: Path, count: int, timeout: float = 60.0) -> None:
+        self.offices = [Converter(python, timeout=timeout) for _ in range(max(1, count))]
+        self.slots = [ConverterSlot(ConverterAddress(), multiprocessing.Value(ctypes.c_int, 0)) for _ in self.offices]
+        self._processes = multiprocessing.Value(ctypes.c_int, 0)
+
+    def start(self) -> None:
+        """Start every LibreOffice (from the main thread: a child started with PDEATHSIG dies with its thread)."""
+        for office, slot in zip(self.offices, self.slots, strict=True):
+            office.start()
+            slot.address.publish(office.port)
+
+    def stop(self, grace: float = 2.0) -> None:
+        for office in self.offices:
+            office.stop(grace)
+
+    def keep_up(self, down: Callable[[], None] | None = None) -> bool:
+        """One look at every LibreOffice (see ``keep_up``); True when they all run."""
+        return all([keep_up(office, slot.address, down) for office, slot in zip(self.offices, self.slots, strict=True)])
+
+    def alive(self) -> bool:
+        return all(office.alive() for office in self.offices)
+
+    def describe(self) -> str:
+        return "converter pid " + ", ".join(str(office.pid) for office in self.offices)
+
+    def shared(self, timeout: float = 60.0, restart_wait: float = 120.0) -> SharedConverter:
+        """For a forked process: its handle on the node's LibreOffices, its own one to prefer (round robin)."""
+        with self._processes.get_lock():
+            home = self._processes.value
+            self._processes.value += 1
+        return SharedConverter(self.slots, home % len(self.slots), timeout, restart_wait)
 
 
 def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], None] | None = None) -> bool:
