@@ -12,7 +12,7 @@ from celery import Celery, Task, shared_task
 from celery.signals import worker_init, worker_process_init, worker_ready, worker_shutdown
 
 from service.adapters.converter import ConverterPool
-from service.adapters.process import release_memory
+from service.adapters.process import release_memory, share_with_children
 from service.config import Settings
 from service.errors import RetryableError, VanbanError
 from service.runtime import Runtime
@@ -83,6 +83,7 @@ def _start_node(sender: Any = None, **_: Any) -> None:
         _offices.start()
     except VanbanError:
         log.exception("converter did not start; the heartbeat will try again")
+    share_with_children()
 
 
 @worker_ready.connect

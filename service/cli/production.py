@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from service.adapters.converter import ConverterPool
-from service.adapters.process import die_with_parent, release_memory
+from service.adapters.process import die_with_parent, release_memory, share_with_children
 from service.config import Settings
 from service.errors import VanbanError
 
@@ -143,6 +143,7 @@ class LocalNode:
     def fork(self) -> None:
         """Fork the processes now, before any other thread runs (the progress bar's, the watch)."""
         context = multiprocessing.get_context("fork")
+        share_with_children()
         self._pool = ProcessPoolExecutor(
             self.processes, mp_context=context, initializer=_start_process, initargs=(self.settings, self.offices)
         )
