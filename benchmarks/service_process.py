@@ -65,6 +65,11 @@ def _pss_kib(pid: int) -> int:
 FINISHED = ("succeeded", "failed")
 
 
+def load() -> str:
+    """The machine's load (``uptime``), printed beside every figure: the machine may be shared."""
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
 class Service:
     """``vanban serve`` on a free port, called with a bootstrap API key; ``settings``: more ``VANBAN_*`` variables."""
 

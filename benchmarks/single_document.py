@@ -33,7 +33,7 @@ from service.services.production import render_context  # noqa: E402
 from signing.pki import make_demo_pki  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from service_process import Service  # noqa: E402
+from service_process import Service, load  # noqa: E402
 
 TEMPLATE = TemplateFolder(ROOT / "templates_docx").get("giay-trieu-tap")
 
@@ -113,10 +113,6 @@ def concurrent(service: Service, clients: int, per_client: int, first: int) -> f
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def load() -> str:
-    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def main() -> None:
