@@ -195,7 +195,10 @@ class ConverterPool:
         self._processes = multiprocessing.Value(ctypes.c_int, 0)
 
     def start(self) -> None:
-        """Start every LibreOffice (from the main thread: a child started with PDEATHSIG dies with its thread)."""
+        """Start every LibreOffice, all at once (from the main thread: a child started with PDEATHSIG dies with its
+        thread)."""
+        for office in self.offices:
+            office.launch()
         for office, slot in zip(self.offices, self.slots, strict=True):
             office.start()
             slot.address.publish(office.port)
@@ -252,6 +255,8 @@ class Converter:
         self._profile: str | None = None
         self._lock = threading.Lock()
         self._stopped = False
+        self._ready = False  # answered since it was launched
+        self._started = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -265,9 +270,22 @@ class Converter:
             if not self._stopped:
                 self._start_locked()
 
+    def launch(self) -> None:
+        """Start LibreOffice without waiting for it: ``start`` then waits (a node starts its LibreOffices together)."""
+        with self._lock:
+            self._stopped = False
+            if self._proc is None or self._proc.poll() is not None:
+                self._launch_locked()
+
     def _start_locked(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        if self._proc is not None and self._proc.poll() is None and self._ready:
             return
+        if self._proc is None or self._proc.poll() is not None:
+            self._launch_locked()
+        self._wait_locked()
+
+    def _launch_locked(self) -> None:
+        self._ready = False
         if not self._python.exists():
             raise ConversionError(
                 f"converter interpreter {self._python} is missing (run `make run` or `make test` to install it)",
@@ -298,13 +316,18 @@ class Converter:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + self._start_timeout
+        self._started = time.monotonic()
+
+    def _wait_locked(self) -> None:
+        assert self._proc is not None
+        deadline = self._started + self._start_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 break
             try:
                 self._proxy(5.0).info()
                 log.info("converter ready on port %s (pid %s)", self._port, self._proc.pid)
+                self._ready = True
                 return
             except (OSError, xmlrpc.client.Error):
                 time.sleep(0.2)
