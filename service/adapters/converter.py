@@ -135,13 +135,11 @@ class SharedConverter:
 
     def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
         slot = self._choose()
-        with slot.in_hand.get_lock():
-            slot.in_hand.value += 1
+        _count(slot, 1)
         try:
             return self._convert(slot.address, docx, timeout or self._timeout)
         finally:
-            with slot.in_hand.get_lock():
-                slot.in_hand.value -= 1
+            _count(slot, -1)
 
     def _convert(self, address: ConverterAddress, docx: bytes, timeout: float) -> bytes:
         deadline = time.monotonic() + self._restart_wait
@@ -165,6 +163,18 @@ class SharedConverter:
                     f"LibreOffice của máy xử lý không hoạt động trở lại sau {self._restart_wait:g} giây",
                 )
             time.sleep(0.25)
+
+
+def _count(slot: ConverterSlot, change: int) -> None:
+    """Count a conversion in or out; never waits long: a process killed while it held the count's lock (a window of
+    microseconds) leaves the counts to drift, never the conversions to wait. A process killed during a conversion
+    leaves its LibreOffice counted busier by one, which only makes it chosen last."""
+    lock = slot.in_hand.get_lock()
+    if lock.acquire(timeout=1.0):
+        try:
+            slot.in_hand.value += change
+        finally:
+            lock.release()
 
 
 def _changes(address: ConverterAddress, generation: int, until: float) -> bool:
