@@ -23,6 +23,7 @@ def make_celery(settings: Settings) -> Celery:
     app.vanban_settings = settings
     options: dict[str, object] = {}
     if settings.local_queue:
+        app.conf.broker_transport = "service.adapters.local_queue:Transport"  # messages appear whole
         folder = str(settings.queue_dir)
         control = str(settings.queue_dir / "control")  # kombu's default is ./control, in whatever folder we run
         options = {
