@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/cli_batch.py [--letters 1000] [--rounds 1]
 
-The API's time runs from the upload to the job's end, its service already warm (``batch_call_up.Service``, a
+The API's time runs from the upload to the job's end, its service already warm (``service_process.Service``, a
 warm-up batch first), as ``benchmarks/batch_call_up.py`` measures it. The command's time is the whole command as a
 user runs it, in the same data folder once the service has stopped: start, LibreOffice, the letters, and writing
 them, ``merged.pdf`` and ``report.json``. Prints both, and the ratio (goal: ``vanban batch`` <= 1.3x the API).
@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from batch_call_up import BATCH, ROOT, Service, class_list
+from batch_call_up import BATCH, ROOT, class_list
+from service_process import Service
 
 
 def cli_batch(data_dir: Path, xlsx: Path, batch: Path, out: Path) -> float:
@@ -63,8 +64,8 @@ def main() -> None:
         for round_ in range(args.rounds):
             service = Service(data_dir)
             try:
-                service.batch(class_list(20))  # warm-up: workers' LibreOffice, imports, caches
-                api.append(service.batch(xlsx_bytes))
+                service.batch(class_list(20), BATCH)  # warm-up: workers' LibreOffice, imports, caches
+                api.append(service.batch(xlsx_bytes, BATCH))
             finally:
                 service.stop()
             cli.append(cli_batch(data_dir, xlsx, batch, Path(tmp) / f"out-{round_}"))

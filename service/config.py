@@ -8,6 +8,7 @@ The scale-out setup differs only in settings (``VANBAN_DATABASE_URL=postgresql+p
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -62,7 +63,14 @@ class Settings(BaseSettings):
     embedded_workers: bool | None = Field(
         default=None, description="start workers with `serve`; default: yes for the filesystem queue"
     )
-    worker_concurrency: int = 2
+    worker_concurrency: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes per node; default: cores"
+    )
+    converters: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        description="LibreOffices per worker node (each converts one document at a time); default: one per core",
+    )
     converter_timeout: float = 60.0
     converter_python: Path = PROJECT_ROOT / ".venv-uno" / "bin" / "python"
     converter_restart_seconds: float = Field(

@@ -18,9 +18,9 @@ from celery.signals import (
     worker_shutdown,
 )
 
-from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
+from service.adapters.converter import ConverterPool
 from service.adapters.metrics import METRICS
-from service.adapters.process import release_memory
+from service.adapters.process import release_memory, share_with_children
 from service.config import Settings
 from service.errors import RetryableError, VanbanError, WebhookNotDelivered
 from service.logs import bound
@@ -35,8 +35,7 @@ from signing import SigningError
 log = logging.getLogger(__name__)
 _runtime: Runtime | None = None
 _node: Runtime | None = None  # the worker node's main process: owns the shared LibreOffice and the heartbeat
-_office: Converter | None = None  # the node's LibreOffice
-_address: ConverterAddress | None = None  # where the node's LibreOffice listens now, shared with its processes
+_offices: ConverterPool | None = None  # the node's LibreOffices, shared with its processes
 _stop = threading.Event()
 
 
@@ -50,8 +49,8 @@ def runtime(settings: Settings) -> Runtime:
     return _runtime
 
 
-def _beat(rt: Runtime, office: Converter, ok: bool) -> None:
-    state = f"converter pid {office.pid}" if ok else "converter down, restarting"
+def _beat(rt: Runtime, offices: ConverterPool, ok: bool) -> None:
+    state = offices.describe() if ok else "converter down, restarting"
     try:
         with rt.db.uow() as tx:
             tx.repo.beat(rt.worker_id, ok, state)
@@ -60,9 +59,9 @@ def _beat(rt: Runtime, office: Converter, ok: bool) -> None:
         log.exception("heartbeat failed")
 
 
-def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> None:
-    """Report this worker node alive every ``heartbeat_seconds``; watch its LibreOffice twice a second and, when it
-    died, report it down at once, start it again and publish its new port to the worker processes."""
+def _heartbeat(rt: Runtime, offices: ConverterPool) -> None:
+    """Report this worker node alive every ``heartbeat_seconds``; watch its LibreOffices twice a second and, when
+    one died, report it down at once, start it again and publish its new port to the worker processes."""
     reported: bool | None = None
     next_beat = 0.0
 
@@ -70,15 +69,15 @@ def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> Non
         nonlocal reported, next_beat
         METRICS.converter_restarted()
         if reported is not False:
-            _beat(rt, office, False)
+            _beat(rt, offices, False)
             reported, next_beat = False, time.monotonic() + rt.settings.heartbeat_seconds
 
     while not _stop.is_set():
-        ok = keep_up(office, address, down)
+        ok = offices.keep_up(down)
         if _stop.is_set():
             return
         if ok != reported or time.monotonic() >= next_beat:
-            _beat(rt, office, ok)
+            _beat(rt, offices, ok)
             reported, next_beat = ok, time.monotonic() + rt.settings.heartbeat_seconds
         if _stop.wait(0.5):
             return
@@ -86,26 +85,26 @@ def _heartbeat(rt: Runtime, office: Converter, address: ConverterAddress) -> Non
 
 @worker_init.connect
 def _start_node(sender: Any = None, **_: Any) -> None:
-    """One LibreOffice per worker node, started by the main process before it forks the worker processes."""
-    global _node, _office, _address
+    """The worker node's LibreOffices (``VANBAN_CONVERTERS``), started by the main process before it forks the
+    worker processes."""
+    global _node, _offices
     settings = settings_of(sender.app)
-    _office = Converter(settings.converter_python, timeout=settings.converter_timeout)
-    _node = Runtime(settings, converter=_office)
-    _address = ConverterAddress()
+    _offices = ConverterPool(settings.converter_python, settings.converters, settings.converter_timeout)
+    _node = Runtime(settings, converter=_offices.offices[0])
     _node.worker_id  # noqa: B018  (fixed now: the processes forked later share the node's id)
     try:
-        _office.start()
-        _address.publish(_office.port)
+        _offices.start()
     except VanbanError:
         log.exception("converter did not start; the heartbeat will try again")
+    share_with_children()
 
 
 @worker_ready.connect
 def _start_heartbeat(sender: Any = None, **_: Any) -> None:
-    if _node is None or _office is None or _address is None:
+    if _node is None or _offices is None:
         return
-    _beat(_node, _office, _office.alive())  # alive before the sweep looks for live workers
-    threading.Thread(target=_heartbeat, args=(_node, _office, _address), daemon=True, name="heartbeat").start()
+    _beat(_node, _offices, _offices.alive())  # alive before the sweep looks for live workers
+    threading.Thread(target=_heartbeat, args=(_node, _offices), daemon=True, name="heartbeat").start()
     settings = _node.settings
     app: Celery = sender.app
 
@@ -120,19 +119,19 @@ def _start_heartbeat(sender: Any = None, **_: Any) -> None:
 
 @worker_process_init.connect
 def _start_process(**_: Any) -> None:
-    """A worker process converts through the node's LibreOffice."""
+    """A worker process converts through the node's LibreOffices."""
     global _runtime
-    if _node is not None and _address is not None:
+    if _node is not None and _offices is not None:
         settings = _node.settings
-        shared = SharedConverter(_address, settings.converter_timeout, settings.converter_restart_seconds)
+        shared = _offices.shared(settings.converter_timeout, settings.converter_restart_seconds)
         _runtime = Runtime(settings, converter=shared)
 
 
 @worker_shutdown.connect
 def _stop_node(**_: Any) -> None:
     _stop.set()
-    if _node is not None and _office is not None:
-        _office.stop()
+    if _node is not None and _offices is not None:
+        _offices.stop()
         with _node.db.uow() as tx:
             tx.repo.forget_worker(_node.worker_id)
             tx.commit()

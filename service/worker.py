@@ -39,13 +39,14 @@ def make_celery(settings: Settings) -> Celery:
     app.vanban_settings = settings
     options: dict[str, object] = {}
     if settings.local_queue:
+        app.conf.broker_transport = "service.adapters.local_queue:Transport"  # messages appear whole
         folder = str(settings.queue_dir)
         control = str(settings.queue_dir / "control")  # kombu's default is ./control, in whatever folder we run
         options = {
             "data_folder_in": folder,
             "data_folder_out": folder,
             "control_folder": control,
-            "polling_interval": 0.1,
+            "polling_interval": 0.01,  # a task waits for the worker to look at most this long
         }
     else:  # Redis: a message a worker took and never acknowledged (it died) is delivered again after this
         options = {"visibility_timeout": settings.task_visibility_seconds}

@@ -286,10 +286,10 @@ def running_service(backend: str, data_dir: Path, extra: dict[str, str] | None =
 
 
 def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[str, object]:
+    """The job once it ended, waited for as callers do: the service holds each look until the job ends (``?wait=``)."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        job = client.get(f"/api/v1/jobs/{job_id}").json()
+    while (left := deadline - time.monotonic()) > 0:
+        job = client.get(f"/api/v1/jobs/{job_id}", params={"wait": min(left, 30)}, timeout=min(left, 30) + 30).json()
         if job["status"] in ("succeeded", "failed"):
             return dict(job)
-        time.sleep(0.2)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s: {job}")

@@ -21,7 +21,9 @@ import tempfile
 import threading
 import time
 import xmlrpc.client
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
@@ -102,22 +104,26 @@ class ConverterAddress:
 
 
 class SharedConverter:
-    """A worker process's handle on the LibreOffice its worker node shares: one LibreOffice per node, not per
-    process, is the node's largest saving of memory. The node's main process owns it, restarts it when it dies
-    (on a new port, published in ``address``), and unoserver itself stops a conversion that hangs past the timeout.
+    """A worker process's handle on the LibreOffices its worker node shares (``ConverterPool``): the node's main
+    process owns them, restarts one when it dies (on a new port, published in its ``ConverterAddress``), and
+    unoserver itself stops a conversion that hangs past the timeout. Each conversion goes to the LibreOffice with
+    the fewest conversions in hand (counted in memory the node's processes share), this process's own first on a tie,
+    so that as many documents are converted at once as the node has LibreOffices.
 
     When LibreOffice dies under a conversion, or is down when one starts, the conversion waits for the node to
     bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new port."""
 
     def __init__(
-        self, address: ConverterAddress, timeout: float = 60.0, restart_wait: float = 120.0, notice: float = 10.0
+        self,
+        slots: Sequence[ConverterSlot],
+        home: int = 0,
+        timeout: float = 60.0,
+        restart_wait: float = 120.0,
+        notice: float = 10.0,
     ) -> None:
-        self.address, self._timeout, self._restart_wait, self._notice = address, timeout, restart_wait, notice
+        self._slots, self._home = list(slots), home
+        self._timeout, self._restart_wait, self._notice = timeout, restart_wait, notice
         self.pid: int | None = None
-
-    @property
-    def port(self) -> int:
-        return self.address.port
 
     def start(self) -> None:
         pass
@@ -125,13 +131,28 @@ class SharedConverter:
     def stop(self) -> None:
         pass
 
+    def _choose(self) -> ConverterSlot:
+        n = len(self._slots)
+        return min(
+            (self._slots[(self._home + k) % n] for k in range(n)),
+            key=lambda slot: slot.in_hand.value,  # min() keeps the first of equals: this process's own
+        )
+
     def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
+        slot = self._choose()
+        _count(slot, 1)
+        try:
+            return self._convert(slot.address, docx, timeout or self._timeout)
+        finally:
+            _count(slot, -1)
+
+    def _convert(self, address: ConverterAddress, docx: bytes, timeout: float) -> bytes:
         deadline = time.monotonic() + self._restart_wait
         while True:
-            generation, port = self.address.generation, self.address.port
+            generation, port = address.generation, address.port
             if port:
                 try:
-                    return _convert(port, docx, timeout or self._timeout)
+                    return _convert(port, docx, timeout)
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:
@@ -139,7 +160,7 @@ class SharedConverter:
                 except ConversionError:
                     # LibreOffice answered with an error: the document's fault, unless LibreOffice died under it
                     # (the node then notices and publishes a change within a few seconds).
-                    if not self._changes(generation, min(deadline, time.monotonic() + self._notice)):
+                    if not _changes(address, generation, min(deadline, time.monotonic() + self._notice)):
                         raise
             if time.monotonic() >= deadline:
                 raise ConverterUnreachable(
@@ -148,12 +169,75 @@ class SharedConverter:
                 )
             time.sleep(0.25)
 
-    def _changes(self, generation: int, until: float) -> bool:
-        while time.monotonic() < until:
-            if self.address.generation != generation:
-                return True
-            time.sleep(0.25)
-        return self.address.generation != generation
+
+def _count(slot: ConverterSlot, change: int) -> None:
+    """Count a conversion in or out; never waits long: a process killed while it held the count's lock (a window of
+    microseconds) leaves the counts to drift, never the conversions to wait. A process killed during a conversion
+    leaves its LibreOffice counted busier by one, which only makes it chosen last."""
+    lock = slot.in_hand.get_lock()
+    if lock.acquire(timeout=1.0):
+        try:
+            slot.in_hand.value += change
+        finally:
+            lock.release()
+
+
+def _changes(address: ConverterAddress, generation: int, until: float) -> bool:
+    while time.monotonic() < until:
+        if address.generation != generation:
+            return True
+        time.sleep(0.25)
+    return address.generation != generation
+
+
+@dataclass(frozen=True)
+class ConverterSlot:
+    """One LibreOffice of a node as its worker processes see it: where it listens, and how many conversions the
+    node's processes have sent it and not had back (shared memory, made before they fork)."""
+
+    address: ConverterAddress
+    in_hand: Synchronized[int]
+
+
+class ConverterPool:
+    """A worker node's LibreOffices (``VANBAN_CONVERTERS``, by default one per core: LibreOffice converts one
+    document at a time), owned by the node's main process, which starts them before it forks its worker processes
+    and watches them (``keep_up``); each forked process converts through them with ``shared``."""
+
+    def __init__(self, python: Path, count: int, timeout: float = 60.0) -> None:
+        self.offices = [Converter(python, timeout=timeout) for _ in range(max(1, count))]
+        self.slots = [ConverterSlot(ConverterAddress(), multiprocessing.Value(ctypes.c_int, 0)) for _ in self.offices]
+        self._processes = multiprocessing.Value(ctypes.c_int, 0)
+
+    def start(self) -> None:
+        """Start every LibreOffice, all at once (from the main thread: a child started with PDEATHSIG dies with its
+        thread)."""
+        for office in self.offices:
+            office.launch()
+        for office, slot in zip(self.offices, self.slots, strict=True):
+            office.start()
+            slot.address.publish(office.port)
+
+    def stop(self, grace: float = 2.0) -> None:
+        for office in self.offices:
+            office.stop(grace)
+
+    def keep_up(self, down: Callable[[], None] | None = None) -> bool:
+        """One look at every LibreOffice (see ``keep_up``); True when they all run."""
+        return all([keep_up(office, slot.address, down) for office, slot in zip(self.offices, self.slots, strict=True)])
+
+    def alive(self) -> bool:
+        return all(office.alive() for office in self.offices)
+
+    def describe(self) -> str:
+        return "converter pid " + ", ".join(str(office.pid) for office in self.offices)
+
+    def shared(self, timeout: float = 60.0, restart_wait: float = 120.0) -> SharedConverter:
+        """For a forked process: its handle on the node's LibreOffices, its own one to prefer (round robin)."""
+        with self._processes.get_lock():
+            home = self._processes.value
+            self._processes.value += 1
+        return SharedConverter(self.slots, home % len(self.slots), timeout, restart_wait)
 
 
 def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], None] | None = None) -> bool:
@@ -186,6 +270,8 @@ class Converter:
         self._profile: str | None = None
         self._lock = threading.Lock()
         self._stopped = False
+        self._ready = False  # answered since it was launched
+        self._started = 0.0
 
     # -- lifecycle -----------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -199,9 +285,22 @@ class Converter:
             if not self._stopped:
                 self._start_locked()
 
+    def launch(self) -> None:
+        """Start LibreOffice without waiting for it: ``start`` then waits (a node starts its LibreOffices together)."""
+        with self._lock:
+            self._stopped = False
+            if self._proc is None or self._proc.poll() is not None:
+                self._launch_locked()
+
     def _start_locked(self) -> None:
-        if self._proc is not None and self._proc.poll() is None:
+        if self._proc is not None and self._proc.poll() is None and self._ready:
             return
+        if self._proc is None or self._proc.poll() is not None:
+            self._launch_locked()
+        self._wait_locked()
+
+    def _launch_locked(self) -> None:
+        self._ready = False
         if not self._python.exists():
             raise ConversionError(
                 f"converter interpreter {self._python} is missing (run `make run` or `make test` to install it)",
@@ -232,13 +331,18 @@ class Converter:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + self._start_timeout
+        self._started = time.monotonic()
+
+    def _wait_locked(self) -> None:
+        assert self._proc is not None
+        deadline = self._started + self._start_timeout
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 break
             try:
                 self._proxy(5.0).info()
                 log.info("converter ready on port %s (pid %s)", self._port, self._proc.pid)
+                self._ready = True
                 return
             except (OSError, xmlrpc.client.Error):
                 time.sleep(0.2)

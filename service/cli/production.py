@@ -1,10 +1,10 @@
 """A worker node inside ``vanban batch``: the workers' production, without the queue between.
 
-As a worker node does, the command's process owns one LibreOffice (started before it forks, watched twice a second
-and started again when it dies: ``keep_up``) and forks ``VANBAN_WORKER_CONCURRENCY`` processes that convert
-through it (``SharedConverter``) and run what the workers' tasks run (``Production.produce_chunk``,
-``Production.produce_document``) with the workers' retries (``tasks.attempt``): one process renders and signs a
-chunk while the other's chunk is in LibreOffice.
+As a worker node does, the command's process owns its LibreOffices (``VANBAN_CONVERTERS``, started before it forks,
+watched twice a second and started again when one dies: ``ConverterPool``) and forks ``VANBAN_WORKER_CONCURRENCY``
+processes that convert through them (``SharedConverter``) and run what the workers' tasks run
+(``Production.produce_chunk``, ``Production.produce_document``) with the workers' retries (``tasks.attempt``): one
+process renders and signs a chunk while the other's chunk is in LibreOffice.
 
 Ctrl-C stops handing out work; the chunks in hand are finished and recorded (a second Ctrl-C stops them too).
 What was not done is returned, for the caller to send to the queue, where the workers (``vanban worker``,
@@ -24,8 +24,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from service.adapters.converter import Converter, ConverterAddress, SharedConverter, keep_up
-from service.adapters.process import die_with_parent, release_memory
+from service.adapters.converter import ConverterPool
+from service.adapters.process import die_with_parent, release_memory, share_with_children
 from service.config import Settings
 from service.errors import VanbanError
 
@@ -37,14 +37,14 @@ Work = tuple[str, list[object]]  # (task name, arguments), as the workers take i
 _runtime: Runtime | None = None  # a forked process's
 
 
-def _start_process(settings: Settings, address: ConverterAddress) -> None:
-    """A forked process converts through the node's LibreOffice; Ctrl-C is the command's to handle."""
+def _start_process(settings: Settings, offices: ConverterPool) -> None:
+    """A forked process converts through the node's LibreOffices; Ctrl-C is the command's to handle."""
     from service.runtime import Runtime
 
     global _runtime
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     die_with_parent()
-    converter = SharedConverter(address, settings.converter_timeout, settings.converter_restart_seconds)
+    converter = offices.shared(settings.converter_timeout, settings.converter_restart_seconds)
     _runtime = Runtime(settings, converter=converter)
 
 
@@ -125,28 +125,27 @@ class Outcome:
 
 
 class LocalNode:
-    """One LibreOffice owned by this process and ``settings.worker_concurrency`` forked processes using it."""
+    """LibreOffices owned by this process and ``settings.worker_concurrency`` forked processes using them."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.processes = max(1, settings.worker_concurrency)
-        self.office = Converter(settings.converter_python, timeout=settings.converter_timeout)
-        self.address = ConverterAddress()
+        self.offices = ConverterPool(settings.converter_python, settings.converters, settings.converter_timeout)
         self._stop = threading.Event()
         self._watch: threading.Thread | None = None
         self._pool: ProcessPoolExecutor | None = None
         self._closing, self._closed = threading.Lock(), False
 
     def start_office(self) -> None:
-        """Start LibreOffice; from the main thread (a child started with PDEATHSIG dies with its thread)."""
-        self.office.start()
-        self.address.publish(self.office.port)
+        """Start the LibreOffices; from the main thread (a child started with PDEATHSIG dies with its thread)."""
+        self.offices.start()
 
     def fork(self) -> None:
         """Fork the processes now, before any other thread runs (the progress bar's, the watch)."""
         context = multiprocessing.get_context("fork")
+        share_with_children()
         self._pool = ProcessPoolExecutor(
-            self.processes, mp_context=context, initializer=_start_process, initargs=(self.settings, self.address)
+            self.processes, mp_context=context, initializer=_start_process, initargs=(self.settings, self.offices)
         )
         for ready in [self._pool.submit(_ready) for _ in range(self.processes)]:
             ready.result()
@@ -155,7 +154,7 @@ class LocalNode:
 
     def _keep_up(self) -> None:
         while not self._stop.wait(0.5):
-            keep_up(self.office, self.address)
+            self.offices.keep_up()
 
     def run(self, works: list[Work], done: Callable[[Work, int], None], ctrl_c: CtrlC) -> Outcome:
         """Do ``works``, at most one per process at a time, calling ``done(work, letters issued)`` as each ends;
@@ -194,4 +193,4 @@ class LocalNode:
             self._pool.shutdown(wait=True, cancel_futures=True)
         if self._watch is not None:
             self._watch.join()
-        self.office.stop(grace=0)  # its conversions are all done
+        self.offices.stop(grace=0)  # their conversions are all done

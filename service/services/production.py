@@ -243,25 +243,20 @@ class Production:
         """Idempotent: a document already issued (or drafted) is left as it is; a number once taken is kept on
         retry. A direct document is numbered and issued as a batch of one; a review document becomes a draft
         waiting to be submitted."""
-        with self.db.uow() as tx:
+        with self.db.uow() as tx:  # one commit: the job running, and a direct document's number
             doc = tx.repo.document(document_id)
             if doc.status not in (DocumentStatus.REQUESTED, DocumentStatus.NUMBERED):
                 return
+            template = self.templates.get(doc.template_id, doc.template_version)
             job = tx.repo.job(doc.job_id)
             job.status, job.attempts, job.error = JobStatus.RUNNING, job.attempts + 1, None
             job.started_at = job.started_at or self.clock.now()
+            if doc.workflow != "review":
+                issuing.number_document(tx, doc, template, self.clock.today())
             tx.commit()
-        template = self.templates.get(doc.template_id, doc.template_version)
         if doc.workflow == "review":
             self._draft(doc, template)
             return
-        if doc.number is None:
-            with self.db.uow() as tx:
-                row = tx.repo.document(doc.id)
-                if row.number is None:
-                    issuing.number_document(tx, row, template, self.clock.today())
-                    tx.commit()
-                doc = row
         self._issue(template, [doc], doc.job_id, audit=True)
 
     def _draft(self, doc: DocumentRow, template: Template) -> None:

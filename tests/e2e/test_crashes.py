@@ -62,10 +62,13 @@ def name_of(pid: int) -> str:
         return ""
 
 
-def kill_libreoffice(svc: ServiceProcesses) -> int:
-    (pid,) = [p for p in tree([p.pid for p in svc.procs]) if name_of(p) == "soffice.bin"]
-    os.kill(pid, signal.SIGKILL)
-    return pid
+def kill_libreoffice(svc: ServiceProcesses) -> list[int]:
+    """kill -9 of every LibreOffice of the node (one per core, ``VANBAN_CONVERTERS``)."""
+    pids = [p for p in tree([p.pid for p in svc.procs]) if name_of(p) == "soffice.bin"]
+    assert pids, "the node runs no LibreOffice"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    return pids
 
 
 def kill_node(svc: ServiceProcesses) -> None:

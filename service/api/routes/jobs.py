@@ -1,31 +1,41 @@
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+import asyncio
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
 from service.api.responses import ERRORS
 from service.api.schemas import JobOut, Progress
-from service.services.visibility import check_can_see
+from service.services.jobs import ENDED, ended, job_of, next_look
 
 router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], dependencies=[Depends(authenticated)], responses=ERRORS)
 
 
 @router.get("/{job_id}")
-def get_job(job_id: str, rt: RuntimeDep, who: CurrentUser) -> JobOut:
-    with rt.db.uow() as tx:
-        job = tx.repo.job(job_id)
-        documents = tx.repo.document_ids_of_job(job_id, limit=100)  # a batch lists all of them at /batches/{id}
-        if documents:  # a job is seen by whoever may see its documents
-            check_can_see(who, tx.repo.document(documents[0]))
-    return JobOut(
-        id=job.id,
-        kind=job.kind,
-        status=job.status,
-        progress=Progress(done=job.done, total=job.total),
-        attempts=job.attempts,
-        error=job.error,
-        documents=documents,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
+async def get_job(
+    job_id: str,
+    rt: RuntimeDep,
+    who: CurrentUser,
+    wait: Annotated[
+        float, Query(ge=0, le=60, description="seconds to hold the answer until the job ends (a long poll)")
+    ] = 0,
+) -> JobOut:
+    """The job and its progress; with ``wait``, answered as soon as it ends (or when ``wait`` runs out), so a
+    caller learns of the end at once without asking again and again."""
+    view = await run_in_threadpool(job_of, rt.db, who, job_id)
+    if wait and view.job.status not in ENDED:
+        start = time.monotonic()
+        while (waited := time.monotonic() - start) < wait:
+            await asyncio.sleep(min(next_look(waited), wait - waited))
+            if await run_in_threadpool(ended, rt.db, job_id):
+                break
+        view = await run_in_threadpool(job_of, rt.db, who, job_id)
+    job = view.job
+    columns = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}
+    return JobOut.model_validate(
+        columns | {"progress": Progress(done=job.done, total=job.total), "documents": view.documents}
     )

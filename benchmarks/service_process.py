@@ -1,0 +1,160 @@
+"""The service as the benchmarks run it: ``vanban serve`` on the embedded default in a throw-away data folder,
+with the memory of its whole process tree (API, worker node and processes, LibreOffice) sampled as it runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo.extend(children.get(pid, []))
+    return out
+
+
+def _kind(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    for key, name in (
+        ("soffice", "LibreOffice"),
+        ("oosplash", "LibreOffice"),
+        ("unoserver", "unoserver"),
+        ("worker", "workers"),
+        ("serve", "API"),
+    ):
+        if key in cmd:
+            return name
+    return "other"
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: pages shared by forked workers are counted once across them, as the machine does."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+FINISHED = ("succeeded", "failed")
+
+
+def load() -> str:
+    """The machine's load (``uptime``), printed beside every figure: the machine may be shared."""
+    return "load average " + " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+class Service:
+    """``vanban serve`` on a free port, called with a bootstrap API key; ``settings``: more ``VANBAN_*`` variables."""
+
+    def __init__(self, data_dir: Path, settings: dict[str, str] | None = None) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.key = "vbk_benchmark_" + os.urandom(8).hex()  # the bootstrap API key the benchmark calls with
+        env = {
+            **os.environ,
+            "VANBAN_DATA_DIR": str(data_dir),
+            "VANBAN_PORT": str(self.port),
+            "VANBAN_BOOTSTRAP_API_KEY": self.key,
+            **(settings or {}),
+        }
+        self.log = open(data_dir / "serve.log", "wb")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.peak_kib = 0
+        self.peak_by_kind: dict[str, int] = {}
+        self._stop = threading.Event()
+        threading.Thread(target=self._sample, daemon=True).start()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=5).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise SystemExit(f"service did not become healthy; see {data_dir / 'serve.log'}")
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.2):
+            by_kind: dict[str, int] = {}
+            for pid in _tree(self.proc.pid):
+                by_kind[_kind(pid)] = by_kind.get(_kind(pid), 0) + _pss_kib(pid)
+            self.peak_kib = max(self.peak_kib, sum(by_kind.values()))
+            for kind, kib in by_kind.items():
+                self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0), kib)
+
+    def memory(self) -> str:
+        parts = ", ".join(f"{k} {v / 1024:.0f}" for k, v in sorted(self.peak_by_kind.items()))
+        return f"{self.peak_kib / 1024:.0f} MiB (peaks by kind, MiB: {parts})"
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=600, headers={"Authorization": f"Bearer {self.key}"})
+
+    @staticmethod
+    def wait(client: httpx.Client, job_id: str) -> dict[str, object]:
+        """The job once it ended: the service holds each look up to 30 s (``?wait=``) and answers when it ends."""
+        while True:
+            job: dict[str, object] = client.get(f"/api/v1/jobs/{job_id}", params={"wait": 30}).json()
+            if job["status"] in FINISHED:
+                return job
+            time.sleep(0.005)  # a service that does not hold the look: ask again soon
+
+    def batch(self, xlsx: bytes, data: dict[str, object]) -> float:
+        """Seconds from the upload of a class list to the end of its job (which must succeed)."""
+        self.peak_kib = 0
+        self.peak_by_kind = {}
+        with self.client() as c:
+            start = time.perf_counter()
+            r = c.post(
+                "/api/v1/batches",
+                data={"template": "giay-trieu-tap", "data": json.dumps(data)},
+                files={"file": ("list.xlsx", xlsx)},
+            )
+            r.raise_for_status()
+            job = self.wait(c, r.json()["job_id"])
+            elapsed = time.perf_counter() - start
+        if job["status"] != "succeeded":
+            raise SystemExit(f"batch failed: {job['error']}")
+        return elapsed
+
+    def stop(self) -> None:
+        import signal
+
+        self._stop.set()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(60)

@@ -1,0 +1,41 @@
+"""Jobs (công việc) as their callers follow them: a job is seen by whoever may see its documents, and a caller may
+wait for its end (a long poll) instead of asking again and again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.domain.documents import JobStatus
+from service.domain.office import Principal
+from service.services.ports import Database, JobRow
+from service.services.visibility import check_can_see
+
+ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
+WAIT_STEPS = ((1.0, 0.01), (10.0, 0.05), (float("inf"), 0.2))
+"""While waiting for a job: look every 10 ms in its first second (a letter takes about a tenth of one), every 50 ms
+until ten seconds, then every 200 ms."""
+
+
+@dataclass(frozen=True)
+class JobView:
+    job: JobRow
+    documents: list[str]  # the first 100; a batch lists all of them at /batches/{id}
+
+
+def job_of(db: Database, who: Principal, job_id: str) -> JobView:
+    with db.uow() as tx:
+        job = tx.repo.job(job_id)
+        documents = tx.repo.document_ids_of_job(job_id, limit=100)
+        if documents:  # a job is seen by whoever may see its documents
+            check_can_see(who, tx.repo.document(documents[0]))
+    return JobView(job, documents)
+
+
+def ended(db: Database, job_id: str) -> bool:
+    with db.uow() as tx:
+        return tx.repo.job(job_id).status in ENDED
+
+
+def next_look(waited: float) -> float:
+    """Seconds to the next look at a job waited for ``waited`` seconds so far."""
+    return next(step for until, step in WAIT_STEPS if waited < until)

@@ -1,0 +1,49 @@
+"""The embedded default's queue (kombu's filesystem transport, ``service.adapters.local_queue``): a worker that looks
+all the time never takes a message its producer is still writing (kombu's own transport let it take the empty file,
+fail to decode it and stop, the message lost: the worker node died under a stream of single documents)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from kombu.connection import Connection as _Connection
+
+from service.adapters.local_queue import Transport
+
+MESSAGES = 3000
+Connection: Any = _Connection  # kombu is not typed
+
+
+def test_a_worker_looking_all_the_time_takes_every_message_whole(tmp_path: Path) -> None:
+    (tmp_path / "control").mkdir()
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+        "polling_interval": 0.0005,  # a worker that looks all the time
+    }
+    received: list[object] = []
+    failures: list[BaseException] = []
+
+    def consume() -> None:
+        try:
+            with Connection(transport=Transport, transport_options=options) as conn:
+                queue = conn.SimpleQueue("vanban")
+                while len(received) < MESSAGES:
+                    message = queue.get(block=True, timeout=60)
+                    received.append(message.payload)
+                    message.ack()
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    with Connection(transport=Transport, transport_options=options) as conn:
+        queue = conn.SimpleQueue("vanban")
+        consumer = threading.Thread(target=consume)
+        consumer.start()
+        for i in range(MESSAGES):
+            queue.put({"document_id": f"d{i}", "padding": "x" * 2000})
+        consumer.join(120)
+    assert not failures, failures[0]
+    assert sorted(p["document_id"] for p in received) == sorted(f"d{i}" for i in range(MESSAGES))  # type: ignore[index]
