@@ -67,7 +67,9 @@ def _copies(rt: Runtime, doc: DocumentRow, n: int) -> list[str]:
     columns = {c.name: getattr(doc, c.key) for c in DocumentRow.__table__.columns}
     ids = [str(uuid.uuid4()) for _ in range(n)]
     with Session(rt.db.engine) as session:
-        session.execute(insert(DocumentRow), [columns | {"id": i, "idempotency_key": None} for i in ids])
+        session.execute(
+            insert(DocumentRow), [columns | {"id": i, "idempotency_key": None, "verify_code": None} for i in ids]
+        )
         session.commit()
     return ids
 
