@@ -17,4 +17,4 @@ lint: deps
 # Two test processes (pytest-xdist), each module kept in one of them: the suite waits on LibreOffice and services
 # more than it computes, so two share the 2 cores well (about 10 min instead of 15).
 test: lint
-	.venv/bin/python -m pytest -ra -n 2 --dist loadscope $(PYTEST_ARGS)
+	.venv/bin/python -m pytest -ra -n 2 --dist loadscope --durations=25 $(PYTEST_ARGS)
