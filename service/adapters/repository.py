@@ -458,7 +458,11 @@ class Repository(orm.NewRows):
                 orm.UserRow.organisation == organisation,
             )
         )
-        return [e for e, roles in self._session.execute(query) if event in e.events and any(r in roles for r in WEBHOOK_ROLES)]
+        return [
+            e
+            for e, roles in self._session.execute(query)
+            if event in e.events and any(r in roles for r in WEBHOOK_ROLES)
+        ]
 
     def webhook_delivery(self, delivery_id: str) -> orm.WebhookDeliveryRow | None:
         return self._session.get(orm.WebhookDeliveryRow, delivery_id)

@@ -255,7 +255,7 @@ class _BrokenSender(FakeWebhookSender):
 
 def test_an_unexpected_failure_of_the_sender_is_an_attempt_logged_and_retried() -> None:
     service = Service()
-    webhooks, queued = _webhooks(_BrokenSender([]), service)
+    webhooks, _ = _webhooks(_BrokenSender([]), service)
     endpoint = webhooks.register(REQUESTER, "https://thông-báo.vn/hook", ["job.failed"]).endpoint
     delivery = webhooks.send_test(REQUESTER, endpoint.id)
     with pytest.raises(WebhookNotDelivered):
@@ -294,7 +294,7 @@ class _Endpoint(http.server.BaseHTTPRequestHandler):
     body_bytes, chunk, pause = 0, 1, 0.0
     seen: ClassVar[dict[str, object]] = {}
 
-    def do_POST(self) -> None:  # noqa: N802  (http.server's name)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers["content-length"]))
         self.seen["host"] = self.headers["host"]
         self.send_response(200)
@@ -315,12 +315,13 @@ class _Endpoint(http.server.BaseHTTPRequestHandler):
 
 @contextmanager
 def _endpoint(body_bytes: int, chunk: int, pause: float) -> Iterator[tuple[int, dict[str, object]]]:
-    handler = type("Handler", (_Endpoint,), {"body_bytes": body_bytes, "chunk": chunk, "pause": pause, "seen": {}})
+    seen: dict[str, object] = {}
+    handler = type("Handler", (_Endpoint,), {"body_bytes": body_bytes, "chunk": chunk, "pause": pause, "seen": seen})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server.server_address[1], handler.seen
+        yield server.server_address[1], seen
     finally:
         server.shutdown()
         server.server_close()
