@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from service.adapters import orm
 from service.services.auth import NewUser, create_user
 from service.unit_of_work import Database
+from tests.rows import OWNER_CHANGES, change_owner
 
 
 def test_an_endpoint_is_a_subscriber_only_while_its_owner_may_have_it(any_db: Database) -> None:
@@ -35,14 +36,9 @@ def test_an_endpoint_is_a_subscriber_only_while_its_owner_may_have_it(any_db: Da
 
     assert subscribers() == ["e-hoa", "e-lan", "e-nam"]
     with any_db.uow() as tx:
-        for name, change in (("hoa", "active"), ("nam", "organisation"), ("lan", "roles")):
+        for name, change in zip(("hoa", "nam", "lan"), OWNER_CHANGES, strict=True):
             user = tx.repo.user_by_name(name)
             assert user is not None
-            if change == "active":
-                user.active = False
-            elif change == "organisation":
-                user.organisation = "TDTN"
-            else:
-                user.roles = ["signer"]
+            change_owner(user, change)
         tx.commit()
     assert subscribers() == []

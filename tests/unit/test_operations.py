@@ -27,7 +27,7 @@ from service.logs import JsonFormatter, TextFormatter, _ContextFilter, accept_re
 from service.services.admission import admit
 from service.services.webhooks import Webhooks
 from tests.fakes import FakeWebhookSender
-from tests.rows import finished_job
+from tests.rows import OWNER_CHANGES, change_owner, finished_job
 from tests.unit.services import OTHER_REQUESTER, REQUESTER, Service
 
 PIN, PASSWORD, API_KEY = "246813", "mat-khau-bi-mat", "vbk_live_0123456789abcdef"
@@ -212,10 +212,7 @@ def test_private_loopback_and_link_local_addresses_are_refused_unless_allowed(ur
     HttpWebhookSender(timeout=1, allow_private=True).check(url)
 
 
-@pytest.mark.parametrize(
-    "change",
-    ["deactivated", "moved", "lost_role"],
-)
+@pytest.mark.parametrize("change", OWNER_CHANGES)
 def test_an_endpoint_hears_nothing_once_its_owner_is_deactivated_moved_or_loses_the_role(change: str) -> None:
     service, sender = Service(), FakeWebhookSender([])
     webhooks, queued = _webhooks(sender, service)
@@ -225,12 +222,7 @@ def test_an_endpoint_hears_nothing_once_its_owner_is_deactivated_moved_or_loses_
     with service.db.uow() as tx:
         owner = tx.repo.user(REQUESTER.user_id)
         assert owner is not None
-        if change == "deactivated":
-            owner.active = False
-        elif change == "moved":
-            owner.organisation = "TDTN"
-        else:
-            owner.roles = ["signer"]
+        change_owner(owner, change)
         tx.commit()
     webhooks.publish("job.failed", "TCT", {"job_id": "j2"})
     webhooks.publish("job.failed", "TDTN", {"job_id": "j3"})
