@@ -36,6 +36,7 @@ from sqlalchemy.orm import Mapper
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow, JobStatus
+from service.domain.office import WEBHOOK_ROLES
 from service.errors import (
     ArchiveMissing,
     DocumentNotFound,
@@ -441,9 +442,19 @@ class FakeRepository(orm.NewRows):
         return sorted(rows, key=lambda e: e.created_at)
 
     def webhook_subscribers(self, organisation: str, event: str) -> list[orm.WebhookEndpointRow]:
-        return self._rows(
-            orm.WebhookEndpointRow, lambda e: e.active and e.organisation == organisation and event in e.events
-        )
+        def subscribed(e: orm.WebhookEndpointRow) -> bool:
+            owner = self.user(e.owner_id)
+            return (
+                e.active
+                and e.organisation == organisation
+                and event in e.events
+                and owner is not None
+                and owner.active
+                and owner.organisation == organisation
+                and any(r in owner.roles for r in WEBHOOK_ROLES)
+            )
+
+        return self._rows(orm.WebhookEndpointRow, subscribed)
 
     def webhook_delivery(self, delivery_id: str) -> orm.WebhookDeliveryRow | None:
         return self._table(orm.WebhookDeliveryRow).get((delivery_id,))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from service.adapters.orm import DocumentRow, JobRow
+from service.adapters.orm import DocumentRow, JobRow, UserRow
+
+OWNER_CHANGES = ("deactivated", "moved", "lost_role")
+"""What takes from a webhook endpoint's owner the right to have it."""
 
 
 def finished_job(documents: int = 1) -> JobRow:
@@ -28,3 +31,13 @@ def document_row(job: JobRow, status: str, **values: Any) -> DocumentRow:
         request_hash="0" * 64,
         **values,
     )
+
+
+def change_owner(user: UserRow, change: str) -> None:
+    """One of ``OWNER_CHANGES`` made to ``user``: deactivated, moved to TDTN, or left only the signer role."""
+    if change == "deactivated":
+        user.active = False
+    elif change == "moved":
+        user.organisation = "TDTN"
+    else:
+        user.roles = ["signer"]

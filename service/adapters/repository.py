@@ -15,6 +15,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from service.adapters import orm
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow
+from service.domain.office import WEBHOOK_ROLES
 from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
 from service.services.ports import Issued, SignatureStep, StoredObject
 
@@ -447,10 +448,21 @@ class Repository(orm.NewRows):
         return list(self._session.scalars(query.order_by(orm.WebhookEndpointRow.created_at)))
 
     def webhook_subscribers(self, organisation: str, event: str) -> list[orm.WebhookEndpointRow]:
-        query = select(orm.WebhookEndpointRow).where(
-            orm.WebhookEndpointRow.active.is_(True), orm.WebhookEndpointRow.organisation == organisation
+        query = (
+            select(orm.WebhookEndpointRow, orm.UserRow.roles)
+            .join(orm.UserRow, orm.UserRow.id == orm.WebhookEndpointRow.owner_id)
+            .where(
+                orm.WebhookEndpointRow.active.is_(True),
+                orm.WebhookEndpointRow.organisation == organisation,
+                orm.UserRow.active.is_(True),
+                orm.UserRow.organisation == organisation,
+            )
         )
-        return [e for e in self._session.scalars(query) if event in e.events]
+        return [
+            e
+            for e, roles in self._session.execute(query)
+            if event in e.events and any(r in roles for r in WEBHOOK_ROLES)
+        ]
 
     def webhook_delivery(self, delivery_id: str) -> orm.WebhookDeliveryRow | None:
         return self._session.get(orm.WebhookDeliveryRow, delivery_id)

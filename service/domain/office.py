@@ -24,6 +24,10 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+WEBHOOK_ROLES = (Role.REQUESTER, Role.CLERK, Role.ADMIN)
+"""The roles that may register a webhook endpoint; an endpoint is sent events only while its owner holds one."""
+
+
 class Workflow(StrEnum):
     """direct: rendered, numbered, signed by the organisation and issued at once (call-up letters).
     review: the office flow above (decisions, regulations, reports, plans)."""

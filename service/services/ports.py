@@ -326,7 +326,8 @@ class Repository(Protocol):
         """Active endpoints (of ``owner_id``), oldest first."""
 
     def webhook_subscribers(self, organisation: str, event: str) -> list[WebhookEndpointRow]:
-        """Active endpoints of ``organisation`` that asked for ``event``."""
+        """Active endpoints of ``organisation`` that asked for ``event`` and whose owner is active, still of
+        ``organisation`` and still holds a role of ``WEBHOOK_ROLES``."""
 
     def webhook_delivery(self, delivery_id: str) -> WebhookDeliveryRow | None: ...
 

@@ -25,7 +25,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from service.domain.clock import Clock
-from service.domain.office import Principal, Role
+from service.domain.office import WEBHOOK_ROLES, Principal, Role
 from service.errors import FieldError, InvalidRequest, NotFound, WebhookNotDelivered
 from service.services.auth import require
 from service.services.ports import Database, WebhookDeliveryRow, WebhookEndpointRow
@@ -36,6 +36,7 @@ EVENTS = ("document.issued", "document.signed", "batch.completed", "job.failed")
 TEST_EVENT = "webhook.test"
 DELIVER_WEBHOOK = "vanban.deliver_webhook"  # the task that sends one delivery (``service.tasks``)
 SECRET_PREFIX = "whsec_"
+MAX_ENDPOINTS = 20  # active endpoints one person (or system) may have
 
 
 class Enqueue(Protocol):
@@ -123,7 +124,7 @@ class Webhooks:
     # -- endpoints ----------------------------------------------------------------------------------------------
     def register(self, who: Principal, url: str, events: list[str]) -> Registered:
         """An endpoint of ``who`` (requester, clerk or administrator) for ``events`` of their organisation."""
-        require(who, Role.REQUESTER, Role.CLERK, Role.ADMIN)
+        require(who, *WEBHOOK_ROLES)
         self.sender.check(check_url(url))
         endpoint = WebhookEndpointRow(
             id=str(uuid.uuid4()),
@@ -136,6 +137,16 @@ class Webhooks:
             created_at=self.clock.now(),
         )
         with self.db.uow() as tx:
+            if len(tx.repo.webhook_endpoints(who.user_id)) >= MAX_ENDPOINTS:
+                raise InvalidRequest(
+                    [
+                        FieldError(
+                            "url",
+                            f"at most {MAX_ENDPOINTS} webhook endpoints per user; remove one first",
+                            f"mỗi người dùng có tối đa {MAX_ENDPOINTS} điểm nhận webhook; hãy xoá bớt một điểm",
+                        )
+                    ]
+                )
             tx.repo.add(endpoint)
             tx.repo.append_audit(who.username, "webhook.register", endpoint.id, {"url": url, "events": endpoint.events})
             tx.commit()
@@ -233,6 +244,11 @@ class Webhooks:
                 problem = WebhookNotDelivered(f"the endpoint answered {status}", f"điểm nhận trả lời {status}")
         except WebhookNotDelivered as exc:
             problem = exc
+        except Exception as exc:  # any other failure of the sender is an attempt that failed, retried as such
+            reason = type(exc).__name__
+            problem = WebhookNotDelivered(
+                f"the endpoint could not be called: {reason}", f"không gọi được điểm nhận: {reason}"
+            )
         with self.db.uow() as tx:
             row = tx.repo.webhook_delivery(delivery_id)
             assert row is not None

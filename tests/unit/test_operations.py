@@ -6,21 +6,28 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.server
 import io
 import json
 import logging
 import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
+from service.adapters import orm
 from service.adapters.webhook_sender import HttpWebhookSender
 from service.errors import Forbidden, InvalidRequest, NotFound, QueueFull, WebhookNotDelivered
 from service.logs import JsonFormatter, TextFormatter, _ContextFilter, accept_request_id, bound
 from service.services.admission import admit
 from service.services.webhooks import Webhooks
 from tests.fakes import FakeWebhookSender
-from tests.rows import finished_job
+from tests.rows import OWNER_CHANGES, change_owner, finished_job
 from tests.unit.services import OTHER_REQUESTER, REQUESTER, Service
 
 PIN, PASSWORD, API_KEY = "246813", "mat-khau-bi-mat", "vbk_live_0123456789abcdef"
@@ -75,6 +82,22 @@ def test_a_sane_request_id_is_kept_and_any_other_replaced() -> None:
 
 
 def _webhooks(sender: FakeWebhookSender, service: Service) -> tuple[Webhooks, list[list[object]]]:
+    """Webhooks over ``service``, whose database knows the requesters as users."""
+    with service.db.uow() as tx:
+        for who in (REQUESTER, OTHER_REQUESTER):
+            if tx.repo.user(who.user_id) is None:
+                tx.repo.add(
+                    orm.UserRow(
+                        id=who.user_id,
+                        username=who.username,
+                        full_name=who.full_name,
+                        organisation=who.organisation,
+                        roles=sorted(who.roles),
+                        password_hash=None,
+                        active=True,
+                    )
+                )
+        tx.commit()
     queued: list[list[object]] = []
     return Webhooks(service.db, sender, service.clock, lambda name, args: queued.append(args), 3), queued
 
@@ -187,6 +210,141 @@ def test_private_loopback_and_link_local_addresses_are_refused_unless_allowed(ur
     with pytest.raises(WebhookNotDelivered, match="not allowed"):  # and at delivery, on the address called
         HttpWebhookSender(timeout=1, allow_private=False).post(url, {}, b"{}")
     HttpWebhookSender(timeout=1, allow_private=True).check(url)
+
+
+@pytest.mark.parametrize("change", OWNER_CHANGES)
+def test_an_endpoint_hears_nothing_once_its_owner_is_deactivated_moved_or_loses_the_role(change: str) -> None:
+    service, sender = Service(), FakeWebhookSender([])
+    webhooks, queued = _webhooks(sender, service)
+    webhooks.register(REQUESTER, "https://hooks.example.vn/", ["job.failed"])
+    webhooks.publish("job.failed", "TCT", {"job_id": "j1"})
+    assert len(queued) == 1
+    with service.db.uow() as tx:
+        owner = tx.repo.user(REQUESTER.user_id)
+        assert owner is not None
+        change_owner(owner, change)
+        tx.commit()
+    webhooks.publish("job.failed", "TCT", {"job_id": "j2"})
+    webhooks.publish("job.failed", "TDTN", {"job_id": "j3"})
+    assert len(queued) == 1
+
+
+def test_a_person_has_at_most_20_endpoints() -> None:
+    webhooks, _ = _webhooks(FakeWebhookSender([]), Service())
+    for n in range(20):
+        webhooks.register(REQUESTER, f"https://hooks.example.vn/{n}", ["job.failed"])
+    with pytest.raises(InvalidRequest) as refused:
+        webhooks.register(REQUESTER, "https://hooks.example.vn/21", ["job.failed"])
+    assert "20" in refused.value.errors[0].message_en and "20" in refused.value.errors[0].message_vi
+    webhooks.register(OTHER_REQUESTER, "https://hooks.example.vn/other", ["job.failed"])  # another person's count
+
+
+class _BrokenSender(FakeWebhookSender):
+    def post(self, url: str, headers: dict[str, str], body: bytes) -> int:
+        "thông-báo.vn".encode("ascii")  # what httpx did with an internationalised host
+        return 204
+
+
+def test_an_unexpected_failure_of_the_sender_is_an_attempt_logged_and_retried() -> None:
+    service = Service()
+    webhooks, _ = _webhooks(_BrokenSender([]), service)
+    endpoint = webhooks.register(REQUESTER, "https://thông-báo.vn/hook", ["job.failed"]).endpoint
+    delivery = webhooks.send_test(REQUESTER, endpoint.id)
+    with pytest.raises(WebhookNotDelivered):
+        webhooks.deliver(delivery.id)
+    (log,) = webhooks.deliveries(REQUESTER, endpoint.id)
+    assert (log.status, log.attempts) == ("pending", 1) and "UnicodeEncodeError" in (log.error or "")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::a00:307]/",  # NAT64 of 10.0.3.7
+        "http://[2002:a00:307::1]/",  # 6to4 of 10.0.3.7
+        "http://[::a00:307]/",  # IPv4-compatible ::10.0.3.7
+        "http://[::ffff:7f00:1]/",  # IPv4-mapped 127.0.0.1
+    ],
+)
+def test_ipv6_addresses_carrying_a_private_ipv4_are_refused(url: str) -> None:
+    with pytest.raises(InvalidRequest):
+        HttpWebhookSender(timeout=1, allow_private=False).check(url)
+
+
+def test_a_refusal_does_not_tell_the_inner_address_a_name_resolves_to() -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        HttpWebhookSender(timeout=1, allow_private=False).check("http://localhost/hook")
+    error = refused.value.errors[0]
+    assert "localhost" in error.message_en
+    for text in (error.message_en, error.message_vi):
+        assert "127.0.0.1" not in text and "::1" not in text
+
+
+class _Endpoint(http.server.BaseHTTPRequestHandler):
+    """Answers 200 with ``body_bytes`` bytes, ``chunk`` at a time, ``pause`` seconds apart; notes whether the
+    whole answer went out and the Host header it got."""
+
+    body_bytes, chunk, pause = 0, 1, 0.0
+    seen: ClassVar[dict[str, object]] = {}
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["content-length"]))
+        self.seen["host"] = self.headers["host"]
+        self.send_response(200)
+        self.send_header("content-length", str(self.body_bytes))
+        self.end_headers()
+        try:
+            for _ in range(self.body_bytes // self.chunk):
+                self.wfile.write(b"x" * self.chunk)
+                self.wfile.flush()
+                time.sleep(self.pause)
+            self.seen["finished"] = True
+        except OSError:
+            self.seen["finished"] = False
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def _endpoint(body_bytes: int, chunk: int, pause: float) -> Iterator[tuple[int, dict[str, object]]]:
+    seen: dict[str, object] = {}
+    handler = type("Handler", (_Endpoint,), {"body_bytes": body_bytes, "chunk": chunk, "pause": pause, "seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _until(seen: dict[str, object], key: str) -> object:
+    for _ in range(600):
+        if key in seen:
+            return seen[key]
+        time.sleep(0.05)
+    raise AssertionError(f"the endpoint never noted {key}")
+
+
+def test_a_huge_answer_is_not_read_past_64_kib() -> None:
+    with _endpoint(body_bytes=256 * 1024 * 1024, chunk=1024 * 1024, pause=0) as (port, seen):
+        assert HttpWebhookSender(timeout=10, allow_private=True).post(f"http://127.0.0.1:{port}/", {}, b"{}") == 200
+        assert _until(seen, "finished") is False  # the sender hung up long before the end
+
+
+def test_an_answer_dripping_slowly_ends_at_the_overall_deadline() -> None:
+    with _endpoint(body_bytes=40, chunk=1, pause=0.25) as (port, seen):  # 10 s in all, a byte every 0.25 s
+        with pytest.raises(WebhookNotDelivered, match="within 1 s"):
+            HttpWebhookSender(timeout=1, allow_private=True).post(f"http://127.0.0.1:{port}/", {}, b"{}")
+        assert _until(seen, "finished") is False
+
+
+def test_an_internationalised_host_is_called_by_its_idna_name() -> None:
+    with _endpoint(body_bytes=2, chunk=1, pause=0) as (port, seen):
+        url = f"http://ｌｏｃａｌｈｏｓｔ:{port}/hook"  # full-width letters: IDNA maps them to "localhost"
+        assert HttpWebhookSender(timeout=10, allow_private=True).post(url, {}, b"{}") == 200
+        assert seen["host"] == f"localhost:{port}"
 
 
 def test_new_work_is_refused_with_retry_after_past_the_queue_limit() -> None:
