@@ -4,9 +4,10 @@ goes to one hồ sơ (and the audit says which), a close and a filing of the sam
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
+from functools import partial
 from threading import Barrier
 
 from service.adapters.orm import DocumentRow, JobRow
@@ -52,7 +53,7 @@ def _issued(db: Database, n: int) -> list[str]:
     return ids
 
 
-def _at_once(calls: list[Callable[[], object]]) -> list[object]:
+def _at_once(calls: Sequence[Callable[[], object]]) -> list[object]:
     """Each call in its own thread, all started together; what each returned or raised (a VanbanError)."""
     start = Barrier(len(calls))
 
@@ -67,9 +68,9 @@ def _at_once(calls: list[Callable[[], object]]) -> list[object]:
         return list(pool.map(run, calls))
 
 
-def _filed(db: Database, code: str) -> list[tuple[str, int | None]]:
+def _filed(db: Database, code: str) -> list[tuple[str, int]]:
     with db.uow() as tx:
-        return [(d.id, d.file_ordinal) for d in tx.repo.documents_of_file(code)]
+        return [(d.id, d.file_ordinal or 0) for d in tx.repo.documents_of_file(code)]
 
 
 def _audited(db: Database, action: str) -> list[tuple[str | None, dict[str, object]]]:
@@ -81,7 +82,7 @@ def test_batches_filed_at_once_get_places_one_to_n(any_db: Database) -> None:
     records = _records(any_db, "HS-1")
     ids = _issued(any_db, 16)
     pairs = [ids[i : i + 2] for i in range(0, 16, 2)]
-    outcomes = _at_once([lambda pair=pair: records.file_documents(CLERK, "HS-1", pair) for pair in pairs])
+    outcomes = _at_once([partial(records.file_documents, CLERK, "HS-1", pair) for pair in pairs])
     assert not [o for o in outcomes if isinstance(o, VanbanError)]
     filed = _filed(any_db, "HS-1")
     assert sorted(o for _, o in filed) == list(range(1, 17)) and {d for d, _ in filed} == set(ids)
@@ -90,7 +91,7 @@ def test_batches_filed_at_once_get_places_one_to_n(any_db: Database) -> None:
 def test_a_document_posted_to_two_files_at_once_goes_to_one_and_the_audit_says_which(any_db: Database) -> None:
     records = _records(any_db, "HS-A", "HS-B")
     ids = _issued(any_db, 4)
-    calls = [lambda d=d, code=code: records.file_documents(CLERK, code, [d]) for d in ids for code in ("HS-A", "HS-B")]
+    calls = [partial(records.file_documents, CLERK, code, [d]) for d in ids for code in ("HS-A", "HS-B")]
     outcomes = _at_once(calls)
     refused = [o for o in outcomes if isinstance(o, VanbanError)]
     assert len(refused) == 4 and {r.status_code for r in refused} <= {409, 422}
@@ -109,8 +110,8 @@ def test_a_close_racing_a_filing_lets_no_document_into_a_closed_file(any_db: Dat
     calls: list[Callable[[], object]] = []
     for code, doc in zip(codes, late, strict=True):
         calls += [
-            lambda code=code: records.close(CLERK, code),
-            lambda c=code, d=doc: records.file_documents(CLERK, c, [d]),
+            partial(records.close, CLERK, code),
+            partial(records.file_documents, CLERK, code, [doc]),
         ]
     outcomes = _at_once(calls)
     assert not [o for o in outcomes[::2] if isinstance(o, VanbanError)]  # every close succeeds
