@@ -25,7 +25,6 @@ from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role
 from service.domain.records import (
     MAX_FILE_DOCUMENTS,
-    SAFE_NAME,
     ArchiveMetadata,
     FiledDocument,
     Priority,
@@ -96,7 +95,7 @@ def pdf_name(metadata: ArchiveMetadata) -> str:
 def _member(code: str, name: str) -> str:
     """``name``'s path in the export's ZIP, under ``code``'s folder; a part that could lead out is refused."""
     parts = [code, *name.split("/")]
-    if any(part in {"", ".", ".."} or "\\" in part or not SAFE_NAME.fullmatch(part) for part in parts):
+    if any(part in {"", ".", ".."} or not re.fullmatch(r"\w[\w.-]*", part) for part in parts):
         raise ValueError(f"unsafe name in an export: {name!r}")
     return "/".join(parts)
 

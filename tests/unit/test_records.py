@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from service.adapters.orm import RecordFileRow
 from service.adapters.pdf_pages import PdfPageTools
 from service.adapters.records_xml import HOSO_NS, LxmlRecords
 from service.domain.documents import DocumentStatus
@@ -192,6 +193,27 @@ def test_a_code_is_kept_in_nfc_and_a_notation_never_makes_a_folder() -> None:
         doc_ordinal=3,
     )
     assert pdf_name(metadata) == "003_05-..-..-QĐ-TCT.pdf"
+
+
+def test_an_export_writes_nothing_outside_its_folder_even_for_a_code_kept_from_before() -> None:
+    service = Service()
+    with service.db.uow() as tx:  # as a row written before codes were checked would be
+        tx.repo.add(
+            RecordFileRow(
+                code="..",
+                title="Hồ sơ",
+                organisation="TCT",
+                retention_years=None,
+                rights="hạn chế",
+                creator="vanthu",
+                language="Tiếng Việt",
+                description="",
+                start_date=date(2027, 1, 1),
+            )
+        )
+        tx.commit()
+    with pytest.raises(ValueError, match="unsafe name"):
+        _records(service).export(CLERK, "..")
 
 
 def test_a_file_of_another_body_is_as_unknown_as_one_never_made() -> None:
