@@ -246,15 +246,15 @@ class RecordFile:
         return self.retention.ends(self.end_date)
 
 
-SAFE_NAME = re.compile(r"[\w][\w.-]{0,59}")
-"""A hồ sơ's code, and every part of a name in its export: a letter, digit or ``_`` first, then those and ``.``
-``-``; 1 to 60 characters (never ``.`` or ``..``: it cannot lead out of the export's folder)."""
+SAFE_NAME = re.compile(r"\w[\w.-]{0,59}")
+"""A hồ sơ's code (the export's folder): a letter, digit or ``_`` first, then those and ``.`` ``-``; 1 to 60
+characters (with no ``..`` besides, :func:`check_code`: it cannot lead out of the folder)."""
 
 
 def check_code(code: str) -> str | None:
     """Why ``code`` (in NFC: the service normalises it first) cannot be a hồ sơ's code, or None."""
     if not SAFE_NAME.fullmatch(code) or ".." in code:
-        return "1 to 60 letters, digits and . - _, starting with a letter or digit, no '..'"
+        return "1 to 60 letters, digits and . - _, not starting with . or -, no '..'"
     return None
 
 
