@@ -10,6 +10,7 @@ a class not in it answers with the status of its nearest ancestor)::
     │   ├── TemplateNotFound
     │   ├── DocumentNotFound
     │   ├── JobNotFound
+    │   ├── RecordFileNotFound               unknown, or of a body the caller may not read: one answer
     │   └── UnknownVerifyCode                a public verification code of no issued document
     ├── InvalidRequest                  422  every wrong field, by path
     ├── IdempotencyConflict             422  an Idempotency-Key reused for another request
@@ -109,6 +110,12 @@ class DocumentNotFound(NotFound):
 
 class JobNotFound(NotFound):
     job_id: str
+
+
+class RecordFileNotFound(NotFound):
+    """A hồ sơ code that is unknown, or of a body the caller may not read: one answer for both."""
+
+    file_code: str
 
 
 class UnknownVerifyCode(NotFound):
@@ -346,6 +353,10 @@ MESSAGES: dict[type[VanbanError], tuple[str, str]] = {
     JobNotFound: (
         "no job '{job_id}'",
         "Không có công việc '{job_id}'",
+    ),
+    RecordFileNotFound: (
+        "no file of records '{file_code}'",
+        "Không có hồ sơ '{file_code}'",
     ),
     UnknownVerifyCode: (
         "no issued document has this code",

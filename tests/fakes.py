@@ -45,6 +45,7 @@ from service.errors import (
     JobNotFound,
     NotFound,
     NumberTaken,
+    RecordFileNotFound,
     WebhookNotDelivered,
 )
 from service.services.ports import Issued, SignatureStep, StoredObject
@@ -386,11 +387,19 @@ class FakeRepository(orm.NewRows):
         rows = self._rows(orm.TemplateVersionRow, lambda t: template_id is None or t.template_id == template_id)
         return sorted(rows, key=lambda t: t.created_at)
 
-    def record_file(self, code: str) -> orm.RecordFileRow:
+    def record_file(self, code: str, lock: bool = False) -> orm.RecordFileRow:
         row = self._table(orm.RecordFileRow).get((code,))
         if row is None:
-            raise NotFound(f"no file of records '{code}'", f"Không có hồ sơ '{code}'")
+            raise RecordFileNotFound(code)
         return row
+
+    def file_documents(self, code: str, ordinals: dict[str, int]) -> list[str]:
+        docs = [self.document(d) for d in ordinals]
+        taken = sorted(d.id for d in docs if d.file_code is not None)
+        if not taken:
+            for doc in docs:
+                doc.file_code, doc.file_ordinal = code, ordinals[doc.id]
+        return taken
 
     def record_files(self, organisation: str | None) -> list[orm.RecordFileRow]:
         rows = self._rows(orm.RecordFileRow, lambda f: organisation is None or f.organisation == organisation)

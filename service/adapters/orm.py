@@ -92,6 +92,7 @@ class DocumentRow(MadeByJob, Base):
     __table_args__ = (
         UniqueConstraint("organisation", "register", "year", "number", name="uq_document_number"),
         Index("ix_documents_batch_position", "batch_id", "batch_index"),
+        Index("uq_documents_file_ordinal", "file_code", "file_ordinal", unique=True),  # one place, one document
     )
 
     status: Mapped[str] = mapped_column(String(20))

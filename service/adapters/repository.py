@@ -7,16 +7,17 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Text, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import Text, case, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.elements import ColumnElement
 
 from service.adapters import orm
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow
 from service.domain.office import WEBHOOK_ROLES
-from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken
+from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken, RecordFileNotFound
 from service.services.ports import Issued, SignatureStep, StoredObject
 
 _Row = TypeVar("_Row")
@@ -300,11 +301,33 @@ class Repository(orm.NewRows):
             query = query.where(orm.TemplateVersionRow.template_id == template_id)
         return list(self._session.scalars(query))
 
-    def record_file(self, code: str) -> orm.RecordFileRow:
-        return self._found(
-            self._session.get(orm.RecordFileRow, code),
-            lambda: NotFound(f"no file of records '{code}'", f"Không có hồ sơ '{code}'"),
+    def record_file(self, code: str, lock: bool = False) -> orm.RecordFileRow:
+        if lock:  # a no-op write: the row's lock on PostgreSQL, the database's write lock on SQLite, until commit
+            self._session.execute(
+                update(orm.RecordFileRow).where(orm.RecordFileRow.code == code).values(code=orm.RecordFileRow.code),
+                execution_options={"synchronize_session": False},
+            )
+        found = self._session.get(orm.RecordFileRow, code, populate_existing=lock)
+        return self._found(found, lambda: RecordFileNotFound(code))
+
+    def file_documents(self, code: str, ordinals: dict[str, int]) -> list[str]:
+        filing = (
+            update(orm.DocumentRow)
+            .where(orm.DocumentRow.id.in_(ordinals), orm.DocumentRow.file_code.is_(None))
+            .values(file_code=code, file_ordinal=case(ordinals, value=orm.DocumentRow.id))
         )
+        filed = self._session.execute(filing, execution_options={"synchronize_session": False})
+        if filed.rowcount != len(ordinals):  # type: ignore[attr-defined]
+            taken = select(orm.DocumentRow.id).where(
+                orm.DocumentRow.id.in_(ordinals), orm.DocumentRow.file_code.is_not(None)
+            )
+            return sorted(set(self._session.scalars(taken)))
+        for document_id, ordinal in ordinals.items():
+            loaded = self._session.get(orm.DocumentRow, document_id)  # from the identity map
+            if loaded is not None:
+                set_committed_value(loaded, "file_code", code)
+                set_committed_value(loaded, "file_ordinal", ordinal)
+        return []
 
     def record_files(self, organisation: str | None) -> list[orm.RecordFileRow]:
         query = select(orm.RecordFileRow).order_by(orm.RecordFileRow.code)

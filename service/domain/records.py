@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -245,12 +246,15 @@ class RecordFile:
         return self.retention.ends(self.end_date)
 
 
+SAFE_NAME = re.compile(r"\w[\w.-]{0,59}")
+"""A hồ sơ's code (the export's folder): a letter, digit or ``_`` first, then those and ``.`` ``-``; 1 to 60
+characters (with no ``..`` besides, :func:`check_code`: it cannot lead out of the folder)."""
+
+
 def check_code(code: str) -> str | None:
-    """Why ``code`` cannot be a hồ sơ's code (letters, digits, ``.``, ``-``, ``_``; 1 to 60), or None."""
-    if not 1 <= len(code) <= 60:
-        return "1 to 60 characters"
-    if not all(c.isalnum() or c in ".-_" for c in code):
-        return "letters, digits and . - _ only"
+    """Why ``code`` (in NFC: the service normalises it first) cannot be a hồ sơ's code, or None."""
+    if not SAFE_NAME.fullmatch(code) or ".." in code:
+        return "1 to 60 letters, digits and . - _, not starting with . or -, no '..'"
     return None
 
 

@@ -284,8 +284,13 @@ class Repository(Protocol):
         """Registered template versions, oldest first."""
 
     # -- files of records (hồ sơ) -------------------------------------------------------------------------------
-    def record_file(self, code: str) -> RecordFileRow:
-        """The hồ sơ, or :class:`~service.errors.NotFound`."""
+    def record_file(self, code: str, lock: bool = False) -> RecordFileRow:
+        """The hồ sơ, or :class:`~service.errors.RecordFileNotFound`; with ``lock``, held until the transaction
+        ends (a concurrent filing or close of the same hồ sơ waits, then reads what this one wrote)."""
+
+    def file_documents(self, code: str, ordinals: dict[str, int]) -> list[str]:
+        """Put the documents (id: ordinal) in the hồ sơ if none of them is in one yet, even if another transaction
+        filed one since they were read: all or none. The ids already filed (nothing changed), or ``[]``."""
 
     def record_files(self, organisation: str | None) -> list[RecordFileRow]:
         """The hồ sơ of ``organisation`` (None: every body's), by code."""

@@ -13,8 +13,10 @@ their export for transfer to the archive, and what may happen to them once their
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 import zipfile
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from io import BytesIO
 
@@ -31,7 +33,15 @@ from service.domain.records import (
     Rights,
     check_code,
 )
-from service.errors import FieldError, FileClosed, Forbidden, InvalidRequest, NotFound, WrongState
+from service.errors import (
+    FieldError,
+    FileClosed,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    RecordFileNotFound,
+    WrongState,
+)
 from service.services.auth import require
 from service.services.files import File
 from service.services.ports import Archive, Database, DocumentRow, RecordFileRow, RecordsXml
@@ -76,8 +86,18 @@ def metadata_of(doc: DocumentRow) -> ArchiveMetadata | None:
 
 
 def pdf_name(metadata: ArchiveMetadata) -> str:
-    """The PDF's name in an export: ordinal, number and notation (``003_05-QĐ-TCT.pdf``)."""
-    return f"{metadata.doc_ordinal or 0:03d}_{metadata.code_number}-{metadata.code_notation}.pdf"
+    """The PDF's name in an export: ordinal, number and notation (``003_05-QĐ-TCT.pdf``), any character but a
+    letter, digit, ``.``, ``-`` or ``_`` made ``-`` (no ``/``: the name stays in its folder)."""
+    stem = re.sub(r"[^\w.-]", "-", f"{metadata.code_number}-{metadata.code_notation}")
+    return f"{metadata.doc_ordinal or 0:03d}_{stem}.pdf"
+
+
+def _member(code: str, name: str) -> str:
+    """``name``'s path in the export's ZIP, under ``code``'s folder; a part that could lead out is refused."""
+    parts = [code, *name.split("/")]
+    if any(part in {"", ".", ".."} or not re.fullmatch(r"\w[\w.-]*", part) for part in parts):
+        raise ValueError(f"unsafe name in an export: {name!r}")
+    return "/".join(parts)
 
 
 def _manages(who: Principal, organisation: str) -> None:
@@ -90,16 +110,23 @@ def _manages(who: Principal, organisation: str) -> None:
         )
 
 
-def _reads(who: Principal, organisation: str) -> None:
-    if not who.has(Role.ADMIN) and who.organisation != organisation:
-        raise Forbidden(f"file of records of {organisation}", f"Hồ sơ thuộc {organisation}")
+def _keeps(who: Principal, file: RecordFileRow) -> None:
+    """A clerk of the hồ sơ's body, or an admin; 404 to whoever may not read it."""
+    _reads(who, file)
+    _manages(who, file.organisation)
+
+
+def _reads(who: Principal, file: RecordFileRow) -> None:
+    """A member of the hồ sơ's body, or an admin; to anyone else it is as unknown as a code never used (404)."""
+    if not who.has(Role.ADMIN) and who.organisation != file.organisation:
+        raise RecordFileNotFound(file.code)
 
 
 def _check_new(spec: NewFile) -> list[FieldError]:
     problems = []
     why = check_code(spec.code)
     if why is not None:
-        problems.append(FieldError("code", why, "mã hồ sơ: 1 đến 60 ký tự, chữ, số và . - _"))
+        problems.append(FieldError("code", why, "mã hồ sơ: 1 đến 60 ký tự, chữ, số và . - _, không có '..'"))
     if not spec.title.strip():
         problems.append(FieldError("title", "a title is needed", "cần tiêu đề hồ sơ"))
     if spec.end_date is not None and spec.end_date < spec.start_date:
@@ -129,6 +156,7 @@ class Records:
     def create(self, who: Principal, spec: NewFile) -> RecordFile:
         organisation = spec.organisation or who.organisation
         _manages(who, organisation)
+        spec = replace(spec, code=unicodedata.normalize("NFC", spec.code))
         problems = _check_new(spec)
         if problems:
             raise InvalidRequest(problems)
@@ -168,8 +196,8 @@ class Records:
                 [FieldError("document_ids", f"at most {MAX_FILE_DOCUMENTS}", f"tối đa {MAX_FILE_DOCUMENTS}")]
             )
         with self.db.uow() as tx:
-            row = tx.repo.record_file(code)
-            _manages(who, row.organisation)
+            row = tx.repo.record_file(code, lock=True)  # a filing or close of this hồ sơ at once waits for this one
+            _keeps(who, row)
             if row.closed_at is not None:
                 raise FileClosed(f"file {code} is closed: it takes no more documents", f"Hồ sơ {code} đã đóng")
             docs = [(f"document_ids[{i}]", tx.repo.document(d)) for i, d in enumerate(document_ids)]
@@ -177,10 +205,13 @@ class Records:
                 tx.repo.batch(batch_id)
                 docs += [(f"batch[{d.batch_index}]", d) for d in tx.repo.documents_of_batch(batch_id)]
             _check_fileable(docs, row)
-            ordinal = len(tx.repo.documents_of_file(code))
-            for _, doc in docs:
-                ordinal += 1
-                doc.file_code, doc.file_ordinal = code, ordinal
+            after = len(tx.repo.documents_of_file(code))
+            taken = tx.repo.file_documents(code, {d.id: after + n for n, (_, d) in enumerate(docs, start=1)})
+            if taken:  # filed in another hồ sơ since they were read
+                raise WrongState(
+                    f"already in another file: {', '.join(taken)}; nothing was filed",
+                    f"đã thuộc hồ sơ khác: {', '.join(taken)}; chưa văn bản nào được lập hồ sơ",
+                )
             detail: dict[str, object] = {"documents": [d.id for _, d in docs], "batch": batch_id}
             tx.repo.append_audit(who.username, "file_add", code, detail)
             tx.commit()
@@ -190,8 +221,8 @@ class Records:
         """Close the hồ sơ (kết thúc hồ sơ): no more documents; its end date, if not given, is its last document's
         issue date."""
         with self.db.uow() as tx:
-            row = tx.repo.record_file(code)
-            _manages(who, row.organisation)
+            row = tx.repo.record_file(code, lock=True)
+            _keeps(who, row)
             if row.closed_at is not None:
                 raise FileClosed(f"file {code} is closed already", f"Hồ sơ {code} đã đóng")
             docs = tx.repo.documents_of_file(code)
@@ -269,7 +300,7 @@ class Records:
     def read(self, who: Principal, code: str) -> FileView:
         with self.db.uow() as tx:
             row = tx.repo.record_file(code)
-            _reads(who, row.organisation)
+            _reads(who, row)
             docs = [d for d in tx.repo.documents_of_file(code) if can_see(who, d)]
         return FileView(record_file(row), docs)
 
@@ -279,7 +310,7 @@ class Records:
         ``<code>/manifest-sha256.txt`` (``sha256sum -c`` reads it), the XML checked against ``hoso.xsd``."""
         with self.db.uow() as tx:
             row = tx.repo.record_file(code)
-            _manages(who, row.organisation)
+            _keeps(who, row)
             docs = tx.repo.documents_of_file(code)
             organ = tx.repo.organisation(row.organisation)
         file = record_file(row)
@@ -299,7 +330,7 @@ class Records:
         buffer = BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, data in [*entries, ("manifest-sha256.txt", manifest.encode())]:
-                archive.writestr(f"{code}/{name}", data)
+                archive.writestr(_member(code, name), data)
         with self.db.uow() as tx:
             tx.repo.append_audit(who.username, "file_export", code, {"documents": len(docs)})
             tx.commit()

@@ -7,8 +7,10 @@ proposed, after the retention, by an admin, and audited."""
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import zipfile
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from service.adapters.orm import RecordFileRow
 from service.adapters.pdf_pages import PdfPageTools
 from service.adapters.records_xml import HOSO_NS, LxmlRecords
 from service.domain.documents import DocumentStatus
@@ -24,7 +27,7 @@ from service.domain.records import ArchiveMetadata, Priority, Retention, SignerI
 from service.errors import FileClosed, Forbidden, InvalidRequest, RecordKept, VanbanError, WrongState, http_status
 from service.services.exchange import Exchange
 from service.services.production import Production
-from service.services.records import NewFile, Records, metadata_of
+from service.services.records import NewFile, Records, metadata_of, pdf_name
 from service.services.requesting import RequestDocument, request_document
 from signing.pki import DemoPki
 from tests.fakes import CSC_PIN, FakeConverter
@@ -156,11 +159,82 @@ def test_only_issued_documents_of_the_body_are_filed_by_its_clerk(pki: DemoPki) 
     assert not_issued.value.errors[0].message_vi == f"văn bản {waiting} chưa ban hành"
     with pytest.raises(Forbidden):
         records.create(REQUESTER, NewFile("HS-2", "Hồ sơ", date(2027, 1, 1)))
-    with pytest.raises(Forbidden):
-        records.file_documents(OTHER_CLERK, "HS-1", [waiting])
+    with pytest.raises(Forbidden):  # a member of the body who is no clerk
+        records.file_documents(REQUESTER, "HS-1", [waiting])
     with pytest.raises(InvalidRequest) as wrong:
         records.create(CLERK, NewFile("HS 3/x", " ", date(2027, 1, 1), date(2026, 1, 1), retention_years=500))
     assert [e.path for e in wrong.value.errors] == ["code", "title", "end_date", "retention_years"]
+
+
+@pytest.mark.parametrize("code", ["..", ".", "../x", "a/../b", "a..b", ".hidden", "-x", "a/b", "a\\b", "x\n", "a" * 61])
+def test_a_code_that_could_lead_out_of_the_export_is_refused(code: str) -> None:
+    with pytest.raises(InvalidRequest) as refused:
+        _records(Service()).create(CLERK, NewFile(code, "Hồ sơ", date(2027, 1, 1)))
+    assert [e.path for e in refused.value.errors] == ["code"] and "'..'" in refused.value.errors[0].message_vi
+
+
+def test_a_code_is_kept_in_nfc_and_a_notation_never_makes_a_folder() -> None:
+    decomposed = unicodedata.normalize("NFD", "2027.ĐT.Khóa_12")
+    made = _records(Service()).create(CLERK, NewFile(decomposed, "Hồ sơ", date(2027, 1, 1)))
+    assert made.code == "2027.ĐT.Khóa_12" == unicodedata.normalize("NFC", decomposed)
+    metadata = ArchiveMetadata(
+        type_name="Quyết định",
+        code_number="05",
+        code_notation="../../QĐ/TCT",
+        issued_date=date(2027, 1, 2),
+        organ_name="Trường Chính trị tỉnh",
+        subject="Quyết định",
+        page_amount=1,
+        signers=(),
+        to=(),
+        priority=Priority.NORMAL,
+        issued_amount=1,
+        retention=Retention(10),
+        doc_ordinal=3,
+    )
+    assert pdf_name(metadata) == "003_05-..-..-QĐ-TCT.pdf"
+
+
+def test_an_export_writes_nothing_outside_its_folder_even_for_a_code_kept_from_before() -> None:
+    service = Service()
+    with service.db.uow() as tx:  # as a row written before codes were checked would be
+        tx.repo.add(
+            RecordFileRow(
+                code="..",
+                title="Hồ sơ",
+                organisation="TCT",
+                retention_years=None,
+                rights="hạn chế",
+                creator="vanthu",
+                language="Tiếng Việt",
+                description="",
+                start_date=date(2027, 1, 1),
+            )
+        )
+        tx.commit()
+    with pytest.raises(ValueError, match="unsafe name"):
+        _records(service).export(CLERK, "..")
+
+
+def test_a_file_of_another_body_is_as_unknown_as_one_never_made() -> None:
+    service = Service()
+    records = _records(service)
+    records.create(CLERK, NewFile("HS-1", "Hồ sơ", date(2027, 1, 1)))
+    outsiders = [OTHER_CLERK, replace(OTHER_CLERK, roles=frozenset({"requester"}))]
+    acts: list[Callable[[Principal, str], object]] = [
+        records.read,
+        lambda who, code: records.file_documents(who, code, ["d"]),
+        records.close,
+        records.export,
+    ]
+    for who in outsiders:
+        for act in acts:
+            answers = []
+            for code in ("HS-1", "HS-0"):
+                with pytest.raises(VanbanError) as refused:
+                    act(who, code)
+                answers.append((http_status(refused.value), refused.value.code, refused.value.message_vi))
+            assert answers == [(404, "not_found", "Không có hồ sơ 'HS-1'"), (404, "not_found", "Không có hồ sơ 'HS-0'")]
 
 
 def test_a_class_file_exports_and_the_zip_re_validates(pki: DemoPki) -> None:

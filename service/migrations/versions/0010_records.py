@@ -38,12 +38,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('file_code', sa.String(length=60), nullable=True))
         batch_op.add_column(sa.Column('file_ordinal', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_documents_file_code'), ['file_code'], unique=False)
+        batch_op.create_index('uq_documents_file_ordinal', ['file_code', 'file_ordinal'], unique=True)
         batch_op.create_foreign_key('fk_documents_file_code', 'record_files', ['file_code'], ['code'])
 
 
 def downgrade() -> None:
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_constraint('fk_documents_file_code', type_='foreignkey')
+        batch_op.drop_index('uq_documents_file_ordinal')
         batch_op.drop_index(batch_op.f('ix_documents_file_code'))
         batch_op.drop_column('file_ordinal')
         batch_op.drop_column('file_code')
