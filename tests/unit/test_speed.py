@@ -8,7 +8,7 @@ from pathlib import Path
 
 from service.adapters.converter import ConverterPool
 from service.adapters.orm import JobRow
-from service.services.jobs import WAIT_STEPS, ended, next_look
+from service.services.jobs import WAIT_STEPS, LongPolls, ended, next_look
 from tests.fakes import FakeDatabase
 
 
@@ -28,6 +28,34 @@ def test_a_job_is_seen_ended_once_its_end_is_committed() -> None:
 def test_a_long_poll_looks_often_while_a_letter_may_end_then_less() -> None:
     looks = [next_look(t / 10) for t in range(0, 300)]
     assert looks[0] == 0.01 and looks == sorted(looks) and looks[-1] == WAIT_STEPS[-1][1]
+    assert next_look(0.99) == 0.01  # the first second stays fast: one document's latency depends on it
+    assert all(next_look(1 + t / 100) >= 0.1 for t in range(0, 6000))  # after it, at most one look per 100 ms
+    waited, looks_in_a_minute = 0.0, 0
+    while waited < 60:
+        waited += next_look(waited)
+        looks_in_a_minute += 1
+    assert looks_in_a_minute < 500  # the review counted ~530 queries for one ?wait=60
+
+
+def test_a_process_holds_at_most_its_limit_of_long_polls_then_answers_at_once() -> None:
+    polls = LongPolls(2)
+    with polls.slot() as first, polls.slot() as second:
+        with polls.slot() as third:
+            assert (first, second, third) == (True, True, False)
+            assert polls.waiting == 2
+        with polls.slot() as fourth:
+            assert not fourth
+    assert polls.waiting == 0
+    with polls.slot() as again:  # places are given back when a wait ends
+        assert again
+    try:
+        with polls.slot():
+            raise RuntimeError("the wait failed")
+    except RuntimeError:
+        pass
+    assert polls.waiting == 0
+    with LongPolls(0).slot() as none:
+        assert not none
 
 
 def test_conversions_go_to_the_least_busy_libreoffice_each_process_to_its_own_first() -> None:
