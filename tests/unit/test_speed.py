@@ -4,7 +4,10 @@ its LibreOffices (one per core), each process on its own one while they are all 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
 
 from service.adapters.converter import ConverterPool
 from service.adapters.orm import JobRow
@@ -68,3 +71,41 @@ def test_conversions_go_to_the_least_busy_libreoffice_each_process_to_its_own_fi
     assert first._choose() is pool.slots[2] and second._choose() is pool.slots[2]
     pool.slots[2].in_hand.value = 2
     assert first._choose() is pool.slots[0] and second._choose() is pool.slots[1]  # all busy: the own first
+
+
+class _CountingDatabase(FakeDatabase):
+    """Counts the looks at the database: each one is a query through the shared thread pool."""
+
+    looks = 0
+
+    def uow(self) -> Any:
+        self.looks += 1
+        return super().uow()
+
+
+class _GoneCaller:
+    async def is_disconnected(self) -> bool:
+        return True
+
+
+def _long_poll(limit: int) -> int:
+    """How many times one ``GET /jobs/j?wait=5`` of a caller already gone looks at a running job."""
+    from service.api.routes.jobs import get_job
+    from tests.unit.services import REQUESTER
+
+    db = _CountingDatabase()
+    with db.uow() as tx:
+        tx.repo.add(JobRow(id="j", kind="document", status="running", total=1, attempts=1))
+        tx.commit()
+    db.looks = 0
+    runtime = SimpleNamespace(db=db, long_polls=LongPolls(limit))
+    answer = asyncio.run(
+        get_job(job_id="j", request=cast(Any, _GoneCaller()), rt=cast(Any, runtime), who=REQUESTER, wait=5)
+    )
+    assert answer.status == "running" and runtime.long_polls.waiting == 0
+    return db.looks
+
+
+def test_a_long_poll_stops_when_its_caller_is_gone_and_past_the_limit_does_not_wait() -> None:
+    assert _long_poll(limit=1) == 2  # the first look, then the caller is gone: the answer is made and not waited for
+    assert _long_poll(limit=0) == 1  # no place left: answered from the first look
