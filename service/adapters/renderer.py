@@ -19,6 +19,7 @@ from docxtpl import DocxTemplate, InlineImage, RichText, RichTextParagraph
 from jinja2 import TemplateError, nodes, pass_environment, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
 from lxml import etree
 
 from service.domain import rich, vietnamese
@@ -81,7 +82,8 @@ def _check_replace(text: str, old: Any, new: Any, count: Any = -1) -> None:
 
 
 def _bounded_filters() -> dict[str, Any]:
-    """Jinja's filters that make strings or lists from a size, refusing a result above MAX_WIDTH."""
+    """Jinja's filters (and its global ``lipsum``) that make strings or lists from a size, refusing a result
+    above MAX_WIDTH."""
     base = SandboxedEnvironment().filters
 
     def center(value: Any, width: int = 80) -> Any:
@@ -118,11 +120,15 @@ def _bounded_filters() -> dict[str, Any]:
         _check_width("slice", slices)
         return base["slice"](value, slices, fill_with)
 
+    def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:
+        _check_width("lipsum", n * max * 16 if isinstance(n, int) and isinstance(max, int) else 0)
+        return generate_lorem_ipsum(n, html, min, max)
+
     wordwrap = pass_environment(wordwrap)
     truncate = pass_environment(truncate)
     replace = pass_eval_context(replace)
     return {"center": center, "indent": indent, "wordwrap": wordwrap, "truncate": truncate, "format": format_,
-            "replace": replace, "batch": batch, "slice": slice_}  # fmt: skip
+            "replace": replace, "batch": batch, "slice": slice_, "lipsum": lipsum}  # fmt: skip
 
 
 class _Sandbox(SandboxedEnvironment):
@@ -158,8 +164,8 @@ class _Sandbox(SandboxedEnvironment):
             if name == "expandtabs":
                 size = args[0] if args else kwargs.get("tabsize", 8)
                 _check_width(name, len(text), text.count("\t") * size if isinstance(size, int) else 0)
-            elif name in _WIDTH_METHODS:
-                _check_width(name, len(text), *args, *kwargs.values())
+            elif name in _WIDTH_METHODS:  # the result is as wide as the width asked, or the text
+                _check_width(name, args[0] if args else kwargs.get("width"))
             elif name == "replace":
                 _check_replace(text, *args, **kwargs)
         return super().call(__context, __obj, *args, **kwargs)
@@ -167,7 +173,9 @@ class _Sandbox(SandboxedEnvironment):
 
 def _environment() -> SandboxedEnvironment:
     env = _Sandbox(autoescape=False)
-    env.filters.update(_bounded_filters())
+    bounded = _bounded_filters()
+    env.globals["lipsum"] = bounded.pop("lipsum")
+    env.filters.update(bounded)
     env.filters.update(FILTERS)
     return env
 

@@ -49,6 +49,7 @@ HOSTILE: list[tuple[str, bytes, bytes | None, bytes | None]] = [
     ("wordwrap", docx_with('{{ ("a " * 5000)|wordwrap(1, wrapstring="x" * 10000) }}'), None, None),
     ("format-filter", docx_with('{{ "%020000000d"|format(1) }}'), None, None),
     ("batch", docx_with("{{ [1]|batch(20000000, 0)|list }}"), None, None),
+    ("lipsum", docx_with("{{ lipsum(100000) }}"), None, None),
     ("parentheses", docx_with("{{ " + "(" * 3000 + "x" + ")" * 3000 + " }}"), None, None),
     ("include", docx_with("{% include 'other.docx' %}"), None, None),
     ("extends", docx_with("{% extends 'base' %}"), None, None),
