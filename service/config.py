@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     max_queued_jobs: int = Field(
         default=1000, ge=0, description="jobs queued or running past which new documents and batches get 429 (0: none)"
     )
+    max_long_polls: int = Field(
+        default=64,
+        ge=0,
+        description="callers of GET /jobs/{id}?wait= held at once by a process; more are answered at once",
+    )
     queue_full_retry_seconds: int = Field(default=10, ge=1, description="the Retry-After of that 429")
     webhook_timeout: float = Field(default=10.0, gt=0, le=60, description="seconds for one webhook delivery")
     webhook_max_attempts: int = Field(default=6, ge=1, le=20, description="attempts of one delivery before it fails")

@@ -25,6 +25,7 @@ from service.domain.templates import Template
 from service.services import ports
 from service.services.exchange import Exchange
 from service.services.issuing import Issuer
+from service.services.jobs import LongPolls
 from service.services.production import OrganisationSignature, Production
 from service.services.records import Records
 from service.services.review import Review
@@ -77,6 +78,11 @@ class Runtime:
         self.clock: Clock = clock
         self.enqueue: Enqueue | None = None
         self.metrics: PrometheusMetrics = METRICS
+
+    @cached_property
+    def long_polls(self) -> LongPolls:
+        """The callers of ``GET /jobs/{id}?wait=`` this process holds, at most ``settings.max_long_polls``."""
+        return LongPolls(self.settings.max_long_polls)
 
     @cached_property
     def db(self) -> Database:

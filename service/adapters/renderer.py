@@ -4,6 +4,7 @@ uses (its placeholders, typed by their use) from Jinja's syntax tree of every pa
 from __future__ import annotations
 
 import re
+import string
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -15,9 +16,10 @@ from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
 from docx.shared import Mm
 from docxtpl import DocxTemplate, InlineImage, RichText, RichTextParagraph
-from jinja2 import TemplateError, nodes
+from jinja2 import TemplateError, nodes, pass_environment, pass_eval_context
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
 from lxml import etree
 
 from service.domain import rich, vietnamese
@@ -38,15 +40,109 @@ FILTERS = {
 
 
 MAX_PRODUCT = 1_000_000  # characters or items a template may make by ``*``; a document is far smaller
+MAX_WIDTH = MAX_PRODUCT  # the widest a padding, a format field or a filter may make one string
+_PERCENT_FIELD = re.compile(r"%%|%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_WIDTH_METHODS = {"ljust", "rjust", "center", "zfill"}
+
+
+def _too_wide(what: str) -> SecurityError:
+    return SecurityError(f"{what} would make a string longer than {MAX_WIDTH} characters: refused")
+
+
+def _check_percent(fmt: Any) -> None:
+    """``fmt % x`` makes no string wider than MAX_WIDTH: no ``*`` width, no width or precision above it."""
+    if isinstance(fmt, str):
+        for field in _PERCENT_FIELD.finditer(fmt):
+            if any(n == "*" or (n is not None and int(n) > MAX_WIDTH) for n in field.groups()):
+                raise _too_wide(f"the format {field[0]!r}")
+
+
+def _check_format(fmt: str) -> None:
+    """``fmt.format(...)`` likewise: no width given by an argument, none above MAX_WIDTH."""
+    try:
+        fields = list(string.Formatter().parse(fmt))
+    except ValueError:
+        return  # str.format refuses it itself
+    for _, _, spec, _ in fields:
+        if spec and ("{" in spec or any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec))):
+            raise _too_wide(f"the format field {{:{spec}}}")
+
+
+def _check_width(what: str, *sizes: Any) -> None:
+    if sum(n for n in sizes if isinstance(n, int)) > MAX_WIDTH:
+        raise _too_wide(what)
+
+
+def _check_replace(text: str, old: Any, new: Any, count: Any = -1) -> None:
+    if isinstance(old, str) and isinstance(new, str) and len(new) > len(old):
+        times = text.count(old) if old else len(text) + 1
+        if isinstance(count, int) and count >= 0:
+            times = min(times, count)
+        _check_width("replace", len(text), times * (len(new) - len(old)))
+
+
+def _bounded_filters() -> dict[str, Any]:
+    """Jinja's filters (and its global ``lipsum``) that make strings or lists from a size, refusing a result
+    above MAX_WIDTH."""
+    base = SandboxedEnvironment().filters
+
+    def center(value: Any, width: int = 80) -> Any:
+        _check_width("center", width)
+        return base["center"](value, width)
+
+    def indent(s: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> Any:
+        step = width if isinstance(width, int) else len(str(width))
+        _check_width("indent", len(str(s)), (str(s).count("\n") + 1) * step)
+        return base["indent"](s, width, first, blank)
+
+    def wordwrap(environment: Any, s: Any, width: int = 79, *args: Any, **kwargs: Any) -> Any:
+        wrapstring = kwargs.get("wrapstring", args[1] if len(args) > 1 else None) or environment.newline_sequence
+        _check_width("wordwrap", len(str(s)) * (1 + len(str(wrapstring))))
+        return base["wordwrap"](environment, s, width, *args, **kwargs)
+
+    def truncate(environment: Any, s: Any, length: int = 255, *args: Any, **kwargs: Any) -> Any:
+        _check_width("truncate", length)
+        return base["truncate"](environment, s, length, *args, **kwargs)
+
+    def format_(value: Any, *args: Any, **kwargs: Any) -> Any:
+        _check_percent(value)
+        return base["format"](value, *args, **kwargs)
+
+    def replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: Any = None) -> Any:
+        _check_replace(str(s), str(old), str(new), -1 if count is None else count)
+        return base["replace"](eval_ctx, s, old, new, count)
+
+    def batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+        _check_width("batch", linecount)
+        return base["batch"](value, linecount, fill_with)
+
+    def slice_(value: Any, slices: int, fill_with: Any = None) -> Any:
+        _check_width("slice", slices)
+        return base["slice"](value, slices, fill_with)
+
+    def lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:
+        _check_width("lipsum", n * max * 16 if isinstance(n, int) and isinstance(max, int) else 0)
+        return generate_lorem_ipsum(n, html, min, max)
+
+    wordwrap = pass_environment(wordwrap)
+    truncate = pass_environment(truncate)
+    replace = pass_eval_context(replace)
+    return {"center": center, "indent": indent, "wordwrap": wordwrap, "truncate": truncate, "format": format_,
+            "replace": replace, "batch": batch, "slice": slice_, "lipsum": lipsum}  # fmt: skip
 
 
 class _Sandbox(SandboxedEnvironment):
-    """Jinja's sandbox, with ``**`` and ``*`` bounded: ``{{ 9**9**9 }}`` or ``{{ "x" * 10**9 }}`` in an uploaded
-    template would otherwise hang or exhaust the worker (Jinja even folds such constants while compiling)."""
+    """Jinja's sandbox, with ``**``, ``*`` and ``%`` bounded: ``{{ 9**9**9 }}``, ``{{ "x" * 10**9 }}`` or
+    ``{{ "%0200000000d" % 1 }}`` in an uploaded template would otherwise hang or exhaust the worker (Jinja even
+    folds such constants while compiling; an intercepted operator is never folded). String methods and filters
+    that pad or repeat (``ljust``, ``format``, ``center``, ``indent``, ...) are bounded the same way."""
 
-    intercepted_binops = frozenset({"**", "*"})
+    intercepted_binops = frozenset({"**", "*", "%"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%":
+            _check_percent(left)
+            return left % right
         if operator == "**":
             if (isinstance(right, (int, float)) and abs(right) > 64) or (isinstance(left, int) and abs(left) > 2**64):
                 raise SecurityError("a power this large is refused")
@@ -56,9 +152,30 @@ class _Sandbox(SandboxedEnvironment):
                 raise SecurityError(f"a repetition longer than {MAX_PRODUCT} is refused")
         return left * right
 
+    def wrap_str_format(self, value: Any) -> Any:
+        text = getattr(value, "__self__", None)
+        if isinstance(text, str) and getattr(value, "__name__", "") in ("format", "format_map"):
+            _check_format(text)
+        return super().wrap_str_format(value)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        text, name = getattr(__obj, "__self__", None), getattr(__obj, "__name__", "")
+        if isinstance(text, str):
+            if name == "expandtabs":
+                size = args[0] if args else kwargs.get("tabsize", 8)
+                _check_width(name, len(text), text.count("\t") * size if isinstance(size, int) else 0)
+            elif name in _WIDTH_METHODS:  # the result is as wide as the width asked, or the text
+                _check_width(name, args[0] if args else kwargs.get("width"))
+            elif name == "replace":
+                _check_replace(text, *args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
 
 def _environment() -> SandboxedEnvironment:
     env = _Sandbox(autoescape=False)
+    bounded = _bounded_filters()
+    env.globals["lipsum"] = bounded.pop("lipsum")
+    env.filters.update(bounded)
     env.filters.update(FILTERS)
     return env
 

@@ -3,6 +3,8 @@ wait for its end (a long poll) instead of asking again and again."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from service.domain.documents import JobStatus
@@ -11,9 +13,29 @@ from service.services.ports import Database, JobRow
 from service.services.visibility import check_can_see
 
 ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
-WAIT_STEPS = ((1.0, 0.01), (10.0, 0.05), (float("inf"), 0.2))
-"""While waiting for a job: look every 10 ms in its first second (a letter takes about a tenth of one), every 50 ms
-until ten seconds, then every 200 ms."""
+WAIT_STEPS = ((1.0, 0.01), (10.0, 0.1), (float("inf"), 0.25))
+"""While waiting for a job: look every 10 ms in its first second (a letter takes about a tenth of one), every 100 ms
+until ten seconds, then every 250 ms: a minute's wait looks about 390 times, not thousands."""
+
+
+class LongPolls:
+    """The callers of a process waiting for a job's end (long polls), at most ``limit`` at once: each look is a
+    query through the shared thread pool. Past the limit a caller is answered at once, without waiting."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.waiting = limit, 0
+
+    @contextmanager
+    def slot(self) -> Iterator[bool]:
+        """True while the caller holds one of the ``limit`` places and may wait; False: answer at once."""
+        if self.waiting >= self.limit:
+            yield False
+            return
+        self.waiting += 1
+        try:
+            yield True
+        finally:
+            self.waiting -= 1
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,19 @@ HOSTILE: list[tuple[str, bytes, bytes | None, bytes | None]] = [
     ("sandbox", docx_with("{{ ''.__class__.__mro__[1].__subclasses__() }}"), None, None),
     ("power", docx_with("{{ 9**99999999 }}"), None, None),
     ("repetition", docx_with("{{ 'x' * 999999999 }}"), None, None),
+    ("percent-width", docx_with('{{ "%020000000d" % 1 }}'), None, None),
+    ("percent-star", docx_with('{{ "%*d" % (20000000, 1) }}'), None, None),
+    ("ljust", docx_with('{{ "a".ljust(20000000) }}'), None, None),
+    ("zfill", docx_with('{{ "1".zfill(20000000) }}'), None, None),
+    ("format-method", docx_with('{{ "{:>20000000}".format(1) }}'), None, None),
+    ("format-nested", docx_with('{{ "{:{}}".format(1, 20000000) }}'), None, None),
+    ("replace-method", docx_with('{{ ("a" * 10000).replace("a", "b" * 10000) }}'), None, None),
+    ("center", docx_with('{{ "a"|center(20000000) }}'), None, None),
+    ("indent", docx_with('{{ ("a" ~ "\\n" * 5000)|indent(10000) }}'), None, None),
+    ("wordwrap", docx_with('{{ ("a " * 5000)|wordwrap(1, wrapstring="x" * 10000) }}'), None, None),
+    ("format-filter", docx_with('{{ "%020000000d"|format(1) }}'), None, None),
+    ("batch", docx_with("{{ [1]|batch(20000000, 0)|list }}"), None, None),
+    ("lipsum", docx_with("{{ lipsum(100000) }}"), None, None),
     ("parentheses", docx_with("{{ " + "(" * 3000 + "x" + ")" * 3000 + " }}"), None, None),
     ("include", docx_with("{% include 'other.docx' %}"), None, None),
     ("extends", docx_with("{% extends 'base' %}"), None, None),
@@ -183,3 +196,41 @@ def test_a_registered_template_or_a_stored_picture_is_included_by_reference() ->
         with pytest.raises(InvalidRequest) as caught:
             render_context(main, wrong, "01/VD", date(2026, 12, 1), catalog)
         assert [e.path for e in caught.value.errors] == [path]
+
+
+def test_sizes_given_by_the_data_are_bounded_when_filling_and_ordinary_padding_still_works() -> None:
+    from service.adapters.renderer import render_docx
+    from service.errors import RenderError
+    from tests.template_corpus import text_of
+
+    wide = 1_000_001  # one past the limit on any one string (renderer.MAX_WIDTH)
+    for source in (
+        "{{ '%0*d' % (n, 1) }}",
+        "{{ ('%0' ~ n ~ 'd') % 1 }}",
+        "{{ 'a'.rjust(n) }}",
+        "{{ 'a'.center(width=n) }}",
+        "{{ ('\\t' * 10).expandtabs(n // 5) }}",
+        "{{ ('{:>' ~ n ~ '}').format(1) }}",
+        "{{ 'a'|center(n) }}",
+        "{{ 'a'|truncate(n) }}",
+        "{{ [1]|slice(n)|list }}",
+        "{{ ('a' * 1000)|replace('a', 'b' * (n // 100)) }}",
+    ):
+        with pytest.raises(RenderError):
+            render_docx(docx_with(source), {"n": wide})
+    ordinary = docx_with(
+        "{{ '%05.1f' % x }}|{{ '{:,}'.format(n) }}|{{ 'a'|center(5) }}|{{ '7'.zfill(2) }}|{{ '%s%%' % 5 }}"
+        "|{{ 'ab cd'|wordwrap(2) }}|{{ 'abcdef'|truncate(5, leeway=0) }}"
+    )
+    assert text_of(render_docx(ordinary, {"x": 3.14159, "n": 1234567})) == ["003.1|1,234,567|  a  |07|5%|ab\ncd|ab..."]
+
+
+def test_a_huge_percent_format_is_not_folded_while_compiling() -> None:
+    """Jinja folds constant expressions while compiling; ``%`` is intercepted, so it is never folded."""
+    from service.adapters.renderer import _environment
+
+    env = _environment()
+    source = '{{ "%020000000d" % 1 }}'  # 20 MB if it were folded (the review's 200000000 made 800 MB)
+    assert len(env.compile(source, raw=True)) < 10_000
+    with pytest.raises(Exception, match="longer than"):
+        env.from_string(source).render()

@@ -4,7 +4,7 @@ import asyncio
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from service.api.deps import CurrentUser, RuntimeDep, authenticated
@@ -18,6 +18,7 @@ router = APIRouter(prefix="/api/v1/jobs", tags=["jobs"], dependencies=[Depends(a
 @router.get("/{job_id}")
 async def get_job(
     job_id: str,
+    request: Request,
     rt: RuntimeDep,
     who: CurrentUser,
     wait: Annotated[
@@ -28,12 +29,14 @@ async def get_job(
     caller learns of the end at once without asking again and again."""
     view = await run_in_threadpool(job_of, rt.db, who, job_id)
     if wait and view.job.status not in ENDED:
-        start = time.monotonic()
-        while (waited := time.monotonic() - start) < wait:
-            await asyncio.sleep(min(next_look(waited), wait - waited))
-            if await run_in_threadpool(ended, rt.db, job_id):
-                break
-        view = await run_in_threadpool(job_of, rt.db, who, job_id)
+        with rt.long_polls.slot() as may_wait:  # past the process's limit: answered at once
+            if may_wait:
+                start = time.monotonic()
+                while (waited := time.monotonic() - start) < wait:
+                    await asyncio.sleep(min(next_look(waited), wait - waited))
+                    if await request.is_disconnected() or await run_in_threadpool(ended, rt.db, job_id):
+                        break
+                view = await run_in_threadpool(job_of, rt.db, who, job_id)
     job = view.job
     columns = {name: getattr(job, name) for name in JobOut.model_fields if hasattr(job, name)}
     return JobOut.model_validate(
