@@ -78,11 +78,8 @@ class Runtime:
         self.clock: Clock = clock
         self.enqueue: Enqueue | None = None
         self.metrics: PrometheusMetrics = METRICS
-
-    @cached_property
-    def long_polls(self) -> LongPolls:
-        """The callers of ``GET /jobs/{id}?wait=`` this process holds, at most ``settings.max_long_polls``."""
-        return LongPolls(self.settings.max_long_polls)
+        # the callers of ``GET /jobs/{id}?wait=`` this process holds, at most ``settings.max_long_polls``
+        self.long_polls = LongPolls(settings.max_long_polls)
 
     @cached_property
     def db(self) -> Database:
