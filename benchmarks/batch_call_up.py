@@ -64,7 +64,7 @@ def naive_ms_per_letter(n: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         pki = make_demo_pki(Path(tmp), "demo")
         sign = default_signer(pki.org_p12, "demo")
-        converter = Converter(ROOT / ".venv-uno" / "bin" / "python")
+        converter = Converter()
         converter.start()
         try:
             start = time.perf_counter()

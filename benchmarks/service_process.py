@@ -42,7 +42,7 @@ def _kind(pid: int) -> str:
     for key, name in (
         ("soffice", "LibreOffice"),
         ("oosplash", "LibreOffice"),
-        ("unoserver", "unoserver"),
+        ("office_server", "office server"),
         ("worker", "workers"),
         ("serve", "API"),
     ):

@@ -37,7 +37,7 @@ from signing.trust import Trust  # noqa: E402
 def letter_pdf() -> bytes:
     template = TemplateFolder(ROOT / "templates_docx").get("giay-trieu-tap")
     data = json.loads(json.dumps(template.example))
-    converter = Converter(ROOT / ".venv-uno" / "bin" / "python")
+    converter = Converter()
     try:
         return converter.to_pdf(render_docx(template.docx, render_context(template, data, "05/GTT-TCT", date.today())))
     finally:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what `make run` and `make test` need and is missing: Debian packages, .venv (the project and its
-# dev tools), .venv-uno (unoserver on Debian's python3, which is the interpreter python3-uno belongs to) and the
+# Installs what `make run` and `make test` need and is missing: Debian packages (LibreOffice and python3-uno,
+# which service/adapters/office_server.py runs on: Debian's /usr/bin/python3), .venv (the project and its dev tools) and the
 # web app (web/node_modules from the committed package-lock.json, built into web/dist when its sources changed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,14 +30,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# unoserver must run on the interpreter python3-uno was built for: Debian's /usr/bin/python3.
-if [ ! -f .venv-uno/.installed ]; then
-  echo "install-deps: preparing .venv-uno (unoserver on /usr/bin/python3)"
-  [ -x .venv-uno/bin/python ] || /usr/bin/python3 -m venv --system-site-packages .venv-uno
-  .venv-uno/bin/python -m pip install -q 'unoserver>=2.2'
-  .venv-uno/bin/python -c 'import uno, unoserver'
-  touch .venv-uno/.installed
-fi
+# LibreOffice's server runs on the interpreter python3-uno was built for: Debian's /usr/bin/python3.
+/usr/bin/python3 -c 'import uno' || { echo "install-deps: /usr/bin/python3 cannot import uno (python3-uno)" >&2; exit 1; }
 
 # The web app: npm ci when the lock file changed, a build when any source changed (nothing built is committed).
 if [ ! -f web/node_modules/.installed ] || [ web/package-lock.json -nt web/node_modules/.installed ]; then

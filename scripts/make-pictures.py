@@ -23,7 +23,7 @@ from signing.sign import Level, SigningContext  # noqa: E402
 
 def main() -> None:
     folder = TemplateFolder(ROOT / "templates_docx")
-    converter = Converter(ROOT / ".venv-uno" / "bin" / "python")
+    converter = Converter()
     out = ROOT / "docs" / "pictures"
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

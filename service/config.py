@@ -72,7 +72,9 @@ class Settings(BaseSettings):
         description="LibreOffices per worker node (each converts one document at a time); default: one per core",
     )
     converter_timeout: float = 60.0
-    converter_python: Path = PROJECT_ROOT / ".venv-uno" / "bin" / "python"
+    converter_python: Path = Field(
+        default=Path("/usr/bin/python3"), description="python3-uno's interpreter: it runs LibreOffice's server"
+    )
     converter_restart_seconds: float = Field(
         default=120.0, description="how long a conversion waits for a crashed LibreOffice to be restarted"
     )

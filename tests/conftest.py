@@ -39,7 +39,7 @@ def letter_pdf(converter: Converter, letter_docx: bytes) -> bytes:
 
 @pytest.fixture(scope="session")
 def converter() -> Iterator[Converter]:
-    conv = Converter(PROJECT_ROOT / ".venv-uno" / "bin" / "python", timeout=60)
+    conv = Converter(timeout=60)
     conv.start()
     yield conv
     conv.stop()

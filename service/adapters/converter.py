@@ -1,8 +1,8 @@
-"""DOCX -> PDF with LibreOffice, kept warm behind unoserver.
+"""DOCX -> PDF with LibreOffice, kept warm behind ``office_server.py``.
 
-unoserver runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to, here through
-``.venv-uno``); this module starts it in its own process group, talks to it over XML-RPC on 127.0.0.1, and
-kills and restarts the whole group when LibreOffice crashes or hangs past the timeout.
+The office server runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to); this module starts
+it in its own process group, talks to it over XML-RPC on 127.0.0.1, and kills and restarts the whole group when
+LibreOffice crashes or hangs past the timeout.
 """
 
 from __future__ import annotations
@@ -49,16 +49,20 @@ class _TimeoutTransport(xmlrpc.client.Transport):
         return conn
 
 
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+"""Debian's interpreter, the one python3-uno belongs to: it runs the office server."""
+OFFICE_SERVER = Path(__file__).with_name("office_server.py")
+
 PDF_EXPORT_OPTIONS = ["SelectPdfVersion=2"]
-"""writer_pdf_Export's filter data, as unoserver takes it (``Name=Value``): PDF/A-2b (fonts embedded, an sRGB output
-intent, XMP with ``pdfaid``), the archival form of an issued document."""
+"""writer_pdf_Export's filter data, as the office server takes it (``Name=Value``): PDF/A-2b (fonts embedded, an sRGB
+output intent, XMP with ``pdfaid``), the archival form of an issued document."""
 
 
 def _convert(port: int, docx: bytes, timeout: float) -> bytes:
-    """One conversion by the unoserver on ``port``; any failure is a ``ConversionError``."""
+    """One conversion by the office server on ``port``; any failure is a ``ConversionError``."""
     proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", allow_none=True, transport=_TimeoutTransport(timeout))
     try:
-        result = proxy.convert(None, xmlrpc.client.Binary(docx), None, "pdf", "writer_pdf_Export", PDF_EXPORT_OPTIONS)
+        result = proxy.convert(xmlrpc.client.Binary(docx), PDF_EXPORT_OPTIONS)
     except TimeoutError:
         raise ConversionTimeout(
             f"LibreOffice did not finish within {timeout:g} s and was stopped",
@@ -105,8 +109,8 @@ class ConverterAddress:
 
 class SharedConverter:
     """A worker process's handle on the LibreOffices its worker node shares (``ConverterPool``): the node's main
-    process owns them, restarts one when it dies (on a new port, published in its ``ConverterAddress``), and
-    unoserver itself stops a conversion that hangs past the timeout. Each conversion goes to the LibreOffice with
+    process owns them, restarts one when it dies (on a new port, published in its ``ConverterAddress``), and the
+    office server itself stops a conversion that hangs past the timeout. Each conversion goes to the LibreOffice with
     the fewest conversions in hand (counted in memory the node's processes share), this process's own first on a tie,
     so that as many documents are converted at once as the node has LibreOffices.
 
@@ -261,7 +265,7 @@ def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], Non
 class Converter:
     """One warm LibreOffice. Thread-safe: conversions are serialised, LibreOffice being single-threaded."""
 
-    def __init__(self, python: Path, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
+    def __init__(self, python: Path = SYSTEM_PYTHON, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
         self._python = python
         self._timeout = timeout
         self._start_timeout = start_timeout
@@ -310,19 +314,15 @@ class Converter:
         self._port = _free_port()
         cmd = [
             str(self._python),
-            "-m",
-            "unoserver.server",
-            "--interface",
-            "127.0.0.1",
+            str(OFFICE_SERVER),
             "--port",
             str(self._port),
-            "--uno-port",
-            str(_free_port()),
-            "--user-installation",
+            "--profile",
             self._profile,
-            "--conversion-timeout",
-            str(max(1, round(self._timeout))),
-            "--quiet",
+            "--timeout",
+            str(self._timeout),
+            "--start-timeout",
+            str(self._start_timeout),
         ]
         self._proc = subprocess.Popen(
             cmd,
@@ -375,8 +375,8 @@ class Converter:
         return self._proc.pid if self._proc is not None else None
 
     def alive(self) -> bool:
-        """True while the unoserver started last runs (it exits within seconds when its LibreOffice dies). Cheap,
-        and true while it converts: unoserver answers one request at a time, so a ping would wait."""
+        """True while the office server started last runs (it exits at once when its LibreOffice dies). Cheap, and
+        true while it converts: the server answers one request at a time, so a ping would wait."""
         return self._proc is not None and self._proc.poll() is None
 
     def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:

@@ -1,0 +1,169 @@
+"""One warm LibreOffice behind XML-RPC on 127.0.0.1: the converter process ``converter.Converter`` starts.
+
+Run by Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to), as a script: it imports nothing of
+the service. It starts ``soffice`` listening on a private pipe, connects to it as soon as it answers, and serves
+two calls, one at a time (LibreOffice converts one document at a time):
+
+- ``info()``: LibreOffice's version, once it answers;
+- ``convert(docx, filter_data)``: the PDF of ``docx`` (``writer_pdf_Export`` with ``filter_data``, ``Name=Value``).
+
+A document is loaded hidden and read-only from a file in the process's own folder; its indexes (a table of contents)
+are brought up to date only when it has any. A conversion that takes longer than ``--timeout`` seconds, or a
+LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import xmlrpc.client
+import xmlrpc.server
+from concurrent import futures
+from typing import Any
+
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def _prop(name: str, value: object) -> PropertyValue:
+    return PropertyValue(Name=name, Value=value)
+
+
+def _filter_value(text: str) -> object:
+    if text in ("true", "false"):
+        return text == "true"
+    return int(text) if text.isdecimal() else text
+
+
+class Office:
+    """``soffice`` started by this process, and the UNO desktop it answers through."""
+
+    def __init__(self, profile: str, start_timeout: float) -> None:
+        pipe = f"vanban-{os.getpid()}-{os.urandom(4).hex()}"
+        self.folder = tempfile.mkdtemp(prefix="convert-", dir=profile)
+        self.process = subprocess.Popen(
+            [
+                "soffice",
+                "--headless",
+                "--invisible",
+                "--nocrashreport",
+                "--nodefault",
+                "--nologo",
+                "--nofirststartwizard",
+                "--norestore",
+                f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}",
+                f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+        local = uno.getComponentContext()
+        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        deadline = time.monotonic() + start_timeout
+        while True:
+            try:
+                context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+                break
+            except NoConnectException:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("LibreOffice did not start") from None
+                time.sleep(0.05)
+        self.context = context
+        self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+
+    def version(self) -> str:
+        provider = self.context.ServiceManager.createInstanceWithContext(
+            "com.sun.star.configuration.ConfigurationProvider", self.context
+        )
+        product = provider.createInstanceWithArguments(
+            "com.sun.star.configuration.ConfigurationAccess", (_prop("nodepath", "/org.openoffice.Setup/Product"),)
+        )
+        return str(product.getByName("ooSetupVersionAboutBox"))
+
+    def convert(self, docx: bytes, filter_data: list[str]) -> bytes:
+        source = os.path.join(self.folder, "in.docx")
+        target = os.path.join(self.folder, "out.pdf")
+        with open(source, "wb") as f:
+            f.write(docx)
+        document = self.desktop.loadComponentFromURL(
+            uno.systemPathToFileUrl(source), "_blank", 0, (_prop("ReadOnly", True), _prop("Hidden", True))
+        )
+        if document is None:
+            raise ValueError("LibreOffice could not open the document")
+        try:
+            indexes = document.getDocumentIndexes() if hasattr(document, "getDocumentIndexes") else None
+            if indexes is not None and indexes.getCount():
+                for _ in range(2):  # a table of contents moves the pages it lists: twice, as Word does
+                    document.refresh()
+                    for i in range(indexes.getCount()):
+                        indexes.getByIndex(i).update()
+            data = tuple(_prop(n, _filter_value(v)) for n, v in (option.split("=", 1) for option in filter_data))
+            document.storeToURL(
+                uno.systemPathToFileUrl(target),
+                (
+                    _prop("FilterName", "writer_pdf_Export"),
+                    _prop("Overwrite", True),
+                    _prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", data)),
+                ),
+            )
+        finally:
+            document.close(True)
+        with open(target, "rb") as f:
+            return f.read()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--profile", required=True, help="LibreOffice's user installation, a folder of its own")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds a conversion may take")
+    parser.add_argument("--start-timeout", type=float, default=60.0)
+    args = parser.parse_args()
+    _die_with_parent()
+
+    server = xmlrpc.server.SimpleXMLRPCServer(("127.0.0.1", args.port), allow_none=True, logRequests=False)
+    office = Office(args.profile, args.start_timeout)
+    pool = futures.ThreadPoolExecutor(1)
+
+    def watch() -> None:  # LibreOffice gone: so is this converter
+        office.process.wait()
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+    def convert(docx: Any, filter_data: Any) -> xmlrpc.client.Binary:  # an xmlrpc Binary, a list of str
+        job = pool.submit(office.convert, docx.data, filter_data)
+        try:
+            return xmlrpc.client.Binary(job.result(timeout=args.timeout))
+        except futures.TimeoutError:
+            office.process.kill()
+            os._exit(1)
+
+    server.register_function(office.version, "info")
+    server.register_function(convert, "convert")
+
+    def stop(*_: object) -> None:
+        office.process.terminate()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
