@@ -15,6 +15,7 @@ LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import os
 import signal
@@ -25,6 +26,7 @@ import threading
 import time
 import xmlrpc.client
 import xmlrpc.server
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
@@ -84,6 +86,7 @@ class Office:
                     raise SystemExit("LibreOffice did not start") from None
                 time.sleep(0.05)
         self.context = context
+        self.conversions = 0
         self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
     def version(self) -> str:
@@ -95,15 +98,29 @@ class Office:
         )
         return str(product.getByName("ooSetupVersionAboutBox"))
 
-    def convert(self, docx: bytes, filter_data: list[str]) -> bytes:
-        source = os.path.join(self.folder, "in.docx")
-        target = os.path.join(self.folder, "out.pdf")
+    def convert(self, docx: bytes, filter_data: list[str]) -> tuple[bytes, Callable[[], None]]:
+        """The PDF, and what closes the document and removes its files: a few milliseconds the caller need not wait
+        for."""
+        self.conversions += 1
+        source = os.path.join(self.folder, f"{self.conversions}.docx")
+        target = os.path.join(self.folder, f"{self.conversions}.pdf")
+
+        def close() -> None:
+            try:
+                if document is not None:
+                    document.close(True)
+            finally:
+                for path in (source, target):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.remove(path)
+
         with open(source, "wb") as f:
             f.write(docx)
         document = self.desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(source), "_blank", 0, (_prop("ReadOnly", True), _prop("Hidden", True))
         )
         if document is None:
+            close()
             raise ValueError("LibreOffice could not open the document")
         try:
             indexes = document.getDocumentIndexes() if hasattr(document, "getDocumentIndexes") else None
@@ -121,10 +138,11 @@ class Office:
                     _prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", data)),
                 ),
             )
-        finally:
-            document.close(True)
-        with open(target, "rb") as f:
-            return f.read()
+            with open(target, "rb") as made:
+                return made.read(), close
+        except BaseException:
+            close()
+            raise
 
 
 def main() -> None:
@@ -149,10 +167,12 @@ def main() -> None:
     def convert(docx: Any, filter_data: Any) -> xmlrpc.client.Binary:  # an xmlrpc Binary, a list of str
         job = pool.submit(office.convert, docx.data, filter_data)
         try:
-            return xmlrpc.client.Binary(job.result(timeout=args.timeout))
+            pdf, close = job.result(timeout=args.timeout)
         except futures.TimeoutError:
             office.process.kill()
             os._exit(1)
+        pool.submit(close)  # done before the next conversion, which waits in the same queue
+        return xmlrpc.client.Binary(pdf)
 
     server.register_function(office.version, "info")
     server.register_function(convert, "convert")

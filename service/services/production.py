@@ -49,9 +49,9 @@ from service.services.ports import (
 )
 from service.services.requesting import organisation_of
 from service.services.validation import check_text, content, validate
-from signing import KeyMaterial, SignatureRequest, SigningError, sign_pdf
+from signing import KeyMaterial, SignatureRequest, sign_pdf
 from signing.appearance import seal_box
-from signing.marks import Mark, find_marks
+from signing.marks import Mark
 from signing.sign import Level, SigningContext
 
 if TYPE_CHECKING:
@@ -182,17 +182,10 @@ class OrganisationSignature:
     def sign(
         self, pdf: bytes, reason: str, location: str | None, mark: Mark | None = None, prepared: bool = False
     ) -> tuple[bytes, str]:
-        """Sign ``pdf``; ``mark``: where the template's signature mark is, when the caller found it already;
+        """Sign ``pdf``; ``mark``: where the template's signature mark is (none: the signature is invisible);
         ``prepared``: the PDF has its ``ToChuc`` field already (a reviewed draft), placed over the leader's."""
         key = self.key()
-        box = None
-        if not prepared and mark is None:
-            try:
-                mark = find_marks(pdf, ["sig:leader"])["sig:leader"]
-            except SigningError:
-                log.info("no signature mark in the PDF: the organisation's signature is invisible")
-        if not prepared and mark is not None:
-            box = seal_box(mark)
+        box = seal_box(mark) if mark is not None and not prepared else None
         request = SignatureRequest(
             field_name="ToChuc",
             reason=reason,
@@ -379,13 +372,14 @@ class Production:
         # each document's PDF becomes a record (metadata, QR code) before its signature
         now = self.clock.now()
         records = [pdf_record(template, d, now, self.public_url) for d in docs]
-        marks: list[Mark | None]
         with self.metrics.stage("split"):
-            if len(docs) == 1:  # one document keeps its PDF whole; the signature finds its mark
-                parts, marks = [self.pages.make_record(pdf, records[0])], [None]
+            pages = self.pages.words(pdf)
+            if len(docs) == 1:  # one document keeps its PDF whole
+                parts, marks = [self.pages.make_record(pdf, records[0])], [_mark(pages, 0, len(pages) - 1)]
             else:
-                ranges, marks = _letters(self.pages.words(pdf), [str(d.notation) for d in docs])
+                ranges = _letters(pages, [str(d.notation) for d in docs])
                 parts = self.pages.split(pdf, ranges, records)
+                marks = [_mark(pages, first, last) for first, last in ranges]
         stages.append(("split", time.perf_counter()))
         signed, signer = [], ""
         with self.metrics.stage("sign"):
@@ -449,9 +443,9 @@ def _issued_event(doc: DocumentRow, pdf_sha256: str) -> dict[str, Any]:
     }
 
 
-def _letters(pages: list[PageWords], notations: list[str]) -> tuple[list[tuple[int, int]], list[Mark | None]]:
-    """Page range and signature mark of each letter in a chunk's PDF (its words read once): a letter starts on the
-    page showing its number (``Số: 05/GTT-TCT``)."""
+def _letters(pages: list[PageWords], notations: list[str]) -> list[tuple[int, int]]:
+    """Page range of each letter in a chunk's PDF (its words read once): a letter starts on the page showing its
+    number (``Số: 05/GTT-TCT``)."""
     starts: list[int] = []
     page = 0
     for notation in notations:
@@ -465,13 +459,15 @@ def _letters(pages: list[PageWords], notations: list[str]) -> tuple[list[tuple[i
             )
         starts.append(page)
         page += 1
-    ranges = [(s, (starts[i + 1] if i + 1 < len(starts) else len(pages)) - 1) for i, s in enumerate(starts)]
-    marks: list[Mark | None] = []
-    for first, last in ranges:
-        found = None
-        for index in range(first, last + 1):
-            for word, x, y in pages[index].words:
-                if "[[sig:leader]]" in word:
-                    found = Mark(index - first, x, y)
-        marks.append(found)
-    return ranges, marks
+    return [(s, (starts[i + 1] if i + 1 < len(starts) else len(pages)) - 1) for i, s in enumerate(starts)]
+
+
+def _mark(pages: list[PageWords], first: int, last: int) -> Mark | None:
+    """Where the leader signs in the document on pages ``first`` to ``last`` (its template's ``[[sig:leader]]``,
+    the last one), counted from its first page; none: the organisation's signature is invisible."""
+    found = None
+    for index in range(first, last + 1):
+        for word, x, y in pages[index].words:
+            if "[[sig:leader]]" in word:
+                found = Mark(index - first, x, y)
+    return found

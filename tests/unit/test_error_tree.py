@@ -64,7 +64,8 @@ def _all_subclasses(cls: type[VanbanError]) -> set[type[VanbanError]]:
 
 def _service_errors() -> set[type[VanbanError]]:
     for module in pkgutil.walk_packages(service.__path__, "service."):
-        if ".migrations" not in module.name:
+        # office_server is LibreOffice's script, run by Debian's python3 (it imports uno)
+        if ".migrations" not in module.name and module.name != "service.adapters.office_server":
             importlib.import_module(module.name)
     return {c for c in _all_subclasses(VanbanError) if c.__module__.startswith("service.")} | {VanbanError}
 
