@@ -11,6 +11,7 @@ from typing import Protocol
 
 from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
+from service.adapters.job_signals import JobSignals, job_signals
 from service.adapters.metrics import METRICS, PrometheusMetrics
 from service.adapters.migrate import upgrade
 from service.adapters.orm import DocumentRow
@@ -153,7 +154,13 @@ class Runtime:
             public_url=self.settings.public_url,
             metrics=self.metrics,
             events=self.webhooks,
+            job_ends=self.job_signals,
         )
+
+    @cached_property
+    def job_signals(self) -> JobSignals:
+        """Word of a job's end, from the worker that ended it to the long polls of the API (see the adapter)."""
+        return job_signals(self.settings)
 
     def _template_of(self, doc: DocumentRow) -> Template:
         return self.templates.get(doc.template_id, doc.template_version)

@@ -14,8 +14,12 @@ from service.services.visibility import check_can_see
 
 ENDED = (JobStatus.SUCCEEDED, JobStatus.FAILED)
 WAIT_STEPS = ((1.0, 0.01), (10.0, 0.1), (float("inf"), 0.25))
-"""While waiting for a job: look every 10 ms in its first second (a letter takes about a tenth of one), every 100 ms
-until ten seconds, then every 250 ms: a minute's wait looks about 390 times, not thousands."""
+"""While waiting for a job with no word of its end: look every 10 ms in its first second (a letter takes about a
+tenth of one), every 100 ms until ten seconds, then every 250 ms: a minute's wait looks about 390 times, not
+thousands."""
+ANNOUNCED_STEP = 0.5
+"""While waiting for a job whose end is announced (``JobEnds``): look when the word comes, and every half second
+anyway (a word lost, a job failed by the recovery sweep, a caller gone)."""
 
 
 class LongPolls:
@@ -58,6 +62,6 @@ def ended(db: Database, job_id: str) -> bool:
         return tx.repo.job(job_id).status in ENDED
 
 
-def next_look(waited: float) -> float:
-    """Seconds to the next look at a job waited for ``waited`` seconds so far."""
-    return next(step for until, step in WAIT_STEPS if waited < until)
+def next_look(waited: float, announced: bool = False) -> float:
+    """Seconds to the next look at a job waited for ``waited`` seconds so far (``announced``: at the latest)."""
+    return ANNOUNCED_STEP if announced else next(step for until, step in WAIT_STEPS if waited < until)

@@ -534,6 +534,19 @@ class Events(Protocol):
     def publish(self, event: str, organisation: str, data: dict[str, Any]) -> None: ...
 
 
+class JobEnds(Protocol):
+    """Word to whoever waits for a job (a long poll) that it ended, sent after the commit that ended it."""
+
+    def announce(self, job_id: str) -> None: ...
+
+
+class Unannounced:
+    """Nobody waits (a one-off command, a test of something else)."""
+
+    def announce(self, job_id: str) -> None:
+        pass
+
+
 class Unpublished:
     """Events nobody subscribes to (a one-off command, a test of something else)."""
 

@@ -37,12 +37,14 @@ from service.services.ports import (
     DocumentRow,
     Events,
     Issued,
+    JobEnds,
     JobRow,
     Metrics,
     PageWords,
     PdfConverter,
     PdfPages,
     Renderer,
+    Unannounced,
     UnitOfWork,
     Unmeasured,
     Unpublished,
@@ -222,6 +224,7 @@ class Production:
     public_url: str = DEFAULT_PUBLIC_URL  # VANBAN_PUBLIC_URL: what the documents' QR codes lead to
     metrics: Metrics = field(default_factory=Unmeasured)
     events: Events = field(default_factory=Unpublished)
+    job_ends: JobEnds = field(default_factory=Unannounced)
 
     def letter_docx(self, doc: DocumentRow) -> bytes:
         """The filled DOCX of a numbered document, made again from its data and template version (the same text
@@ -268,9 +271,11 @@ class Production:
             if not tx.repo.finish(doc.id, DocumentStatus.DRAFT, values):
                 log.info("document %s was already recorded by another delivery of its job", doc.id)
                 return
-            self._count(tx, doc.job_id, 1)
+            finished = self._count(tx, doc.job_id, 1)
             tx.repo.append_audit("worker", "render", doc.id, {"status": "draft", "pdf_sha256": values["pdf_sha256"]})
             tx.commit()
+        if finished is not None:
+            self.job_ends.announce(finished.id)
 
     def fail_document(self, document_id: str, error: VanbanError, final: bool) -> None:
         """Record an attempt's error; a final one fails the job and the document."""
@@ -413,6 +418,8 @@ class Production:
 
     # -- what others see: metrics and events, after the commit ------------------------------------------------
     def _issued(self, issued: list[tuple[DocumentRow, str]], finished: JobRow | None, *, letters: bool) -> None:
+        if finished is not None:
+            self.job_ends.announce(finished.id)
         self.metrics.issued("letter" if letters else "document", len(issued))
         if not letters:
             for d, digest in issued:
@@ -427,6 +434,7 @@ class Production:
             self.events.publish("batch.completed", d.organisation, event | {"template": d.template_id})
 
     def _job_failed(self, job: JobRow, error: VanbanError, organisation: str, batch_id: str | None = None) -> None:
+        self.job_ends.announce(job.id)
         self.metrics.job_failed(error.code)
         data = {"job_id": job.id, "kind": job.kind, "batch_id": batch_id, "error": error.to_dict()}
         self.events.publish("job.failed", organisation, data)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Annotated
 
@@ -31,9 +30,9 @@ async def get_job(
     if wait and view.job.status not in ENDED:
         with rt.long_polls.slot() as may_wait:  # past the process's limit: answered at once
             if may_wait:
-                start = time.monotonic()
+                signals, start = rt.job_signals, time.monotonic()
                 while (waited := time.monotonic() - start) < wait:
-                    await asyncio.sleep(min(next_look(waited), wait - waited))
+                    await signals.wait(job_id, min(next_look(waited, signals.announces), wait - waited))
                     if await request.is_disconnected() or await run_in_threadpool(ended, rt.db, job_id):
                         break
                 view = await run_in_threadpool(job_of, rt.db, who, job_id)
