@@ -3,6 +3,7 @@ uses (its placeholders, typed by their use) from Jinja's syntax tree of every pa
 
 from __future__ import annotations
 
+import functools
 import re
 import string
 import threading
@@ -232,13 +233,27 @@ _JINJA_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})", re.DOTALL)
 _ENTITIES = {"&amp;": "&", "&quot;": '"', "&apos;": "'"}
 
 
+def _patch(src_xml: str) -> str:
+    """docxtpl's clean-up of a part's XML into Jinja source, then the literals unescaped once (see ``_Template``)."""
+    xml = DocxTemplate.patch_xml(None, src_xml)
+    return str(_JINJA_TAG.sub(lambda m: re.sub(r"&(amp|quot|apos);", lambda e: _ENTITIES[e.group()], m[0]), xml))
+
+
+_patch_kept = functools.lru_cache(maxsize=64)(_patch)
+
+
+def _patched(src_xml: str) -> str:
+    """``_patch``, kept for parts up to a megabyte: a dozen regular expressions over the whole part, with the same
+    result at every render of a template."""
+    return _patch_kept(src_xml) if len(src_xml) <= 1_048_576 else _patch(src_xml)
+
+
 class _Template(DocxTemplate):  # type: ignore[misc]
     """docxtpl's template with two fixes: a literal written in the template (``{{ "A&B" }}``) is escaped once,
     not twice (Word stores it as ``A&amp;B``); endnotes and comments are filled like footnotes."""
 
     def patch_xml(self, src_xml: str) -> str:
-        xml = super().patch_xml(src_xml)
-        return str(_JINJA_TAG.sub(lambda m: re.sub(r"&(amp|quot|apos);", lambda e: _ENTITIES[e.group()], m[0]), xml))
+        return _patched(src_xml)
 
     def render_footnotes(self, context: dict[str, Any], jinja_env: Any = None) -> None:
         super().render_footnotes(context, jinja_env)
