@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from service.adapters.converter import ConverterPool
+from service.adapters.job_signals import JobSignals
 from service.adapters.orm import JobRow
 from service.services.jobs import WAIT_STEPS, LongPolls, ended, next_look
 from tests.fakes import FakeDatabase
@@ -98,7 +99,7 @@ def _long_poll(limit: int) -> int:
         tx.repo.add(JobRow(id="j", kind="document", status="running", total=1, attempts=1))
         tx.commit()
     db.looks = 0
-    runtime = SimpleNamespace(db=db, long_polls=LongPolls(limit))
+    runtime = SimpleNamespace(db=db, long_polls=LongPolls(limit), job_signals=JobSignals())
     answer = asyncio.run(
         get_job(job_id="j", request=cast(Any, _GoneCaller()), rt=cast(Any, runtime), who=REQUESTER, wait=5)
     )
