@@ -202,10 +202,11 @@ class OrganisationSignature:
 @dataclass(frozen=True)
 class Made:
     """What :meth:`Production._make` made of some numbered documents: the DOCX (one document's own, or the
-    chunk's), and each document's signed PDF, in order, with the signer's name."""
+    chunk's), and each document's signed PDF and its number of pages, in order, with the signer's name."""
 
     docx: bytes
     pdfs: list[bytes]
+    pages: list[int]
     signer: str
 
 
@@ -334,8 +335,7 @@ class Production:
             digests = self.archive.put_many(made.pdfs, ".pdf")
         stages.append(("archive", time.perf_counter()))
         metadata = [
-            issuing.archive_metadata(d, template, self.pages.count(pdf)).to_json()
-            for d, pdf in zip(docs, made.pdfs, strict=True)
+            issuing.archive_metadata(d, template, pages).to_json() for d, pages in zip(docs, made.pages, strict=True)
         ]
         now = self.clock.now()
         with self.metrics.stage("record"), self.db.uow() as tx:
@@ -380,11 +380,12 @@ class Production:
         with self.metrics.stage("split"):
             pages = self.pages.words(pdf)
             if len(docs) == 1:  # one document keeps its PDF whole
-                parts, marks = [self.pages.make_record(pdf, records[0])], [_mark(pages, 0, len(pages) - 1)]
+                ranges = [(0, len(pages) - 1)]
+                parts = [self.pages.make_record(pdf, records[0])]
             else:
                 ranges = _letters(pages, [str(d.notation) for d in docs])
                 parts = self.pages.split(pdf, ranges, records)
-                marks = [_mark(pages, first, last) for first, last in ranges]
+            marks = [_mark(pages, first, last) for first, last in ranges]
         stages.append(("split", time.perf_counter()))
         signed, signer = [], ""
         with self.metrics.stage("sign"):
@@ -393,7 +394,7 @@ class Production:
                 signed.append(pdf_signed)
         self.metrics.signed(self.organisation.level.value, len(signed))
         stages.append(("sign", time.perf_counter()))
-        return Made(docx, signed, signer)
+        return Made(docx, signed, [last - first + 1 for first, last in ranges], signer)
 
     def _count(self, tx: UnitOfWork, job_id: str, done: int) -> JobRow | None:
         """``done`` more documents of the job made; the job succeeds with its last one (then it is returned)."""
