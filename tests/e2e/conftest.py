@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import httpx
 import pytest
@@ -28,18 +30,29 @@ from tests.backends import EVERY_BACKEND, S3Server, ServiceProcesses, backend_se
 #   hostile inputs refused before any job; schemathesis (its generated requests take minutes a backend; the NUL
 #   refusal PostgreSQL needs is checked field by field in test_error_contract); the hanging converter
 #   (test_failures).
-@pytest.fixture(scope="session", params=EVERY_BACKEND)
-def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
-    data_dir = tmp_path_factory.mktemp(request.param.replace("+", "-"))
-    # the RabbitMQ backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
-    extra = {"VANBAN_SIGNATURE_LEVEL": "B-LT"} if request.param.endswith("rabbitmq") else {}
-    if request.param == "postgres+redis":  # scale-out: no folder is shared by API and workers, the archive is S3
-        s3: S3Server = request.getfixturevalue("s3")
-        extra = s3.settings(s3.new_bucket(object_lock=True)) | {"VANBAN_ARCHIVE_RETENTION_DAYS": "1"}
-    with backend_settings(request.param, data_dir, extra) as env:
+class Services:
+    """The session's services, one per backend, each started the first time a test asks for it and stopped when the
+    session ends. pytest keeps one value of a parametrized fixture at a time: alone, the ``service`` fixture would stop
+    a backend's service and start another each time the tests switch backends, which they do at every module (each
+    module runs its tests on each of its backends in turn)."""
+
+    def __init__(self, stack: ExitStack, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.stack, self.tmp_path_factory = stack, tmp_path_factory
+        self.started: dict[str, ServiceProcesses] = {}
+
+    def get(self, backend: str, extra: dict[str, str]) -> ServiceProcesses:
+        if backend not in self.started:
+            data_dir = self.tmp_path_factory.mktemp(backend.replace("+", "-"))
+            self.started[backend] = self.stack.enter_context(_started(backend, data_dir, extra))
+        return self.started[backend]
+
+
+@contextmanager
+def _started(backend: str, data_dir: Path, extra: dict[str, str]) -> Iterator[ServiceProcesses]:
+    with backend_settings(backend, data_dir, extra) as env:
         svc = ServiceProcesses(env)
         try:
-            if request.param != "embedded":
+            if backend != "embedded":
                 # No worker yet: the service answers, but says it cannot work and why.
                 _wait_for_status(svc, 503)
                 assert httpx.get(f"{svc.url}/healthz").json()["failing"] == ["worker", "converter"]
@@ -48,6 +61,24 @@ def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             yield svc
         finally:
             svc.stop()
+
+
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    with ExitStack() as stack:
+        yield Services(stack, tmp_path_factory)
+
+
+@pytest.fixture(scope="session", params=EVERY_BACKEND)
+def service(request: pytest.FixtureRequest, services: Services) -> ServiceProcesses:
+    if request.param in services.started:
+        return services.started[request.param]
+    # the RabbitMQ backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
+    extra = {"VANBAN_SIGNATURE_LEVEL": "B-LT"} if request.param.endswith("rabbitmq") else {}
+    if request.param == "postgres+redis":  # scale-out: no folder is shared by API and workers, the archive is S3
+        s3: S3Server = request.getfixturevalue("s3")
+        extra = s3.settings(s3.new_bucket(object_lock=True)) | {"VANBAN_ARCHIVE_RETENTION_DAYS": "1"}
+    return services.get(request.param, extra)
 
 
 def _wait_for_status(svc: ServiceProcesses, status: int) -> None:
