@@ -13,7 +13,8 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -293,3 +294,64 @@ def wait_job(client: httpx.Client, job_id: str, timeout: float = 120) -> dict[st
         if job["status"] in ("succeeded", "failed"):
             return dict(job)
     raise AssertionError(f"job {job_id} did not finish in {timeout} s: {job}")
+
+
+class Services:
+    """A test session's services, one per backend (``service`` in tests/e2e/conftest.py), each started the first time
+    a test asks for it and stopped when the session ends. pytest keeps one value of a parametrized fixture at a time:
+    alone, the session-scoped ``service`` fixture would stop a backend's service and start another each time the tests
+    switch backends, which they do at every module (each module runs its tests on each of its backends in turn)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self.tmp_path_factory = tmp_path_factory
+        self.started: dict[str, ServiceProcesses] = {}
+        self._running: list[AbstractContextManager[ServiceProcesses]] = []
+
+    def of(self, request: pytest.FixtureRequest) -> ServiceProcesses:
+        """The service on the backend ``request.param``, started now if it is not yet."""
+        backend: str = request.param
+        if backend not in self.started:
+            # the RabbitMQ backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
+            extra = {"VANBAN_SIGNATURE_LEVEL": "B-LT"} if backend.endswith("rabbitmq") else {}
+            if backend == "postgres+redis":  # scale-out: no folder is shared by API and workers, the archive is S3
+                s3: S3Server = request.getfixturevalue("s3")
+                extra = s3.settings(s3.new_bucket(object_lock=True)) | {"VANBAN_ARCHIVE_RETENTION_DAYS": "1"}
+            running = _started_apart(backend, self.tmp_path_factory.mktemp(backend.replace("+", "-")), extra)
+            self.started[backend] = running.__enter__()
+            self._running.append(running)
+        return self.started[backend]
+
+    def stop(self) -> None:
+        """Stops every service at once (each takes seconds to stop); each then drops its database."""
+        with ThreadPoolExecutor() as pool:
+            for done in [pool.submit(r.__exit__, None, None, None) for r in self._running]:
+                done.result()
+
+
+@contextmanager
+def _started_apart(backend: str, data_dir: Path, extra: dict[str, str]) -> Iterator[ServiceProcesses]:
+    """A healthy service on ``backend``; where workers run apart, the service is seen to answer first, saying it
+    cannot work and why, before the worker is started."""
+    with backend_settings(backend, data_dir, extra) as env:
+        svc = ServiceProcesses(env)
+        try:
+            if backend != "embedded":
+                # No worker yet: the service answers, but says it cannot work and why.
+                _wait_for_status(svc, 503)
+                assert httpx.get(f"{svc.url}/healthz").json()["failing"] == ["worker", "converter"]
+                svc.start_worker()  # scale-out: workers are started on their own, any number of them
+            svc.wait_healthy()
+            yield svc
+        finally:
+            svc.stop()
+
+
+def _wait_for_status(svc: ServiceProcesses, status: int) -> None:
+    for _ in range(120):
+        try:
+            if httpx.get(f"{svc.url}/healthz", timeout=5).status_code == status:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise AssertionError(f"/healthz never answered {status}\n{svc.logs()}")

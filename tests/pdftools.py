@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,13 @@ def pdf_problems(path: Path) -> tuple[list[str], int, str]:
     elif valid != signatures:
         problems.append(f"only {valid} of {signatures} signatures valid")
     return problems, signatures, size
+
+
+def problems_of_each(paths: list[Path]) -> dict[Path, list[str]]:
+    """:func:`pdf_problems` of every file in ``paths``, by path: the checks are separate processes that mostly wait
+    to start and read, so several run at once."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(paths, (problems for problems, _, _ in pool.map(pdf_problems, paths)), strict=True))
 
 
 def check_pdf(path: Path) -> str:

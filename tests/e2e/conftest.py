@@ -4,13 +4,11 @@ PostgreSQL + RabbitMQ (which also issues B-LT signatures)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.backends import EVERY_BACKEND, S3Server, ServiceProcesses, backend_settings
+from tests.backends import EVERY_BACKEND, ServiceProcesses, Services
 
 
 # Which tests run on which backends (``tests.backends.on``; a test without a mark runs on every backend):
@@ -19,43 +17,26 @@ from tests.backends import EVERY_BACKEND, S3Server, ServiceProcesses, backend_se
 #   (test_batches), the office workflow and its state in the database (test_office); the RabbitMQ backend also
 #   signs B-LT, so these cover the long-term level too.
 # - embedded + PostgreSQL/Redis (STORAGE_BACKENDS): what touches storage but not the broker's behaviour: idempotency
-#   keys, every template through the pipeline, template versions, trust under attack (test_forgery); the modules
-#   with services of their own: crashes and recovery (test_crashes), hostile inputs that make documents or batches
-#   and login throttling (test_hostile_inputs), control characters in every request field (test_error_contract:
-#   PostgreSQL refuses a NUL that SQLite stores, so only PostgreSQL shows that refusal).
+#   keys, every template through the pipeline, template versions, trust under attack (test_forgery), control
+#   characters in every request field (test_error_contract: PostgreSQL refuses a NUL that SQLite stores, so only
+#   PostgreSQL shows that refusal); the modules with services of their own: crashes and recovery (test_crashes),
+#   hostile inputs that make documents or batches and login throttling (test_hostile_inputs).
 # - embedded only (EMBEDDED): what is decided before anything is stored or queued, by code that is the same on every
 #   backend: the template catalogue, invalid requests, verifying a file, the rest of test_error_contract and the
 #   hostile inputs refused before any job; schemathesis (its generated requests take minutes a backend; the NUL
 #   refusal PostgreSQL needs is checked field by field in test_error_contract); the hanging converter
 #   (test_failures).
+# The services are started once per backend in a test process (tests.backends.Services), whatever the order of the
+# tests.
+@pytest.fixture(scope="session")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    services = Services(tmp_path_factory)
+    try:
+        yield services
+    finally:
+        services.stop()
+
+
 @pytest.fixture(scope="session", params=EVERY_BACKEND)
-def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
-    data_dir = tmp_path_factory.mktemp(request.param.replace("+", "-"))
-    # the RabbitMQ backend also issues long-term signatures (B-LT: TSA token, CRL in the DSS)
-    extra = {"VANBAN_SIGNATURE_LEVEL": "B-LT"} if request.param.endswith("rabbitmq") else {}
-    if request.param == "postgres+redis":  # scale-out: no folder is shared by API and workers, the archive is S3
-        s3: S3Server = request.getfixturevalue("s3")
-        extra = s3.settings(s3.new_bucket(object_lock=True)) | {"VANBAN_ARCHIVE_RETENTION_DAYS": "1"}
-    with backend_settings(request.param, data_dir, extra) as env:
-        svc = ServiceProcesses(env)
-        try:
-            if request.param != "embedded":
-                # No worker yet: the service answers, but says it cannot work and why.
-                _wait_for_status(svc, 503)
-                assert httpx.get(f"{svc.url}/healthz").json()["failing"] == ["worker", "converter"]
-                svc.start_worker()  # scale-out: workers are started on their own, any number of them
-            svc.wait_healthy()
-            yield svc
-        finally:
-            svc.stop()
-
-
-def _wait_for_status(svc: ServiceProcesses, status: int) -> None:
-    for _ in range(120):
-        try:
-            if httpx.get(f"{svc.url}/healthz", timeout=5).status_code == status:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError(f"/healthz never answered {status}\n{svc.logs()}")
+def service(request: pytest.FixtureRequest, services: Services) -> ServiceProcesses:
+    return services.of(request)

@@ -20,7 +20,7 @@ from service.config import PROJECT_ROOT
 from service.domain.vietnamese import date_in_words
 from tests.backends import ServiceProcesses, wait_job
 from tests.e2e.records import check_issued_record
-from tests.pdftools import pdf_problems, pdf_text
+from tests.pdftools import pdf_text, problems_of_each
 
 pytestmark = pytest.mark.slow
 EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
@@ -133,7 +133,7 @@ def test_class_list_to_signed_letters(service: ServiceProcesses, tmp_path: Path)
         letters = tmp_path / "letters"
         archive.extractall(letters)
         files = sorted(letters.glob("*.pdf"))
-        failing = {f.name: wrong for f in files if (wrong := pdf_problems(f)[0])}
+        failing = {f.name: wrong for f, wrong in problems_of_each(files).items() if wrong}
         assert len(files) == n and not failing, list(failing.items())[:5]
         first = batch["documents"][0]
         letter = next(f for f in files if int(f.name.split("-")[0]) == first["number"])

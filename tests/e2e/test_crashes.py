@@ -21,21 +21,30 @@ import pytest
 from openpyxl import Workbook
 
 from service.config import PROJECT_ROOT
-from tests.backends import ServiceProcesses, backend_settings, serving, start_service, wait_job
+from tests.backends import ServiceProcesses, backend_settings, running_service, serving, start_service, wait_job
 from tests.e2e.test_batches import BATCH, student
 from tests.pdftools import check_pdf
 
 pytestmark = pytest.mark.slow
 EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
 CHUNK = 20
+SMALL = {"VANBAN_HEARTBEAT_SECONDS": "1", "VANBAN_BATCH_CHUNK_SIZE": str(CHUNK)}
 
 
 @pytest.fixture(params=["embedded", "postgres+redis"])
 def node_env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The settings of one node (data folder, queue, and on postgres+redis its database and broker)."""
-    small = {"VANBAN_HEARTBEAT_SECONDS": "1", "VANBAN_BATCH_CHUNK_SIZE": str(CHUNK)}
-    with backend_settings(request.param, tmp_path_factory.mktemp(request.param.replace("+", "-")), small) as env:
+    """The settings of one node (data folder, queue, and on postgres+redis its database and broker), for a test
+    that kills the node itself and starts it again."""
+    with backend_settings(request.param, tmp_path_factory.mktemp(request.param.replace("+", "-")), SMALL) as env:
         yield env
+
+
+@pytest.fixture(scope="module", params=["embedded", "postgres+redis"])
+def node(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
+    """A running node whose LibreOffices the tests kill: it brings them back by itself (that is what these tests
+    check), so the tests that kill only LibreOffice share it."""
+    with running_service(request.param, tmp_path_factory.mktemp(request.param.replace("+", "-")), SMALL) as svc:
+        yield svc
 
 
 def tree(roots: list[int]) -> list[int]:
@@ -153,29 +162,28 @@ def wait_health(svc: ServiceProcesses, status: int, timeout: float = 120) -> dic
     raise AssertionError(f"/healthz did not answer {status} in {timeout} s: {last}\n{svc.logs()}")
 
 
-def test_libreoffice_killed_while_idle(node_env: dict[str, str], tmp_path: Path) -> None:
-    with serving(node_env) as svc:
-        kill_libreoffice(svc)
-        down = wait_health(svc, 503, timeout=60)
-        assert "converter" in down["failing"], down
-        wait_health(svc, 200, timeout=180)
-        with svc.client() as c:
-            accepted = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE}).json()
-            job = wait_job(c, accepted["job_id"], timeout=300)
-            assert job["status"] == "succeeded", job
-            doc = c.get(f"/api/v1/documents/{accepted['id']}").json()
-            assert doc["status"] == "issued" and doc["number"], doc
-            pdf = tmp_path / "after-crash.pdf"
-            pdf.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
-            check_pdf(pdf)
+def test_libreoffice_killed_while_idle(node: ServiceProcesses, tmp_path: Path) -> None:
+    kill_libreoffice(node)
+    down = wait_health(node, 503, timeout=60)
+    assert "converter" in down["failing"], down
+    wait_health(node, 200, timeout=180)
+    with node.client() as c:
+        accepted = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE}).json()
+        job = wait_job(c, accepted["job_id"], timeout=300)
+        assert job["status"] == "succeeded", job
+        doc = c.get(f"/api/v1/documents/{accepted['id']}").json()
+        assert doc["status"] == "issued" and doc["number"], doc
+        pdf = tmp_path / "after-crash.pdf"
+        pdf.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
+        check_pdf(pdf)
 
 
-def test_libreoffice_killed_mid_batch(node_env: dict[str, str], tmp_path: Path) -> None:
+def test_libreoffice_killed_mid_batch(node: ServiceProcesses, tmp_path: Path) -> None:
     n = 120
-    with serving(node_env) as svc, svc.client() as c:
+    with node.client() as c:
         body = post_batch(c, n)
         wait_done(c, body["job_id"], CHUNK)
-        kill_libreoffice(svc)
+        kill_libreoffice(node)
         assert_every_number_once(c, body, n, tmp_path)
 
 

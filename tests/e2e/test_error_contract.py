@@ -13,7 +13,7 @@ import subprocess
 import sys
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from service.config import PROJECT_ROOT
-from tests.backends import EMBEDDED, STORAGE_BACKENDS, ServiceProcesses, on, running_service
+from tests.backends import EMBEDDED, STORAGE_BACKENDS, ServiceProcesses, Services, on
 
 pytestmark = pytest.mark.slow
 EXAMPLE = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
@@ -31,9 +31,10 @@ CLASS_LIST = "Họ và tên,Ngày sinh,Đơn vị công tác,Giới tính\nNguy�
 
 
 @pytest.fixture(scope="module", params=EMBEDDED)  # the error contract: once (tests/e2e/conftest.py)
-def svc(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
-    with running_service(request.param, tmp_path_factory.mktemp("contract-" + request.param.replace("+", "-"))) as s:
-        yield s
+def svc(request: pytest.FixtureRequest, services: Services) -> ServiceProcesses:
+    """The session's service on the backend (tests/e2e/conftest.py): what these tests send is refused, or makes one
+    document, so they share it."""
+    return services.of(request)
 
 
 def call(svc: ServiceProcesses, method: str, url: str, **kwargs: Any) -> httpx.Response:
