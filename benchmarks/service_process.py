@@ -37,6 +37,7 @@ def _tree(root: int) -> list[int]:
 def _kind(pid: int) -> str:
     try:
         cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        cmd += " " + Path(f"/proc/{pid}/comm").read_text()  # the embedded worker node is forked: named, not run
     except OSError:
         return "gone"
     for key, name in (

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -47,7 +47,6 @@ def serve() -> None:
     """Start the API (and, on the embedded default, the workers with it)."""
     import uvicorn
 
-    from service.adapters.process import die_with_parent
     from service.main import create_app
     from service.runtime import prepare
 
@@ -55,18 +54,17 @@ def serve() -> None:
     _observe(settings, settings.metrics / "serve", clear=True)  # the workers started below record there too
     prepare(settings)
     _people(settings)
-    worker_node: subprocess.Popen[bytes] | None = None
+    app = create_app(settings)
+    node: WorkerNode | None = None
     if settings.start_workers:
-        beat = ["--beat"] if settings.archive_check_hours else []  # the embedded workers run the schedule too
-        command = [sys.executable, "-m", "service.cli", "worker", *beat]
-        worker_node = subprocess.Popen(command, preexec_fn=die_with_parent)
-        console.print(f"started {settings.worker_concurrency} worker process(es), pid {worker_node.pid}")
+        node = WorkerNode.fork(settings, beat=bool(settings.archive_check_hours))  # the schedule runs there too
+        console.print(f"started {settings.worker_concurrency} worker process(es), pid {node.pid}")
     # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it lets `finally` stop the workers.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
         uvicorn.run(
-            create_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             log_level=settings.log_level.lower(),
@@ -74,12 +72,66 @@ def serve() -> None:
             access_log=False,
         )
     finally:
-        if worker_node is not None:
-            worker_node.send_signal(signal.SIGTERM)
-            try:
-                worker_node.wait(30)
-            except subprocess.TimeoutExpired:
-                worker_node.kill()
+        if node is not None:
+            node.stop(30)
+
+
+class WorkerNode:
+    """The embedded worker node: forked by ``vanban serve`` once the API and the workers' code are imported, so that
+    the code is in memory once, shared by the API, the node and the worker processes the node forks in turn (a
+    ``vanban worker`` started as a program of its own would load all of it again, about 100 MB). It dies with the
+    API (SIGTERM when its parent dies) and is named ``vanban-worker`` (``ps``, ``/proc/PID/comm``)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+
+    @classmethod
+    def fork(cls, settings: Settings, *, beat: bool) -> WorkerNode:
+        import celery.apps.worker  # noqa: F401  (the worker's own machinery, imported before the fork: shared)
+
+        import service.tasks  # noqa: F401  (what the worker processes run)
+        from service.adapters.process import die_with_parent, name_process, share_with_children
+
+        parent = os.getpid()
+        share_with_children()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid:
+            return cls(pid)
+        code = 1
+        try:
+            die_with_parent()
+            if os.getppid() != parent:  # the API died before the line above: so does its node
+                os._exit(1)
+            name_process("vanban-worker")
+            _run_worker(settings, settings.worker_concurrency, beat)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def stop(self, timeout: float) -> None:
+        """SIGTERM (Celery's warm shutdown: the tasks in hand end), then SIGKILL after ``timeout`` seconds."""
+        import time
+
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if os.waitpid(self.pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.1)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
+        os.waitpid(self.pid, 0)
 
 
 def worker(
@@ -92,7 +144,6 @@ def worker(
 ) -> None:
     """Start a Celery worker; run any number of them, on any machine that reaches the database and broker."""
     from service.runtime import prepare
-    from service.worker import make_celery
 
     settings = get_settings()
     if not os.environ.get(MULTIPROCESS_ENV):  # started on its own, not by `vanban serve`: a folder of its own
@@ -102,11 +153,17 @@ def worker(
     else:
         configure(settings.log_format, settings.log_level)
     prepare(settings)
+    _run_worker(settings, concurrency or settings.worker_concurrency, beat)
+
+
+def _run_worker(settings: Settings, concurrency: int, beat: bool) -> None:
+    from service.worker import make_celery
+
     make_celery(settings).worker_main(
         [
             "worker",
             "--loglevel=INFO",
-            f"--concurrency={concurrency or settings.worker_concurrency}",
+            f"--concurrency={concurrency}",
             f"--queues={settings.queue_name}",
             f"--hostname=vanban-{os.getpid()}@%h",
             "--without-gossip",

@@ -10,7 +10,8 @@ reads a body's register for its office.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Protocol
@@ -130,24 +131,49 @@ def number_document(tx: UnitOfWork, row: DocumentRow, template: Template, issued
     tx.repo.insert_register_lines([register_line(row, template)])
 
 
+LETTERS_AT_ONCE = 500
+"""Letters written per statement: a 10,000-row class list is inserted in slices, so that the letters' rows and the
+parameters the database driver makes of them are never all in memory at once."""
+
+
 def number_letters(
-    tx: UnitOfWork, template: Template, organisation: str, issued_on: date, letters: list[dict[str, Any]]
+    tx: UnitOfWork,
+    template: Template,
+    organisation: str,
+    issued_on: date,
+    letters: Iterable[dict[str, Any]],
+    count: int | None = None,
 ) -> None:
     """A batch's letters (documents' column values, without number or date), numbered contiguously in list order
-    and written with their register lines: one counter update and two bulk inserts, no ORM object per letter."""
-    first = tx.repo.take_numbers(organisation, DEFAULT_REGISTER, issued_on.year, len(letters))
-    for i, letter in enumerate(letters):
-        letter |= {
-            "status": DocumentStatus.NUMBERED,
-            "organisation": organisation,
-            "register": DEFAULT_REGISTER,
-            "year": issued_on.year,
-            "issued_on": issued_on,
-            "number": first + i,
-            "notation": notation(template, organisation, first + i),
-        }
-    tx.repo.insert_letters(letters)
-    tx.repo.insert_register_lines([register_line(r, template) for r in letters])
+    and written with their register lines: one counter update, then bulk inserts of ``LETTERS_AT_ONCE`` letters and
+    their lines, no ORM object per letter. ``letters`` may be made as they are written (a generator; ``count``:
+    how many it gives)."""
+    if count is None:
+        letters = list(letters)
+        count = len(letters)
+    first = tx.repo.take_numbers(organisation, DEFAULT_REGISTER, issued_on.year, count)
+    written = 0
+    for batch in _slices(letters, LETTERS_AT_ONCE):
+        for letter in batch:
+            letter |= {
+                "status": DocumentStatus.NUMBERED,
+                "organisation": organisation,
+                "register": DEFAULT_REGISTER,
+                "year": issued_on.year,
+                "issued_on": issued_on,
+                "number": first + written,
+                "notation": notation(template, organisation, first + written),
+            }
+            written += 1
+        tx.repo.insert_letters(batch)
+        tx.repo.insert_register_lines([register_line(r, template) for r in batch])
+    assert written == count, f"{count} letters announced, {written} given"
+
+
+def _slices(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def take_number(tx: UnitOfWork, doc: DocumentRow, template: Template, year: int, manual: int | None) -> int:

@@ -364,7 +364,7 @@ def request_batch(
         tx.repo.add(batch)
         if per_row:
             now = clock.now()  # the rows' own bookkeeping, like every row's created_at
-            letters = [
+            letters = (  # made as they are written, a slice at a time
                 _document_columns(
                     job.id,
                     template,
@@ -377,8 +377,8 @@ def request_batch(
                     updated_at=now,
                 )
                 for i, (source_row, row) in enumerate(valid)
-            ]
-            issuing.number_letters(tx, template, organisation, clock.today(), letters)
+            )
+            issuing.number_letters(tx, template, organisation, clock.today(), letters, len(valid))
         else:
             workflow = template.schema.get("x-vanban", {}).get("workflow", "direct")  # a decision is reviewed
             whole_list = DocumentRow(
