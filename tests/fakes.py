@@ -569,9 +569,23 @@ def docx_pages(docx: bytes) -> list[list[str]]:
     return pages
 
 
+def docx_bookmarks(docx: bytes) -> dict[str, int]:
+    """The page (0-based, as :func:`docx_pages` cuts them) of each bookmark of a DOCX."""
+    root = etree.fromstring(zipfile.ZipFile(BytesIO(docx)).read("word/document.xml"))
+    page, found = 0, {}
+    for node in root.iter(f"{W}br", f"{W}bookmarkStart"):
+        if node.tag == f"{W}bookmarkStart":
+            found[node.get(f"{W}name")] = page
+        elif node.get(f"{W}type") == "page":
+            page += 1
+    return found
+
+
 class FakeConverter:
     """``service.services.ports.PdfConverter`` without LibreOffice: an A4 page per DOCX page, its text in lines of
-    Liberation Serif (a real PDF: pdftotext reads it back). ``fail``: the error every conversion raises, if set."""
+    Liberation Serif (a real PDF: pdftotext reads it back), the DOCX's bookmarks as named destinations (at the top
+    of their page, where LibreOffice puts them where they are). ``fail``: the error every conversion raises, if
+    set."""
 
     def __init__(self, fail: Exception | None = None) -> None:
         self.fail = fail
@@ -584,6 +598,12 @@ class FakeConverter:
         blank = pikepdf.new()
         for _ in pages:
             blank.add_blank_page(page_size=(595, 842))
+        blank.Root.Dests = pikepdf.Dictionary(
+            {
+                f"/{name}": pikepdf.Array([blank.pages[page].obj, pikepdf.Name.XYZ, 300, 400, 0])
+                for name, page in docx_bookmarks(docx).items()
+            }
+        )
         out = BytesIO()
         blank.save(out)
         writer = IncrementalPdfFileWriter(BytesIO(out.getvalue()), strict=False)

@@ -53,9 +53,10 @@ SYSTEM_PYTHON = Path("/usr/bin/python3")
 """Debian's interpreter, the one python3-uno belongs to: it runs the office server."""
 OFFICE_SERVER = Path(__file__).with_name("office_server.py")
 
-PDF_EXPORT_OPTIONS = ["SelectPdfVersion=2"]
+PDF_EXPORT_OPTIONS = ["SelectPdfVersion=2", "ExportBookmarksToPDFDestination=true"]
 """writer_pdf_Export's filter data, as the office server takes it (``Name=Value``): PDF/A-2b (fonts embedded, an sRGB
-output intent, XMP with ``pdfaid``), the archival form of an issued document."""
+output intent, XMP with ``pdfaid``), the archival form of an issued document; the DOCX's bookmarks as named
+destinations (where each letter of a chunk starts, where its signature mark is: ``pdf_pages.letters``)."""
 
 
 def _convert(port: int, docx: bytes, timeout: float) -> bytes:

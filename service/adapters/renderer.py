@@ -721,8 +721,48 @@ def _paragraph(text: str | None = None, page_break: bool = False) -> etree._Elem
     return p
 
 
-def _repeating(template: bytes, names: list[str]) -> bytes:
-    """The template with its body wrapped in a loop over ``letters``, a page break between two letters."""
+LETTER_BOOKMARK = "VanbanLetter"
+"""``VanbanLetter<i>``: where the i-th letter of :func:`render_many`'s DOCX starts (0-based). Letters and digits
+only: LibreOffice writes other characters of a bookmark's name into its PDF destination's name as hex codes."""
+MARK_BOOKMARK = "VanbanSig"
+"""``VanbanSig<i>``: the i-th letter's signature mark (its last ``[[sig:leader]]``)."""
+SIGNATURE_MARK = "[[sig:leader]]"
+
+
+def _bookmark(name: str, at: str) -> tuple[etree._Element, etree._Element]:
+    """A bookmark's start and end; ``name`` and ``at`` (its id) may be Jinja, filled per letter."""
+    start = etree.Element(f"{{{W}}}bookmarkStart")
+    start.set(f"{{{W}}}id", at)
+    start.set(f"{{{W}}}name", name)
+    end = etree.Element(f"{{{W}}}bookmarkEnd")
+    end.set(f"{{{W}}}id", at)
+    return start, end
+
+
+def _mark_run(body: etree._Element) -> etree._Element | None:
+    """The run holding the body's last signature mark, or else the paragraph whose text holds it (a mark Word
+    split over several runs); none without a mark."""
+    texts = [t for t in body.iter(f"{{{W}}}t") if t.text and SIGNATURE_MARK in t.text]
+    if texts:
+        return texts[-1].getparent()
+    marked = [p for p in body.iter(f"{{{W}}}p") if SIGNATURE_MARK in "".join(p.itertext())]
+    return marked[-1] if marked else None
+
+
+def _first_paragraph(body: etree._Element) -> etree._Element:
+    """The body's first paragraph that shows in every letter: not one of Jinja's ``{%p ... %}`` lines, which the
+    filling removes. (A bookmark between paragraphs would go to the page before, with the page break.)"""
+    for paragraph in body.iter(f"{{{W}}}p"):
+        if "{%" not in "".join(paragraph.itertext()):
+            return paragraph
+    raise RenderError("the template has no paragraph to fill", "Mẫu văn bản không có đoạn văn nào")
+
+
+@functools.lru_cache(maxsize=32)
+def _repeating(template: bytes, names: tuple[str, ...]) -> bytes:
+    """The template with its body wrapped in a loop over ``letters``, a page break between two letters, and two
+    bookmarks per letter, which LibreOffice exports as named destinations: where the letter starts
+    (:data:`LETTER_BOOKMARK`) and its signature mark (:data:`MARK_BOOKMARK`). Kept for the templates in use."""
     source = zipfile.ZipFile(BytesIO(template))
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -733,6 +773,19 @@ def _repeating(template: bytes, names: list[str]) -> bytes:
                 body = root.find(f"{{{W}}}body")
                 assert body is not None
                 section = body[-1]  # the final w:sectPr stays last: one section for all letters
+                mark = _mark_run(body)
+                if mark is not None:
+                    start, end = _bookmark(MARK_BOOKMARK + "{{ loop.index0 }}", "{{ 2000001 + 2 * loop.index0 }}")
+                    if mark.tag == f"{{{W}}}p":
+                        mark.insert(1 if mark.find(f"{{{W}}}pPr") is not None else 0, start)
+                        mark.append(end)
+                    else:
+                        mark.addprevious(start)
+                        mark.addnext(end)
+                first = _first_paragraph(body)
+                start, end = _bookmark(LETTER_BOOKMARK + "{{ loop.index0 }}", "{{ 2000000 + 2 * loop.index0 }}")
+                first.insert(1 if first.find(f"{{{W}}}pPr") is not None else 0, start)
+                start.addnext(end)
                 bindings = ", ".join(f"{n}=letter[{n!r}]" for n in names)
                 body.insert(0, _paragraph(f"{{%p with {bindings} %}}"))
                 body.insert(0, _paragraph("{%p for letter in letters %}"))
@@ -747,8 +800,9 @@ def _repeating(template: bytes, names: list[str]) -> bytes:
 
 def render_many(template: bytes, contexts: list[dict[str, Any]]) -> bytes:
     """Fill ``template`` once per context into one .docx, each letter starting on a new page: one Jinja pass and
-    one LibreOffice conversion for a whole chunk of letters. Each letter reads as ``render_docx`` would make it."""
-    names = sorted({name for context in contexts for name in context if name.isidentifier()})
+    one LibreOffice conversion for a whole chunk of letters. Each letter reads as ``render_docx`` would make it,
+    with its bookmarks (see :func:`_repeating`); one context makes one document so, its bookmarks included."""
+    names = tuple(sorted({name for context in contexts for name in context if name.isidentifier()}))
     return render_docx(_repeating(template, names), {"letters": contexts})
 
 

@@ -40,7 +40,7 @@ from service.adapters.orm import (
     WebhookEndpointRow,
     WorkerHeartbeatRow,
 )
-from service.adapters.pdf_pages import PageWords
+from service.adapters.pdf_pages import Letter, PageWords
 from service.domain.audit import Entry
 from service.domain.documents import DocumentFilter, IssuedWindow
 from service.domain.exchange import ExchangeMessage
@@ -58,6 +58,7 @@ __all__ = [
     "Events",
     "Issued",
     "JobRow",
+    "Letter",
     "LoginThrottleRow",
     "Metrics",
     "OrganisationRow",
@@ -446,16 +447,11 @@ class Renderer(Protocol):
 
 
 class PdfPages(Protocol):
-    """Page-level work on a PDF (pdftotext, pikepdf and pdftoppm in production)."""
+    """Page-level work on a PDF (pikepdf and pdftoppm in production)."""
 
-    def words(self, pdf: bytes) -> list[PageWords]:
-        """Each page's words with their places."""
-
-    def split(
-        self, pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None
-    ) -> list[bytes]:
-        """One PDF per (first, last) page range, 0-based inclusive; with ``records`` (one per range), each made
-        that record as :meth:`make_record` makes it, in the same pass."""
+    def letters(self, pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
+        """The documents of a PDF converted from ``Renderer.render_many``'s DOCX, one per record, in order: each
+        made that record (as :meth:`make_record` makes it), with its number of pages and its signature mark."""
 
     def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
         """``pdf`` with ``record``'s metadata (Info and XMP, PDF/A-2b claim, /Lang) and its QR code on page 1;

@@ -40,7 +40,6 @@ from service.services.ports import (
     JobEnds,
     JobRow,
     Metrics,
-    PageWords,
     PdfConverter,
     PdfPages,
     Renderer,
@@ -366,35 +365,26 @@ class Production:
         for d in docs:
             assert d.notation is not None and d.issued_on is not None
             contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on, self.templates))
-        one = len(contexts) == 1
-        render, render_many = self.renderer.render, self.renderer.render_many
         with self.metrics.stage("render"):
-            docx = render(template.docx, contexts[0]) if one else render_many(template.docx, contexts)
+            docx = self.renderer.render_many(template.docx, contexts)  # one document too: its bookmarks
         stages.append(("render", time.perf_counter()))
         with self.metrics.stage("convert"):
             pdf = self.converter.to_pdf(docx)
         stages.append(("convert", time.perf_counter()))
         # each document's PDF becomes a record (metadata, QR code) before its signature
         now = self.clock.now()
-        records = [pdf_record(template, d, now, self.public_url) for d in docs]
         with self.metrics.stage("split"):
-            pages = self.pages.words(pdf)
-            if len(docs) == 1:  # one document keeps its PDF whole
-                ranges = [(0, len(pages) - 1)]
-                parts = [self.pages.make_record(pdf, records[0])]
-            else:
-                ranges = _letters(pages, [str(d.notation) for d in docs])
-                parts = self.pages.split(pdf, ranges, records)
-            marks = [_mark(pages, first, last) for first, last in ranges]
+            letters = self.pages.letters(pdf, [pdf_record(template, d, now, self.public_url) for d in docs])
         stages.append(("split", time.perf_counter()))
         signed, signer = [], ""
         with self.metrics.stage("sign"):
-            for d, part, mark in zip(docs, parts, marks, strict=True):
-                pdf_signed, signer = self.organisation.sign(part, f"Ban hành {d.notation}", d.data.get("place"), mark)
+            for d, letter in zip(docs, letters, strict=True):
+                reason = f"Ban hành {d.notation}"
+                pdf_signed, signer = self.organisation.sign(letter.pdf, reason, d.data.get("place"), letter.mark)
                 signed.append(pdf_signed)
         self.metrics.signed(self.organisation.level.value, len(signed))
         stages.append(("sign", time.perf_counter()))
-        return Made(docx, signed, [last - first + 1 for first, last in ranges], signer)
+        return Made(docx, signed, [letter.pages for letter in letters], signer)
 
     def _count(self, tx: UnitOfWork, job_id: str, done: int) -> JobRow | None:
         """``done`` more documents of the job made; the job succeeds with its last one (then it is returned)."""
@@ -450,33 +440,3 @@ def _issued_event(doc: DocumentRow, pdf_sha256: str) -> dict[str, Any]:
         "issued_on": doc.issued_on.isoformat() if doc.issued_on else None,
         "pdf_sha256": pdf_sha256,
     }
-
-
-def _letters(pages: list[PageWords], notations: list[str]) -> list[tuple[int, int]]:
-    """Page range of each letter in a chunk's PDF (its words read once): a letter starts on the page showing its
-    number (``Số: 05/GTT-TCT``)."""
-    starts: list[int] = []
-    page = 0
-    for notation in notations:
-        needle = f"Số: {notation}"
-        while page < len(pages) and needle not in pages[page].text:
-            page += 1
-        if page == len(pages):
-            raise VanbanError(
-                f"letter {notation} not found in the converted chunk",
-                f"Không tìm thấy văn bản {notation} trong tệp đã chuyển đổi",
-            )
-        starts.append(page)
-        page += 1
-    return [(s, (starts[i + 1] if i + 1 < len(starts) else len(pages)) - 1) for i, s in enumerate(starts)]
-
-
-def _mark(pages: list[PageWords], first: int, last: int) -> Mark | None:
-    """Where the leader signs in the document on pages ``first`` to ``last`` (its template's ``[[sig:leader]]``,
-    the last one), counted from its first page; none: the organisation's signature is invisible."""
-    found = None
-    for index in range(first, last + 1):
-        for word, x, y in pages[index].words:
-            if "[[sig:leader]]" in word:
-                found = Mark(index - first, x, y)
-    return found
