@@ -126,9 +126,12 @@ def letters(pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
             marks.append(Mark(place[0] - first, place[1], place[2]) if place and first <= place[0] <= last else None)
         if len(records) == 1:
             dests = source.Root.get("/Dests")
-            for name in (f"/{LETTER_BOOKMARK}0", f"/{MARK_BOOKMARK}0"):
-                if dests is not None and name in dests:  # ours, not the record's
-                    del dests[name]
+            if dests is not None:  # ours, not the record's
+                for name in (f"/{LETTER_BOOKMARK}0", f"/{MARK_BOOKMARK}0"):
+                    if name in dests:
+                        del dests[name]
+                if not dests.keys():
+                    del source.Root.Dests
             _as_record(source, records[0])
             parts = [_saved(source)]
         else:

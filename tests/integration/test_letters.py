@@ -1,0 +1,74 @@
+"""A chunk's letters found in LibreOffice's PDF by the named destinations it exports from the DOCX's bookmarks
+(``renderer.render_many`` -> ``pdf_pages.letters``): each letter's pages and its signature mark, read back with
+poppler (pdfinfo, pdftotext), which we did not write."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, date, datetime
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from service.adapters.converter import Converter
+from service.adapters.pdf_pages import letters
+from service.adapters.renderer import render_docx, render_many
+from service.adapters.template_files import TemplateFolder
+from service.config import PROJECT_ROOT
+from service.domain.pdf_record import PdfRecord
+from service.errors import ConversionError
+from service.services.production import render_context
+from tests.pdftools import pdf_text, word_boxes
+
+TEMPLATES = TemplateFolder(PROJECT_ROOT / "templates_docx")
+
+
+def _record(i: int) -> PdfRecord:
+    return PdfRecord(f"Văn bản {i}", "Trường Chính trị tỉnh", "Thử", (), datetime.now(UTC), None)
+
+
+def _pages(path: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+@pytest.mark.parametrize("template_id", ["quyet-dinh-mo-lop", "giay-trieu-tap"])
+def test_each_letter_of_a_chunk_is_cut_at_its_start_with_its_mark(
+    template_id: str, converter: Converter, tmp_path: Path
+) -> None:
+    template = TEMPLATES.get(template_id)
+    notations = [f"{i + 7:02d}/X-TCT" for i in range(3)]
+    contexts = [render_context(template, template.example, n, date(2027, 3, 4)) for n in notations]
+    made = letters(converter.to_pdf(render_many(template.docx, contexts)), [_record(i) for i in range(3)])
+    assert len(made) == 3
+    for i, letter in enumerate(made):
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter.pdf)
+        assert _pages(path) == letter.pages  # a decision runs over two pages, with its list of students
+        text = pdf_text(path)
+        assert f"Số: {notations[i]}" in text and all(other not in text for other in notations if other != notations[i])
+        # the mark: where poppler sees the invisible [[sig:leader]], on the page the letter's mark is on
+        assert letter.mark is not None
+        (box,) = [b for b in word_boxes(path, letter.mark.page + 1) if "[[sig:leader]]" in b[0]]
+        _, x1, y1, _, _ = box
+        assert abs(letter.mark.x - x1) < 1 and y1 <= letter.mark.y <= y1 + 20, (letter.mark, box)
+    assert [m.pages for m in made] == [made[0].pages] * 3
+
+
+def test_a_template_without_a_mark_gives_an_invisible_signature_place(converter: Converter) -> None:
+    doc = Document()
+    doc.add_paragraph("Thông báo {{ title }}")
+    out = BytesIO()
+    doc.save(out)
+    made = letters(converter.to_pdf(render_many(out.getvalue(), [{"title": "một"}])), [_record(0)])
+    assert [(m.pages, m.mark) for m in made] == [(1, None)]
+
+
+def test_a_pdf_that_does_not_show_where_its_letters_start_is_refused(converter: Converter) -> None:
+    template = TEMPLATES.get("giay-trieu-tap")
+    # rendered without render_many: no bookmarks, so nothing says where a letter starts; better refused than cut
+    pdf = converter.to_pdf(render_docx(template.docx, render_context(template, template.example, "01/X", None)))
+    with pytest.raises(ConversionError, match="where each of its 2 documents starts"):
+        letters(pdf, [_record(0), _record(1)])
