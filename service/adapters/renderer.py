@@ -801,9 +801,12 @@ def _repeating(template: bytes, names: tuple[str, ...]) -> bytes:
 def render_many(template: bytes, contexts: list[dict[str, Any]]) -> bytes:
     """Fill ``template`` once per context into one .docx, each letter starting on a new page: one Jinja pass and
     one LibreOffice conversion for a whole chunk of letters. Each letter reads as ``render_docx`` would make it,
-    with its bookmarks (see :func:`_repeating`); one context makes one document so, its bookmarks included."""
+    with its bookmarks (see :func:`_repeating`); one context makes one document so, its bookmarks included.
+    Headers and footers, one for all the letters (one section), are filled with what every context shares: one
+    document's with all its values, a batch's without a value that differs from letter to letter."""
     names = tuple(sorted({name for context in contexts for name in context if name.isidentifier()}))
-    return render_docx(_repeating(template, names), {"letters": contexts})
+    shared = {k: v for k, v in contexts[0].items() if all(k in c and c[k] == v for c in contexts[1:])}
+    return render_docx(_repeating(template, names), {**shared, "letters": contexts})
 
 
 class DocxRenderer:

@@ -4,6 +4,8 @@ their natural JSON data, and fill as docxtpl itself fills them given the same ob
 from __future__ import annotations
 
 import base64
+import re
+import zipfile
 from datetime import date
 from io import BytesIO
 from typing import Any
@@ -213,3 +215,30 @@ def test_letters_made_together_keep_their_rich_content() -> None:
     alone = text_of(render_docx(case.docx, one))
     together = text_of(render_many(case.docx, [one, one]))
     assert [t for t in together if t != "\n"] == alone + alone  # less the page break between the two
+
+
+def test_headers_and_footers_are_filled_for_one_document_and_with_what_a_batch_shares() -> None:
+    """Every issued document is rendered by ``render_many`` (its bookmarks): a header's placeholders were left
+    empty there, since only the body is repeated per letter. One document: its own values. A batch (one section,
+    one header for all its letters): the values every letter shares; one that differs is left empty rather than
+    showing one student's value on every letter."""
+    from docx import Document
+
+    from service.adapters.renderer import render_many
+
+    doc = Document()
+    doc.add_paragraph("Kính gửi {{ student }}")
+    doc.sections[0].header.paragraphs[0].text = "Lớp {{ course }} - {{ student }}"
+    doc.sections[0].footer.paragraphs[0].text = "Khóa {{ course }}"
+    template = BytesIO()
+    doc.save(template)
+
+    def header_and_footer(docx: bytes) -> str:
+        parts = zipfile.ZipFile(BytesIO(docx))
+        names = sorted(n for n in parts.namelist() if re.fullmatch(r"word/(header|footer)\d+\.xml", n))
+        return " | ".join("".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", parts.read(n).decode())) for n in names)
+
+    one = render_many(template.getvalue(), [{"course": "K12", "student": "An"}])
+    assert header_and_footer(one) == "Khóa K12 | Lớp K12 - An"
+    two = render_many(template.getvalue(), [{"course": "K12", "student": "An"}, {"course": "K12", "student": "Bình"}])
+    assert header_and_footer(two) == "Khóa K12 | Lớp K12 - "
