@@ -758,7 +758,7 @@ def _first_paragraph(body: etree._Element) -> etree._Element:
     raise RenderError("the template has no paragraph to fill", "Mẫu văn bản không có đoạn văn nào")
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=8)  # a few templates are in use at a time; an upload may be 5 MiB
 def _repeating(template: bytes, names: tuple[str, ...]) -> bytes:
     """The template with its body wrapped in a loop over ``letters``, a page break between two letters, and two
     bookmarks per letter, which LibreOffice exports as named destinations: where the letter starts
