@@ -20,7 +20,7 @@ from pikepdf.models.metadata import encode_pdf_date
 
 from service.adapters.preview import page_picture
 from service.adapters.qr_code import qr_modules
-from service.adapters.renderer import LETTER_BOOKMARK, MARK_BOOKMARK
+from service.adapters.renderer import BOOKMARKS, LETTER_BOOKMARK, MARK_BOOKMARK
 from service.domain.pdf_record import PdfRecord
 from service.errors import ConversionError
 from signing.marks import Mark
@@ -120,16 +120,12 @@ def letters(pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
             )
         ends = [*(first - 1 for first in firsts[1:]), len(source.pages) - 1]
         ranges = list(zip(firsts, ends, strict=True))
-        marks = []
-        for i, (first, last) in enumerate(ranges):
-            place = places.get(f"{MARK_BOOKMARK}{i}")
-            marks.append(Mark(place[0] - first, place[1], place[2]) if place and first <= place[0] <= last else None)
+        marks = [_mark(places, i, first, last) for i, (first, last) in enumerate(ranges)]
         if len(records) == 1:
             dests = source.Root.get("/Dests")
             if dests is not None:  # ours, not the record's
-                for name in (f"/{LETTER_BOOKMARK}0", f"/{MARK_BOOKMARK}0"):
-                    if name in dests:
-                        del dests[name]
+                for name in [str(n) for n in dests if str(n)[1:].startswith(BOOKMARKS)]:
+                    del dests[name]
                 if not dests.keys():
                     del source.Root.Dests
             _as_record(source, records[0])
@@ -139,6 +135,26 @@ def letters(pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
     return [
         Letter(part, last - first + 1, mark) for part, (first, last), mark in zip(parts, ranges, marks, strict=True)
     ]
+
+
+MARK_LINE = 13.5
+"""How far below its line's top (where LibreOffice's destination points) a mark in a line of body type (13 pt
+Liberation Serif, single spacing) has its baseline: the signature is centred on the baseline, as poppler reads it."""
+
+
+def _mark(places: dict[str, tuple[int, float, float]], letter: int, first: int, last: int) -> Mark | None:
+    """The letter's signature mark: the last of the template's marks that its pages show (one in a branch of the
+    template not taken shows nowhere), counted from its first page; none: it shows no mark."""
+    prefix = f"{MARK_BOOKMARK}{letter}x"
+    shown = [
+        (int(name[len(prefix) :]), place)
+        for name, place in places.items()
+        if name.startswith(prefix) and name[len(prefix) :].isdigit() and first <= place[0] <= last
+    ]
+    if not shown:
+        return None
+    page, x, top = max(shown)[1]
+    return Mark(page - first, x, top - MARK_LINE)
 
 
 def _destinations(source: pikepdf.Pdf) -> dict[str, tuple[int, float, float]]:

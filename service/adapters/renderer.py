@@ -3,6 +3,7 @@ uses (its placeholders, typed by their use) from Jinja's syntax tree of every pa
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 import string
@@ -721,48 +722,105 @@ def _paragraph(text: str | None = None, page_break: bool = False) -> etree._Elem
     return p
 
 
-LETTER_BOOKMARK = "VanbanLetter"
-"""``VanbanLetter<i>``: where the i-th letter of :func:`render_many`'s DOCX starts (0-based). Letters and digits
-only: LibreOffice writes other characters of a bookmark's name into its PDF destination's name as hex codes."""
-MARK_BOOKMARK = "VanbanSig"
-"""``VanbanSig<i>``: the i-th letter's signature mark (its last ``[[sig:leader]]``)."""
+BOOKMARKS = "Vanban"
+"""The names of the bookmarks :func:`render_many` adds (letters and digits only: LibreOffice writes any other
+character of a bookmark's name into its PDF destination's name as a hex code). A template's own bookmarks with
+such names are dropped, so that none is taken for one of ours."""
+LETTER_BOOKMARK = BOOKMARKS + "Letter"
+"""``VanbanLetter<i>``: where the i-th letter (0-based) starts, on a paragraph of ours a twentieth of a point tall."""
+MARK_BOOKMARK = BOOKMARKS + "Sig"
+"""``VanbanSig<i>x<k>``: the k-th signature mark of the template in the i-th letter (in the template's order: the
+last one the letter shows is its mark), at the mark's first character."""
 SIGNATURE_MARK = "[[sig:leader]]"
+_LETTER = "__vanban_letter"  # the letter's index, bound once: a template's own loop has a ``loop`` of its own
+_T = f"{{{W}}}t"
+_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
-def _bookmark(name: str, at: str) -> tuple[etree._Element, etree._Element]:
-    """A bookmark's start and end; ``name`` and ``at`` (its id) may be Jinja, filled per letter."""
-    start = etree.Element(f"{{{W}}}bookmarkStart")
-    start.set(f"{{{W}}}id", at)
+def _bookmark(at: etree._Element, name: str, number: str) -> None:
+    """A bookmark ``name`` just before ``at`` and ending after it; ``name`` and ``number`` (its id) are Jinja,
+    filled per letter."""
+    start, end = etree.Element(f"{{{W}}}bookmarkStart"), etree.Element(f"{{{W}}}bookmarkEnd")
+    start.set(f"{{{W}}}id", number)
     start.set(f"{{{W}}}name", name)
-    end = etree.Element(f"{{{W}}}bookmarkEnd")
-    end.set(f"{{{W}}}id", at)
-    return start, end
+    end.set(f"{{{W}}}id", number)
+    at.addprevious(start)
+    at.addnext(end)
 
 
-def _mark_run(body: etree._Element) -> etree._Element | None:
-    """The run holding the body's last signature mark, or else the paragraph whose text holds it (a mark Word
-    split over several runs); none without a mark."""
-    texts = [t for t in body.iter(f"{{{W}}}t") if t.text and SIGNATURE_MARK in t.text]
-    if texts:
-        return texts[-1].getparent()
-    marked = [p for p in body.iter(f"{{{W}}}p") if SIGNATURE_MARK in "".join(p.itertext())]
-    return marked[-1] if marked else None
+def _drop_our_names(root: etree._Element) -> None:
+    ids = set()
+    for start in list(root.iter(f"{{{W}}}bookmarkStart")):
+        if (start.get(f"{{{W}}}name") or "").startswith(BOOKMARKS):
+            ids.add(start.get(f"{{{W}}}id"))
+            start.getparent().remove(start)
+    for end in list(root.iter(f"{{{W}}}bookmarkEnd")):
+        if end.get(f"{{{W}}}id") in ids:
+            end.getparent().remove(end)
 
 
-def _first_paragraph(body: etree._Element) -> etree._Element:
-    """The body's first paragraph that shows in every letter: not one of Jinja's ``{%p ... %}`` lines, which the
-    filling removes. (A bookmark between paragraphs would go to the page before, with the page break.)"""
-    for paragraph in body.iter(f"{{{W}}}p"):
-        if "{%" not in "".join(paragraph.itertext()):
-            return paragraph
-    raise RenderError("the template has no paragraph to fill", "Mẫu văn bản không có đoạn văn nào")
+def _split_run(t: etree._Element, at: int) -> etree._Element:
+    """The run of ``t`` cut before character ``at`` of its text (the part before in a run of its own, with the same
+    properties); returns the run that now starts at that character."""
+    run = t.getparent()
+    if at == 0 and all(c.tag == f"{{{W}}}rPr" for c in t.itersiblings(preceding=True)):
+        return run
+    before = copy.deepcopy(run)
+    content = [c for c in run if c.tag != f"{{{W}}}rPr"]
+    index = content.index(t)
+    for kept in [c for c in before if c.tag != f"{{{W}}}rPr"][index + 1 :]:
+        before.remove(kept)
+    for moved in content[:index]:
+        run.remove(moved)
+    text = t.text or ""
+    before_t = before.findall(_T)[-1]
+    before_t.text, t.text = text[:at], text[at:]
+    before_t.set(_SPACE, "preserve")
+    t.set(_SPACE, "preserve")
+    run.addprevious(before)
+    return run
+
+
+def _mark_runs(body: etree._Element) -> list[etree._Element]:
+    """The runs that start with a signature mark, in the document's order, one per mark: a run is cut where a mark
+    starts inside it, and a mark Word split over several runs is found in its paragraph's text."""
+    found = []
+    for paragraph in list(body.iter(f"{{{W}}}p")):
+        texts = [t for t in paragraph.iter(_T) if next(t.iterancestors(f"{{{W}}}p")) is paragraph]
+        joined = "".join(t.text or "" for t in texts)
+        starts, offset = [], 0
+        for t in texts:
+            starts.append(offset)
+            offset += len(t.text or "")
+        at = joined.find(SIGNATURE_MARK)
+        while at >= 0:
+            index = max(i for i, start in enumerate(starts) if start <= at and (texts[i].text or ""))
+            if texts[index].getparent().tag == f"{{{W}}}r":
+                found.append(_split_run(texts[index], at - starts[index]))
+            at = joined.find(SIGNATURE_MARK, at + 1)
+    return found
+
+
+def _letter_start() -> etree._Element:
+    """An empty paragraph a twentieth of a point tall (no spacing around it) carrying the letter's bookmark: its
+    own, so no condition or loop of the template can remove or repeat it."""
+    p = etree.Element(f"{{{W}}}p")
+    properties = etree.SubElement(p, f"{{{W}}}pPr")
+    spacing = etree.SubElement(properties, f"{{{W}}}spacing")
+    for name, value in (("before", "0"), ("after", "0"), ("line", "1"), ("lineRule", "exact")):
+        spacing.set(f"{{{W}}}{name}", value)
+    size = etree.SubElement(etree.SubElement(properties, f"{{{W}}}rPr"), f"{{{W}}}sz")
+    size.set(f"{{{W}}}val", "2")
+    anchor = etree.SubElement(p, f"{{{W}}}r")
+    _bookmark(anchor, f"{LETTER_BOOKMARK}{{{{ {_LETTER} }}}}", f"{{{{ 2000000 + 1000 * {_LETTER} }}}}")
+    return p
 
 
 @functools.lru_cache(maxsize=8)  # a few templates are in use at a time; an upload may be 5 MiB
 def _repeating(template: bytes, names: tuple[str, ...]) -> bytes:
-    """The template with its body wrapped in a loop over ``letters``, a page break between two letters, and two
-    bookmarks per letter, which LibreOffice exports as named destinations: where the letter starts
-    (:data:`LETTER_BOOKMARK`) and its signature mark (:data:`MARK_BOOKMARK`). Kept for the templates in use."""
+    """The template with its body wrapped in a loop over ``letters``, a page break between two letters, and the
+    bookmarks LibreOffice exports as named destinations: where each letter starts (:data:`LETTER_BOOKMARK`) and
+    where its signature marks are (:data:`MARK_BOOKMARK`). Kept for the templates in use."""
     source = zipfile.ZipFile(BytesIO(template))
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -773,21 +831,14 @@ def _repeating(template: bytes, names: tuple[str, ...]) -> bytes:
                 body = root.find(f"{{{W}}}body")
                 assert body is not None
                 section = body[-1]  # the final w:sectPr stays last: one section for all letters
-                mark = _mark_run(body)
-                if mark is not None:
-                    start, end = _bookmark(MARK_BOOKMARK + "{{ loop.index0 }}", "{{ 2000001 + 2 * loop.index0 }}")
-                    if mark.tag == f"{{{W}}}p":
-                        mark.insert(1 if mark.find(f"{{{W}}}pPr") is not None else 0, start)
-                        mark.append(end)
-                    else:
-                        mark.addprevious(start)
-                        mark.addnext(end)
-                first = _first_paragraph(body)
-                start, end = _bookmark(LETTER_BOOKMARK + "{{ loop.index0 }}", "{{ 2000000 + 2 * loop.index0 }}")
-                first.insert(1 if first.find(f"{{{W}}}pPr") is not None else 0, start)
-                start.addnext(end)
+                _drop_our_names(root)
+                for k, run in enumerate(_mark_runs(body)):
+                    name = f"{MARK_BOOKMARK}{{{{ {_LETTER} }}}}x{k}"
+                    _bookmark(run, name, f"{{{{ 2000000 + 1000 * {_LETTER} + {1 + k % 999} }}}}")
+                body.insert(0, _letter_start())
                 bindings = ", ".join(f"{n}=letter[{n!r}]" for n in names)
                 body.insert(0, _paragraph(f"{{%p with {bindings} %}}"))
+                body.insert(0, _paragraph(f"{{%p set {_LETTER} = loop.index0 %}}"))  # before a key named loop
                 body.insert(0, _paragraph("{%p for letter in letters %}"))
                 at = list(body).index(section)
                 tail = ["{%p endwith %}", "{%p if not loop.last %}", None, "{%p endif %}", "{%p endfor %}"]

@@ -55,7 +55,7 @@ class _Commands(TyperGroup):
             group = typer.main.get_group(found)
             group.name = cmd_name
             return group
-        single = typer.Typer()
+        single = typer.Typer(add_completion=False)  # the completion options are the top command's
         single.command(cmd_name)(found)
         return typer.main.get_command(single)
 
