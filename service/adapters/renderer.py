@@ -591,7 +591,17 @@ def inspect_docx(docx: bytes) -> Inspection:
     uses = _Uses(env, found)
     try:
         template = _Template(BytesIO(docx))
-        for where, source in _sources(template):
+        sources = _sources(template)
+        shared = sorted(
+            {where for where, text in sources if where in ("header", "footer") and ("{{" in text or "{%" in text)}
+        )
+        if shared:
+            found.warnings.append(
+                f"the {' and '.join(shared)} hold placeholders: the letters of a batch made from a class list share one"
+                f" {' and '.join(shared)}, where a value that differs from letter to letter (the student, the"
+                " number, the date) is left empty"
+            )
+        for where, source in sources:
             try:
                 uses.walk_all(env.parse(source).body, _Scope())
             except TemplateError as exc:

@@ -224,7 +224,7 @@ def test_headers_and_footers_are_filled_for_one_document_and_with_what_a_batch_s
     showing one student's value on every letter."""
     from docx import Document
 
-    from service.adapters.renderer import render_many
+    from service.adapters.renderer import inspect_docx, render_many
 
     doc = Document()
     doc.add_paragraph("Kính gửi {{ student }}")
@@ -238,6 +238,8 @@ def test_headers_and_footers_are_filled_for_one_document_and_with_what_a_batch_s
         names = sorted(n for n in parts.namelist() if re.fullmatch(r"word/(header|footer)\d+\.xml", n))
         return " | ".join("".join(re.findall(r"<w:t[^>]*>([^<]*)</w:t>", parts.read(n).decode())) for n in names)
 
+    (warning,) = [w for w in inspect_docx(template.getvalue()).warnings if "batch" in w]
+    assert warning.startswith("the footer and header hold placeholders"), warning  # told at upload and check
     one = render_many(template.getvalue(), [{"course": "K12", "student": "An"}])
     assert header_and_footer(one) == "Khóa K12 | Lớp K12 - An"
     two = render_many(template.getvalue(), [{"course": "K12", "student": "An"}, {"course": "K12", "student": "Bình"}])
