@@ -582,6 +582,10 @@ def _check_zip(docx: bytes) -> None:
         raise RenderError(f"not a .docx file: {exc}", f"Không phải tệp .docx: {exc}") from None
 
 
+SIGNATURE_MARK = "[[sig:leader]]"
+"""Where the leader signs, in a template's body (``templates_docx/build.py`` writes it white, 1 pt)."""
+
+
 def inspect_docx(docx: bytes) -> Inspection:
     """Check an uploaded .docx is a sane Word file (no zip bomb, no broken zip, a body, Jinja that parses) and
     return what it uses: every placeholder of every part docxtpl fills, typed by its use."""
@@ -595,6 +599,12 @@ def inspect_docx(docx: bytes) -> Inspection:
         shared = sorted(
             {where for where, text in sources if where in ("header", "footer") and ("{{" in text or "{%" in text)}
         )
+        placed = sorted({where for where, text in sources if where in ("header", "footer") and SIGNATURE_MARK in text})
+        if placed:
+            found.warnings.append(
+                f"the signature mark {SIGNATURE_MARK} is in the {' and '.join(placed)}, where it is not looked for: put"
+                " it in the body's signing block, or the organisation's signature is invisible"
+            )
         if shared:
             found.warnings.append(
                 f"the {' and '.join(shared)} hold placeholders: the letters of a batch made from a class list share one"
@@ -741,7 +751,6 @@ LETTER_BOOKMARK = BOOKMARKS + "Letter"
 MARK_BOOKMARK = BOOKMARKS + "Sig"
 """``VanbanSig<i>x<k>``: the k-th signature mark of the template in the i-th letter (in the template's order: the
 last one the letter shows is its mark), at the mark's first character."""
-SIGNATURE_MARK = "[[sig:leader]]"
 _LETTER = "__vanban_letter"  # the letter's index, bound once: a template's own loop has a ``loop`` of its own
 _T = f"{{{W}}}t"
 _SPACE = "{http://www.w3.org/XML/1998/namespace}space"

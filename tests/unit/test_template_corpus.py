@@ -240,6 +240,10 @@ def test_headers_and_footers_are_filled_for_one_document_and_with_what_a_batch_s
 
     (warning,) = [w for w in inspect_docx(template.getvalue()).warnings if "batch" in w]
     assert warning.startswith("the footer and header hold placeholders"), warning  # told at upload and check
+    doc.sections[0].header.paragraphs[0].text = "[[sig:leader]]"
+    marked = BytesIO()
+    doc.save(marked)
+    assert any("is in the header, where it is not looked for" in w for w in inspect_docx(marked.getvalue()).warnings)
     one = render_many(template.getvalue(), [{"course": "K12", "student": "An"}])
     assert header_and_footer(one) == "Khóa K12 | Lớp K12 - An"
     two = render_many(template.getvalue(), [{"course": "K12", "student": "An"}, {"course": "K12", "student": "Bình"}])
