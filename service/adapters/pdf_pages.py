@@ -74,14 +74,9 @@ def _intents_hidden(pdf: bytes) -> bytes:
     return pdf.replace(b"/OutputIntents", b"/OutputIntentX")
 
 
-def split_pages(pdf: bytes, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None = None) -> list[bytes]:
-    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A) and,
-    with ``records`` (one per range), becomes that record (see :func:`make_record`) in the same pass."""
-    with pikepdf.open(BytesIO(pdf)) as source:
-        return _split(source, ranges, records)
-
-
-def _split(source: pikepdf.Pdf, ranges: list[tuple[int, int]], records: Sequence[PdfRecord] | None) -> list[bytes]:
+def _split(source: pikepdf.Pdf, ranges: list[tuple[int, int]], records: Sequence[PdfRecord]) -> list[bytes]:
+    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A) and
+    becomes its record (see :func:`make_record`) in the same pass."""
     out = []
     intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
     for index, (first, last) in enumerate(ranges):
@@ -89,8 +84,7 @@ def _split(source: pikepdf.Pdf, ranges: list[tuple[int, int]], records: Sequence
         part.pages.extend(source.pages[first : last + 1])
         if intents:
             part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
-        if records is not None:
-            _as_record(part, records[index])
+        _as_record(part, records[index])
         out.append(_saved(part))
     return out
 

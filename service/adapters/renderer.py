@@ -596,10 +596,9 @@ def inspect_docx(docx: bytes) -> Inspection:
     try:
         template = _Template(BytesIO(docx))
         sources = _sources(template)
-        shared = sorted(
-            {where for where, text in sources if where in ("header", "footer") and ("{{" in text or "{%" in text)}
-        )
-        placed = sorted({where for where, text in sources if where in ("header", "footer") and SIGNATURE_MARK in text})
+        margins = [(where, text) for where, text in sources if where in ("header", "footer")]
+        shared = sorted({where for where, text in margins if "{{" in text or "{%" in text})
+        placed = sorted({where for where, text in margins if SIGNATURE_MARK in text})
         if placed:
             found.warnings.append(
                 f"the signature mark {SIGNATURE_MARK} is in the {' and '.join(placed)}, where it is not looked for: put"

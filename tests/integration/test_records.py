@@ -4,12 +4,16 @@ reads back (pdftoppm + zxing-cpp) as the document's verification address and cov
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from service.adapters.pdf_pages import make_record, split_pages
+from service.adapters.converter import Converter
+from service.adapters.pdf_pages import letters, make_record
+from service.adapters.renderer import render_many
+from service.adapters.template_files import TemplateFolder
+from service.config import PROJECT_ROOT
 from service.domain.pdf_record import PdfRecord, verify_url
-from service.services.production import OrganisationSignature
+from service.services.production import OrganisationSignature, render_context
 from signing import load_pkcs12
 from signing.pki import DemoPki
 from signing.sign import Level, SigningContext
@@ -54,9 +58,12 @@ def test_a_signed_record_is_pdfa_2b_with_vietnamese_metadata_and_a_qr_code_that_
     assert code.y2 < 20 * 72 / 25.4  # in the bottom margin
 
 
-def test_a_letter_cut_from_a_chunk_keeps_the_output_intent(letter_pdf: bytes, pki: DemoPki, tmp_path: Path) -> None:
-    [part] = split_pages(letter_pdf, [(0, 0)])
+def test_a_letter_cut_from_a_chunk_keeps_the_output_intent(converter: Converter, pki: DemoPki, tmp_path: Path) -> None:
+    template = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
+    contexts = [render_context(template, template.example, f"0{i}/GTT-TCT", date(2026, 2, 4)) for i in (5, 6)]
+    chunk = converter.to_pdf(render_many(template.docx, contexts))
+    _, second = letters(chunk, [_record(None), _record(None)])  # cut and made a record, as a batch's letters are
     path = tmp_path / "letter.pdf"
-    path.write_bytes(_signed(pki, make_record(part, _record(None))))
+    path.write_bytes(_signed(pki, second.pdf))
     assert pdfa_problems(path, TITLE, AUTHOR) == []
     assert qr_codes(path) == []  # no address, no code
