@@ -117,11 +117,8 @@ class SigningContext:
         return self._validation_data[signer.signing_cert.sha256]
 
 
-def signature_metadata(
-    key: KeyMaterial, request: SignatureRequest, context: SigningContext
-) -> signers.PdfSignatureMetadata:
-    """pyHanko's description of the signature ``request`` asks for; refuses what the level cannot have."""
-    level = Level(request.level)
+def check_request(key: KeyMaterial, level: Level, context: SigningContext) -> None:
+    """Refuse a signature at ``level`` that ``context`` cannot make, or by a revoked ``key``."""
     if level != Level.B_B and context.timestamper is None:
         raise SigningError(f"PAdES {level} needs a time-stamping authority")
     long_term = level in (Level.B_LT, Level.B_LTA)
@@ -129,6 +126,14 @@ def signature_metadata(
         raise SigningError(f"PAdES {level} needs trust roots and revocation data (CRLs)")
     if context.trust is not None:
         context.trust.check_not_revoked(key.certificate)
+
+
+def signature_metadata(
+    key: KeyMaterial, request: SignatureRequest, context: SigningContext
+) -> signers.PdfSignatureMetadata:
+    """pyHanko's description of the signature ``request`` asks for; refuses what the level cannot have."""
+    level = Level(request.level)
+    check_request(key, level, context)
     from pyhanko.sign.fields import MDPPerm
 
     return signers.PdfSignatureMetadata(
@@ -147,15 +152,38 @@ def signature_metadata(
     )
 
 
+@dataclass(frozen=True)
+class DeflatedImage:
+    """A transparent PNG as a PDF image's two streams, compressed once: its RGB pixels and its alpha channel."""
+
+    width: int
+    height: int
+    rgb: bytes = field(repr=False)
+    alpha: bytes = field(repr=False)
+
+    def drawing(self, width: float, height: float, name: str) -> bytes:
+        """Content-stream operators painting the image ``name`` centred in a ``width`` x ``height`` box, as large
+        as it fits without changing its proportions."""
+        scale = min(width / self.width, height / self.height)
+        w, h = self.width * scale, self.height * scale
+        return f"q {w:.3f} 0 0 {h:.3f} {(width - w) / 2:.3f} {(height - h) / 2:.3f} cm /{name} Do Q".encode()
+
+
+@lru_cache(maxsize=8)
+def deflated_image(png: bytes) -> DeflatedImage:
+    image = Image.open(BytesIO(png)).convert("RGBA")
+    rgb, alpha = image.convert("RGB").tobytes(), image.getchannel("A").tobytes()
+    return DeflatedImage(image.width, image.height, zlib.compress(rgb), zlib.compress(alpha))
+
+
 class EncodedImage(PdfImage):
     """A transparent PNG as a PDF image, its pixels compressed once and reused in every PDF it goes into
     (pyHanko's PdfImage compresses them again for each file)."""
 
     def __init__(self, png: bytes) -> None:
-        image = Image.open(BytesIO(png)).convert("RGBA")
-        super().__init__(image)
-        self._rgb = zlib.compress(image.convert("RGB").tobytes())
-        self._alpha = zlib.compress(image.getchannel("A").tobytes())
+        super().__init__(Image.open(BytesIO(png)))
+        deflated = deflated_image(png)
+        self._rgb, self._alpha = deflated.rgb, deflated.alpha
         self._ref: generic.IndirectObject | None = None
 
     def _stream(self, data: bytes, colour_space: str, smask: generic.IndirectObject | None) -> generic.StreamObject:

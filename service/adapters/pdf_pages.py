@@ -8,10 +8,13 @@ from __future__ import annotations
 import itertools
 import re
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -24,6 +27,7 @@ from service.adapters.renderer import BOOKMARKS, LETTER_BOOKMARK, MARK_BOOKMARK
 from service.domain.pdf_record import PdfRecord
 from service.errors import ConversionError
 from signing.marks import Mark
+from signing.slots import FILTER, SUBFILTER, SignatureSlot
 
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
@@ -74,9 +78,15 @@ def _intents_hidden(pdf: bytes) -> bytes:
     return pdf.replace(b"/OutputIntents", b"/OutputIntentX")
 
 
-def _split(source: pikepdf.Pdf, ranges: list[tuple[int, int]], records: Sequence[PdfRecord]) -> list[bytes]:
-    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A) and
-    becomes its record (see :func:`make_record`) in the same pass."""
+def _split(
+    source: pikepdf.Pdf,
+    ranges: list[tuple[int, int]],
+    records: Sequence[PdfRecord],
+    slots: Sequence[SignatureSlot | None],
+    marks: Sequence[Mark | None],
+) -> list[bytes]:
+    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A),
+    becomes its record (see :func:`make_record`) and gets its signature slot in the same pass."""
     out = []
     intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
     for index, (first, last) in enumerate(ranges):
@@ -85,8 +95,75 @@ def _split(source: pikepdf.Pdf, ranges: list[tuple[int, int]], records: Sequence
         if intents:
             part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
         _as_record(part, records[index])
+        _with_slot(part, slots[index], marks[index])
         out.append(_saved(part))
     return out
+
+
+def _with_slot(doc: pikepdf.Pdf, slot: SignatureSlot | None, mark: Mark | None) -> None:
+    """``slot``'s signature field in ``doc``, as pyHanko makes one: its widget on the mark's page (the seal's
+    appearance where ``slot.box`` puts it; none and a zero box: invisible), its signature dictionary with the
+    slot's placeholders, and the catalog's PAdES extension."""
+    if slot is None:
+        return
+    box = slot.box(mark)
+    page = doc.pages[mark.page if box is not None and mark is not None else 0]
+    signature = pikepdf.Dictionary(
+        Type=pikepdf.Name.Sig,
+        Filter=pikepdf.Name(FILTER),
+        SubFilter=pikepdf.Name(SUBFILTER),
+        ByteRange=pikepdf.Array(slot.placeholder),
+        Contents=pikepdf.String(bytes(slot.reserved // 2)),
+        M=pikepdf.String(encode_pdf_date(slot.signed_at)),
+        Name=pikepdf.String(slot.signer_name),
+    )
+    if slot.reason is not None:
+        signature.Reason = pikepdf.String(slot.reason)
+    if slot.location is not None:
+        signature.Location = pikepdf.String(slot.location)
+    widget = pikepdf.Dictionary(
+        FT=pikepdf.Name.Sig,
+        T=pikepdf.String(slot.field_name),
+        Type=pikepdf.Name.Annot,
+        Subtype=pikepdf.Name.Widget,
+        F=132,  # print, locked
+        Rect=[0, 0, 0, 0],
+        P=page.obj,
+        V=doc.make_indirect(signature),
+    )
+    if box is not None and slot.image is not None:
+        rect = [round(box.x1), round(box.y1), round(box.x2), round(box.y2)]
+        width, height = rect[2] - rect[0], rect[3] - rect[1]
+        appearance = doc.make_stream(slot.image.drawing(width, height, "Img"))
+        appearance.Type, appearance.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+        appearance.BBox = [0, 0, width, height]
+        appearance.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Img=_image(doc, slot)))
+        widget.Rect, widget.AP = rect, pikepdf.Dictionary(N=appearance)
+    widget = doc.make_indirect(widget)
+    page.obj.Annots = doc.make_indirect(pikepdf.Array([*page.obj.get("/Annots", []), widget]))
+    doc.Root.AcroForm = doc.make_indirect(pikepdf.Dictionary(Fields=[widget], SigFlags=3))
+    doc.Root.Extensions = pikepdf.Dictionary(
+        ESIC=pikepdf.Dictionary(
+            Type=pikepdf.Name.DeveloperExtensions, BaseVersion=pikepdf.Name("/1.7"), ExtensionLevel=1
+        )
+    )
+
+
+def _image(doc: pikepdf.Pdf, slot: SignatureSlot) -> pikepdf.Stream:
+    """The slot's image, its pixels and its transparency, as compressed once."""
+    assert slot.image is not None
+    image = slot.image
+    streams = []
+    for data, colours in ((image.alpha, pikepdf.Name.DeviceGray), (image.rgb, pikepdf.Name.DeviceRGB)):
+        stream = pikepdf.Stream(doc, b"")
+        stream.write(data, filter=pikepdf.Name.FlateDecode)
+        stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+        stream.Width, stream.Height, stream.BitsPerComponent = image.width, image.height, 8
+        stream.ColorSpace = colours
+        streams.append(stream)
+    alpha, pixels = streams
+    pixels.SMask = alpha
+    return pixels
 
 
 @dataclass(frozen=True)
@@ -99,11 +176,15 @@ class Letter:
     mark: Mark | None
 
 
-def letters(pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
+def letters(
+    pdf: bytes, records: Sequence[PdfRecord], slots: Sequence[SignatureSlot | None] | None = None
+) -> list[Letter]:
     """The documents of ``pdf``, made from ``renderer.render_many``'s DOCX, each made its record (one per document,
-    in order; see :func:`make_record`). Where each starts and where its mark is are the named destinations
-    LibreOffice exported from the DOCX's bookmarks: no text is read. One document keeps its PDF whole."""
-    with pikepdf.open(BytesIO(pdf)) as source:
+    in order; see :func:`make_record`) with its signature slot (``slots``, one per document; none: no slot). Where
+    each starts and where its mark is are the named destinations LibreOffice exported from the DOCX's bookmarks: no
+    text is read. One document keeps its PDF whole."""
+    slots = slots or [None] * len(records)
+    with _opened(pdf) as source:
         places = _destinations(source)
         starts = [places.get(f"{LETTER_BOOKMARK}{i}") for i in range(len(records))]
         firsts = [start[0] for start in starts if start is not None]
@@ -123,9 +204,10 @@ def letters(pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
                 if not dests.keys():
                     del source.Root.Dests
             _as_record(source, records[0])
+            _with_slot(source, slots[0], marks[0])
             parts = [_saved(source)]
         else:
-            parts = _split(source, ranges, records)
+            parts = _split(source, ranges, records, slots, marks)
     return [
         Letter(part, last - first + 1, mark) for part, (first, last), mark in zip(parts, ranges, marks, strict=True)
     ]
@@ -165,9 +247,24 @@ def _destinations(source: pikepdf.Pdf) -> dict[str, tuple[int, float, float]]:
     return places
 
 
+FAST_TEMP = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+
+
+@contextmanager
+def _opened(pdf: bytes) -> Iterator[pikepdf.Pdf]:
+    """``pdf`` opened from a file in memory (tmpfs where there is one): qpdf reads a file itself, several times
+    faster than through a Python stream (``BytesIO``) for a chunk of a hundred letters."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=FAST_TEMP) as file:
+        file.write(pdf)
+        file.flush()
+        with pikepdf.open(file.name) as opened:
+            yield opened
+
+
 def _saved(doc: pikepdf.Pdf) -> bytes:
     buffer = BytesIO()
-    doc.save(buffer, fix_metadata_version=False)  # the XMP is ours, written whole (or none)
+    # the XMP is ours, written whole (or none); no object streams: a signature slot is found in the bytes
+    doc.save(buffer, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
     return buffer.getvalue()
 
 
@@ -210,23 +307,21 @@ QR_LEFT, QR_BOTTOM = 30 * MM, 3 * MM  # in the bottom margin (20 mm or more, NĐ
 QR_QUIET = 2  # modules of white around the code
 
 
-def qr_drawing(modules: list[list[bool]], x: float, y: float, size: float) -> bytes:
+_DARK_RUN = re.compile(b"[^\x00]+")
+
+
+def qr_drawing(modules: list[bytes], x: float, y: float, size: float) -> bytes:
     """Content-stream operators drawing a QR code on white, its quiet zone included, as a ``size`` square whose
-    lower left corner is (x, y): one rectangle per run of dark modules in a row, in DeviceRGB."""
+    lower left corner is (x, y): one rectangle per run of dark modules in a row (a byte per module, 0 light), in
+    DeviceRGB."""
     count = len(modules)
     module = size / (count + 2 * QR_QUIET)
     ops = [f"q 1 0 0 1 {x:.3f} {y:.3f} cm 1 1 1 rg 0 0 {size:.3f} {size:.3f} re f 0 0 0 rg"]
     for r, row in enumerate(modules):
-        bottom = (count + QR_QUIET - 1 - r) * module
-        c = 0
-        while c < count:
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < count and row[c]:
-                c += 1
-            ops.append(f"{(start + QR_QUIET) * module:.3f} {bottom:.3f} {(c - start) * module:.3f} {module:.3f} re")
+        bottom = f"{(count + QR_QUIET - 1 - r) * module:.3f}"
+        for run in _DARK_RUN.finditer(row):
+            start, width = run.start() + QR_QUIET, run.end() - run.start()
+            ops.append(f"{start * module:.3f} {bottom} {width * module:.3f} {module:.3f} re")
     ops.append("f Q")
     return "\n".join(ops).encode()
 
@@ -293,8 +388,10 @@ def _as_record(doc: pikepdf.Pdf, record: PdfRecord) -> None:
 class PdfPageTools:
     """``service.services.ports.PdfPages`` with pdftotext, pikepdf and pdftoppm (``adapters.preview``)."""
 
-    def letters(self, pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
-        return letters(pdf, records)
+    def letters(
+        self, pdf: bytes, records: Sequence[PdfRecord], slots: Sequence[SignatureSlot | None] | None = None
+    ) -> list[Letter]:
+        return letters(pdf, records, slots)
 
     def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
         return make_record(pdf, record)

@@ -249,12 +249,21 @@ def _patched(src_xml: str) -> str:
     return _patch_kept(src_xml) if len(src_xml) <= 1_048_576 else _patch(src_xml)
 
 
+_LISTING = re.compile(r"<w:t(?: [^>]*)?>[^<]*[\t\n\a\f]")
+
+
 class _Template(DocxTemplate):  # type: ignore[misc]
     """docxtpl's template with two fixes: a literal written in the template (``{{ "A&B" }}``) is escaped once,
     not twice (Word stores it as ``A&amp;B``); endnotes and comments are filled like footnotes."""
 
     def patch_xml(self, src_xml: str) -> str:
         return _patched(src_xml)
+
+    def resolve_listing(self, xml: str) -> str:
+        """docxtpl's, where a text holds a character it turns into a tab or a break (``\\t \\n \\a \\f``); a part
+        with none is left as it is: its regular expressions over every paragraph and run were half of the render
+        of a chunk of letters."""
+        return str(DocxTemplate.resolve_listing(self, xml)) if _LISTING.search(xml) else xml
 
     def render_footnotes(self, context: dict[str, Any], jinja_env: Any = None) -> None:
         super().render_footnotes(context, jinja_env)

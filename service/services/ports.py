@@ -46,6 +46,7 @@ from service.domain.documents import DocumentFilter, IssuedWindow
 from service.domain.exchange import ExchangeMessage
 from service.domain.pdf_record import PdfRecord
 from service.domain.records import FiledDocument, RecordFile
+from signing.slots import SignatureSlot
 
 # The rows are re-exported: the services name them from here, never from the adapters.
 __all__ = [
@@ -449,9 +450,12 @@ class Renderer(Protocol):
 class PdfPages(Protocol):
     """Page-level work on a PDF (pikepdf and pdftoppm in production)."""
 
-    def letters(self, pdf: bytes, records: Sequence[PdfRecord]) -> list[Letter]:
+    def letters(
+        self, pdf: bytes, records: Sequence[PdfRecord], slots: Sequence[SignatureSlot | None] | None = None
+    ) -> list[Letter]:
         """The documents of a PDF converted from ``Renderer.render_many``'s DOCX, one per record, in order: each
-        made that record (as :meth:`make_record` makes it), with its number of pages and its signature mark."""
+        made that record (as :meth:`make_record` makes it), with its number of pages and its signature mark, and
+        written with its signature slot (``slots``: one per record, or none) for ``signing.slots.fill_slot``."""
 
     def make_record(self, pdf: bytes, record: PdfRecord) -> bytes:
         """``pdf`` with ``record``'s metadata (Info and XMP, PDF/A-2b claim, /Lang) and its QR code on page 1;

@@ -39,6 +39,7 @@ from service.services.ports import (
     Issued,
     JobEnds,
     JobRow,
+    Letter,
     Metrics,
     PdfConverter,
     PdfPages,
@@ -53,7 +54,8 @@ from service.services.validation import check_text, content, validate
 from signing import KeyMaterial, SignatureRequest, sign_pdf
 from signing.appearance import seal_box
 from signing.marks import Mark
-from signing.sign import Level, SigningContext
+from signing.sign import Level, SigningContext, deflated_image
+from signing.slots import SLOT_LEVELS, SignatureSlot, fill_slots
 
 if TYPE_CHECKING:
     from service.services.templates import TemplateCatalog
@@ -196,6 +198,32 @@ class OrganisationSignature:
             image=self.seal_image if box is not None or prepared else None,
         )
         return sign_pdf(pdf, key, request, self.context), key.subject_common_name
+
+    def slot(self, reason: str, location: str | None, at: datetime) -> SignatureSlot | None:
+        """The slot an issued PDF is written with for this signature (see ``signing.slots``): the seal where the
+        template marks the leader's place; none at a level a slot cannot hold (then :meth:`sign` signs)."""
+        if self.level not in SLOT_LEVELS:
+            return None
+        image = deflated_image(self.seal_image) if self.seal_image is not None else None
+        name = self.key().subject_common_name
+        return SignatureSlot("ToChuc", reason, location, name, at, self.level, image, seal_box)
+
+    def finish(
+        self,
+        letters: Sequence[Letter],
+        slots: Sequence[SignatureSlot | None],
+        reasons: Sequence[tuple[str, str | None]],
+    ) -> tuple[list[bytes], str]:
+        """Each letter signed: its slot filled (all in one pass), or, without one, signed as :meth:`sign` signs;
+        ``reasons``: each letter's reason and location. Returns the signed PDFs and the signer's name."""
+        key = self.key()
+        written = [(letter.pdf, slot) for letter, slot in zip(letters, slots, strict=True) if slot is not None]
+        filled = iter(fill_slots(written, key, self.context) if written else [])
+        signed = [
+            next(filled) if slot is not None else self.sign(letter.pdf, reason, place, letter.mark)[0]
+            for letter, slot, (reason, place) in zip(letters, slots, reasons, strict=True)
+        ]
+        return signed, key.subject_common_name
 
 
 @dataclass(frozen=True)
@@ -372,16 +400,16 @@ class Production:
             pdf = self.converter.to_pdf(docx)
         stages.append(("convert", time.perf_counter()))
         # each document's PDF becomes a record (metadata, QR code) before its signature
+        # and is written with a slot for the organisation's signature, filled next
         now = self.clock.now()
+        reasons = [(f"Ban hành {d.notation}", d.data.get("place")) for d in docs]
+        slots = [self.organisation.slot(reason, place, now) for reason, place in reasons]
         with self.metrics.stage("split"):
-            letters = self.pages.letters(pdf, [pdf_record(template, d, now, self.public_url) for d in docs])
+            records = [pdf_record(template, d, now, self.public_url) for d in docs]
+            letters = self.pages.letters(pdf, records, slots)
         stages.append(("split", time.perf_counter()))
-        signed, signer = [], ""
         with self.metrics.stage("sign"):
-            for d, letter in zip(docs, letters, strict=True):
-                reason = f"Ban hành {d.notation}"
-                pdf_signed, signer = self.organisation.sign(letter.pdf, reason, d.data.get("place"), letter.mark)
-                signed.append(pdf_signed)
+            signed, signer = self.organisation.finish(letters, slots, reasons)
         self.metrics.signed(self.organisation.level.value, len(signed))
         stages.append(("sign", time.perf_counter()))
         return Made(docx, signed, [letter.pages for letter in letters], signer)

@@ -110,3 +110,17 @@ def _long_poll(limit: int) -> int:
 def test_a_long_poll_stops_when_its_caller_is_gone_and_past_the_limit_does_not_wait() -> None:
     assert _long_poll(limit=1) == 2  # the first look, then the caller is gone: the answer is made and not waited for
     assert _long_poll(limit=0) == 1  # no place left: answered from the first look
+
+
+def test_a_part_without_tabs_or_breaks_in_its_text_is_not_searched_for_them() -> None:
+    """The renderer skips docxtpl's listing pass where it would change nothing, and only there."""
+    from docxtpl import DocxTemplate
+
+    from service.adapters.renderer import _Template
+
+    run = '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{}</w:t>'
+    run += "</w:r></w:p>"
+    for text in ["Nguyễn Văn An", "a\tb", "dòng 1\ndòng 2", "trang\fmới", "đoạn\amới", "x &lt; y\n"]:
+        xml = "<w:body>\n" + run.format(text) * 2 + "\n</w:body>"
+        assert _Template.resolve_listing(None, xml) == DocxTemplate.resolve_listing(None, xml)
+    assert "<w:br/>" in _Template.resolve_listing(None, run.format("a\nb"))  # the pass runs where it must

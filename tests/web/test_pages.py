@@ -94,7 +94,7 @@ def test_anyone_verifies_a_downloaded_pdf(page: Any, web: WebService, tmp_path: 
 
     # A file changed after signing: the page says so in plain words.
     data = pdf.read_bytes()
-    at = data.index(b"/Producer") + len(b"/Producer")  # a signed byte: one letter of the producer's name
+    at = data.index(b"/Title")  # a signed byte: one letter of a key of the Info dictionary
     tampered = tmp_path / "tampered.pdf"
     tampered.write_bytes(data[:at] + data[at:].replace(b"e", b"E", 1))
     page.get_by_label("Tệp PDF cần xác thực").set_input_files(str(tampered))
