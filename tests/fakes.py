@@ -232,18 +232,21 @@ class FakeRepository(orm.NewRows):
             setattr(doc, name, value)
         return True
 
-    def issue(self, document_id: str, issued: Issued) -> bool:
-        doc = self.document(document_id)
-        if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
-            return False
-        doc.pdf_sha256, doc.signer, doc.signed_at = issued.pdf_sha256, issued.signer, issued.signed_at
-        doc.status = DocumentStatus.ISSUED
-        if issued.docx_sha256 is not None:
-            doc.docx_sha256 = issued.docx_sha256
-        if issued.metadata is not None:
-            doc.archive_metadata = copy.deepcopy(issued.metadata)
-        doc.updated_at = orm.utcnow()
-        return True
+    def issue(self, issued: dict[str, Issued]) -> set[str]:
+        recorded = set()
+        for document_id, one in issued.items():
+            doc = self.document(document_id)
+            if doc.status in (DocumentStatus.ISSUED, DocumentStatus.FAILED):
+                continue
+            doc.pdf_sha256, doc.signer, doc.signed_at = one.pdf_sha256, one.signer, one.signed_at
+            doc.status = DocumentStatus.ISSUED
+            if one.docx_sha256 is not None:
+                doc.docx_sha256 = one.docx_sha256
+            if one.metadata is not None:
+                doc.archive_metadata = copy.deepcopy(one.metadata)
+            doc.updated_at = orm.utcnow()
+            recorded.add(document_id)
+        return recorded
 
     def add_progress(self, job_id: str, done: int) -> orm.JobRow:
         job = self.job(job_id)

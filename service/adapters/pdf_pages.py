@@ -313,15 +313,16 @@ _DARK_RUN = re.compile(b"[^\x00]+")
 def qr_drawing(modules: list[bytes], x: float, y: float, size: float) -> bytes:
     """Content-stream operators drawing a QR code on white, its quiet zone included, as a ``size`` square whose
     lower left corner is (x, y): one rectangle per run of dark modules in a row (a byte per module, 0 light), in
-    DeviceRGB."""
+    DeviceRGB, in a space where a module is one unit."""
     count = len(modules)
-    module = size / (count + 2 * QR_QUIET)
-    ops = [f"q 1 0 0 1 {x:.3f} {y:.3f} cm 1 1 1 rg 0 0 {size:.3f} {size:.3f} re f 0 0 0 rg"]
+    side = count + 2 * QR_QUIET
+    module = size / side
+    ops = [f"q {module:.4f} 0 0 {module:.4f} {x:.3f} {y:.3f} cm 1 1 1 rg 0 0 {side} {side} re f 0 0 0 rg"]
     for r, row in enumerate(modules):
-        bottom = f"{(count + QR_QUIET - 1 - r) * module:.3f}"
-        for run in _DARK_RUN.finditer(row):
-            start, width = run.start() + QR_QUIET, run.end() - run.start()
-            ops.append(f"{start * module:.3f} {bottom} {width * module:.3f} {module:.3f} re")
+        bottom = count + QR_QUIET - 1 - r
+        ops.extend(
+            f"{run.start() + QR_QUIET} {bottom} {run.end() - run.start()} 1 re" for run in _DARK_RUN.finditer(row)
+        )
     ops.append("f Q")
     return "\n".join(ops).encode()
 

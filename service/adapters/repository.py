@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Text, case, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import Text, bindparam, case, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -35,6 +35,10 @@ def _seen_by(organisation: str | None, username: str) -> list[ColumnElement[bool
             cast(orm.DocumentRow.signatures, Text).contains(f'"{organisation}"', autoescape=True),
         )
     ]
+
+
+_ISSUED_FIELDS = ("pdf_sha256", "signer", "signed_at")
+_ISSUED_COLUMNS = {"docx_sha256": "docx_sha256", "metadata": "archive_metadata"}
 
 
 class Repository(orm.NewRows):
@@ -81,23 +85,39 @@ class Repository(orm.NewRows):
             query = query.where(orm.DocumentRow.batch_index < end)
         return list(self._session.scalars(query.order_by(orm.DocumentRow.batch_index)))
 
-    def issue(self, document_id: str, issued: Issued) -> bool:
-        """Record a numbered document as issued, unless it already is (then False: nothing changes)."""
-        done = (orm.DocumentRow.status == "issued") | (orm.DocumentRow.status == "failed")
-        kept = {"docx_sha256": issued.docx_sha256, "archive_metadata": issued.metadata}
-        result = self._session.execute(
-            update(orm.DocumentRow)
-            .where(orm.DocumentRow.id == document_id, ~done)
-            .values(
-                pdf_sha256=issued.pdf_sha256,
-                signer=issued.signer,
-                signed_at=issued.signed_at,
-                status="issued",
-                updated_at=orm.utcnow(),
-                **{name: value for name, value in kept.items() if value is not None},
+    def issue(self, issued: dict[str, Issued]) -> set[str]:
+        """Record numbered documents as issued, each unless it already is (or failed); the ids this call recorded.
+        One statement for a chunk's letters, executed for each. When it changed some rows but not all (another
+        delivery issued the others), the rows that hold this call's PDF are the ones it recorded: every signed PDF
+        differs (its signature's time and random placeholder, or pyHanko's random file identifier)."""
+        row = orm.DocumentRow
+        done = (row.status == "issued") | (row.status == "failed")  # no IN: its list is not allowed in a batch
+        recorded: set[str] = set()
+        groups: dict[tuple[str, ...], list[tuple[str, Issued]]] = {}
+        for document_id, one in issued.items():
+            kept = tuple(name for name in ("docx_sha256", "metadata") if getattr(one, name) is not None)
+            groups.setdefault(kept, []).append((document_id, one))
+        for kept, group in groups.items():
+            statement = (
+                update(row)
+                .where(row.id == bindparam("document_id"), ~done)
+                .values(
+                    status="issued",
+                    updated_at=orm.utcnow(),
+                    **{_ISSUED_COLUMNS.get(name, name): bindparam(f"new_{name}") for name in _ISSUED_FIELDS + kept},
+                )
             )
-        )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            params = [
+                {"document_id": i, **{f"new_{n}": getattr(one, n) for n in _ISSUED_FIELDS + kept}} for i, one in group
+            ]
+            changed = self._session.connection().execute(statement, params).rowcount
+            if changed in (0, len(params)):
+                recorded.update(i for i, _ in group if changed)
+                continue
+            ours = {i: one.pdf_sha256 for i, one in group}
+            held = self._session.execute(select(row.id, row.pdf_sha256).where(row.id.in_(ours)))
+            recorded.update(i for i, digest in held if ours[i] == digest)
+        return recorded
 
     def finish(self, document_id: str, status: str, values: dict[str, object]) -> bool:
         """Move a document still requested or numbered to ``status`` with ``values``; False if another delivery

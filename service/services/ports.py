@@ -184,8 +184,9 @@ class Repository(Protocol):
         """Move a document still requested or numbered to ``status`` with ``values``; False (nothing changes) if
         another delivery of its job did it first."""
 
-    def issue(self, document_id: str, issued: Issued) -> bool:
-        """Record a numbered document as issued, unless it already is (or failed): then False."""
+    def issue(self, issued: dict[str, Issued]) -> set[str]:
+        """Record numbered documents (by id) as issued, each unless it already is (or failed); the ids this call
+        recorded."""
 
     def add_progress(self, job_id: str, done: int) -> JobRow:
         """Count ``done`` more documents of the job, atomically; the job as it is now."""

@@ -368,14 +368,17 @@ class Production:
         with self.metrics.stage("record"), self.db.uow() as tx:
             # Writes first, each only if the document is not issued yet: a job delivered twice at once (a message
             # redelivered after a crash while the sweep had sent it again) records each document once.
-            recorded, issued = 0, []
-            for d, digest, meta in zip(docs, digests, metadata, strict=True):
-                if tx.repo.issue(d.id, Issued(digest, made.signer, now, docx_sha, meta)):
-                    recorded += 1
-                    issued.append((d, digest))
-                    if audit:
-                        detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}
-                        tx.repo.append_audit("worker", "render", d.id, detail)
+            made_now = {
+                d.id: Issued(digest, made.signer, now, docx_sha, meta)
+                for d, digest, meta in zip(docs, digests, metadata, strict=True)
+            }
+            recorded_ids = tx.repo.issue(made_now)
+            issued = [(d, made_now[d.id].pdf_sha256) for d in docs if d.id in recorded_ids]
+            if audit:
+                for d, digest in issued:
+                    detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}
+                    tx.repo.append_audit("worker", "render", d.id, detail)
+            recorded = len(issued)
             finished = self._count(tx, job_id, recorded)
             tx.commit()
         self._issued(issued, finished, letters=not audit)

@@ -10,9 +10,10 @@ import pytest
 from service.adapters.converter import Converter
 from service.errors import BatchRejected, VanbanError
 from service.runtime import Runtime
+from service.services.ports import Issued
 from service.services.requesting import RequestBatch, request_batch
 from signing.pki import DemoPki
-from tests.integration.runtimes import SEVEN_STUDENTS, chunked_runtime, request_seven_call_ups
+from tests.integration.runtimes import SEVEN_STUDENTS, chunked_runtime, request_seven_call_ups, runtime_on
 
 
 @pytest.fixture
@@ -63,3 +64,40 @@ def test_a_rejected_list_takes_no_number(runtime: Runtime) -> None:
             RequestBatch(template_id="giay-trieu-tap", class_list=SEVEN_STUDENTS.encode(), filename="l.csv", data={}),
             clock=runtime.clock,
         )
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_letters_another_delivery_issued_are_not_recorded_again(
+    database: str, tmp_path: Path, pki: DemoPki, converter: Converter
+) -> None:
+    """A chunk's letters are recorded by one statement; where another delivery issued some of them already, this
+    one records (and counts) only the others, and the first PDF stays."""
+    with runtime_on(database, tmp_path, pki.directory, converter) as runtime:
+        requested = request_batch(
+            runtime.db,
+            runtime.templates,
+            RequestBatch(
+                template_id="giay-trieu-tap",
+                class_list=SEVEN_STUDENTS.encode(),
+                filename="l.csv",
+                data={k: v for k, v in runtime.templates.get("giay-trieu-tap").example.items() if k != "student"},
+            ),
+            clock=runtime.clock,
+        )
+        now = runtime.clock.now()
+        with runtime.db.uow() as tx:
+            first, *others = [d.id for d in tx.repo.documents_of_batch(requested.batch_id)][:3]
+            assert tx.repo.issue({first: Issued("a" * 64, "Người khác", now)}) == {first}
+            tx.commit()
+        with runtime.db.uow() as tx:
+            made = {
+                i: Issued(f"{n}" * 64, "Trường", now, metadata={"so_trang": 1}) for n, i in enumerate([first, *others])
+            }
+            assert tx.repo.issue(made) == set(others)
+            assert tx.repo.issue(made) == set()  # the same delivery again: nothing
+            tx.commit()
+        with runtime.db.uow() as tx:
+            rows = {d.id: d for d in tx.repo.documents_of_batch(requested.batch_id)}
+        assert rows[first].pdf_sha256 == "a" * 64 and rows[first].archive_metadata is None
+        assert [rows[i].pdf_sha256 for i in others] == ["1" * 64, "2" * 64]
+        assert all(rows[i].status == "issued" and rows[i].archive_metadata == {"so_trang": 1} for i in others)

@@ -120,7 +120,8 @@ def test_a_part_without_tabs_or_breaks_in_its_text_is_not_searched_for_them() ->
 
     run = '<w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{}</w:t>'
     run += "</w:r></w:p>"
+    template = _Template.__new__(_Template)  # the listing pass reads nothing of its template
     for text in ["Nguyễn Văn An", "a\tb", "dòng 1\ndòng 2", "trang\fmới", "đoạn\amới", "x &lt; y\n"]:
         xml = "<w:body>\n" + run.format(text) * 2 + "\n</w:body>"
-        assert _Template.resolve_listing(None, xml) == DocxTemplate.resolve_listing(None, xml)
-    assert "<w:br/>" in _Template.resolve_listing(None, run.format("a\nb"))  # the pass runs where it must
+        assert template.resolve_listing(xml) == DocxTemplate.resolve_listing(template, xml)
+    assert "<w:br/>" in template.resolve_listing(run.format("a\nb"))  # the pass runs where it must
