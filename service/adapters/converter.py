@@ -1,7 +1,8 @@
 """DOCX -> PDF with LibreOffice, kept warm behind ``office_server.py``.
 
 The office server runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to); this module starts
-it in its own process group, talks to it over XML-RPC on 127.0.0.1, and kills and restarts the whole group when
+it in its own process group, talks to it over XML-RPC on 127.0.0.1 (documents pass as files in a scratch folder of
+their own, in memory where the machine has it), and kills and restarts the whole group when
 LibreOffice crashes or hangs past the timeout.
 """
 
@@ -27,6 +28,7 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
+from service.adapters.scratch import SCRATCH
 from service.errors import ConversionError, ConversionTimeout, ConverterUnreachable
 
 log = logging.getLogger(__name__)
@@ -59,11 +61,20 @@ output intent, XMP with ``pdfaid``), the archival form of an issued document; th
 destinations (where each letter of a chunk starts, where its signature mark is: ``pdf_pages.letters``)."""
 
 
-def _convert(port: int, docx: bytes, timeout: float) -> bytes:
-    """One conversion by the office server on ``port``; any failure is a ``ConversionError``."""
+def _convert(port: int, scratch: str, docx: bytes, timeout: float) -> bytes:
+    """One conversion by the office server on ``port``, through files in its ``scratch`` folder (in memory where
+    the machine has it: no document travels in XML-RPC's base64); any failure is a ``ConversionError``."""
     proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", allow_none=True, transport=_TimeoutTransport(timeout))
+    name = os.urandom(16).hex()
+    source, target = os.path.join(scratch, f"{name}.docx"), os.path.join(scratch, f"{name}.pdf")
     try:
-        result = proxy.convert(xmlrpc.client.Binary(docx), PDF_EXPORT_OPTIONS)
+        with open(source, "wb") as f:
+            f.write(docx)
+        proxy.convert(name, PDF_EXPORT_OPTIONS)
+        with open(target, "rb") as f:
+            data = f.read()
+    except FileNotFoundError:
+        raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF") from None
     except TimeoutError:
         raise ConversionTimeout(
             f"LibreOffice did not finish within {timeout:g} s and was stopped",
@@ -79,8 +90,11 @@ def _convert(port: int, docx: bytes, timeout: float) -> bytes:
             f"LibreOffice failed to convert the document: {exc}",
             f"LibreOffice không chuyển đổi được văn bản: {exc}",
         ) from None
-    data = result.data if isinstance(result, xmlrpc.client.Binary) else result
-    if not isinstance(data, bytes) or not data.startswith(b"%PDF"):
+    finally:
+        for path in (source, target):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(path)
+    if not data.startswith(b"%PDF"):
         raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF")
     return data
 
@@ -90,6 +104,7 @@ class ConverterAddress:
     after it is made): the node publishes the port after every (re)start and 0 while LibreOffice is down."""
 
     def __init__(self) -> None:
+        self.scratch = ""  # the folder documents pass through, set before the node forks
         self._port = multiprocessing.RawValue(ctypes.c_int, 0)
         self._generation = multiprocessing.RawValue(ctypes.c_int, 0)
 
@@ -157,7 +172,7 @@ class SharedConverter:
             generation, port = address.generation, address.port
             if port:
                 try:
-                    return _convert(port, docx, timeout)
+                    return _convert(port, address.scratch, docx, timeout)
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:
@@ -210,6 +225,7 @@ class ConverterPool:
     and watches them (``keep_up``); each forked process converts through them with ``shared``."""
 
     def __init__(self, python: Path, count: int, timeout: float = 60.0) -> None:
+        self.scratch = ""  # the folder documents pass through, made when the pool starts
         self.offices = [Converter(python, timeout=timeout) for _ in range(max(1, count))]
         self.slots = [ConverterSlot(ConverterAddress(), multiprocessing.Value(ctypes.c_int, 0)) for _ in self.offices]
         self._processes = multiprocessing.Value(ctypes.c_int, 0)
@@ -217,7 +233,9 @@ class ConverterPool:
     def start(self) -> None:
         """Start every LibreOffice, all at once (from the main thread: a child started with PDEATHSIG dies with its
         thread)."""
-        for office in self.offices:
+        self.scratch = self.scratch or tempfile.mkdtemp(prefix="vanban-convert-", dir=SCRATCH)
+        for office, slot in zip(self.offices, self.slots, strict=True):
+            office.scratch = slot.address.scratch = self.scratch
             office.launch()
         for office, slot in zip(self.offices, self.slots, strict=True):
             office.start()
@@ -226,6 +244,9 @@ class ConverterPool:
     def stop(self, grace: float = 2.0) -> None:
         for office in self.offices:
             office.stop(grace)
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = ""
 
     def keep_up(self, down: Callable[[], None] | None = None) -> bool:
         """One look at every LibreOffice (see ``keep_up``); True when they all run."""
@@ -268,6 +289,8 @@ class Converter:
 
     def __init__(self, python: Path = SYSTEM_PYTHON, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
         self._python = python
+        self.scratch = ""  # the folder documents pass through: a node's LibreOffices share one; else its own
+        self._own_scratch = False
         self._timeout = timeout
         self._start_timeout = start_timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -312,6 +335,8 @@ class Converter:
                 f"Thiếu trình thông dịch của bộ chuyển đổi {self._python} (chạy `make run` để cài)",
             )
         self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
+        if not self.scratch:  # its own, removed when it stops
+            self.scratch, self._own_scratch = tempfile.mkdtemp(prefix="vanban-convert-", dir=SCRATCH), True
         self._port = _free_port()
         cmd = [
             str(self._python),
@@ -320,6 +345,8 @@ class Converter:
             str(self._port),
             "--profile",
             self._profile,
+            "--scratch",
+            self.scratch,
             "--timeout",
             str(self._timeout),
             "--start-timeout",
@@ -355,6 +382,9 @@ class Converter:
         with self._lock:
             self._stopped = True
             self._kill_locked(grace)
+            if self._own_scratch:
+                shutil.rmtree(self.scratch, ignore_errors=True)
+                self.scratch, self._own_scratch = "", False
 
     def _kill_locked(self, grace: float = 2.0) -> None:
         proc, self._proc = self._proc, None
@@ -411,7 +441,7 @@ class Converter:
         with self._lock:
             self._start_locked()
             try:
-                return _convert(self._port, docx, timeout or self._timeout)
+                return _convert(self._port, self.scratch, docx, timeout or self._timeout)
             except ConversionError as exc:
                 if isinstance(exc, ConversionTimeout) or not self.ping():
                     self._kill_locked()  # stuck or dead: the next call starts a fresh one

@@ -5,9 +5,11 @@ the service. It starts ``soffice`` listening on a private pipe, connects to it a
 two calls, one at a time (LibreOffice converts one document at a time):
 
 - ``info()``: LibreOffice's version, once it answers;
-- ``convert(docx, filter_data)``: the PDF of ``docx`` (``writer_pdf_Export`` with ``filter_data``, ``Name=Value``).
+- ``convert(name, filter_data)``: ``<scratch>/<name>.docx`` made ``<scratch>/<name>.pdf`` (``writer_pdf_Export`` with
+  ``filter_data``, ``Name=Value``); ``name`` is 32 hexadecimal digits, so nothing outside the scratch folder its
+  owner gave it is read or written.
 
-A document is loaded hidden and read-only from a file in the process's own folder; its indexes (a table of contents)
+A document is loaded hidden and read-only; its indexes (a table of contents)
 are brought up to date only when it has any. A conversion that takes longer than ``--timeout`` seconds, or a
 LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
 """
@@ -15,16 +17,14 @@ LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
-import xmlrpc.client
 import xmlrpc.server
 from collections.abc import Callable
 from concurrent import futures
@@ -56,7 +56,6 @@ class Office:
 
     def __init__(self, profile: str, start_timeout: float) -> None:
         pipe = f"vanban-{os.getpid()}-{os.urandom(4).hex()}"
-        self.folder = tempfile.mkdtemp(prefix="convert-", dir=profile)
         self.process = subprocess.Popen(
             [
                 "soffice",
@@ -86,7 +85,6 @@ class Office:
                     raise SystemExit("LibreOffice did not start") from None
                 time.sleep(0.05)
         self.context = context
-        self.conversions = 0
         self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
     def version(self) -> str:
@@ -98,29 +96,18 @@ class Office:
         )
         return str(product.getByName("ooSetupVersionAboutBox"))
 
-    def convert(self, docx: bytes, filter_data: list[str]) -> tuple[bytes, Callable[[], None]]:
-        """The PDF, and what closes the document and removes its files: a few milliseconds the caller need not wait
-        for."""
-        self.conversions += 1
-        source = os.path.join(self.folder, f"{self.conversions}.docx")
-        target = os.path.join(self.folder, f"{self.conversions}.pdf")
+    def convert(self, source: str, target: str, filter_data: list[str]) -> Callable[[], None]:
+        """``source`` (a DOCX) written to ``target`` as PDF; returns what closes the document: a few milliseconds
+        the caller need not wait for. The caller owns both files."""
 
         def close() -> None:
-            try:
-                if document is not None:
-                    document.close(True)
-            finally:
-                for path in (source, target):
-                    with contextlib.suppress(FileNotFoundError):
-                        os.remove(path)
+            if document is not None:
+                document.close(True)
 
-        with open(source, "wb") as f:
-            f.write(docx)
         document = self.desktop.loadComponentFromURL(
             uno.systemPathToFileUrl(source), "_blank", 0, (_prop("ReadOnly", True), _prop("Hidden", True))
         )
         if document is None:
-            close()
             raise ValueError("LibreOffice could not open the document")
         try:
             indexes = document.getDocumentIndexes() if hasattr(document, "getDocumentIndexes") else None
@@ -138,8 +125,7 @@ class Office:
                     _prop("FilterData", uno.Any("[]com.sun.star.beans.PropertyValue", data)),
                 ),
             )
-            with open(target, "rb") as made:
-                return made.read(), close
+            return close
         except BaseException:
             close()
             raise
@@ -149,6 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--profile", required=True, help="LibreOffice's user installation, a folder of its own")
+    parser.add_argument("--scratch", required=True, help="the folder documents pass through")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a conversion may take")
     parser.add_argument("--start-timeout", type=float, default=60.0)
     args = parser.parse_args()
@@ -164,15 +151,18 @@ def main() -> None:
 
     threading.Thread(target=watch, daemon=True).start()
 
-    def convert(docx: Any, filter_data: Any) -> xmlrpc.client.Binary:  # an xmlrpc Binary, a list of str
-        job = pool.submit(office.convert, docx.data, filter_data)
+    def convert(name: Any, filter_data: Any) -> bool:  # a str, a list of str
+        if not isinstance(name, str) or not re.fullmatch("[0-9a-f]{32}", name):
+            raise ValueError("a document's name is 32 hexadecimal digits")
+        source, target = (os.path.join(args.scratch, f"{name}.{kind}") for kind in ("docx", "pdf"))
+        job = pool.submit(office.convert, source, target, filter_data)
         try:
-            pdf, close = job.result(timeout=args.timeout)
+            close = job.result(timeout=args.timeout)
         except futures.TimeoutError:
             office.process.kill()
             os._exit(1)
         pool.submit(close)  # done before the next conversion, which waits in the same queue
-        return xmlrpc.client.Binary(pdf)
+        return True
 
     server.register_function(office.version, "info")
     server.register_function(convert, "convert")

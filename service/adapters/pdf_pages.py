@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from io import BytesIO
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -24,6 +23,7 @@ from pikepdf.models.metadata import encode_pdf_date
 from service.adapters.preview import page_picture
 from service.adapters.qr_code import qr_modules
 from service.adapters.renderer import BOOKMARKS, LETTER_BOOKMARK, MARK_BOOKMARK
+from service.adapters.scratch import SCRATCH
 from service.domain.pdf_record import PdfRecord
 from service.errors import ConversionError
 from signing.marks import Mark
@@ -247,14 +247,11 @@ def _destinations(source: pikepdf.Pdf) -> dict[str, tuple[int, float, float]]:
     return places
 
 
-FAST_TEMP = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
-
-
 @contextmanager
 def _opened(pdf: bytes) -> Iterator[pikepdf.Pdf]:
     """``pdf`` opened from a file in memory (tmpfs where there is one): qpdf reads a file itself, several times
     faster than through a Python stream (``BytesIO``) for a chunk of a hundred letters."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=FAST_TEMP) as file:
+    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=SCRATCH) as file:
         file.write(pdf)
         file.flush()
         with pikepdf.open(file.name) as opened:
