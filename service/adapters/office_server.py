@@ -1,16 +1,17 @@
 """One warm LibreOffice behind XML-RPC on 127.0.0.1: the converter process ``converter.Converter`` starts.
 
 Run by Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to), as a script: it imports nothing of
-the service. It starts ``soffice`` listening on a private pipe, connects to it as soon as it answers, and serves
-two calls, one at a time (LibreOffice converts one document at a time):
+the service. It starts LibreOffice (``soffice.bin``, its own child: it dies with it) listening on a private pipe,
+connects to it as soon as it answers, and serves two calls, one at a time (LibreOffice converts one document at a
+time):
 
 - ``info()``: LibreOffice's version, once it answers;
 - ``convert(name, filter_data)``: ``<scratch>/<name>.docx`` made ``<scratch>/<name>.pdf`` (``writer_pdf_Export`` with
   ``filter_data``, ``Name=Value``); ``name`` is 32 hexadecimal digits, so nothing outside the scratch folder its
   owner gave it is read or written.
 
-A document is loaded hidden and read-only; its indexes (a table of contents)
-are brought up to date only when it has any. A conversion that takes longer than ``--timeout`` seconds, or a
+A document is loaded hidden and read-only; its indexes (a table of contents) are brought up to date only when it
+has any. A conversion that takes longer than ``--timeout`` seconds, or a
 LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
 """
 
@@ -20,6 +21,7 @@ import argparse
 import ctypes
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +37,8 @@ from com.sun.star.beans import PropertyValue
 from com.sun.star.connection import NoConnectException
 
 PR_SET_PDEATHSIG = 1
+OFFICE = os.path.join(os.path.dirname(os.path.realpath(shutil.which("soffice") or "/usr/bin/soffice")), "soffice.bin")
+RESTART = 81  # soffice.bin's exit code asking to be started again (after it made a new profile)
 
 
 def _die_with_parent() -> None:
@@ -52,40 +56,49 @@ def _filter_value(text: str) -> object:
 
 
 class Office:
-    """``soffice`` started by this process, and the UNO desktop it answers through."""
+    """LibreOffice (``soffice.bin``) started by this process, and the UNO desktop it answers through."""
 
     def __init__(self, profile: str, start_timeout: float) -> None:
         pipe = f"vanban-{os.getpid()}-{os.urandom(4).hex()}"
-        self.process = subprocess.Popen(
-            [
-                "soffice",
-                "--headless",
-                "--invisible",
-                "--nocrashreport",
-                "--nodefault",
-                "--nologo",
-                "--nofirststartwizard",
-                "--norestore",
-                f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}",
-                f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            preexec_fn=_die_with_parent,
-        )
+        options = [
+            "--headless",
+            "--invisible",
+            "--nocrashreport",
+            "--nodefault",
+            "--nologo",
+            "--nofirststartwizard",
+            "--norestore",
+            f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}",
+            f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
+        ]
         local = uno.getComponentContext()
         resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         deadline = time.monotonic() + start_timeout
+        self.process = self._launch(options)
         while True:
             try:
                 context = resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
                 break
             except NoConnectException:
-                if self.process.poll() is not None or time.monotonic() > deadline:
+                if self.process.poll() == RESTART and time.monotonic() < deadline:
+                    self.process = self._launch(options)  # its new profile made, it asks to be started again
+                elif self.process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("LibreOffice did not start") from None
                 time.sleep(0.05)
         self.context = context
         self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
+
+    @staticmethod
+    def _launch(options: list[str]) -> subprocess.Popen[bytes]:
+        """``soffice.bin`` itself, a child of this process that dies with it. Not the ``soffice`` script: it runs
+        ``oosplash``, whose child ``soffice.bin`` would outlive this process killed (an orphan of init, with all its
+        memory); what ``oosplash`` does for a headless start is done here (a start again when asked)."""
+        return subprocess.Popen(
+            [OFFICE, *options],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
 
     def version(self) -> str:
         provider = self.context.ServiceManager.createInstanceWithContext(

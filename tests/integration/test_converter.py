@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import time
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,37 @@ def test_a_crash_is_reported_and_recovered(converter: Converter, letter_docx: by
         except ConversionError as exc:
             outcomes.append(exc.message_en)
     assert outcomes[-1] == b"%PDF", outcomes
+
+
+def _offices_of(profile: str) -> list[int]:
+    """The LibreOffices running on ``profile`` (their command line names it), whoever their parent is now."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if profile.encode() in cmdline and b"soffice" in cmdline:
+                found.append(int(entry))
+    return found
+
+
+def test_libreoffice_dies_with_its_office_server_killed(letter_docx: bytes) -> None:
+    """kill -9 of the office server alone (as when its worker node is killed): its LibreOffice does not stay behind,
+    an orphan of init holding its memory for ever."""
+    converter = Converter(timeout=60)
+    try:
+        converter.to_pdf(letter_docx)
+        profile, server = converter._profile, converter.pid
+        assert profile is not None and server is not None and _offices_of(profile)
+        os.kill(server, signal.SIGKILL)  # only the server: its LibreOffice is left to notice
+        deadline = time.monotonic() + 15
+        while _offices_of(profile) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = _offices_of(profile)
+        for pid in left:  # the test's own leftovers, by PID
+            os.kill(pid, signal.SIGKILL)
+        assert left == []
+    finally:
+        converter.stop(0)
