@@ -250,11 +250,13 @@ def _destinations(source: pikepdf.Pdf) -> dict[str, tuple[int, float, float]]:
 @contextmanager
 def _opened(pdf: bytes) -> Iterator[pikepdf.Pdf]:
     """``pdf`` opened from a file in memory (tmpfs where there is one): qpdf reads a file itself, several times
-    faster than through a Python stream (``BytesIO``) for a chunk of a hundred letters."""
+    faster than through a Python stream (``BytesIO``) for a chunk of a hundred letters. Page attributes are not
+    pushed down from the page tree at opening (most of its time): qpdf gives a page copied out of it what it
+    inherits (``tests/integration/test_letters.py``), and a document kept whole keeps its tree."""
     with tempfile.NamedTemporaryFile(suffix=".pdf", dir=SCRATCH) as file:
         file.write(pdf)
         file.flush()
-        with pikepdf.open(file.name) as opened:
+        with pikepdf.open(file.name, inherit_page_attributes=False) as opened:
             yield opened
 
 

@@ -146,3 +146,35 @@ def test_a_mark_in_a_loop_or_a_branch_of_the_template_is_found_in_every_letter(
     )
     contexts = [{"signers": ["An", "Bình"], "acting": i % 2 == 0} for i in range(3)]
     _made(converter, template, contexts, tmp_path)  # each letter: its last mark, at its first character
+
+
+def test_a_page_that_inherits_its_size_and_resources_keeps_them_when_cut(tmp_path: Path) -> None:
+    """Letters are cut from a chunk opened without pushing page attributes down (LibreOffice gives each page its
+    own): a page that takes its size and resources from the page tree still has them once cut out."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    for i in range(2):
+        pdf.add_blank_page(page_size=(595, 842))
+        page = pdf.pages[i]
+        page.obj.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 720 Td (Letter) Tj ET")
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    )
+    pdf.Root.Pages.MediaBox = pikepdf.Array([0, 0, 595, 842])
+    pdf.Root.Pages.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    for page in pdf.pages:
+        del page.obj["/MediaBox"], page.obj["/Resources"]
+    pdf.Root.Dests = pikepdf.Dictionary(
+        {f"/VanbanLetter{i}": pikepdf.Array([pdf.pages[i].obj, pikepdf.Name.XYZ, 0, 800, 0]) for i in range(2)}
+    )
+    source = tmp_path / "inherits.pdf"
+    pdf.save(source)
+    made = letters(source.read_bytes(), [_record(0), _record(1)])
+    for i, letter in enumerate(made):
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter.pdf)
+        assert _pages(path) == 1 and "Letter" in pdf_text(path)
+        with pikepdf.open(path) as cut:
+            assert [float(v) for v in cut.pages[0].mediabox] == [0, 0, 595, 842]
+            assert "/F1" in cut.pages[0].obj.Resources.Font
