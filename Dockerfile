@@ -4,7 +4,7 @@ FROM debian:bookworm-slim
 ENV DEBIAN_FRONTEND=noninteractive PYTHONUNBUFFERED=1 VANBAN_HOST=0.0.0.0 VANBAN_DATA_DIR=/data
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      python3 python3-venv python3-uno libreoffice-writer-nogui fonts-liberation2 \
+      python3 python3-venv python3-uno libreoffice-writer-nogui libjemalloc2 fonts-liberation2 \
       poppler-utils qpdf softhsm2 opensc make ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 

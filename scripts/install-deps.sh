@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils qpdf python3-uno python3-venv
-              softhsm2 opensc chromium)
+              libjemalloc2 softhsm2 opensc chromium)
 # node and npm build the web app; Debian's, unless the machine already has a node of its own
 command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 missing=()

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import ctypes.util
 import os
 import re
 import shutil
@@ -39,6 +40,9 @@ from com.sun.star.connection import NoConnectException
 PR_SET_PDEATHSIG = 1
 OFFICE = os.path.join(os.path.dirname(os.path.realpath(shutil.which("soffice") or "/usr/bin/soffice")), "soffice.bin")
 RESTART = 81  # soffice.bin's exit code asking to be started again (after it made a new profile)
+JEMALLOC = ctypes.util.find_library("jemalloc")
+"""LibreOffice's allocator where the machine has it (Debian's libjemalloc2): a quarter less of LibreOffice's time
+than glibc's malloc, which took a sixth of it, and less memory."""
 
 
 def _die_with_parent() -> None:
@@ -95,6 +99,7 @@ class Office:
         memory); what ``oosplash`` does for a headless start is done here (a start again when asked)."""
         return subprocess.Popen(
             [OFFICE, *options],
+            env={**os.environ, "LD_PRELOAD": JEMALLOC} if JEMALLOC else None,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,

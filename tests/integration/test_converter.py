@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes.util
 import os
 import signal
 import time
@@ -80,3 +81,14 @@ def test_libreoffice_dies_with_its_office_server_killed(letter_docx: bytes) -> N
         assert left == []
     finally:
         converter.stop(0)
+
+
+def test_libreoffice_runs_on_jemalloc(converter: Converter, letter_docx: bytes) -> None:
+    """Debian's libjemalloc2 (installed by ``make``) is LibreOffice's allocator: a quarter less of its time."""
+    assert ctypes.util.find_library("jemalloc"), "libjemalloc2 is missing (apt-get install libjemalloc2)"
+    converter.to_pdf(letter_docx)
+    assert converter._profile is not None
+    (office,) = [
+        pid for pid in _offices_of(converter._profile) if Path(f"/proc/{pid}/comm").read_text().strip() == "soffice.bin"
+    ]
+    assert "libjemalloc" in Path(f"/proc/{office}/maps").read_text()
