@@ -28,7 +28,7 @@ from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 
 from service.adapters.process import die_with_parent
-from service.adapters.scratch import SCRATCH
+from service.adapters.scratch import scratch_folder
 from service.errors import ConversionError, ConversionTimeout, ConverterUnreachable
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,14 @@ def _convert(port: int, scratch: str, docx: bytes, timeout: float) -> bytes:
     try:
         with open(source, "wb") as f:
             f.write(docx)
+    except OSError as exc:  # the scratch folder full (a container's small /dev/shm) or gone: not LibreOffice's fault
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(source)
+        raise ConversionError(
+            f"cannot write the document for LibreOffice in {scratch}: {exc}",
+            f"Không ghi được văn bản cho LibreOffice vào {scratch}: {exc}",
+        ) from None
+    try:
         proxy.convert(name, PDF_EXPORT_OPTIONS)
         with open(target, "rb") as f:
             data = f.read()
@@ -233,7 +241,7 @@ class ConverterPool:
     def start(self) -> None:
         """Start every LibreOffice, all at once (from the main thread: a child started with PDEATHSIG dies with its
         thread)."""
-        self.scratch = self.scratch or tempfile.mkdtemp(prefix="vanban-convert-", dir=SCRATCH)
+        self.scratch = self.scratch or scratch_folder("convert")
         for office, slot in zip(self.offices, self.slots, strict=True):
             office.scratch = slot.address.scratch = self.scratch
             office.launch()
@@ -336,7 +344,7 @@ class Converter:
             )
         self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
         if not self.scratch:  # its own, removed when it stops
-            self.scratch, self._own_scratch = tempfile.mkdtemp(prefix="vanban-convert-", dir=SCRATCH), True
+            self.scratch, self._own_scratch = scratch_folder("convert"), True
         self._port = _free_port()
         cmd = [
             str(self._python),

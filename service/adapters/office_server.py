@@ -18,6 +18,7 @@ LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import ctypes.util
 import os
@@ -180,6 +181,9 @@ def main() -> None:
             office.process.kill()
             os._exit(1)
         pool.submit(close)  # done before the next conversion, which waits in the same queue
+        if not os.path.exists(source):  # its caller gave up waiting (and removed the DOCX): nobody reads the PDF
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(target)
         return True
 
     server.register_function(office.version, "info")

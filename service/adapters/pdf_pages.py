@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import secrets
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -23,7 +24,7 @@ from pikepdf.models.metadata import encode_pdf_date
 from service.adapters.preview import page_picture
 from service.adapters.qr_code import qr_modules
 from service.adapters.renderer import BOOKMARKS, LETTER_BOOKMARK, MARK_BOOKMARK
-from service.adapters.scratch import SCRATCH
+from service.adapters.scratch import own_scratch_folder
 from service.domain.pdf_record import PdfRecord
 from service.errors import ConversionError
 from signing.marks import Mark
@@ -141,12 +142,16 @@ def _with_slot(doc: pikepdf.Pdf, slot: SignatureSlot | None, mark: Mark | None) 
         widget.Rect, widget.AP = rect, pikepdf.Dictionary(N=appearance)
     widget = doc.make_indirect(widget)
     page.obj.Annots = doc.make_indirect(pikepdf.Array([*page.obj.get("/Annots", []), widget]))
-    doc.Root.AcroForm = doc.make_indirect(pikepdf.Dictionary(Fields=[widget], SigFlags=3))
-    doc.Root.Extensions = pikepdf.Dictionary(
-        ESIC=pikepdf.Dictionary(
-            Type=pikepdf.Name.DeveloperExtensions, BaseVersion=pikepdf.Name("/1.7"), ExtensionLevel=1
-        )
+    form = doc.Root.get("/AcroForm")
+    if form is None:  # a form the PDF has already keeps its fields
+        form = doc.Root.AcroForm = doc.make_indirect(pikepdf.Dictionary(Fields=pikepdf.Array()))
+    form.Fields = pikepdf.Array([*form.get("/Fields", []), widget])
+    form.SigFlags = int(form.get("/SigFlags", 0)) | 3  # signatures exist, append only
+    extensions = doc.Root.get("/Extensions", pikepdf.Dictionary())
+    extensions.ESIC = pikepdf.Dictionary(
+        Type=pikepdf.Name.DeveloperExtensions, BaseVersion=pikepdf.Name("/1.7"), ExtensionLevel=1
     )
+    doc.Root.Extensions = extensions
 
 
 def _image(doc: pikepdf.Pdf, slot: SignatureSlot) -> pikepdf.Stream:
@@ -253,7 +258,7 @@ def _opened(pdf: bytes) -> Iterator[pikepdf.Pdf]:
     faster than through a Python stream (``BytesIO``) for a chunk of a hundred letters. Page attributes are not
     pushed down from the page tree at opening (most of its time): qpdf gives a page copied out of it what it
     inherits (``tests/integration/test_letters.py``), and a document kept whole keeps its tree."""
-    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=SCRATCH) as file:
+    with tempfile.NamedTemporaryFile(suffix=".pdf", dir=own_scratch_folder("pages")) as file:
         file.write(pdf)
         file.flush()
         with pikepdf.open(file.name, inherit_page_attributes=False) as opened:
@@ -261,9 +266,19 @@ def _opened(pdf: bytes) -> Iterator[pikepdf.Pdf]:
 
 
 def _saved(doc: pikepdf.Pdf) -> bytes:
+    """``doc`` written whole: the XMP is ours (or none); no object streams (a signature slot is found in the bytes);
+    PDF 1.7 at least where a signature's PAdES extension says so; and a random permanent identifier (the first of
+    ``/ID``), so that no two files written are the same bytes, whatever they hold and however close in time (qpdf
+    derives its own from the second and the document's strings)."""
+    identifier = pikepdf.String(secrets.token_bytes(16))
+    doc.trailer.ID = pikepdf.Array([identifier, identifier])  # qpdf keeps the first, makes the second
     buffer = BytesIO()
-    # the XMP is ours, written whole (or none); no object streams: a signature slot is found in the bytes
-    doc.save(buffer, fix_metadata_version=False, object_stream_mode=pikepdf.ObjectStreamMode.disable)
+    doc.save(
+        buffer,
+        fix_metadata_version=False,
+        object_stream_mode=pikepdf.ObjectStreamMode.disable,
+        min_version="1.7" if "/ESIC" in doc.Root.get("/Extensions", {}) else "",
+    )
     return buffer.getvalue()
 
 

@@ -88,8 +88,8 @@ class Repository(orm.NewRows):
     def issue(self, issued: dict[str, Issued]) -> set[str]:
         """Record numbered documents as issued, each unless it already is (or failed); the ids this call recorded.
         One statement for a chunk's letters, executed for each. When it changed some rows but not all (another
-        delivery issued the others), the rows that hold this call's PDF are the ones it recorded: every signed PDF
-        differs (its signature's time and random placeholder, or pyHanko's random file identifier)."""
+        delivery issued the others), the rows that hold this call's PDF are the ones it recorded: no two PDFs written
+        are the same bytes (each has a random file identifier: ``pdf_pages``, or pyHanko's in its update)."""
         row = orm.DocumentRow
         done = (row.status == "issued") | (row.status == "failed")  # no IN: its list is not allowed in a batch
         recorded: set[str] = set()

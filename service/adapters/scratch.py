@@ -3,7 +3,43 @@ folder. A chunk's DOCX and PDF pass through here between the worker and LibreOff
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 SCRATCH = str(Path("/dev/shm")) if Path("/dev/shm").is_dir() else None
 """For ``tempfile``'s ``dir=``: None is the system's temporary folder."""
+
+
+def scratch_folder(kind: str) -> str:
+    """A new folder of this process for files in passing (mode 0700, named with its PID), once the folders of this
+    kind left by processes that are gone are removed (a node killed with kill -9 cannot remove its own: in memory,
+    they would stay until the machine restarts)."""
+    for folder in Path(SCRATCH or tempfile.gettempdir()).glob(f"vanban-{kind}-*-*"):
+        owner = folder.name.split("-")[2]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(folder, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"vanban-{kind}-{os.getpid()}-", dir=SCRATCH)
+
+
+_OWN: dict[tuple[int, str], str] = {}
+
+
+def own_scratch_folder(kind: str) -> str:
+    """This process's folder of ``kind`` (see :func:`scratch_folder`), made at its first use: a process forked
+    after its parent made one gets its own."""
+    key = (os.getpid(), kind)
+    if key not in _OWN or not os.path.isdir(_OWN[key]):
+        _OWN[key] = scratch_folder(kind)
+    return _OWN[key]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import ctypes.util
 import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from service.adapters.converter import Converter
-from service.errors import ConversionError
+from service.adapters.converter import Converter, _convert
+from service.adapters.renderer import render_many
+from service.adapters.scratch import SCRATCH, scratch_folder
+from service.adapters.template_files import TemplateFolder
+from service.config import PROJECT_ROOT
+from service.errors import ConversionError, ConversionTimeout
+from service.services.production import render_context
 
 
 def test_converts_docx_to_pdf(converter: Converter, letter_docx: bytes) -> None:
@@ -92,3 +101,36 @@ def test_libreoffice_runs_on_jemalloc(converter: Converter, letter_docx: bytes) 
         pid for pid in _offices_of(converter._profile) if Path(f"/proc/{pid}/comm").read_text().strip() == "soffice.bin"
     ]
     assert "libjemalloc" in Path(f"/proc/{office}/maps").read_text()
+
+
+def test_the_scratch_folder_of_a_process_gone_is_removed(tmp_path: Path) -> None:
+    """A worker node killed with kill -9 leaves its scratch folder (in memory): the next one made removes it, and
+    leaves those of processes alive."""
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    root = Path(SCRATCH or tempfile.gettempdir())
+    left = root / f"vanban-convert-{gone.pid}-test"
+    left.mkdir()
+    (left / "a.pdf").write_bytes(b"%PDF")
+    made = [Path(scratch_folder("convert")), Path(scratch_folder("convert"))]
+    try:
+        assert not left.exists() and all(m.name.startswith(f"vanban-convert-{os.getpid()}-") for m in made)
+        assert all(m.is_dir() for m in made)  # a process alive keeps its folders
+    finally:
+        for folder in made:  # only the test's own
+            shutil.rmtree(folder)
+
+
+def test_a_pdf_nobody_waits_for_any_more_is_not_left_in_the_scratch_folder(
+    converter: Converter, letter_docx: bytes
+) -> None:
+    """A caller that gave up (its timeout counts the wait in the server's queue) removed its DOCX; the PDF that
+    LibreOffice writes after is removed by the server, not left in memory."""
+    template = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
+    context = render_context(template, template.example, "05/GTT-TCT", date(2026, 2, 4))
+    forty = render_many(template.docx, [context] * 40)  # long enough to be given up on while it converts
+    converter.to_pdf(letter_docx)
+    with pytest.raises(ConversionTimeout):
+        _convert(converter.port, converter.scratch, forty, 0.1)
+    assert converter.to_pdf(letter_docx).startswith(b"%PDF")  # served after the abandoned one
+    assert os.listdir(converter.scratch) == []

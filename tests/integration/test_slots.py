@@ -8,6 +8,7 @@ import re
 import subprocess
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from io import BytesIO
 from pathlib import Path
 
 import pikepdf
@@ -149,3 +150,40 @@ def test_levels_a_slot_cannot_hold_are_signed_as_before(chunk: bytes, pki: DemoP
     (pdf, _) = _signed(chunk, organisation, ["Phú Thọ", "Phú Thọ"])
     (signature,) = verify_pdf(pdf, Trust.load([pki.ca_cert], [pki.crl])).signatures
     assert signature.ok and signature.level == "B-LT"
+
+
+def test_a_slot_letter_says_pdf_1_7_as_its_pades_extension_does(chunk: bytes, pki: DemoPki) -> None:
+    (pdf, _) = _signed(chunk, _organisation(pki), ["Phú Thọ", None])
+    assert pdf.startswith(b"%PDF-1.7")  # the ESIC extension's base version is 1.7 (ISO 32000-1, 7.12.3)
+
+
+def test_no_two_letters_written_are_the_same_bytes(chunk: bytes, pki: DemoPki) -> None:
+    """The same letters written twice in the same second, with the same time: each file has its own random
+    identifier, so a letter's SHA-256 tells which delivery of its chunk made it (``Repository.issue``)."""
+    organisation = _organisation(pki)
+    now = datetime.now(UTC)
+    reasons: list[tuple[str, str | None]] = [("Ban hành 05/GTT-TCT", "Phú Thọ")] * 2
+    made = []
+    for _ in range(2):
+        slots = [organisation.slot(reason, place, now) for reason, place in reasons]
+        records = [replace(_record(i), created=now) for i in range(2)]
+        made.append(organisation.finish(letters(chunk, records, slots), slots, reasons)[0])
+    assert made[0][0] != made[1][0] and made[0][1] != made[1][1]
+
+
+def test_a_form_the_document_has_keeps_its_fields(converter: Converter, pki: DemoPki) -> None:
+    context = render_context(TEMPLATE, TEMPLATE.example, "05/GTT-TCT", date(2027, 3, 4))
+    with pikepdf.open(BytesIO(converter.to_pdf(render_many(TEMPLATE.docx, [context])))) as doc:
+        field = doc.make_indirect(
+            pikepdf.Dictionary(FT=pikepdf.Name.Tx, T=pikepdf.String("GhiChu"), Rect=[0, 0, 10, 10], P=doc.pages[0].obj)
+        )
+        doc.Root.AcroForm = pikepdf.Dictionary(Fields=[field])
+        doc.pages[0].obj.Annots = pikepdf.Array([field])
+        out = BytesIO()
+        doc.save(out)
+    organisation = _organisation(pki)
+    slot = organisation.slot("Ban hành 05/GTT-TCT", None, datetime.now(UTC))
+    (letter,) = letters(out.getvalue(), [_record(0)], [slot])
+    signed = organisation.finish([letter], [slot], [("Ban hành 05/GTT-TCT", None)])[0][0]
+    with pikepdf.open(BytesIO(signed)) as doc:
+        assert [str(f.T) for f in doc.Root.AcroForm.Fields] == ["GhiChu", "ToChuc"] and doc.Root.AcroForm.SigFlags == 3
