@@ -50,6 +50,8 @@ def test_the_admin_creates_a_person_who_logs_in_then_resets_and_deactivates_them
     assert key.startswith("vbk_")
     assert form.get_by_label("Mật khẩu ban đầu (ít nhất 8 ký tự)").input_value() == ""  # not kept in the page
 
+    # the list is read again after the status shows: wait for the new row before reading the names (a race)
+    expect(page.locator("table tbody tr td:first-child", has_text="Đỗ Thị Ánh")).to_be_visible()
     names = page.locator("table tbody tr td:first-child").all_inner_texts()
     assert "Đỗ Thị Ánh" in names
     assert names == sorted(names, key=name_sort_key)  # given name first, Vietnamese letter order
