@@ -181,7 +181,7 @@ class EncodedImage(PdfImage):
     (pyHanko's PdfImage compresses them again for each file)."""
 
     def __init__(self, png: bytes) -> None:
-        super().__init__(Image.open(BytesIO(png)))
+        super().__init__(Image.open(BytesIO(png)).convert("RGBA"))
         deflated = deflated_image(png)
         self._rgb, self._alpha = deflated.rgb, deflated.alpha
         self._ref: generic.IndirectObject | None = None
