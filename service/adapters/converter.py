@@ -112,7 +112,7 @@ class ConverterAddress:
     after it is made): the node publishes the port after every (re)start and 0 while LibreOffice is down."""
 
     def __init__(self) -> None:
-        self.scratch = ""  # the folder documents pass through, set before the node forks
+        self.scratch = ""  # its LibreOffice's folder documents pass through, set before the node forks
         self._port = multiprocessing.RawValue(ctypes.c_int, 0)
         self._generation = multiprocessing.RawValue(ctypes.c_int, 0)
 
@@ -233,7 +233,6 @@ class ConverterPool:
     and watches them (``keep_up``); each forked process converts through them with ``shared``."""
 
     def __init__(self, python: Path, count: int, timeout: float = 60.0) -> None:
-        self.scratch = ""  # the folder documents pass through, made when the pool starts
         self.offices = [Converter(python, timeout=timeout) for _ in range(max(1, count))]
         self.slots = [ConverterSlot(ConverterAddress(), multiprocessing.Value(ctypes.c_int, 0)) for _ in self.offices]
         self._processes = multiprocessing.Value(ctypes.c_int, 0)
@@ -241,10 +240,9 @@ class ConverterPool:
     def start(self) -> None:
         """Start every LibreOffice, all at once (from the main thread: a child started with PDEATHSIG dies with its
         thread)."""
-        self.scratch = self.scratch or scratch_folder("convert")
         for office, slot in zip(self.offices, self.slots, strict=True):
-            office.scratch = slot.address.scratch = self.scratch
             office.launch()
+            slot.address.scratch = office.scratch  # its folder, for the processes the node forks
         for office, slot in zip(self.offices, self.slots, strict=True):
             office.start()
             slot.address.publish(office.port)
@@ -252,9 +250,6 @@ class ConverterPool:
     def stop(self, grace: float = 2.0) -> None:
         for office in self.offices:
             office.stop(grace)
-        if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = ""
 
     def keep_up(self, down: Callable[[], None] | None = None) -> bool:
         """One look at every LibreOffice (see ``keep_up``); True when they all run."""
@@ -297,8 +292,7 @@ class Converter:
 
     def __init__(self, python: Path = SYSTEM_PYTHON, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
         self._python = python
-        self.scratch = ""  # the folder documents pass through: a node's LibreOffices share one; else its own
-        self._own_scratch = False
+        self.scratch = ""  # the folder documents pass through, made at its first start, removed when it stops
         self._timeout = timeout
         self._start_timeout = start_timeout
         self._proc: subprocess.Popen[bytes] | None = None
@@ -343,8 +337,7 @@ class Converter:
                 f"Thiếu trình thông dịch của bộ chuyển đổi {self._python} (chạy `make run` để cài)",
             )
         self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
-        if not self.scratch:  # its own, removed when it stops
-            self.scratch, self._own_scratch = scratch_folder("convert"), True
+        self.scratch = self.scratch or scratch_folder("convert")  # kept across restarts
         self._port = _free_port()
         cmd = [
             str(self._python),
@@ -390,9 +383,9 @@ class Converter:
         with self._lock:
             self._stopped = True
             self._kill_locked(grace)
-            if self._own_scratch:
+            if self.scratch:
                 shutil.rmtree(self.scratch, ignore_errors=True)
-                self.scratch, self._own_scratch = "", False
+                self.scratch = ""
 
     def _kill_locked(self, grace: float = 2.0) -> None:
         proc, self._proc = self._proc, None
