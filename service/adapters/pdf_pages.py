@@ -95,10 +95,15 @@ def _split(
         part.pages.extend(source.pages[first : last + 1])
         if intents:
             part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
-        _as_record(part, records[index])
-        _with_slot(part, slots[index], marks[index])
-        out.append(_saved(part))
+        out.append(_written(part, records[index], slots[index], marks[index]))
     return out
+
+
+def _written(doc: pikepdf.Pdf, record: PdfRecord, slot: SignatureSlot | None, mark: Mark | None) -> bytes:
+    """``doc`` made ``record`` with its signature ``slot``, written."""
+    _as_record(doc, record)
+    _with_slot(doc, slot, mark)
+    return _saved(doc)
 
 
 def _with_slot(doc: pikepdf.Pdf, slot: SignatureSlot | None, mark: Mark | None) -> None:
@@ -142,8 +147,8 @@ def _with_slot(doc: pikepdf.Pdf, slot: SignatureSlot | None, mark: Mark | None) 
         widget.Rect, widget.AP = rect, pikepdf.Dictionary(N=appearance)
     widget = doc.make_indirect(widget)
     page.obj.Annots = doc.make_indirect(pikepdf.Array([*page.obj.get("/Annots", []), widget]))
-    form = doc.Root.get("/AcroForm")
-    if form is None:  # a form the PDF has already keeps its fields
+    form = doc.Root.get("/AcroForm")  # a form the PDF has already keeps its fields
+    if form is None:
         form = doc.Root.AcroForm = doc.make_indirect(pikepdf.Dictionary(Fields=pikepdf.Array()))
     form.Fields = pikepdf.Array([*form.get("/Fields", []), widget])
     form.SigFlags = int(form.get("/SigFlags", 0)) | 3  # signatures exist, append only
@@ -208,9 +213,7 @@ def letters(
                     del dests[name]
                 if not dests.keys():
                     del source.Root.Dests
-            _as_record(source, records[0])
-            _with_slot(source, slots[0], marks[0])
-            parts = [_saved(source)]
+            parts = [_written(source, records[0], slots[0], marks[0])]
         else:
             parts = _split(source, ranges, records, slots, marks)
     return [
