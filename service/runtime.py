@@ -13,7 +13,7 @@ from service.adapters.archive import open_archive
 from service.adapters.converter import Converter
 from service.adapters.job_signals import JobSignals, job_signals
 from service.adapters.metrics import METRICS, PrometheusMetrics
-from service.adapters.migrate import upgrade
+from service.adapters.migrate import upgrade, upgrade_apart
 from service.adapters.orm import DocumentRow
 from service.adapters.pdf_pages import PdfPageTools
 from service.adapters.records_xml import LxmlRecords
@@ -42,13 +42,14 @@ from signing.trust import Trust
 log = logging.getLogger(__name__)
 
 
-def prepare(settings: Settings) -> None:
-    """Once per start: refuse insecure settings, create folders, migrate the schema, make the demo PKI."""
+def prepare(settings: Settings, *, lives_on: bool = False) -> None:
+    """Once per start: refuse insecure settings, create folders, migrate the schema, make the demo PKI. ``lives_on``:
+    the caller is the API or a worker node, which migrates in a process of its own (``upgrade_apart``)."""
     settings.check()
     folders = [settings.data_dir, settings.queue_dir, settings.queue_dir / "control"]
     for folder in folders + ([settings.archive] if settings.archive_in_folder else []):
         folder.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database)
+    (upgrade_apart if lives_on else upgrade)(settings.database)
     if not settings.production:
         make_demo_pki(settings.pki, settings.pki_password)
 

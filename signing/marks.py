@@ -7,8 +7,6 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
-from pypdf import PdfReader
-
 from signing.errors import SigningError
 
 
@@ -23,6 +21,8 @@ class Mark:
 
 def find_marks(pdf: bytes, names: list[str]) -> dict[str, Mark]:
     """Locate each ``[[name]]`` in ``pdf``; raise ``SigningError`` naming the marks that are missing."""
+    from pypdf import PdfReader  # imported here: 10 MB that the service's processes, which never call this, skip
+
     wanted = {f"[[{n}]]": n for n in names}
     found: dict[str, Mark] = {}
     reader = PdfReader(BytesIO(pdf))

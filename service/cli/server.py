@@ -52,7 +52,7 @@ def serve() -> None:
 
     settings = get_settings()
     _observe(settings, settings.metrics / "serve", clear=True)  # the workers started below record there too
-    prepare(settings)
+    prepare(settings, lives_on=True)
     _people(settings)
     app = create_app(settings)
     node: WorkerNode | None = None
@@ -152,7 +152,7 @@ def worker(
             serve_node_metrics(settings.worker_metrics_port, settings.host)
     else:
         configure(settings.log_format, settings.log_level)
-    prepare(settings)
+    prepare(settings, lives_on=True)
     _run_worker(settings, concurrency or settings.worker_concurrency, beat)
 
 

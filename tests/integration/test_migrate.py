@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
+
+from service.adapters.migrate import upgrade_apart
 from service.config import PROJECT_ROOT
+from service.errors import VanbanError
 from tests.backends import postgres_database
 
 
@@ -18,3 +24,26 @@ def test_processes_migrating_a_new_postgresql_database_at_once_all_succeed() -> 
         ]
         errors = [p.communicate(timeout=120)[1] for p in procs]
         assert [p.returncode for p in procs] == [0, 0, 0, 0], "\n".join(errors)[-3000:]
+
+
+def test_the_api_and_worker_nodes_migrate_apart_and_never_hold_alembic_or_pypdf(tmp_path: Path) -> None:
+    """``vanban serve`` and ``vanban worker`` migrate in a process of their own, and import what they run: Alembic,
+    Mako and pypdf (with fontTools' text extraction) would take 25 MB in them and in every worker process they fork."""
+    code = (
+        "import sys; from pathlib import Path; from service.config import Settings; "
+        "from service.runtime import prepare; "
+        f"prepare(Settings(data_dir=Path({str(tmp_path)!r}), pki_password='x' * 16), lives_on=True); "
+        "import service.cli.server, service.main, service.tasks, celery.apps.worker; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'alembic', 'mako', 'pypdf'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    with sqlite3.connect(tmp_path / "vanban.sqlite") as db:  # migrated all the same
+        assert db.execute("select version_num from alembic_version").fetchone()
+
+
+def test_a_migration_apart_that_fails_says_why() -> None:
+    with pytest.raises(VanbanError, match=r"newest schema: OperationalError: .*refused") as failed:
+        upgrade_apart("postgresql+psycopg://vanban@127.0.0.1:1/none")
+    assert "lược đồ" in failed.value.message_vi
