@@ -13,6 +13,7 @@ import VerifyPage from "./pages/VerifyPage";
 import BatchPage from "./pages/BatchPage";
 import AdminUsersPage from "./pages/AdminUsersPage";
 import AdminTemplatesPage from "./pages/AdminTemplatesPage";
+import RecordsPage from "./pages/RecordsPage";
 
 export interface PageRoute {
   path: string;
@@ -31,6 +32,8 @@ export const PAGES: PageRoute[] = [
   { path: "/inbox", element: <InboxPage />, nav: { label: "navInbox", roles: ["signer"] } },
   { path: "/clerk", element: <ClerkPage />, nav: { label: "navClerk", roles: ["clerk", "admin"] } },
   { path: "/find", element: <FindPage />, nav: { label: "navFind" } },
+  { path: "/records", element: <RecordsPage />, nav: { label: "navFiles" } },
+  { path: "/records/:code", element: <RecordsPage /> },
   { path: "/verify", element: <VerifyPage />, public: true, nav: { label: "navVerify" } },
   { path: "/v/:code", element: <VerifyPage />, public: true },
   { path: "/batch", element: <BatchPage />, nav: { label: "navBatch", roles: ["requester"] } },

@@ -1,6 +1,6 @@
 // Form pieces of the admin pages: a text field with its error, the roles as checkboxes, a signing credential by
 // kind, and a secret shown once (a new password or API key: never stored by the page).
-import type { FieldProblem } from "../api";
+import { ApiError, type FieldProblem } from "../api";
 import { useI18n, type MessageKey } from "../i18n";
 import { errorAttributes, Field, SelectField } from "./Field";
 
@@ -8,6 +8,11 @@ import { errorAttributes, Field, SelectField } from "./Field";
 export function problemAt(problems: FieldProblem[], path: string, lang: string): string | undefined {
   const found = problems.find((p) => p.path === path || p.path === `body.${path}`);
   return found && (lang === "vi" ? found.message_vi : found.message);
+}
+
+/** Problems of a 422 kept for the fields; any other error for the box. */
+export function split(err: unknown): [FieldProblem[], unknown] {
+  return err instanceof ApiError && err.status === 422 && err.errors.length > 0 ? [err.errors, err] : [[], err];
 }
 
 interface TextProps {

@@ -1,4 +1,5 @@
-import { Fragment } from "react";
+import { Fragment, type ReactNode } from "react";
+import { Link } from "react-router-dom";
 import type { ArchiveMetadata } from "../api";
 import { dateText } from "../format";
 import { useI18n, type MessageKey } from "../i18n";
@@ -8,8 +9,8 @@ export default function ArchiveMetadataList({ metadata }: { metadata: ArchiveMet
   const { t } = useI18n();
   if (!metadata) return <p>{t("archiveNone")}</p>;
   const m = metadata;
-  const rows: [MessageKey, string | number][] = [
-    ["fileCode", m.file_code ?? t("notFiled")],
+  const rows: [MessageKey, ReactNode][] = [
+    ["fileCode", m.file_code ? <Link to={`/records/${encodeURIComponent(m.file_code)}`}>{m.file_code}</Link> : t("notFiled")],
     ...(m.doc_ordinal !== null ? [["docOrdinal", m.doc_ordinal] as [MessageKey, number]] : []),
     ["typeName", m.type_name],
     ["codeNumber", m.code_number],

@@ -1,7 +1,7 @@
 import "./batch-admin.css";
 import { useEffect, useRef, useState } from "react";
-import { api, ApiError, request, type FieldProblem } from "../api";
-import { CredentialField, problemAt, RolesField, ShownOnce, TextField, ROLES, type Credential } from "../components/AdminFields";
+import { api, request, type FieldProblem } from "../api";
+import { CredentialField, problemAt, RolesField, ShownOnce, split, TextField, ROLES, type Credential } from "../components/AdminFields";
 import DataTable from "../components/DataTable";
 import ErrorBox from "../components/ErrorBox";
 import { Field } from "../components/Field";
@@ -23,11 +23,6 @@ interface Person {
 
 function without(credential: Credential | null): Credential {
   return Object.fromEntries(Object.entries(credential ?? {}).filter(([k]) => k !== "image"));
-}
-
-/** Problems of a 422 kept for the fields; any other error for the box. */
-function split(err: unknown): [FieldProblem[], unknown] {
-  return err instanceof ApiError && err.status === 422 && err.errors.length > 0 ? [err.errors, err] : [[], err];
 }
 
 function NewUserForm({ onCreated }: { onCreated: (username: string) => void }) {

@@ -1,0 +1,98 @@
+"""The hồ sơ pages in Debian's chromium: the clerk opens a hồ sơ (a wrong code refused at its field), files two
+issued call-up letters in it, closes it and downloads it as a ZIP; a requester reads it and changes nothing; a
+document's page leads to its hồ sơ."""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.web.conftest import WebService, log_in, shoot
+
+CODE = "2026.ĐT.07"
+
+
+def test_the_clerk_files_issued_letters_closes_the_file_and_downloads_it(
+    page: Any, web: WebService, tmp_path: Path
+) -> None:
+    letters = [web.make_document("chuyenvien", "giay-trieu-tap") for _ in range(2)]
+    assert {d["status"] for d in letters} == {"issued"}
+
+    log_in(page, web, "vanthu")
+    page.get_by_role("link", name="Hồ sơ").click()
+    expect(page.get_by_role("heading", name="Hồ sơ lưu trữ")).to_be_visible()
+    expect(page.get_by_text("Chưa có hồ sơ nào.")).to_be_visible()
+
+    # a code that would leave its folder is refused, named at its field
+    page.get_by_label("Mã hồ sơ").fill("../hs")
+    page.get_by_label("Tiêu đề hồ sơ").fill("Hồ sơ lớp Trung cấp lý luận chính trị K07")
+    page.get_by_label("Ngày bắt đầu").fill(date.today().strftime("%d/%m/%Y"))
+    page.get_by_label("Thời hạn bảo quản (năm; để trống: vĩnh viễn)").fill("10")
+    page.get_by_role("button", name="Lập hồ sơ").click()
+    expect(page.get_by_role("alert").first).to_contain_text("hãy sửa theo ghi chú tại từng trường")
+    expect(page.get_by_label("Mã hồ sơ")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("mã hồ sơ: 1 đến 60 ký tự, chữ, số và . - _, không có '..'")).to_be_visible()
+    assert web.client("vanthu").get("/api/v1/records").json() == []
+    shoot(page, web, "records-new")
+
+    page.get_by_label("Mã hồ sơ").fill(CODE)
+    page.get_by_role("button", name="Lập hồ sơ").click()
+    expect(page.get_by_text(f"Đã lập hồ sơ {CODE}.")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"{CODE}: Hồ sơ lớp Trung cấp")).to_be_visible()
+    expect(page.get_by_test_id("file-facts")).to_contain_text("10 năm")
+    expect(page.get_by_text("Hồ sơ chưa có văn bản nào.")).to_be_visible()
+
+    expect(page.get_by_test_id("unfiled-row")).to_have_count(2)
+    for letter in letters:
+        page.get_by_role("checkbox", name=f"Chọn: {letter['notation']}").check()
+    page.get_by_role("button", name="Đưa 2 văn bản vào hồ sơ").click()
+    expect(page.get_by_text("Đã đưa 2 văn bản vào hồ sơ.")).to_be_visible()
+    rows = page.get_by_test_id("filed").locator("tbody tr")  # filed in the order they were issued: places 1, 2
+    expect(rows).to_have_count(2)
+    assert [rows.nth(i).locator("td").nth(2).inner_text() for i in range(2)] == ["1", "2"]
+    assert [rows.nth(i).get_by_role("link").inner_text() for i in range(2)] == [d["notation"] for d in letters]
+    expect(page.get_by_text("Không còn văn bản đã ban hành nào chưa lập hồ sơ.")).to_be_visible()
+    shoot(page, web, "records")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Đóng hồ sơ").click()
+    expect(page.get_by_text("Đã đóng hồ sơ.")).to_be_visible()
+    expect(page.get_by_test_id("file-facts")).to_contain_text("Đã đóng ngày")
+    expect(page.get_by_role("button", name="Đóng hồ sơ")).to_have_count(0)
+    expect(page.get_by_text("Đưa văn bản đã ban hành vào hồ sơ")).to_have_count(0)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Tải hồ sơ (ZIP)").click()
+    saved = tmp_path / "hoso.zip"
+    download.value.save_as(saved)
+    names = zipfile.ZipFile(saved).namelist()
+    assert f"{CODE}/hoso.xml" in names and f"{CODE}/manifest-sha256.txt" in names, names
+    assert len([n for n in names if n.startswith(f"{CODE}/documents/") and n.endswith(".pdf")]) == 2, names
+
+    # the document's page names its hồ sơ and leads to it
+    page.goto(f"/documents/{letters[0]['id']}")
+    page.get_by_test_id("archive-metadata").get_by_role("link", name=CODE).click()
+    expect(page.get_by_role("heading", name=f"{CODE}: Hồ sơ lớp Trung cấp")).to_be_visible()
+
+
+def test_a_requester_reads_the_files_and_changes_nothing(page: Any, web: WebService) -> None:
+    code = "2026.KH.01"
+    made = web.client("vanthu").post(
+        "/api/v1/records", json={"code": code, "title": "Kế hoạch năm", "start_date": date.today().isoformat()}
+    )
+    assert made.status_code == 201, made.text
+    log_in(page, web, "chuyenvien")
+    page.get_by_role("link", name="Hồ sơ").click()
+    page.get_by_test_id("files").get_by_role("link", name=code).click()
+    expect(page.get_by_role("heading", name=f"{code}: Kế hoạch năm")).to_be_visible()
+    expect(page.get_by_test_id("file-facts")).to_contain_text("Vĩnh viễn")
+    expect(page.get_by_role("button", name="Đóng hồ sơ")).to_have_count(0)
+    expect(page.get_by_text("Đưa văn bản đã ban hành vào hồ sơ")).to_have_count(0)
+    page.get_by_role("link", name="Mọi hồ sơ").click()
+    expect(page.get_by_role("heading", name="Lập hồ sơ mới")).to_have_count(0)
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", name="Files of records (hồ sơ)")).to_be_visible()
