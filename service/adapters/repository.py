@@ -410,6 +410,9 @@ class Repository(orm.NewRows):
             conditions.append(orm.DocumentRow.created_at >= where.created_from)
         if where.created_before:
             conditions.append(orm.DocumentRow.created_at < where.created_before)
+        if where.filed is not None:
+            filed = orm.DocumentRow.file_code
+            conditions.append(filed.is_not(None) if where.filed else filed.is_(None))
         total = self._session.scalar(select(func.count()).select_from(orm.DocumentRow).where(*conditions)) or 0
         query = (
             select(orm.DocumentRow)

@@ -60,6 +60,7 @@ class DocumentFilter:
     template: a template id.
     notation: part of the số và ký hiệu, e.g. ``QĐ`` or ``05/``.
     created_from, created_before: the instants (aware) the request was made between.
+    filed: True, only documents filed in a hồ sơ; False, only those not filed yet.
     """
 
     status: str | None = None
@@ -67,6 +68,7 @@ class DocumentFilter:
     notation: str | None = None
     created_from: datetime | None = None
     created_before: datetime | None = None
+    filed: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,12 @@ def vietnamese_day_start(day: date) -> datetime:
 
 
 def document_filter(
-    status: str | None, template: str | None, notation: str | None, created_from: date | None, created_to: date | None
+    status: str | None,
+    template: str | None,
+    notation: str | None,
+    created_from: date | None,
+    created_to: date | None,
+    filed: bool | None = None,
 ) -> DocumentFilter:
     """The filter of a list request; ``created_to`` includes that whole (Vietnamese) day. A day before 1900 or
     after 9998 is refused at its field (0001-01-01 in Vietnam falls before the year 1 in UTC)."""
@@ -60,6 +65,7 @@ def document_filter(
         notation=notation.strip() if notation and notation.strip() else None,
         created_from=vietnamese_day_start(created_from) if created_from else None,
         created_before=vietnamese_day_start(created_to + timedelta(days=1)) if created_to else None,
+        filed=filed,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.adapters.orm import DocumentRow, JobRow
+from service.adapters.orm import DocumentRow, JobRow, RecordFileRow
 from service.domain.office import Principal
 from service.errors import InvalidRequest
 from service.services.browsing import document_filter, documents_of
@@ -45,7 +45,12 @@ def _add(db: Database, name: str, organisation: str, at: datetime, **values: Any
 
 def _ids(db: Database, who: Principal, **filters: Any) -> list[str]:
     where = document_filter(
-        filters.get("status"), filters.get("template"), filters.get("notation"), filters.get("since"), filters.get("to")
+        filters.get("status"),
+        filters.get("template"),
+        filters.get("notation"),
+        filters.get("since"),
+        filters.get("to"),
+        filters.get("filed"),
     )
     return [d.id for d in documents_of(db, who, where, 1, 100).documents]
 
@@ -93,6 +98,31 @@ def test_filters_and_pages(any_db: Database) -> None:
     assert [d.id for d in pages[0].documents] == ["late", "draft"]  # newest first, then by id
     assert [d.id for d in pages[1].documents] == ["early"]
     assert {d.id for p in pages for d in p.documents} == {"late", "early", "draft"}
+
+
+def test_issued_documents_not_filed_yet_are_found_whatever_their_number(any_db: Database) -> None:
+    """The hồ sơ page offers the issued documents not filed yet: found by the database, not among the newest 100."""
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    with any_db.uow() as tx:
+        tx.repo.add(
+            RecordFileRow(
+                code="2026.ĐT.07",
+                title="Lớp K07",
+                organisation="TCT",
+                retention_years=None,
+                rights="hạn chế",
+                creator="vanthu",
+                language="Tiếng Việt",
+                start_date=date(2026, 12, 1),
+            )
+        )
+        tx.commit()
+    _add(any_db, "filed", "TCT", at, notation="01/GTT-TCT", file_code="2026.ĐT.07", file_ordinal=1)
+    _add(any_db, "loose", "TCT", at, notation="02/GTT-TCT")
+    _add(any_db, "draft", "TCT", at, status="draft", workflow="review")
+    assert _ids(any_db, REQUESTER, status="issued", filed=False) == ["loose"]
+    assert _ids(any_db, REQUESTER, filed=True) == ["filed"]
+    assert sorted(_ids(any_db, REQUESTER)) == ["draft", "filed", "loose"]
 
 
 def test_a_day_out_of_range_is_refused_at_its_field() -> None:

@@ -137,10 +137,10 @@ function RecordFilePage({ code }: { code: string }) {
   const manager = hasRole(...MANAGERS);
   const open = !!file && !file.closed_at;
   const { data: issued, reload: reloadIssued } = useFetch<DocumentList>(
-    manager && open ? "/api/v1/documents?status=issued&page_size=100" : null,
+    manager && open ? "/api/v1/documents?status=issued&filed=false&page_size=100" : null,
   );
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const unfiled = (issued?.items ?? []).filter((d) => !d.metadata?.file_code);
+  const unfiled = issued?.items ?? []; // the newest 100 not filed yet (the API filters; a batch's letters are many)
   const selection = useSelection(unfiled.map((d) => d.id));
   const location = useLocation(); // a file just opened: its notice comes with the page
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
@@ -228,6 +228,7 @@ function RecordFilePage({ code }: { code: string }) {
             <>
               <h2>{t("fileAddTitle")}</h2>
               {unfiled.length === 0 && <p>{t("fileNothingToAdd")}</p>}
+              {issued.total > unfiled.length && <p>{t("fileNewestShown", { n: unfiled.length, total: issued.total })}</p>}
               {unfiled.length > 0 && (
                 <>
                   <ChoosingTable selection={selection} headers={[t("numberNotation"), t("type"), t("issuedOnShort")]}>
