@@ -195,6 +195,7 @@ class FakeRepository(orm.NewRows):
                 and (not where.created_from or d.created_at >= where.created_from)
                 and (not where.created_before or d.created_at < where.created_before)
                 and (where.filed is None or (d.file_code is not None) == where.filed)
+                and (not where.organisation or d.organisation == where.organisation)
             )
 
         rows = sorted(self._rows(orm.DocumentRow, matches), key=lambda d: (-d.created_at.timestamp(), d.id))

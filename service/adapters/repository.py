@@ -413,6 +413,8 @@ class Repository(orm.NewRows):
         if where.filed is not None:
             filed = orm.DocumentRow.file_code
             conditions.append(filed.is_not(None) if where.filed else filed.is_(None))
+        if where.organisation:
+            conditions.append(orm.DocumentRow.organisation == where.organisation)
         total = self._session.scalar(select(func.count()).select_from(orm.DocumentRow).where(*conditions)) or 0
         query = (
             select(orm.DocumentRow)

@@ -61,6 +61,7 @@ class DocumentFilter:
     notation: part of the số và ký hiệu, e.g. ``QĐ`` or ``05/``.
     created_from, created_before: the instants (aware) the request was made between.
     filed: True, only documents filed in a hồ sơ; False, only those not filed yet.
+    organisation: only the documents of that body (its abbreviation).
     """
 
     status: str | None = None
@@ -69,6 +70,7 @@ class DocumentFilter:
     created_from: datetime | None = None
     created_before: datetime | None = None
     filed: bool | None = None
+    organisation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ def document_filter(
     created_from: date | None,
     created_to: date | None,
     filed: bool | None = None,
+    organisation: str | None = None,
 ) -> DocumentFilter:
     """The filter of a list request; ``created_to`` includes that whole (Vietnamese) day. A day before 1900 or
     after 9998 is refused at its field (0001-01-01 in Vietnam falls before the year 1 in UTC)."""
@@ -66,6 +67,7 @@ def document_filter(
         created_from=vietnamese_day_start(created_from) if created_from else None,
         created_before=vietnamese_day_start(created_to + timedelta(days=1)) if created_to else None,
         filed=filed,
+        organisation=organisation or None,
     )
 
 

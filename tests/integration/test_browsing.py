@@ -51,6 +51,7 @@ def _ids(db: Database, who: Principal, **filters: Any) -> list[str]:
         filters.get("since"),
         filters.get("to"),
         filters.get("filed"),
+        filters.get("organisation"),
     )
     return [d.id for d in documents_of(db, who, where, 1, 100).documents]
 
@@ -120,7 +121,10 @@ def test_issued_documents_not_filed_yet_are_found_whatever_their_number(any_db: 
     _add(any_db, "filed", "TCT", at, notation="01/GTT-TCT", file_code="2026.ĐT.07", file_ordinal=1)
     _add(any_db, "loose", "TCT", at, notation="02/GTT-TCT")
     _add(any_db, "draft", "TCT", at, status="draft", workflow="review")
+    _add(any_db, "theirs", "TDTN", at, notation="01/GTT-TDTN")
     assert _ids(any_db, REQUESTER, status="issued", filed=False) == ["loose"]
+    assert sorted(_ids(any_db, ADMIN, status="issued", filed=False)) == ["loose", "theirs"]
+    assert _ids(any_db, ADMIN, status="issued", filed=False, organisation="TCT") == ["loose"]
     assert _ids(any_db, REQUESTER, filed=True) == ["filed"]
     assert sorted(_ids(any_db, REQUESTER)) == ["draft", "filed", "loose"]
 

@@ -4,10 +4,12 @@ document's page leads to its hồ sơ."""
 
 from __future__ import annotations
 
+import unicodedata
 import zipfile
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from playwright.sync_api import expect
 
@@ -27,11 +29,19 @@ def test_the_clerk_files_issued_letters_closes_the_file_and_downloads_it(
     expect(page.get_by_role("heading", name="Hồ sơ lưu trữ")).to_be_visible()
     expect(page.get_by_text("Chưa có hồ sơ nào.")).to_be_visible()
 
-    # a code that would leave its folder is refused, named at its field
+    # "10 năm" is not taken for "permanent": refused at its field, nothing sent
     page.get_by_label("Mã hồ sơ").fill("../hs")
     page.get_by_label("Tiêu đề hồ sơ").fill("Hồ sơ lớp Trung cấp lý luận chính trị K07")
     page.get_by_label("Ngày bắt đầu").fill(date.today().strftime("%d/%m/%Y"))
-    page.get_by_label("Thời hạn bảo quản (năm; để trống: vĩnh viễn)").fill("10")
+    retention = page.get_by_label("Thời hạn bảo quản (năm; để trống: vĩnh viễn)")
+    retention.fill("10 năm")
+    page.get_by_role("button", name="Lập hồ sơ").click()
+    expect(retention).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("số năm, từ 1 đến 100 (để trống nếu bảo quản vĩnh viễn)")).to_be_visible()
+
+    # a code that would leave its folder is refused, named at its field
+    retention.fill("10")
+    page.get_by_label("Ghi chú").fill("<b>Lớp K07</b>, khóa 2026")
     page.get_by_role("button", name="Lập hồ sơ").click()
     expect(page.get_by_role("alert").first).to_contain_text("hãy sửa theo ghi chú tại từng trường")
     expect(page.get_by_label("Mã hồ sơ")).to_have_attribute("aria-invalid", "true")
@@ -44,6 +54,7 @@ def test_the_clerk_files_issued_letters_closes_the_file_and_downloads_it(
     expect(page.get_by_text(f"Đã lập hồ sơ {CODE}.")).to_be_visible()
     expect(page.get_by_role("heading", name=f"{CODE}: Hồ sơ lớp Trung cấp")).to_be_visible()
     expect(page.get_by_test_id("file-facts")).to_contain_text("10 năm")
+    expect(page.get_by_test_id("file-facts")).to_contain_text("<b>Lớp K07</b>, khóa 2026")  # text, not markup
     expect(page.get_by_text("Hồ sơ chưa có văn bản nào.")).to_be_visible()
 
     expect(page.get_by_test_id("unfiled-row")).to_have_count(2)
@@ -80,11 +91,14 @@ def test_the_clerk_files_issued_letters_closes_the_file_and_downloads_it(
 
 
 def test_a_requester_reads_the_files_and_changes_nothing(page: Any, web: WebService) -> None:
-    code = "2026.KH.01"
+    code = "2026.KẾ.01"
     made = web.client("vanthu").post(
         "/api/v1/records", json={"code": code, "title": "Kế hoạch năm", "start_date": date.today().isoformat()}
     )
     assert made.status_code == 201, made.text
+    # the code as some keyboards write it (E, then its two accents): the same hồ sơ
+    decomposed = quote(unicodedata.normalize("NFD", code))
+    assert web.client("chuyenvien").get(f"/api/v1/records/{decomposed}").json()["code"] == code
     log_in(page, web, "chuyenvien")
     page.get_by_role("link", name="Hồ sơ").click()
     page.get_by_test_id("files").get_by_role("link", name=code).click()
@@ -92,7 +106,29 @@ def test_a_requester_reads_the_files_and_changes_nothing(page: Any, web: WebServ
     expect(page.get_by_test_id("file-facts")).to_contain_text("Vĩnh viễn")
     expect(page.get_by_role("button", name="Đóng hồ sơ")).to_have_count(0)
     expect(page.get_by_text("Đưa văn bản đã ban hành vào hồ sơ")).to_have_count(0)
+    expect(page.get_by_role("link", name="Tải hồ sơ (ZIP)")).to_have_count(0)  # the archive's transfer: clerks
     page.get_by_role("link", name="Mọi hồ sơ").click()
     expect(page.get_by_role("heading", name="Lập hồ sơ mới")).to_have_count(0)
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Files of records (hồ sơ)")).to_be_visible()
+
+
+def test_a_refused_filing_names_the_document_by_its_number(page: Any, web: WebService) -> None:
+    """A letter filed elsewhere (another clerk, another tab) while the page offered it: refused, said by its number
+    and notation, not by its place in the request or its id."""
+    letter = web.make_document("chuyenvien", "giay-trieu-tap")
+    clerk = web.client("vanthu")
+    for code in ("2026.TB.01", "2026.TB.02"):
+        made = clerk.post("/api/v1/records", json={"code": code, "title": code, "start_date": date.today().isoformat()})
+        assert made.status_code == 201, made.text
+    log_in(page, web, "vanthu")
+    page.goto("/records/2026.TB.01")
+    page.get_by_role("checkbox", name=f"Chọn: {letter['notation']}").check()
+    filed = clerk.post("/api/v1/records/2026.TB.02/documents", json={"document_ids": [letter["id"]]})
+    assert filed.status_code == 200, filed.text
+    page.get_by_role("button", name="Đưa 1 văn bản vào hồ sơ").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text(letter["notation"])
+    expect(alert).to_contain_text("2026.TB.02")
+    expect(alert).not_to_contain_text("document_ids")
+    expect(alert).not_to_contain_text(letter["id"])

@@ -73,11 +73,12 @@ def list_documents(
     created_from: Annotated[date | None, Query(description="requested on or after this day (Vietnam)")] = None,
     created_to: Annotated[date | None, Query(description="requested on or before this day (Vietnam)")] = None,
     filed: Annotated[bool | None, Query(description="true: filed in a hồ sơ; false: not filed yet")] = None,
+    organisation: Annotated[str | None, Query(max_length=40, description="only this body's documents")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DocumentList:
     """The documents the caller may see (their body's, those they sign or signed; an admin: all), newest first."""
-    where = document_filter(status, template, notation, created_from, created_to, filed)
+    where = document_filter(status, template, notation, created_from, created_to, filed, organisation)
     found = documents_of(rt.db, who, where, page, page_size)
     return DocumentList(
         items=[DocumentOut.model_validate(d) for d in found.documents],

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
-import { api, type DocumentList, type DocumentOut, type FieldProblem, type TemplateSummary } from "../api";
+import { api, ApiError, type DocumentList, type DocumentOut, type FieldProblem, type TemplateSummary } from "../api";
 import { problemAt, split, TextField } from "../components/AdminFields";
 import DataTable from "../components/DataTable";
 import DateInput from "../components/DateInput";
@@ -25,6 +25,7 @@ interface RecordFile {
   start_date: string;
   end_date: string | null;
   closed_at: string | null;
+  description: string;
 }
 
 interface RecordFileDetail extends RecordFile {
@@ -41,6 +42,23 @@ function datesText(f: RecordFile) {
   return `${dateText(f.start_date)} – ${f.end_date ? dateText(f.end_date) : "…"}`;
 }
 
+/** A refusal of a filing with each document named by its number and notation, not by its place in the request
+ * (``document_ids[0]``) or its id. */
+function namingDocuments(err: unknown, ids: string[], docs: DocumentOut[]): unknown {
+  if (!(err instanceof ApiError)) return err;
+  const names = new Map<string, string>();
+  ids.forEach((id, i) => {
+    const notation = docs.find((d) => d.id === id)?.notation;
+    if (notation) {
+      names.set(`document_ids[${i}]`, notation);
+      names.set(id, notation);
+    }
+  });
+  const named = (text: string) => [...names].reduce((out, [from, to]) => out.split(from).join(to), text);
+  const errors = err.errors.map((e) => ({ ...e, path: named(e.path.replace(/^body\./, "")), message: named(e.message), message_vi: named(e.message_vi) }));
+  return new ApiError(err.status, err.code, named(err.messageEn), named(err.messageVi), errors);
+}
+
 /** The hồ sơ of the body (``/records``): the list, and a form to open one (clerks, admins); ``/records/:code`` is
  * one of them (see RecordFilePage). */
 export default function RecordsPage() {
@@ -53,7 +71,7 @@ function RecordFilesPage() {
   const { hasRole } = useSession();
   const navigate = useNavigate();
   const { data: files, error } = useFetch<RecordFile[]>("/api/v1/records");
-  const [form, setForm] = useState({ code: "", title: "", start_date: "", retention: "", rights: "hạn chế" });
+  const [form, setForm] = useState({ code: "", title: "", start_date: "", retention: "", rights: "hạn chế", description: "" });
   const [problems, setProblems] = useState<FieldProblem[]>([]);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -62,16 +80,23 @@ function RecordFilesPage() {
 
   async function create(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
     setProblems([]);
     setSaveError(null);
+    const retention = form.retention.trim();
+    if (retention !== "" && !/^[0-9]{1,3}$/.test(retention)) {
+      // "10 năm" is not a number of years: said here, never sent as "permanent"
+      setProblems([{ path: "retention_years", message: t("fileRetentionBad"), message_vi: t("fileRetentionBad") }]);
+      return;
+    }
+    setBusy(true);
     try {
       const made = await api.post<RecordFile>("/api/v1/records", {
         code: form.code.trim(),
         title: form.title.trim(),
         start_date: form.start_date || null,
-        retention_years: form.retention.trim() === "" ? null : Number(form.retention),
+        retention_years: retention === "" ? null : Number(retention),
         rights: form.rights,
+        description: form.description.trim(),
       });
       navigate(`/records/${encodeURIComponent(made.code)}`, { state: { notice: t("fileCreated", { code: made.code }) } });
     } catch (err) {
@@ -115,6 +140,9 @@ function RecordFilesPage() {
               <option value="công khai">{t("rightsPublic")}</option>
             </select>
           </Field>
+          <Field id="file-description" label={t("fileDescription")} error={at("description")}>
+            <textarea id="file-description" maxLength={2000} rows={3} value={form.description} onChange={(e) => set("description")(e.target.value)} />
+          </Field>
           <FormErrorBox problems={problems} error={saveError} />
           <p className="buttons">
             <button type="submit" disabled={busy}>
@@ -127,8 +155,9 @@ function RecordFilesPage() {
   );
 }
 
-/** One hồ sơ: what it is, the documents filed in it (in order), and for clerks and admins: file issued documents
- * not filed yet (all or none: the API names any refused), close it, download it as a ZIP (hoso.xml, PDFs, SHA-256). */
+/** One hồ sơ: what it is, the documents filed in it (in order), and for clerks and admins: file the body's issued
+ * documents not filed yet (all or none: a refusal names each document), close it, download it as a ZIP (hoso.xml,
+ * PDFs, SHA-256). */
 function RecordFilePage({ code }: { code: string }) {
   const { t } = useI18n();
   const { hasRole } = useSession();
@@ -137,10 +166,12 @@ function RecordFilePage({ code }: { code: string }) {
   const manager = hasRole(...MANAGERS);
   const open = !!file && !file.closed_at;
   const { data: issued, reload: reloadIssued } = useFetch<DocumentList>(
-    manager && open ? "/api/v1/documents?status=issued&filed=false&page_size=100" : null,
+    manager && open
+      ? `/api/v1/documents?status=issued&filed=false&organisation=${encodeURIComponent(file.organisation)}&page_size=100`
+      : null,
   );
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const unfiled = issued?.items ?? []; // the newest 100 not filed yet (the API filters; a batch's letters are many)
+  const unfiled = issued?.items ?? []; // the body's newest 100 not filed yet (the API filters; a batch has many)
   const selection = useSelection(unfiled.map((d) => d.id));
   const location = useLocation(); // a file just opened: its notice comes with the page
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
@@ -148,7 +179,7 @@ function RecordFilePage({ code }: { code: string }) {
   const [busy, setBusy] = useState(false);
   const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
 
-  async function act(work: () => Promise<unknown>, done: string) {
+  async function act(work: () => Promise<unknown>, done: string, explained: (err: unknown) => unknown = (err) => err) {
     setBusy(true);
     setNotice(null);
     setActionError(null);
@@ -157,7 +188,7 @@ function RecordFilePage({ code }: { code: string }) {
       setNotice(done);
       selection.choose([]);
     } catch (err) {
-      setActionError(err);
+      setActionError(explained(err));
     } finally {
       setBusy(false);
       reload();
@@ -195,12 +226,20 @@ function RecordFilePage({ code }: { code: string }) {
             <dd>{file.creator}</dd>
             <dt>{t("fileState")}</dt>
             <dd>{file.closed_at ? t("fileClosedOn", { date: dateText(file.closed_at) }) : t("fileOpen")}</dd>
+            {file.description && (
+              <>
+                <dt>{t("fileDescription")}</dt>
+                <dd>{file.description}</dd>
+              </>
+            )}
           </dl>
           <ErrorBox error={actionError} />
           <p className="buttons">
-            <a className="button" href={`${path}/export`} download>
-              {t("fileExport")}
-            </a>
+            {manager && ( // the API gives the ZIP for transfer to the archive to the body's clerks and admins
+              <a className="button" href={`${path}/export`} download>
+                {t("fileExport")}
+              </a>
+            )}
             {manager && open && (
               <button
                 type="button"
@@ -254,7 +293,13 @@ function RecordFilePage({ code }: { code: string }) {
                     <button
                       type="button"
                       disabled={busy || ids.length === 0}
-                      onClick={() => act(() => api.post(`${path}/documents`, { document_ids: ids }), t("fileAdded", { n: ids.length }))}
+                      onClick={() =>
+                        act(
+                          () => api.post(`${path}/documents`, { document_ids: ids }),
+                          t("fileAdded", { n: ids.length }),
+                          (err) => namingDocuments(err, ids, unfiled),
+                        )
+                      }
                     >
                       {t("fileAddButton", { n: ids.length })}
                     </button>
