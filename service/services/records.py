@@ -44,7 +44,7 @@ from service.errors import (
 )
 from service.services.auth import require
 from service.services.files import File
-from service.services.ports import Archive, Database, DocumentRow, RecordFileRow, RecordsXml
+from service.services.ports import Archive, Database, DocumentRow, RecordFileRow, RecordsXml, Repository
 from service.services.visibility import can_see
 
 ZIP_MEDIA = "application/zip"
@@ -200,11 +200,11 @@ class Records:
             _keeps(who, row)
             if row.closed_at is not None:
                 raise FileClosed(f"file {code} is closed: it takes no more documents", f"Hồ sơ {code} đã đóng")
-            docs = [(f"document_ids[{i}]", tx.repo.document(d)) for i, d in enumerate(document_ids)]
+            asked = [(f"document_ids[{i}]", d, _document_or_none(tx.repo, d)) for i, d in enumerate(document_ids)]
             if batch_id is not None:
                 tx.repo.batch(batch_id)
-                docs += [(f"batch[{d.batch_index}]", d) for d in tx.repo.documents_of_batch(batch_id)]
-            _check_fileable(docs, row)
+                asked += [(f"batch[{d.batch_index}]", d.id, d) for d in tx.repo.documents_of_batch(batch_id)]
+            docs = _check_fileable(asked, row)
             after = len(tx.repo.documents_of_file(code))
             taken = tx.repo.file_documents(code, {d.id: after + n for n, (_, d) in enumerate(docs, start=1)})
             if taken:  # filed in another hồ sơ since they were read
@@ -337,26 +337,45 @@ class Records:
         return File(buffer.getvalue(), ZIP_MEDIA, f"{code}.zip")
 
 
-def _check_fileable(docs: list[tuple[str, DocumentRow]], file: RecordFileRow) -> None:
-    """Every document issued, of the hồ sơ's body, not filed yet, listed once; else every wrong one by path."""
+def _document_or_none(repo: Repository, document_id: str) -> DocumentRow | None:
+    try:
+        return repo.document(document_id)
+    except NotFound:
+        return None
+
+
+def _check_fileable(
+    asked: list[tuple[str, str, DocumentRow | None]], file: RecordFileRow
+) -> list[tuple[str, DocumentRow]]:
+    """Every document (path, id asked, row or None) issued, of the hồ sơ's body, not filed yet, listed once: they
+    are returned; else every wrong one is refused by path. Another body's document is refused as one that does not
+    exist, whatever its state: a filing tells nothing of other bodies' documents."""
     problems: list[FieldError] = []
     seen: set[str] = set()
-    for path, doc in docs:
+    docs: list[tuple[str, DocumentRow]] = []
+    for path, document_id, doc in asked:
+        if doc is None or doc.organisation != file.organisation:
+            problems.append(
+                FieldError(
+                    path,
+                    f"no document {document_id} of {file.organisation}",
+                    f"{file.organisation} không có văn bản {document_id}",
+                )
+            )
+            continue
+        docs.append((path, doc))
         if doc.status != DocumentStatus.ISSUED or doc.archive_metadata is None:
             problems.append(FieldError(path, f"document {doc.id} is not issued", f"văn bản {doc.id} chưa ban hành"))
-        elif doc.organisation != file.organisation:
-            problems.append(
-                FieldError(path, f"document {doc.id} is of {doc.organisation}", f"văn bản {doc.id} của đơn vị khác")
-            )
         elif doc.file_code is not None:
             problems.append(FieldError(path, f"already in file {doc.file_code}", f"đã thuộc hồ sơ {doc.file_code}"))
         elif doc.id in seen:
             problems.append(FieldError(path, "listed twice", "được liệt kê hai lần"))
         seen.add(doc.id)
-    if not docs:
+    if not asked:
         problems.append(FieldError("document_ids", "no document to file", "chưa chọn văn bản nào"))
     if problems:
         raise InvalidRequest(problems)
+    return docs
 
 
 def console_operator(organisation: str) -> Principal:

@@ -157,6 +157,15 @@ def test_only_issued_documents_of_the_body_are_filed_by_its_clerk(pki: DemoPki) 
     with pytest.raises(InvalidRequest) as not_issued:
         records.file_documents(CLERK, "HS-1", [waiting])
     assert not_issued.value.errors[0].message_vi == f"văn bản {waiting} chưa ban hành"
+    with service.db.uow() as tx:  # another body's document, in whatever state, is as unknown as no document
+        tx.repo.document(waiting).organisation = "TDTN"
+        tx.commit()
+    with pytest.raises(InvalidRequest) as theirs:
+        records.file_documents(CLERK, "HS-1", [waiting, "no-such-id"])
+    assert [(e.path, e.message_vi) for e in theirs.value.errors] == [
+        ("document_ids[0]", f"TCT không có văn bản {waiting}"),
+        ("document_ids[1]", "TCT không có văn bản no-such-id"),
+    ]
     with pytest.raises(Forbidden):
         records.create(REQUESTER, NewFile("HS-2", "Hồ sơ", date(2027, 1, 1)))
     with pytest.raises(Forbidden):  # a member of the body who is no clerk
