@@ -16,6 +16,7 @@ from service.adapters.metrics import METRICS
 from service.api.deps import check_request_text
 from service.api.observability import INTERNAL_ERROR, Observed
 from service.api.pages import mount_pages
+from service.api.responses import vietnamese
 from service.api.routes import (
     administration,
     batches,
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
             FieldError(
                 _location(tuple(e.get("loc", ()))),
                 e.get("msg", "invalid"),
-                "không đọc được JSON" if e.get("type") == "json_invalid" else "giá trị không hợp lệ",
+                vietnamese(dict(e)),
             )
             for e in exc.errors()
         ]

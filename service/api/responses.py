@@ -91,3 +91,59 @@ def attachment(filename: str) -> dict[str, str]:
 def download(data: bytes, media_type: str, filename: str) -> Response:
     """A file in memory, sent to be saved as ``filename``."""
     return Response(data, media_type=media_type, headers=attachment(filename))
+
+
+_VIETNAMESE: dict[str, str] = {
+    "missing": "bắt buộc phải có",
+    "json_invalid": "không đọc được JSON",
+    "extra_forbidden": "trường không được phép",
+    "string_type": "phải là chuỗi ký tự",
+    "string_too_long": "dài quá {max_length} ký tự",
+    "string_pattern_mismatch": "không đúng định dạng",
+    "greater_than_equal": "phải từ {ge} trở lên",
+    "greater_than": "phải lớn hơn {gt}",
+    "less_than_equal": "phải không quá {le}",
+    "less_than": "phải nhỏ hơn {lt}",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "int_from_float": "phải là số nguyên",
+    "float_parsing": "phải là số",
+    "float_type": "phải là số",
+    "bool_parsing": "phải là true hoặc false",
+    "bool_type": "phải là true hoặc false",
+    "date_parsing": "phải là một ngày (yyyy-mm-dd)",
+    "date_from_datetime_parsing": "phải là một ngày (yyyy-mm-dd)",
+    "date_type": "phải là một ngày (yyyy-mm-dd)",
+    "datetime_parsing": "phải là một thời điểm (ISO 8601)",
+    "datetime_from_date_parsing": "phải là một thời điểm (ISO 8601)",
+    "datetime_type": "phải là một thời điểm (ISO 8601)",
+    "literal_error": "phải là một trong: {expected}",
+    "enum": "phải là một trong: {expected}",
+    "list_type": "phải là một danh sách",
+    "dict_type": "phải là một đối tượng JSON",
+    "model_type": "phải là một đối tượng JSON",
+    "too_long": "có quá {max_length} mục",
+}
+
+
+def vietnamese(error: dict[str, Any]) -> str:
+    """A request's validation error (one of pydantic's ``errors()``) said in Vietnamese as precisely as its English:
+    the limit it broke, the values it may take; one not listed is "giá trị không hợp lệ"."""
+    kind, context = str(error.get("type", "")), dict(error.get("ctx") or {})
+    if kind == "string_too_short":
+        return (
+            "không được để trống"
+            if context.get("min_length") == 1
+            else "phải có ít nhất {min_length} ký tự".format(**context)
+        )
+    if kind == "too_short":
+        return "phải có ít nhất {min_length} mục".format(**context)
+    if "expected" in context:  # "'công khai' or 'hạn chế'"
+        context["expected"] = str(context["expected"]).replace(" or ", " hoặc ")
+    template = _VIETNAMESE.get(kind)
+    if template is None:
+        return "giá trị không hợp lệ"
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return "giá trị không hợp lệ"

@@ -13,10 +13,12 @@ from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from service.adapters.renderer import inspect_docx, refuse_unusable, render_docx
 from service.adapters.template_files import TemplateFolder
-from service.api.responses import content_disposition
+from service.api.responses import content_disposition, vietnamese
+from service.api.schemas import RecordFileIn
 from service.config import PROJECT_ROOT, Settings
 from service.errors import InvalidRequest, RenderError
 from service.main import create_app
@@ -147,3 +149,21 @@ def test_every_operation_documents_its_errors_with_the_one_error_model(app_clien
     assert "413" in spec["paths"]["/api/v1/batches"]["post"]["responses"]
     for new_work in ("/api/v1/documents", "/api/v1/batches"):  # refused while too much is queued
         assert "Retry-After" in spec["paths"][new_work]["post"]["responses"]["429"]["headers"]
+
+
+def test_a_request_refused_by_its_schema_is_said_in_vietnamese_as_precisely_as_in_english() -> None:
+    """Each field's limit in both languages (the Vietnamese said "giá trị không hợp lệ" for every one of them)."""
+    bad = {"code": "", "title": "x" * 501, "start_date": "31/02/2026", "retention_years": 0, "rights": "mở"}
+    with pytest.raises(ValidationError) as refused:
+        RecordFileIn.model_validate(bad)
+    said = {str(e["loc"][0]): vietnamese(dict(e)) for e in refused.value.errors()}
+    assert said == {
+        "code": "không được để trống",
+        "title": "dài quá 500 ký tự",
+        "start_date": "phải là một ngày (yyyy-mm-dd)",
+        "retention_years": "phải từ 1 trở lên",
+        "rights": "phải là một trong: 'công khai' hoặc 'hạn chế'",
+    }
+    with pytest.raises(ValidationError) as refused:
+        RecordFileIn.model_validate({"title": "t", "start_date": "2026-01-01", "retention_years": "10 năm"})
+    assert [vietnamese(dict(e)) for e in refused.value.errors()] == ["bắt buộc phải có", "phải là số nguyên"]
