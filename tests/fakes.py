@@ -198,7 +198,10 @@ class FakeRepository(orm.NewRows):
                 and (not where.organisation or d.organisation == where.organisation)
             )
 
-        rows = sorted(self._rows(orm.DocumentRow, matches), key=lambda d: (-d.created_at.timestamp(), d.id))
+        rows = sorted(
+            self._rows(orm.DocumentRow, matches),
+            key=lambda d: (d.created_at.timestamp() * (1 if where.oldest_first else -1), d.id),
+        )
         return rows[offset : offset + limit], len(rows)
 
     def issued_between(

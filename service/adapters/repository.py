@@ -419,7 +419,10 @@ class Repository(orm.NewRows):
         query = (
             select(orm.DocumentRow)
             .where(*conditions)
-            .order_by(orm.DocumentRow.created_at.desc(), orm.DocumentRow.id)
+            .order_by(
+                orm.DocumentRow.created_at.asc() if where.oldest_first else orm.DocumentRow.created_at.desc(),
+                orm.DocumentRow.id,
+            )
             .offset(offset)
             .limit(limit)
         )

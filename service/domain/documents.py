@@ -62,6 +62,7 @@ class DocumentFilter:
     created_from, created_before: the instants (aware) the request was made between.
     filed: True, only documents filed in a hồ sơ; False, only those not filed yet.
     organisation: only the documents of that body (its abbreviation).
+    oldest_first: the list from the oldest request, not the newest (e.g. to file documents in the order they came).
     """
 
     status: str | None = None
@@ -71,6 +72,7 @@ class DocumentFilter:
     created_before: datetime | None = None
     filed: bool | None = None
     organisation: str | None = None
+    oldest_first: bool = False
 
 
 @dataclass(frozen=True)

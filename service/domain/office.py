@@ -24,6 +24,9 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
+ROLE_NAMES_VI = {Role.REQUESTER: "chuyên viên", Role.CLERK: "văn thư", Role.SIGNER: "lãnh đạo", Role.ADMIN: "quản trị"}
+"""Each role as the office calls it (the English names are the roles' values)."""
+
 WEBHOOK_ROLES = (Role.REQUESTER, Role.CLERK, Role.ADMIN)
 """The roles that may register a webhook endpoint; an endpoint is sent events only while its owner holds one."""
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from service.domain.clock import SystemClock
-from service.domain.office import Principal, Role
+from service.domain.office import ROLE_NAMES_VI, Principal, Role
 from service.errors import FieldError, Forbidden, InvalidRequest, TooManyAttempts, Unauthenticated
 from service.services.ports import Database, Person, UnitOfWork, UserRow
 from signing.certificates import read_pem_certificates, to_pem
@@ -259,8 +259,8 @@ def authenticate(db: Database, bearer: str, now: datetime | None = None) -> Prin
 def require(who: Principal, *roles: Role) -> None:
     """Refuse ``who`` unless they hold one of ``roles``."""
     if not any(who.has(r) for r in roles):
-        names = " or ".join(r.value for r in roles)
-        raise Forbidden(f"this needs the role {names}", f"Việc này cần vai trò {names}")
+        names, names_vi = " or ".join(r.value for r in roles), " hoặc ".join(ROLE_NAMES_VI[r] for r in roles)
+        raise Forbidden(f"this needs the role {names}", f"Việc này cần vai trò {names_vi}")
 
 
 def users_of(tx: UnitOfWork, organisation: str, role: Role) -> list[UserRow]:

@@ -50,6 +50,7 @@ def document_filter(
     created_to: date | None,
     filed: bool | None = None,
     organisation: str | None = None,
+    oldest_first: bool = False,
 ) -> DocumentFilter:
     """The filter of a list request; ``created_to`` includes that whole (Vietnamese) day. A day before 1900 or
     after 9998 is refused at its field (0001-01-01 in Vietnam falls before the year 1 in UTC)."""
@@ -68,6 +69,7 @@ def document_filter(
         created_before=vietnamese_day_start(created_to + timedelta(days=1)) if created_to else None,
         filed=filed,
         organisation=organisation or None,
+        oldest_first=oldest_first,
     )
 
 

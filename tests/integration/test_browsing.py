@@ -52,6 +52,7 @@ def _ids(db: Database, who: Principal, **filters: Any) -> list[str]:
         filters.get("to"),
         filters.get("filed"),
         filters.get("organisation"),
+        oldest_first=filters.get("oldest_first", False),
     )
     return [d.id for d in documents_of(db, who, where, 1, 100).documents]
 
@@ -98,6 +99,7 @@ def test_filters_and_pages(any_db: Database) -> None:
     assert [p.total for p in pages] == [3, 3]
     assert [d.id for d in pages[0].documents] == ["late", "draft"]  # newest first, then by id
     assert [d.id for d in pages[1].documents] == ["early"]
+    assert _ids(any_db, REQUESTER, oldest_first=True) == ["draft", "early", "late"]  # then by id, as newest first
     assert {d.id for p in pages for d in p.documents} == {"late", "early", "draft"}
 
 

@@ -103,11 +103,11 @@ def test_a_requester_is_refused_the_admin_pages(page: Any, web: WebService) -> N
     log_in(page, web, "chuyenvien")
     expect(page.get_by_role("link", name="Người dùng")).to_have_count(0)
     page.goto("/admin/users")
-    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò admin")
+    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò quản trị")
     expect(page.locator("table")).to_have_count(0)
     page.goto("/admin/templates")
     page.get_by_label("Mẫu văn bản").select_option("giay-trieu-tap")
-    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò admin")
+    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò quản trị")
 
 
 def _docx(*paragraphs: str) -> bytes:

@@ -108,7 +108,7 @@ def test_a_clerk_may_not_make_a_batch(page: Any, web: WebService, tmp_path: Path
     page.get_by_label("Mẫu văn bản").select_option("giay-trieu-tap")
     page.get_by_label("Danh sách lớp (.xlsx hoặc .csv)").set_input_files(class_list(tmp_path / "lop.xlsx"))
     page.get_by_role("button", name="Kiểm tra danh sách").click()
-    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò requester")
+    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò chuyên viên")
     expect(page.locator("table.row-problems")).to_have_count(0)
 
 

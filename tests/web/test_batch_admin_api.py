@@ -99,7 +99,7 @@ def test_a_dry_run_reports_every_bad_row_and_records_nothing(web: WebService) ->
 def test_the_admin_routes_refuse_a_non_admin(web: WebService, method: str, path: str) -> None:
     r = web.client("chuyenvien").request(method, path, json={"active": False} if method == "PATCH" else None)
     assert r.status_code == 403, r.text
-    assert r.json()["message_vi"] == "Việc này cần vai trò admin"
+    assert r.json()["message_vi"] == "Việc này cần vai trò quản trị"
 
 
 def test_the_admin_changes_a_person_checked_field_by_field_and_audited(web: WebService) -> None:

@@ -90,7 +90,7 @@ def test_the_leader_rejects_with_a_reason_and_a_requester_has_no_inbox(page: Any
     log_in(page, web, "chuyenvien")
     expect(page.get_by_role("link", name="Hộp ký")).to_have_count(0)
     page.goto("/inbox")
-    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò signer")
+    expect(page.get_by_role("alert")).to_contain_text("Việc này cần vai trò lãnh đạo")
 
 
 def test_the_leader_signs_with_a_usb_token_through_the_agent(page: Any, web: WebService, tmp_path: Path) -> None:

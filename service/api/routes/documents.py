@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
@@ -74,11 +74,15 @@ def list_documents(
     created_to: Annotated[date | None, Query(description="requested on or before this day (Vietnam)")] = None,
     filed: Annotated[bool | None, Query(description="true: filed in a hồ sơ; false: not filed yet")] = None,
     organisation: Annotated[str | None, Query(max_length=40, description="only this body's documents")] = None,
+    order: Annotated[Literal["newest", "oldest"], Query(description="newest (default) or oldest first")] = "newest",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DocumentList:
-    """The documents the caller may see (their body's, those they sign or signed; an admin: all), newest first."""
-    where = document_filter(status, template, notation, created_from, created_to, filed, organisation)
+    """The documents the caller may see (their body's, those they sign or signed; an admin: all), newest first
+    (``order=oldest``: oldest first)."""
+    where = document_filter(
+        status, template, notation, created_from, created_to, filed, organisation, oldest_first=order == "oldest"
+    )
     found = documents_of(rt.db, who, where, page, page_size)
     return DocumentList(
         items=[DocumentOut.model_validate(d) for d in found.documents],

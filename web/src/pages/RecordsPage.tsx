@@ -167,11 +167,11 @@ function RecordFilePage({ code }: { code: string }) {
   const open = !!file && !file.closed_at;
   const { data: issued, reload: reloadIssued } = useFetch<DocumentList>(
     manager && open
-      ? `/api/v1/documents?status=issued&filed=false&organisation=${encodeURIComponent(file.organisation)}&page_size=100`
+      ? `/api/v1/documents?status=issued&filed=false&organisation=${encodeURIComponent(file.organisation)}&order=oldest&page_size=100`
       : null,
   );
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const unfiled = issued?.items ?? []; // the body's newest 100 not filed yet (the API filters; a batch has many)
+  const unfiled = issued?.items ?? []; // the body's oldest 100 not filed yet: filed in the order they were issued
   const selection = useSelection(unfiled.map((d) => d.id));
   const location = useLocation(); // a file just opened: its notice comes with the page
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
@@ -196,7 +196,7 @@ function RecordFilePage({ code }: { code: string }) {
     }
   }
 
-  // filed in the order they were issued (the list shows the newest first)
+  // filed in the order they were issued, whatever the order they were ticked in
   const ids = unfiled
     .filter((d) => selection.has(d.id))
     .sort((a, b) => (a.issued_on ?? "").localeCompare(b.issued_on ?? "") || (a.number ?? 0) - (b.number ?? 0))
@@ -267,7 +267,7 @@ function RecordFilePage({ code }: { code: string }) {
             <>
               <h2>{t("fileAddTitle")}</h2>
               {unfiled.length === 0 && <p>{t("fileNothingToAdd")}</p>}
-              {issued.total > unfiled.length && <p>{t("fileNewestShown", { n: unfiled.length, total: issued.total })}</p>}
+              {issued.total > unfiled.length && <p>{t("fileOldestShown", { n: unfiled.length, total: issued.total })}</p>}
               {unfiled.length > 0 && (
                 <>
                   <ChoosingTable selection={selection} headers={[t("numberNotation"), t("type"), t("issuedOnShort")]}>
