@@ -24,15 +24,15 @@ def _people(settings: Settings) -> None:
 
     db = Database(settings.database)
     try:
-        if settings.bootstrap_api_key:
-            bootstrap_api_key(db, settings.bootstrap_api_key, settings.organisation_abbreviation)
         demo = settings.demo_users if settings.demo_users is not None else not settings.production
-        if demo:
+        if demo:  # first: the demo names the school (the key's user would make it under its abbreviation)
             people = create_demo_users(db, settings.organisation_abbreviation, settings.pki, settings.pki_password)
             if people:
                 console.print("[bold]Demo users (passwords shown this once / mật khẩu chỉ hiện một lần):[/bold]")
                 for username, password, roles in people:
                     console.print(f"  {username:<12} {password:<14} {roles}")
+        if settings.bootstrap_api_key:
+            bootstrap_api_key(db, settings.bootstrap_api_key, settings.organisation_abbreviation)
     finally:
         db.dispose()
 

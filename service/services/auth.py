@@ -268,6 +268,8 @@ def users_of(tx: UnitOfWork, organisation: str, role: Role) -> list[UserRow]:
 
 
 DEMO_PARTNER = ("TDTN", "Tỉnh đoàn (DEMO)")
+DEMO_SCHOOL = "Trường Chính trị tỉnh"
+"""The school's name on the demo: the templates' issuing body, so a hồ sơ's OrganName is its documents' one."""
 
 
 def create_demo_users(
@@ -299,7 +301,7 @@ def create_demo_users(
                 # unreadable: no certificate recorded; an administrator records one for two-step signing
                 with contextlib.suppress(KeyLoadError):
                     credential["certificate"] = to_pem(read_pkcs12(p12, pki_password)[1])
-            org_name = DEMO_PARTNER[1] if org == DEMO_PARTNER[0] else None
+            org_name = DEMO_PARTNER[1] if org == DEMO_PARTNER[0] else DEMO_SCHOOL
             create_user(
                 tx,
                 NewUser(username, full_name, org, [r.value for r in roles], title, password, org_name, credential),

@@ -4,6 +4,7 @@ document's page leads to its hồ sơ."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 import zipfile
 from datetime import date
@@ -81,6 +82,9 @@ def test_the_clerk_files_issued_letters_closes_the_file_and_downloads_it(
     saved = tmp_path / "hoso.zip"
     download.value.save_as(saved)
     names = zipfile.ZipFile(saved).namelist()
+    hoso = zipfile.ZipFile(saved).read(f"{CODE}/hoso.xml").decode()
+    # the hồ sơ's body and each document's, by the same name (the demo school was named by its abbreviation)
+    assert set(re.findall(r"<(?:\w+:)?OrganName>([^<]*)<", hoso)) == {"Trường Chính trị tỉnh"}, hoso
     assert f"{CODE}/hoso.xml" in names and f"{CODE}/manifest-sha256.txt" in names, names
     assert len([n for n in names if n.startswith(f"{CODE}/documents/") and n.endswith(".pdf")]) == 2, names
 
