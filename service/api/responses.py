@@ -123,6 +123,8 @@ _VIETNAMESE: dict[str, str] = {
     "dict_type": "phải là một đối tượng JSON",
     "model_type": "phải là một đối tượng JSON",
     "too_long": "có quá {max_length} mục",
+    "string_too_short": "phải có ít nhất {min_length} ký tự",
+    "too_short": "phải có ít nhất {min_length} mục",
 }
 
 
@@ -130,20 +132,11 @@ def vietnamese(error: dict[str, Any]) -> str:
     """A request's validation error (one of pydantic's ``errors()``) said in Vietnamese as precisely as its English:
     the limit it broke, the values it may take; one not listed is "giá trị không hợp lệ"."""
     kind, context = str(error.get("type", "")), dict(error.get("ctx") or {})
-    if kind == "string_too_short":
-        return (
-            "không được để trống"
-            if context.get("min_length") == 1
-            else "phải có ít nhất {min_length} ký tự".format(**context)
-        )
-    if kind == "too_short":
-        return "phải có ít nhất {min_length} mục".format(**context)
+    if kind == "string_too_short" and context.get("min_length") == 1:
+        return "không được để trống"
     if "expected" in context:  # "'công khai' or 'hạn chế'"
         context["expected"] = str(context["expected"]).replace(" or ", " hoặc ")
-    template = _VIETNAMESE.get(kind)
-    if template is None:
-        return "giá trị không hợp lệ"
     try:
-        return template.format(**context)
-    except (KeyError, IndexError):
+        return _VIETNAMESE[kind].format(**context)
+    except (KeyError, IndexError):  # a kind not listed, or a limit its context does not give
         return "giá trị không hợp lệ"
