@@ -21,7 +21,7 @@ import hashlib
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from io import BytesIO
 from types import TracebackType
 from typing import Any, TypeVar
@@ -198,10 +198,12 @@ class FakeRepository(orm.NewRows):
                 and (not where.organisation or d.organisation == where.organisation)
             )
 
-        rows = sorted(
-            self._rows(orm.DocumentRow, matches),
-            key=lambda d: (d.created_at.timestamp() * (1 if where.oldest_first else -1), d.id),
-        )
+        def order(d: orm.DocumentRow) -> tuple[Any, ...]:
+            if where.by_issue:
+                return (d.issued_on is None, d.issued_on or date.min, d.created_at.timestamp(), d.id)
+            return (-d.created_at.timestamp(), d.id)
+
+        rows = sorted(self._rows(orm.DocumentRow, matches), key=order)
         return rows[offset : offset + limit], len(rows)
 
     def issued_between(

@@ -396,9 +396,10 @@ class Repository(orm.NewRows):
     def documents_page(
         self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
     ) -> tuple[list[orm.DocumentRow], int]:
-        """Documents matching ``where``, newest first, ``limit`` from ``offset``, and how many match in all. With an
-        ``organisation``: only those of that body, or naming ``username`` as a signer, or signed by that body (a
-        first cut the caller narrows with the visibility rule; the JSON columns are matched as text)."""
+        """Documents matching ``where``, newest first (or by issue, ``where.by_issue``), ``limit`` from ``offset``,
+        and how many match in all. With an ``organisation``: only those of that body, or naming ``username`` as a
+        signer, or signed by that body (a first cut the caller narrows with the visibility rule; the JSON columns are
+        matched as text)."""
         conditions = _seen_by(organisation, username)
         if where.status:
             conditions.append(orm.DocumentRow.status == where.status)
@@ -420,7 +421,11 @@ class Repository(orm.NewRows):
             select(orm.DocumentRow)
             .where(*conditions)
             .order_by(
-                orm.DocumentRow.created_at.asc() if where.oldest_first else orm.DocumentRow.created_at.desc(),
+                *(
+                    (orm.DocumentRow.issued_on.asc().nulls_last(), orm.DocumentRow.created_at.asc())
+                    if where.by_issue
+                    else (orm.DocumentRow.created_at.desc(),)
+                ),
                 orm.DocumentRow.id,
             )
             .offset(offset)

@@ -62,7 +62,8 @@ class DocumentFilter:
     created_from, created_before: the instants (aware) the request was made between.
     filed: True, only documents filed in a hồ sơ; False, only those not filed yet.
     organisation: only the documents of that body (its abbreviation).
-    oldest_first: the list from the oldest request, not the newest (e.g. to file documents in the order they came).
+    by_issue: the list in the order documents were issued (by day, then as they were requested), those not issued
+        last; not newest first (to file them in a hồ sơ in the order they were issued).
     """
 
     status: str | None = None
@@ -72,7 +73,7 @@ class DocumentFilter:
     created_before: datetime | None = None
     filed: bool | None = None
     organisation: str | None = None
-    oldest_first: bool = False
+    by_issue: bool = False
 
 
 @dataclass(frozen=True)

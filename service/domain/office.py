@@ -24,7 +24,12 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-ROLE_NAMES_VI = {Role.REQUESTER: "chuyên viên", Role.CLERK: "văn thư", Role.SIGNER: "lãnh đạo", Role.ADMIN: "quản trị"}
+ROLE_NAMES_VI: dict[Role, str] = {
+    Role.REQUESTER: "chuyên viên",
+    Role.CLERK: "văn thư",
+    Role.SIGNER: "lãnh đạo",
+    Role.ADMIN: "quản trị",
+}
 """Each role as the office calls it (the English names are the roles' values)."""
 
 WEBHOOK_ROLES = (Role.REQUESTER, Role.CLERK, Role.ADMIN)

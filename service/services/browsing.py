@@ -50,7 +50,7 @@ def document_filter(
     created_to: date | None,
     filed: bool | None = None,
     organisation: str | None = None,
-    oldest_first: bool = False,
+    by_issue: bool = False,
 ) -> DocumentFilter:
     """The filter of a list request; ``created_to`` includes that whole (Vietnamese) day. A day before 1900 or
     after 9998 is refused at its field (0001-01-01 in Vietnam falls before the year 1 in UTC)."""
@@ -69,12 +69,12 @@ def document_filter(
         created_before=vietnamese_day_start(created_to + timedelta(days=1)) if created_to else None,
         filed=filed,
         organisation=organisation or None,
-        oldest_first=oldest_first,
+        by_issue=by_issue,
     )
 
 
 def documents_of(db: Database, who: Principal, where: DocumentFilter, page: int, page_size: int) -> Page:
-    """The documents ``who`` may see (an admin: all), newest first, one page of them (pages from 1)."""
+    """The documents ``who`` may see (an admin: all), newest first (or by issue), one page of them (pages from 1)."""
     organisation = None if who.has(Role.ADMIN) else who.organisation
     with db.uow() as tx:
         rows, total = tx.repo.documents_page(organisation, who.username, where, (page - 1) * page_size, page_size)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass, fields, replace
 from datetime import date
@@ -33,6 +32,7 @@ from service.domain.records import (
     Rights,
     check_code,
 )
+from service.domain.vietnamese import nfc
 from service.errors import (
     FieldError,
     FileClosed,
@@ -156,7 +156,7 @@ class Records:
     def create(self, who: Principal, spec: NewFile) -> RecordFile:
         organisation = spec.organisation or who.organisation
         _manages(who, organisation)
-        spec = replace(spec, code=unicodedata.normalize("NFC", spec.code))
+        spec = replace(spec, code=nfc(spec.code))
         problems = _check_new(spec)
         if problems:
             raise InvalidRequest(problems)
@@ -191,6 +191,7 @@ class Records:
     ) -> list[DocumentRow]:
         """Put issued documents in the open hồ sơ, after those it has, in the order given (a batch's letters in
         list order), all or none: a document not issued, of another body, or filed already is refused by path."""
+        code = nfc(code)  # as it was stored, however it was typed
         if len(document_ids) > MAX_FILE_DOCUMENTS:
             raise InvalidRequest(
                 [FieldError("document_ids", f"at most {MAX_FILE_DOCUMENTS}", f"tối đa {MAX_FILE_DOCUMENTS}")]
@@ -203,7 +204,10 @@ class Records:
             asked = [(f"document_ids[{i}]", d, _document_or_none(tx.repo, d)) for i, d in enumerate(document_ids)]
             if batch_id is not None:
                 tx.repo.batch(batch_id)
-                asked += [(f"batch[{d.batch_index}]", d.id, d) for d in tx.repo.documents_of_batch(batch_id)]
+                letters = tx.repo.documents_of_batch(batch_id)
+                if any(d.organisation != row.organisation for d in letters):  # another body's: as unknown as none
+                    raise NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'")
+                asked += [(f"batch[{d.batch_index}]", d.id, d) for d in letters]
             docs = _check_fileable(asked, row)
             after = len(tx.repo.documents_of_file(code))
             taken = tx.repo.file_documents(code, {d.id: after + n for n, (_, d) in enumerate(docs, start=1)})
@@ -220,6 +224,7 @@ class Records:
     def close(self, who: Principal, code: str) -> RecordFile:
         """Close the hồ sơ (kết thúc hồ sơ): no more documents; its end date, if not given, is its last document's
         issue date."""
+        code = nfc(code)  # as it was stored, however it was typed
         with self.db.uow() as tx:
             row = tx.repo.record_file(code, lock=True)
             _keeps(who, row)
@@ -238,6 +243,7 @@ class Records:
     def propose_destruction(self, who: Principal, code: str) -> RecordFile:
         """An admin marks a closed hồ sơ whose retention is over for destruction (đề nghị hủy): audited with every
         document's hash; nothing is deleted. Refused (409) for an open or permanent hồ sơ, or before its end."""
+        code = nfc(code)  # as it was stored, however it was typed
         require(who, Role.ADMIN)
         today = self.clock.today()
         with self.db.uow() as tx:
@@ -298,6 +304,7 @@ class Records:
         return [record_file(r) for r in rows]
 
     def read(self, who: Principal, code: str) -> FileView:
+        code = nfc(code)  # as it was stored, however it was typed
         with self.db.uow() as tx:
             row = tx.repo.record_file(code)
             _reads(who, row)
@@ -308,6 +315,7 @@ class Records:
         """The hồ sơ as a ZIP for transfer to the archive (clerk of its body, or admin): ``<code>/hoso.xml``,
         ``<code>/documents/*.pdf`` (read from the archive, their hashes checked) and
         ``<code>/manifest-sha256.txt`` (``sha256sum -c`` reads it), the XML checked against ``hoso.xsd``."""
+        code = nfc(code)  # as it was stored, however it was typed
         with self.db.uow() as tx:
             row = tx.repo.record_file(code)
             _keeps(who, row)

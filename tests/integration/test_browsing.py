@@ -4,7 +4,7 @@ their body signed; never another body's; a signer's name matched whole; filters 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -52,7 +52,7 @@ def _ids(db: Database, who: Principal, **filters: Any) -> list[str]:
         filters.get("to"),
         filters.get("filed"),
         filters.get("organisation"),
-        oldest_first=filters.get("oldest_first", False),
+        by_issue=filters.get("by_issue", False),
     )
     return [d.id for d in documents_of(db, who, where, 1, 100).documents]
 
@@ -99,7 +99,6 @@ def test_filters_and_pages(any_db: Database) -> None:
     assert [p.total for p in pages] == [3, 3]
     assert [d.id for d in pages[0].documents] == ["late", "draft"]  # newest first, then by id
     assert [d.id for d in pages[1].documents] == ["early"]
-    assert _ids(any_db, REQUESTER, oldest_first=True) == ["draft", "early", "late"]  # then by id, as newest first
     assert {d.id for p in pages for d in p.documents} == {"late", "early", "draft"}
 
 
@@ -121,14 +120,17 @@ def test_issued_documents_not_filed_yet_are_found_whatever_their_number(any_db: 
         )
         tx.commit()
     _add(any_db, "filed", "TCT", at, notation="01/GTT-TCT", file_code="2026.ĐT.07", file_ordinal=1)
-    _add(any_db, "loose", "TCT", at, notation="02/GTT-TCT")
+    _add(any_db, "loose", "TCT", at, notation="02/GTT-TCT", issued_on=date(2026, 12, 3))
+    # requested first, issued later (a reviewed document): by issue, it comes after; not issued, last
+    _add(any_db, "reviewed", "TCT", at - timedelta(days=30), notation="01/QĐ-TCT", issued_on=date(2026, 12, 4))
     _add(any_db, "draft", "TCT", at, status="draft", workflow="review")
     _add(any_db, "theirs", "TDTN", at, notation="01/GTT-TDTN")
-    assert _ids(any_db, REQUESTER, status="issued", filed=False) == ["loose"]
-    assert sorted(_ids(any_db, ADMIN, status="issued", filed=False)) == ["loose", "theirs"]
-    assert _ids(any_db, ADMIN, status="issued", filed=False, organisation="TCT") == ["loose"]
+    assert _ids(any_db, REQUESTER, status="issued", filed=False) == ["loose", "reviewed"]
+    assert _ids(any_db, REQUESTER, filed=False, by_issue=True) == ["loose", "reviewed", "draft"]
+    assert sorted(_ids(any_db, ADMIN, status="issued", filed=False)) == ["loose", "reviewed", "theirs"]
+    assert sorted(_ids(any_db, ADMIN, status="issued", filed=False, organisation="TCT")) == ["loose", "reviewed"]
     assert _ids(any_db, REQUESTER, filed=True) == ["filed"]
-    assert sorted(_ids(any_db, REQUESTER)) == ["draft", "filed", "loose"]
+    assert sorted(_ids(any_db, REQUESTER)) == ["draft", "filed", "loose", "reviewed"]
 
 
 def test_a_day_out_of_range_is_refused_at_its_field() -> None:

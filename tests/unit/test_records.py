@@ -24,7 +24,16 @@ from service.adapters.records_xml import HOSO_NS, LxmlRecords
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal
 from service.domain.records import ArchiveMetadata, Priority, Retention, SignerInfo
-from service.errors import FileClosed, Forbidden, InvalidRequest, RecordKept, VanbanError, WrongState, http_status
+from service.errors import (
+    FileClosed,
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    RecordKept,
+    VanbanError,
+    WrongState,
+    http_status,
+)
 from service.services.exchange import Exchange
 from service.services.production import Production
 from service.services.records import NewFile, Records, metadata_of, pdf_name
@@ -392,3 +401,18 @@ def test_the_clerk_decides_priority_and_retention_and_it_is_audited(pki: DemoPki
         records.set_decided(REQUESTER, document_id, "khẩn", None)
     with service.db.uow() as tx:
         assert [e.action for e in tx.repo.audit_of(document_id)][-1] == "metadata"
+
+
+def test_another_bodys_batch_is_as_unknown_as_a_batch_never_made(pki: DemoPki) -> None:
+    """Filing a batch tells nothing of another body's letters: the same 404 as an unknown batch, no letter named."""
+    service = Service()
+    batch_id = _batch(service)  # the school's (TCT) letters
+    _production(service, pki, FakeConverter()).produce_chunk(batch_id, 0)
+    records = _records(service)
+    records.create(OTHER_CLERK, NewFile("TD-1", "Hồ sơ Tỉnh đoàn", date(2027, 1, 1)))
+    answers = []
+    for batch in (batch_id, "no-such-batch"):
+        with pytest.raises(NotFound) as refused:
+            records.file_documents(OTHER_CLERK, "TD-1", [], batch)
+        answers.append(refused.value.message_vi.replace(batch, "?"))
+    assert answers[0] == answers[1] == "Không có lô văn bản '?'"

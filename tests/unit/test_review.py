@@ -13,10 +13,10 @@ import pytest
 
 from service.adapters.pdf_pages import PdfPageTools
 from service.domain.documents import DocumentStatus
-from service.domain.office import Principal
+from service.domain.office import ROLE_NAMES_VI, Principal, Role
 from service.domain.templates import Template
 from service.errors import CredentialRefused, Forbidden, InvalidRequest, WrongState
-from service.services.auth import NewUser, create_user, principal
+from service.services.auth import NewUser, create_user, principal, require
 from service.services.issuing import Issuer
 from service.services.ports import DocumentRow, RegisterEntryRow
 from service.services.requesting import RequestDocument, request_document
@@ -301,3 +301,13 @@ def test_the_domain_rules_of_the_review_flow() -> None:
     assert can_see(partner, "TCT", ["hieutruong", "bithu"], set())  # a signer of it
     assert can_see(PARTNER_CLERK, "TCT", ["hieutruong"], {"TCT", "TDTN"})  # their body signed it
     assert can_see(Principal("a", "admin", "", "", "X", frozenset({"admin"})), "TCT", [], set())
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_a_refusal_names_every_role_in_both_languages(role: Role) -> None:
+    """Every role has its Vietnamese name: a role added without one would make each refusal a 500."""
+    nobody = Principal("u0", "khach", "Khách", "", "TCT", frozenset())
+    with pytest.raises(Forbidden) as refused:
+        require(nobody, role)
+    assert refused.value.message_en == f"this needs the role {role.value}"
+    assert refused.value.message_vi == f"Việc này cần vai trò {ROLE_NAMES_VI[role]}"

@@ -74,14 +74,16 @@ def list_documents(
     created_to: Annotated[date | None, Query(description="requested on or before this day (Vietnam)")] = None,
     filed: Annotated[bool | None, Query(description="true: filed in a hồ sơ; false: not filed yet")] = None,
     organisation: Annotated[str | None, Query(max_length=40, description="only this body's documents")] = None,
-    order: Annotated[Literal["newest", "oldest"], Query(description="newest (default) or oldest first")] = "newest",
+    order: Annotated[
+        Literal["newest", "issued"], Query(description="newest first (default), or in the order they were issued")
+    ] = "newest",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> DocumentList:
     """The documents the caller may see (their body's, those they sign or signed; an admin: all), newest first
-    (``order=oldest``: oldest first)."""
+    (``order=issued``: in the order they were issued, those not issued last)."""
     where = document_filter(
-        status, template, notation, created_from, created_to, filed, organisation, oldest_first=order == "oldest"
+        status, template, notation, created_from, created_to, filed, organisation, by_issue=order == "issued"
     )
     found = documents_of(rt.db, who, where, page, page_size)
     return DocumentList(

@@ -3,12 +3,9 @@ people read them (the documents in them that they may see)."""
 
 from __future__ import annotations
 
-import unicodedata
-from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, Response
-from pydantic import AfterValidator
 
 from service.api.deps import CurrentUser, RuntimeDep
 from service.api.responses import ERRORS, ZIP, download, file_of
@@ -17,8 +14,6 @@ from service.domain.records import RecordFile
 from service.services.records import NewFile
 
 router = APIRouter(prefix="/api/v1/records", tags=["records"], responses=ERRORS)
-FileCode = Annotated[str, AfterValidator(lambda code: unicodedata.normalize("NFC", code))]
-"""A hồ sơ's code in a path, in NFC as it was stored: ``a`` and a combining accent find ``á``."""
 
 
 def _file_out(file: RecordFile) -> RecordFileOut:
@@ -42,7 +37,7 @@ def list_files(rt: RuntimeDep, who: CurrentUser) -> list[RecordFileOut]:
 
 
 @router.get("/{code}")
-def get_file(code: FileCode, rt: RuntimeDep, who: CurrentUser) -> RecordFileDetail:
+def get_file(code: str, rt: RuntimeDep, who: CurrentUser) -> RecordFileDetail:
     view = rt.records.read(who, code)
     return RecordFileDetail(
         **_file_out(view.file).model_dump(), documents=[DocumentOut.model_validate(d) for d in view.documents]
@@ -50,27 +45,27 @@ def get_file(code: FileCode, rt: RuntimeDep, who: CurrentUser) -> RecordFileDeta
 
 
 @router.post("/{code}/documents")
-def file_documents(code: FileCode, body: FileDocumentsIn, rt: RuntimeDep, who: CurrentUser) -> RecordFileDetail:
+def file_documents(code: str, body: FileDocumentsIn, rt: RuntimeDep, who: CurrentUser) -> RecordFileDetail:
     """Put issued documents in the open hồ sơ (by id, or a whole batch's letters), all or none; 409 when closed."""
     rt.records.file_documents(who, code, body.document_ids, body.batch_id)
     return get_file(code, rt, who)
 
 
 @router.post("/{code}:close")
-def close_file(code: FileCode, rt: RuntimeDep, who: CurrentUser) -> RecordFileOut:
+def close_file(code: str, rt: RuntimeDep, who: CurrentUser) -> RecordFileOut:
     """Close the hồ sơ: no more documents (its end date, if not set, is its last document's date)."""
     return _file_out(rt.records.close(who, code))
 
 
 @router.post("/{code}:propose-destruction")
-def propose_destruction(code: FileCode, rt: RuntimeDep, who: CurrentUser) -> RecordFileOut:
+def propose_destruction(code: str, rt: RuntimeDep, who: CurrentUser) -> RecordFileOut:
     """An admin marks a closed hồ sơ whose retention is over for destruction; audited, nothing deleted. 409 while
     its retention runs (or when it is permanent)."""
     return _file_out(rt.records.propose_destruction(who, code))
 
 
 @router.get("/{code}/export", response_class=Response, responses=file_of(ZIP, "the hồ sơ as a ZIP"))
-def export_file(code: FileCode, rt: RuntimeDep, who: CurrentUser) -> Response:
+def export_file(code: str, rt: RuntimeDep, who: CurrentUser) -> Response:
     """The hồ sơ for transfer to the archive: its PDFs, ``hoso.xml`` (valid against the shipped ``hoso.xsd``) and
     ``manifest-sha256.txt`` (clerk of the body, admin). ``vanban records export`` makes the same ZIP."""
     file = rt.records.export(who, code)

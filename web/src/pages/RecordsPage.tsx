@@ -63,13 +63,14 @@ function namingDocuments(err: unknown, ids: string[], docs: DocumentOut[]): unkn
  * one of them (see RecordFilePage). */
 export default function RecordsPage() {
   const { code } = useParams();
-  return code ? <RecordFilePage code={code} /> : <RecordFilesPage />;
+  return code ? <RecordFilePage key={code} code={code} /> : <RecordFilesPage />;
 }
 
 function RecordFilesPage() {
   const { t, lang } = useI18n();
   const { hasRole } = useSession();
   const navigate = useNavigate();
+  const admin = hasRole("admin"); // sees every body's hồ sơ: each one's body is shown
   const { data: files, error } = useFetch<RecordFile[]>("/api/v1/records");
   const [form, setForm] = useState({ code: "", title: "", start_date: "", retention: "", rights: "hạn chế", description: "" });
   const [problems, setProblems] = useState<FieldProblem[]>([]);
@@ -121,6 +122,7 @@ function RecordFilesPage() {
           columns={[
             { header: t("fileCode"), cell: (f) => <Link to={`/records/${encodeURIComponent(f.code)}`}>{f.code}</Link> },
             { header: t("fileTitle"), cell: (f) => f.title },
+            ...(admin ? [{ header: t("organisation"), cell: (f: RecordFile) => f.organisation }] : []),
             { header: t("fileDates"), cell: datesText },
             { header: t("retention"), cell: (f) => retentionText(t, f.retention_years) },
             { header: t("fileState"), cell: (f) => (f.closed_at ? t("fileClosedOn", { date: dateText(f.closed_at) }) : t("fileOpen")) },
@@ -165,13 +167,13 @@ function RecordFilePage({ code }: { code: string }) {
   const { data: file, error, reload } = useFetch<RecordFileDetail>(path);
   const manager = hasRole(...MANAGERS);
   const open = !!file && !file.closed_at;
-  const { data: issued, reload: reloadIssued } = useFetch<DocumentList>(
+  const { data: issued, error: issuedError, reload: reloadIssued } = useFetch<DocumentList>(
     manager && open
-      ? `/api/v1/documents?status=issued&filed=false&organisation=${encodeURIComponent(file.organisation)}&order=oldest&page_size=100`
+      ? `/api/v1/documents?status=issued&filed=false&organisation=${encodeURIComponent(file.organisation)}&order=issued&page_size=100`
       : null,
   );
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
-  const unfiled = issued?.items ?? []; // the body's oldest 100 not filed yet: filed in the order they were issued
+  const unfiled = issued?.items ?? []; // the body's first 100 not filed yet, in the order they were issued
   const selection = useSelection(unfiled.map((d) => d.id));
   const location = useLocation(); // a file just opened: its notice comes with the page
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
@@ -196,11 +198,7 @@ function RecordFilePage({ code }: { code: string }) {
     }
   }
 
-  // filed in the order they were issued, whatever the order they were ticked in
-  const ids = unfiled
-    .filter((d) => selection.has(d.id))
-    .sort((a, b) => (a.issued_on ?? "").localeCompare(b.issued_on ?? "") || (a.number ?? 0) - (b.number ?? 0))
-    .map((d) => d.id);
+  const ids = selection.ids; // in the list's order, the order they were issued (the API's order=issued)
   return (
     <section>
       <p>
@@ -263,11 +261,12 @@ function RecordFilePage({ code }: { code: string }) {
               ]}
             />
           )}
+          <ErrorBox error={issuedError} />
           {manager && open && issued && (
             <>
               <h2>{t("fileAddTitle")}</h2>
               {unfiled.length === 0 && <p>{t("fileNothingToAdd")}</p>}
-              {issued.total > unfiled.length && <p>{t("fileOldestShown", { n: unfiled.length, total: issued.total })}</p>}
+              {issued.total > unfiled.length && <p>{t("fileFirstShown", { n: unfiled.length, total: issued.total })}</p>}
               {unfiled.length > 0 && (
                 <>
                   <ChoosingTable selection={selection} headers={[t("numberNotation"), t("type"), t("issuedOnShort")]}>
