@@ -330,7 +330,8 @@ class Records:
             name = f"documents/{pdf_name(metadata)}"
             pdfs.append((name, self.archive.get(doc.pdf_sha256, ".pdf")))
             filed.append(FiledDocument(metadata, name, doc.pdf_sha256))
-        organ_name = organ.name if organ else (filed[0].metadata.organ_name if filed else row.organisation)
+        named = organ is not None and organ.name != organ.abbreviation  # a body made by its abbreviation is unnamed
+        organ_name = organ.name if named and organ else (filed[0].metadata.organ_name if filed else row.organisation)
         xml = self.xml.file_xml(file, organ_name, filed)
         self.xml.check_file_xml(xml)
         entries = [("hoso.xml", xml), *pdfs]

@@ -259,6 +259,9 @@ def test_a_class_file_exports_and_the_zip_re_validates(pki: DemoPki) -> None:
     service = Service()
     records, ids = _class_file(service, pki)
     records.close(CLERK, "2027.ĐT.K12")
+    with service.db.uow() as tx:  # as a bootstrap key's user makes its body: named by its abbreviation
+        tx.repo.add_organisation("TCT", "TCT")
+        tx.commit()
     exported = records.export(CLERK, "2027.ĐT.K12")
     assert exported.name == "2027.ĐT.K12.zip" and exported.media_type == "application/zip"
 
@@ -287,6 +290,9 @@ def test_a_class_file_exports_and_the_zip_re_validates(pki: DemoPki) -> None:
             == doc.notation
         )
     assert root.findtext("h:PageTotal", namespaces=n) == str(sum(_document(service, i).page_amount for i in ids))
+    # the body as its documents name it: a row that only repeats the abbreviation is no name
+    organ_names = {e.text for e in root.iter(f"{{{HOSO_NS}}}OrganName")}
+    assert organ_names == {_document(service, ids[0]).organ_name}, organ_names
 
     broken = xml.replace("<Priority>thường</Priority>".encode(), b"<Priority>soon</Priority>", 1)
     with pytest.raises(InvalidRequest) as refused:  # the schema is checked: a wrong priority is named by line
