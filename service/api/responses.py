@@ -111,12 +111,12 @@ _VIETNAMESE: dict[str, str] = {
     "float_type": "phải là số",
     "bool_parsing": "phải là true hoặc false",
     "bool_type": "phải là true hoặc false",
-    "date_parsing": "phải là một ngày (yyyy-mm-dd)",
-    "date_from_datetime_parsing": "phải là một ngày (yyyy-mm-dd)",
-    "date_type": "phải là một ngày (yyyy-mm-dd)",
-    "datetime_parsing": "phải là một thời điểm (ISO 8601)",
-    "datetime_from_date_parsing": "phải là một thời điểm (ISO 8601)",
-    "datetime_type": "phải là một thời điểm (ISO 8601)",
+    "date_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_from_datetime_parsing": "phải là ngày dạng YYYY-MM-DD",
+    "date_type": "phải là ngày dạng YYYY-MM-DD",
+    "datetime_parsing": "phải là thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00",
+    "datetime_from_date_parsing": "phải là thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00",
+    "datetime_type": "phải là thời điểm dạng YYYY-MM-DDThh:mm:ss+07:00",
     "literal_error": "phải là một trong: {expected}",
     "enum": "phải là một trong: {expected}",
     "list_type": "phải là một danh sách",
@@ -130,7 +130,8 @@ _VIETNAMESE: dict[str, str] = {
 
 def vietnamese(error: dict[str, Any]) -> str:
     """A request's validation error (one of pydantic's ``errors()``) said in Vietnamese as precisely as its English:
-    the limit it broke, the values it may take; one not listed is "giá trị không hợp lệ"."""
+    the limit it broke, the values it may take, in the words a template's data is refused with
+    (``services.validation``); one not listed is "giá trị không hợp lệ"."""
     kind, context = str(error.get("type", "")), dict(error.get("ctx") or {})
     if kind == "string_too_short" and context.get("min_length") == 1:
         return "không được để trống"

@@ -160,7 +160,7 @@ def test_a_request_refused_by_its_schema_is_said_in_vietnamese_as_precisely_as_i
     assert said == {
         "code": "không được để trống",
         "title": "dài quá 500 ký tự",
-        "start_date": "phải là một ngày (yyyy-mm-dd)",
+        "start_date": "phải là ngày dạng YYYY-MM-DD",
         "retention_years": "phải từ 1 trở lên",
         "rights": "phải là một trong: 'công khai' hoặc 'hạn chế'",
     }
