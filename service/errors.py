@@ -10,6 +10,7 @@ a class not in it answers with the status of its nearest ancestor)::
     │   ├── TemplateNotFound
     │   ├── DocumentNotFound
     │   ├── JobNotFound
+    │   ├── BatchNotFound                    unknown, or another body's when filed: one answer
     │   ├── RecordFileNotFound               unknown, or of a body the caller may not read: one answer
     │   └── UnknownVerifyCode                a public verification code of no issued document
     ├── InvalidRequest                  422  every wrong field, by path
@@ -110,6 +111,12 @@ class DocumentNotFound(NotFound):
 
 class JobNotFound(NotFound):
     job_id: str
+
+
+class BatchNotFound(NotFound):
+    """A batch id that is unknown, or, when filing it, another body's batch: one answer for both."""
+
+    batch_id: str
 
 
 class RecordFileNotFound(NotFound):
@@ -353,6 +360,10 @@ MESSAGES: dict[type[VanbanError], tuple[str, str]] = {
     JobNotFound: (
         "no job '{job_id}'",
         "Không có công việc '{job_id}'",
+    ),
+    BatchNotFound: (
+        "no batch '{batch_id}'",
+        "Không có lô văn bản '{batch_id}'",
     ),
     RecordFileNotFound: (
         "no file of records '{file_code}'",

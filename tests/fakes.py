@@ -39,11 +39,11 @@ from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindo
 from service.domain.office import WEBHOOK_ROLES
 from service.errors import (
     ArchiveMissing,
+    BatchNotFound,
     DocumentNotFound,
     FieldError,
     InvalidRequest,
     JobNotFound,
-    NotFound,
     NumberTaken,
     RecordFileNotFound,
     WebhookNotDelivered,
@@ -140,7 +140,7 @@ class FakeRepository(orm.NewRows):
     def batch(self, batch_id: str) -> orm.BatchRow:
         row = self._table(orm.BatchRow).get((batch_id,))
         if row is None:
-            raise NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'")
+            raise BatchNotFound(batch_id)
         return row
 
     def document_by_idempotency_key(self, key: str) -> orm.DocumentRow | None:

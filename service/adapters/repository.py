@@ -17,7 +17,7 @@ from service.adapters import orm
 from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow
 from service.domain.office import WEBHOOK_ROLES
-from service.errors import DocumentNotFound, JobNotFound, NotFound, NumberTaken, RecordFileNotFound
+from service.errors import BatchNotFound, DocumentNotFound, JobNotFound, NotFound, NumberTaken, RecordFileNotFound
 from service.services.ports import Issued, SignatureStep, StoredObject
 
 _Row = TypeVar("_Row")
@@ -74,7 +74,7 @@ class Repository(orm.NewRows):
     def batch(self, batch_id: str) -> orm.BatchRow:
         return self._found(
             self._session.get(orm.BatchRow, batch_id),
-            lambda: NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'"),
+            lambda: BatchNotFound(batch_id),
         )
 
     def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[orm.DocumentRow]:

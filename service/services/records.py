@@ -34,6 +34,8 @@ from service.domain.records import (
 )
 from service.domain.vietnamese import nfc
 from service.errors import (
+    BatchNotFound,
+    DocumentNotFound,
     FieldError,
     FileClosed,
     Forbidden,
@@ -206,7 +208,7 @@ class Records:
                 tx.repo.batch(batch_id)
                 letters = tx.repo.documents_of_batch(batch_id)
                 if any(d.organisation != row.organisation for d in letters):  # another body's: as unknown as none
-                    raise NotFound(f"no batch '{batch_id}'", f"Không có lô văn bản '{batch_id}'")
+                    raise BatchNotFound(batch_id)
                 asked += [(f"batch[{d.batch_index}]", d.id, d) for d in letters]
             docs = _check_fileable(asked, row)
             after = len(tx.repo.documents_of_file(code))
@@ -349,7 +351,7 @@ class Records:
 def _document_or_none(repo: Repository, document_id: str) -> DocumentRow | None:
     try:
         return repo.document(document_id)
-    except NotFound:
+    except DocumentNotFound:
         return None
 
 

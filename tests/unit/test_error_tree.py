@@ -17,6 +17,7 @@ EXPECTED = {
     "TemplateNotFound": 404,
     "DocumentNotFound": 404,
     "JobNotFound": 404,
+    "BatchNotFound": 404,
     "RecordFileNotFound": 404,
     "UnknownVerifyCode": 404,
     "InvalidRequest": 422,
