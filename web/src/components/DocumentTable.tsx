@@ -3,6 +3,7 @@ import { Link } from "react-router-dom";
 import type { DocumentOut, TemplateSummary } from "../api";
 import { useI18n } from "../i18n";
 import DataTable, { type Column } from "./DataTable";
+import { templateTitle } from "./templateChoices";
 
 /** One column after the number and the type: its heading and what a document shows in it. */
 export type DocumentColumn = Column<DocumentOut>;
@@ -25,7 +26,7 @@ export default function DocumentTable({
   testId?: string;
 }) {
   const { t } = useI18n();
-  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
+  const title = (id: string) => templateTitle(templates, id);
   const first: DocumentColumn[] = [
     { header: t("numberNotation"), cell: (d) => <Link to={`/documents/${d.id}`}>{linkText(d)}</Link> },
     { header: t("type"), cell: (d) => title(d.template) },

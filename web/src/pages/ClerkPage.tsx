@@ -11,6 +11,7 @@ import { dateText, dateTimeText } from "../format";
 import { useI18n } from "../i18n";
 import { useSession } from "../session";
 import { lastSignedAt, signerNames } from "../signatures";
+import { templateTitle } from "../components/templateChoices";
 
 interface RegisterEntry {
   number: number;
@@ -54,7 +55,7 @@ export default function ClerkPage() {
       setYearText(String(register.year));
     }
   }, [register]);
-  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
+  const title = (id: string) => templateTitle(templates, id);
   const docs = waiting?.items ?? [];
   const selection = useSelection(docs.map((d) => d.id));
   const ids = selection.ids;

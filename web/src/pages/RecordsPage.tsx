@@ -13,6 +13,7 @@ import { useFetch } from "../components/useFetch";
 import { dateText } from "../format";
 import { useI18n, type MessageKey } from "../i18n";
 import { useSession } from "../session";
+import { templateTitle } from "../components/templateChoices";
 
 /** A hồ sơ (file of records) as `GET /api/v1/records` gives it. */
 interface RecordFile {
@@ -179,7 +180,7 @@ function RecordFilePage({ code }: { code: string }) {
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  const title = (id: string) => templates?.find((x) => x.id === id)?.title ?? id;
+  const title = (id: string) => templateTitle(templates, id);
 
   async function act(work: () => Promise<unknown>, done: string, explained: (err: unknown) => unknown = (err) => err) {
     setBusy(true);
