@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from service.adapters.converter import Converter, _convert
+from service.adapters.converter import OFFICE_SERVER, SYSTEM_PYTHON, Converter, _convert
 from service.adapters.renderer import render_many
 from service.adapters.scratch import SCRATCH, scratch_folder
 from service.adapters.template_files import TemplateFolder
@@ -101,6 +101,27 @@ def test_libreoffice_runs_on_jemalloc(converter: Converter, letter_docx: bytes) 
         pid for pid in _offices_of(converter._profile) if Path(f"/proc/{pid}/comm").read_text().strip() == "soffice.bin"
     ]
     assert "libjemalloc" in Path(f"/proc/{office}/maps").read_text()
+    assert b"MALLOC_CONF=narenas:1" in Path(f"/proc/{office}/environ").read_bytes().split(b"\0")
+
+
+def test_libreoffice_runs_with_a_small_cache_of_laid_out_text(tmp_path: Path) -> None:
+    """The office server's settings, as LibreOffice itself reads them once started on a new profile: a batch's letters
+    no longer fill a 20 MB cache in each LibreOffice."""
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]); import office_server as s\n"
+        "office = s.Office(sys.argv[2], 60)\n"
+        "try: print(office.setting('/org.openoffice.Office.Common/Cache/Font', 'GlyphsCacheSize'))\n"
+        "finally: office.process.kill()\n"
+    )
+    server = Path(OFFICE_SERVER)
+    out = subprocess.run(
+        [str(SYSTEM_PYTHON), "-c", script, str(server.parent), str(tmp_path / "profile")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split() == ["4000000"], out.stderr
 
 
 def test_the_scratch_folder_of_a_process_gone_is_removed(tmp_path: Path) -> None:
