@@ -1,8 +1,8 @@
 """DOCX -> PDF with LibreOffice, kept warm behind ``office_server.py``.
 
 The office server runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to); this module starts
-it in its own process group, talks to it over XML-RPC on 127.0.0.1 (documents pass as files in a scratch folder of
-their own, in memory where the machine has it), and kills and restarts the whole group when
+it in its own process group, calls it through a Unix socket in a scratch folder of its own (mode 0700, in memory
+where the machine has it), through which documents pass as files too, and kills and restarts the whole group when
 LibreOffice crashes or hangs past the timeout.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import http.client
+import json
 import logging
 import multiprocessing
 import os
@@ -21,7 +21,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import xmlrpc.client
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
@@ -34,26 +33,36 @@ from service.errors import ConversionError, ConversionTimeout, ConverterUnreacha
 log = logging.getLogger(__name__)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class _TimeoutTransport(xmlrpc.client.Transport):
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
-        self._timeout = timeout
-
-    def make_connection(self, host: str | tuple[str, dict[str, str]]) -> http.client.HTTPConnection:
-        conn = super().make_connection(host)
-        conn.timeout = self._timeout
-        return conn
-
-
 SYSTEM_PYTHON = Path("/usr/bin/python3")
 """Debian's interpreter, the one python3-uno belongs to: it runs the office server."""
 OFFICE_SERVER = Path(__file__).with_name("office_server.py")
+
+
+class OfficeServerError(Exception):
+    """The office server's answer to a call it could not do (a document LibreOffice cannot open, say)."""
+
+
+def socket_path(scratch: str, server: int) -> str:
+    """Where the office server of PID ``server`` listens (``office_server.socket_path``)."""
+    return os.path.join(scratch, f"office-{server}.sock")
+
+
+def _call(server: int, scratch: str, call: dict[str, object], timeout: float) -> object:
+    """One call to the office server of PID ``server``: ``timeout`` seconds for each step (OSError, TimeoutError);
+    its refusal raises ``OfficeServerError``."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(socket_path(scratch, server))
+        s.sendall(json.dumps(call).encode() + b"\n")
+        with s.makefile("rb") as answers:
+            line = answers.readline()
+    if not line:
+        raise ConnectionResetError("the office server ended the call without an answer")
+    answer = json.loads(line)
+    if "error" in answer:
+        raise OfficeServerError(answer["error"])
+    return answer["result"]
+
 
 PDF_EXPORT_OPTIONS = ["SelectPdfVersion=2", "ExportBookmarksToPDFDestination=true"]
 """writer_pdf_Export's filter data, as the office server takes it (``Name=Value``): PDF/A-2b (fonts embedded, an sRGB
@@ -61,10 +70,9 @@ output intent, XMP with ``pdfaid``), the archival form of an issued document; th
 destinations (where each letter of a chunk starts, where its signature mark is: ``pdf_pages.letters``)."""
 
 
-def _convert(port: int, scratch: str, docx: bytes, timeout: float) -> bytes:
-    """One conversion by the office server on ``port``, through files in its ``scratch`` folder (in memory where
-    the machine has it: no document travels in XML-RPC's base64); any failure is a ``ConversionError``."""
-    proxy = xmlrpc.client.ServerProxy(f"http://127.0.0.1:{port}", allow_none=True, transport=_TimeoutTransport(timeout))
+def _convert(server: int, scratch: str, docx: bytes, timeout: float) -> bytes:
+    """One conversion by the office server of PID ``server``, through files in its ``scratch`` folder (in memory
+    where the machine has it: no document travels through the socket); any failure is a ``ConversionError``."""
     name = os.urandom(16).hex()
     source, target = os.path.join(scratch, f"{name}.docx"), os.path.join(scratch, f"{name}.pdf")
     try:
@@ -78,22 +86,21 @@ def _convert(port: int, scratch: str, docx: bytes, timeout: float) -> bytes:
             f"Không ghi được văn bản cho LibreOffice vào {scratch}: {exc}",
         ) from None
     try:
-        proxy.convert(name, PDF_EXPORT_OPTIONS)
+        _call(server, scratch, {"call": "convert", "name": name, "filter_data": PDF_EXPORT_OPTIONS}, timeout)
         with open(target, "rb") as f:
             data = f.read()
-    except FileNotFoundError:
-        raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF") from None
     except TimeoutError:
         raise ConversionTimeout(
             f"LibreOffice did not finish within {timeout:g} s and was stopped",
             f"LibreOffice không chuyển đổi xong trong {timeout:g} giây và đã bị dừng",
         ) from None
-    except (OSError, http.client.HTTPException) as exc:
-        raise ConverterUnreachable(
-            f"LibreOffice failed to convert the document: {exc}",
-            f"LibreOffice không chuyển đổi được văn bản: {exc}",
-        ) from None
-    except xmlrpc.client.Error as exc:
+    except FileNotFoundError as exc:
+        if exc.filename == target:
+            raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF") from None
+        raise _unreachable(exc) from None
+    except (OSError, ValueError) as exc:  # no server listening, or one that died under the call
+        raise _unreachable(exc) from None
+    except OfficeServerError as exc:
         raise ConversionError(
             f"LibreOffice failed to convert the document: {exc}",
             f"LibreOffice không chuyển đổi được văn bản: {exc}",
@@ -107,39 +114,46 @@ def _convert(port: int, scratch: str, docx: bytes, timeout: float) -> bytes:
     return data
 
 
+def _unreachable(exc: Exception) -> ConverterUnreachable:
+    return ConverterUnreachable(
+        f"LibreOffice failed to convert the document: {exc}", f"LibreOffice không chuyển đổi được văn bản: {exc}"
+    )
+
+
 class ConverterAddress:
     """Where the worker node's LibreOffice listens now, in memory its worker processes share (they are forked
-    after it is made): the node publishes the port after every (re)start and 0 while LibreOffice is down."""
+    after it is made): the node publishes its office server's PID after every (re)start and 0 while LibreOffice is
+    down."""
 
     def __init__(self) -> None:
         self.scratch = ""  # its LibreOffice's folder documents pass through, set before the node forks
-        self._port = multiprocessing.RawValue(ctypes.c_int, 0)
+        self._server = multiprocessing.RawValue(ctypes.c_int, 0)
         self._generation = multiprocessing.RawValue(ctypes.c_int, 0)
 
-    def publish(self, port: int) -> None:
-        if self._port.value != port:
-            self._port.value = port
+    def publish(self, server: int) -> None:
+        if self._server.value != server:
+            self._server.value = server
             self._generation.value += 1
 
     @property
-    def port(self) -> int:
-        return int(self._port.value)
+    def server(self) -> int:
+        return int(self._server.value)
 
     @property
     def generation(self) -> int:
-        """Counts the changes of port: a new value means LibreOffice went down or came back."""
+        """Counts the changes of server: a new value means LibreOffice went down or came back."""
         return int(self._generation.value)
 
 
 class SharedConverter:
     """A worker process's handle on the LibreOffices its worker node shares (``ConverterPool``): the node's main
-    process owns them, restarts one when it dies (on a new port, published in its ``ConverterAddress``), and the
+    process owns them, restarts one when it dies (a new office server, published in its ``ConverterAddress``), and the
     office server itself stops a conversion that hangs past the timeout. Each conversion goes to the LibreOffice with
     the fewest conversions in hand (counted in memory the node's processes share), this process's own first on a tie,
     so that as many documents are converted at once as the node has LibreOffices.
 
     When LibreOffice dies under a conversion, or is down when one starts, the conversion waits for the node to
-    bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new port."""
+    bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new one."""
 
     def __init__(
         self,
@@ -177,10 +191,10 @@ class SharedConverter:
     def _convert(self, address: ConverterAddress, docx: bytes, timeout: float) -> bytes:
         deadline = time.monotonic() + self._restart_wait
         while True:
-            generation, port = address.generation, address.port
-            if port:
+            generation, server = address.generation, address.server
+            if server:
                 try:
-                    return _convert(port, address.scratch, docx, timeout)
+                    return _convert(server, address.scratch, docx, timeout)
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:
@@ -245,7 +259,7 @@ class ConverterPool:
             slot.address.scratch = office.scratch  # its folder, for the processes the node forks
         for office, slot in zip(self.offices, self.slots, strict=True):
             office.start()
-            slot.address.publish(office.port)
+            slot.address.publish(office.pid or 0)
 
     def stop(self, grace: float = 2.0) -> None:
         for office in self.offices:
@@ -270,8 +284,8 @@ class ConverterPool:
 
 
 def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], None] | None = None) -> bool:
-    """One look at a node's LibreOffice, by the process that owns it: when it died, publish port 0, call ``down``
-    (the worker node reports itself down), start it again and publish its new port. True when it runs."""
+    """One look at a node's LibreOffice, by the process that owns it: when it died, publish 0, call ``down``
+    (the worker node reports itself down), start it again and publish its new office server. True when it runs."""
     ok = office.alive()
     if not ok:
         address.publish(0)
@@ -283,7 +297,7 @@ def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], Non
         except Exception:  # the watch goes on whatever a start raised
             log.exception("converter is down")
     if ok:
-        address.publish(office.port)
+        address.publish(office.pid or 0)
     return ok
 
 
@@ -296,7 +310,6 @@ class Converter:
         self._timeout = timeout
         self._start_timeout = start_timeout
         self._proc: subprocess.Popen[bytes] | None = None
-        self._port = 0
         self._profile: str | None = None
         self._lock = threading.Lock()
         self._stopped = False
@@ -338,12 +351,11 @@ class Converter:
             )
         self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
         self.scratch = self.scratch or scratch_folder("convert")  # kept across restarts
-        self._port = _free_port()
+        for stale in Path(self.scratch).glob("office-*.sock"):  # left by an office server that died
+            stale.unlink(missing_ok=True)
         cmd = [
             str(self._python),
             str(OFFICE_SERVER),
-            "--port",
-            str(self._port),
             "--profile",
             self._profile,
             "--scratch",
@@ -369,11 +381,11 @@ class Converter:
             if self._proc.poll() is not None:
                 break
             try:
-                self._proxy(5.0).info()
-                log.info("converter ready on port %s (pid %s)", self._port, self._proc.pid)
+                _call(self._proc.pid, self.scratch, {"call": "info"}, 5.0)
+                log.info("converter ready (pid %s)", self._proc.pid)
                 self._ready = True
                 return
-            except (OSError, xmlrpc.client.Error):
+            except (OSError, ValueError, OfficeServerError):
                 time.sleep(0.2)
         self._kill_locked()
         raise ConversionError("LibreOffice did not start", "LibreOffice không khởi động được")
@@ -411,19 +423,14 @@ class Converter:
         true while it converts: the server answers one request at a time, so a ping would wait."""
         return self._proc is not None and self._proc.poll() is None
 
-    def _proxy(self, timeout: float) -> xmlrpc.client.ServerProxy:
-        return xmlrpc.client.ServerProxy(
-            f"http://127.0.0.1:{self._port}", allow_none=True, transport=_TimeoutTransport(timeout)
-        )
-
     # -- use -----------------------------------------------------------------------------------------------
     def ping(self) -> bool:
         """True when LibreOffice answers. Does not start it."""
         if self._proc is None or self._proc.poll() is not None:
             return False
         try:
-            self._proxy(5.0).info()
-        except (OSError, xmlrpc.client.Error):
+            _call(self._proc.pid, self.scratch, {"call": "info"}, 5.0)
+        except (OSError, ValueError, OfficeServerError):
             return False
         return True
 
@@ -442,12 +449,9 @@ class Converter:
         with self._lock:
             self._start_locked()
             try:
-                return _convert(self._port, self.scratch, docx, timeout or self._timeout)
+                assert self._proc is not None
+                return _convert(self._proc.pid, self.scratch, docx, timeout or self._timeout)
             except ConversionError as exc:
                 if isinstance(exc, ConversionTimeout) or not self.ping():
                     self._kill_locked()  # stuck or dead: the next call starts a fresh one
                 raise
-
-    @property
-    def port(self) -> int:
-        return self._port

@@ -1,14 +1,16 @@
-"""One warm LibreOffice behind XML-RPC on 127.0.0.1: the converter process ``converter.Converter`` starts.
+"""One warm LibreOffice behind a Unix socket: the converter process ``converter.Converter`` starts.
 
 Run by Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to), as a script: it imports nothing of
 the service. It starts LibreOffice (``soffice.bin``, its own child: it dies with it) listening on a private pipe,
-connects to it as soon as it answers, and serves two calls, one at a time (LibreOffice converts one document at a
-time):
+connects to it as soon as it answers, and listens on ``<scratch>/office-<its pid>.sock`` (``socket_path``; the
+scratch folder is its owner's alone, mode 0700: no other user of the machine can call it). A call is a line of JSON,
+``{"call": ..., ...}``, answered by a line ``{"result": ...}`` or ``{"error": "..."}``; two calls, served one at a
+time (LibreOffice converts one document at a time):
 
-- ``info()``: LibreOffice's version, once it answers;
-- ``convert(name, filter_data)``: ``<scratch>/<name>.docx`` made ``<scratch>/<name>.pdf`` (``writer_pdf_Export`` with
-  ``filter_data``, ``Name=Value``); ``name`` is 32 hexadecimal digits, so nothing outside the scratch folder its
-  owner gave it is read or written.
+- ``info``: LibreOffice's version, once it answers;
+- ``convert`` with ``name`` and ``filter_data``: ``<scratch>/<name>.docx`` made ``<scratch>/<name>.pdf``
+  (``writer_pdf_Export`` with ``filter_data``, ``Name=Value``); ``name`` is 32 hexadecimal digits, so nothing outside
+  the scratch folder its owner gave it is read or written.
 
 A document is loaded hidden and read-only; its indexes (a table of contents) are brought up to date only when it
 has any. A conversion that takes longer than ``--timeout`` seconds, or a
@@ -21,15 +23,16 @@ import argparse
 import contextlib
 import ctypes
 import ctypes.util
+import json
 import os
 import re
 import shutil
 import signal
+import socketserver
 import subprocess
 import sys
 import threading
 import time
-import xmlrpc.server
 from collections.abc import Callable
 from concurrent import futures
 from typing import Any
@@ -56,13 +59,18 @@ text keeps up to 20 MB by default, which a batch's letters fill and keep: 4 MB c
 text fits) and holds ~25 MB less in each LibreOffice."""
 
 
+def socket_path(scratch: str, server: int) -> str:
+    """Where the office server of PID ``server`` listens: in the scratch folder it was given."""
+    return os.path.join(scratch, f"office-{server}.sock")
+
+
 def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _allocator_environment() -> dict[str, str]:
+def _allocator_environment(jemalloc: str) -> dict[str, str]:
     mine = os.environ.get("MALLOC_CONF")
-    return {**os.environ, "LD_PRELOAD": JEMALLOC, "MALLOC_CONF": f"{MALLOC_CONF},{mine}" if mine else MALLOC_CONF}
+    return {**os.environ, "LD_PRELOAD": jemalloc, "MALLOC_CONF": f"{MALLOC_CONF},{mine}" if mine else MALLOC_CONF}
 
 
 def write_settings(profile: str) -> None:
@@ -132,7 +140,7 @@ class Office:
         memory); what ``oosplash`` does for a headless start is done here (a start again when asked)."""
         return subprocess.Popen(
             [OFFICE, *options],
-            env=_allocator_environment() if JEMALLOC else None,
+            env=_allocator_environment(JEMALLOC) if JEMALLOC else None,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
@@ -188,7 +196,6 @@ class Office:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--profile", required=True, help="LibreOffice's user installation, a folder of its own")
     parser.add_argument("--scratch", required=True, help="the folder documents pass through")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a conversion may take")
@@ -196,7 +203,6 @@ def main() -> None:
     args = parser.parse_args()
     _die_with_parent()
 
-    server = xmlrpc.server.SimpleXMLRPCServer(("127.0.0.1", args.port), allow_none=True, logRequests=False)
     office = Office(args.profile, args.start_timeout)
     pool = futures.ThreadPoolExecutor(1)
 
@@ -222,11 +228,30 @@ def main() -> None:
                 os.remove(target)
         return True
 
-    server.register_function(office.version, "info")
-    server.register_function(convert, "convert")
+    calls: dict[str, Callable[[dict[str, Any]], object]] = {
+        "info": lambda _: office.version(),
+        "convert": lambda call: convert(call.get("name"), call.get("filter_data")),
+    }
+
+    class Calls(socketserver.StreamRequestHandler):
+        def handle(self) -> None:
+            for line in self.rfile:
+                try:
+                    call = json.loads(line)
+                    answer = {"result": calls[call["call"]](call)}
+                except Exception as exc:  # the caller's error, or LibreOffice's: told, and the next call served
+                    answer = {"error": f"{type(exc).__name__}: {exc}"}
+                self.wfile.write(json.dumps(answer).encode() + b"\n")
+
+    path = socket_path(args.scratch, os.getpid())
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+    server = socketserver.UnixStreamServer(path, Calls)
 
     def stop(*_: object) -> None:
         office.process.terminate()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -6,6 +6,7 @@ import ctypes.util
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -14,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from service.adapters.converter import OFFICE_SERVER, SYSTEM_PYTHON, Converter, _convert
+from service.adapters.converter import (
+    OFFICE_SERVER,
+    SYSTEM_PYTHON,
+    Converter,
+    OfficeServerError,
+    _call,
+    _convert,
+    socket_path,
+)
 from service.adapters.renderer import render_many
 from service.adapters.scratch import SCRATCH, scratch_folder
 from service.adapters.template_files import TemplateFolder
@@ -56,6 +65,31 @@ def test_a_crash_is_reported_and_recovered(converter: Converter, letter_docx: by
         except ConversionError as exc:
             outcomes.append(exc.message_en)
     assert outcomes[-1] == b"%PDF", outcomes
+
+
+def test_the_office_server_listens_on_a_socket_only_its_owner_reaches(converter: Converter, letter_docx: bytes) -> None:
+    """No TCP port, which any user of the machine could call: a Unix socket in the converter's scratch folder, mode
+    0700. A call it does not know is refused, and the next one served."""
+    converter.to_pdf(letter_docx)
+    server = converter.pid
+    assert server is not None
+    links = [os.readlink(f"/proc/{server}/fd/{fd}") for fd in os.listdir(f"/proc/{server}/fd")]
+    sockets = {link[len("socket:[") : -1] for link in links if link.startswith("socket:[")}
+    listening = {
+        row.split()[9]
+        for table in ("/proc/net/tcp", "/proc/net/tcp6")
+        if os.path.exists(table)
+        for row in Path(table).read_text().splitlines()[1:]
+        if row.split()[3] == "0A"
+    }
+    assert sockets and not sockets & listening
+    assert stat.S_ISSOCK(os.stat(socket_path(converter.scratch, server)).st_mode)
+    assert stat.S_IMODE(os.stat(converter.scratch).st_mode) == 0o700
+    with pytest.raises(OfficeServerError, match="KeyError"):
+        _call(server, converter.scratch, {"call": "shutdown"}, 5.0)
+    with pytest.raises(OfficeServerError, match="32 hexadecimal digits"):
+        _call(server, converter.scratch, {"call": "convert", "name": "../../etc/passwd", "filter_data": []}, 5.0)
+    assert converter.to_pdf(letter_docx).startswith(b"%PDF")
 
 
 def _offices_of(profile: str) -> list[int]:
@@ -152,6 +186,6 @@ def test_a_pdf_nobody_waits_for_any_more_is_not_left_in_the_scratch_folder(
     forty = render_many(template.docx, [context] * 40)  # long enough to be given up on while it converts
     converter.to_pdf(letter_docx)
     with pytest.raises(ConversionTimeout):
-        _convert(converter.port, converter.scratch, forty, 0.1)
+        _convert(converter.pid or 0, converter.scratch, forty, 0.1)
     assert converter.to_pdf(letter_docx).startswith(b"%PDF")  # served after the abandoned one
-    assert os.listdir(converter.scratch) == []
+    assert [f for f in os.listdir(converter.scratch) if not f.endswith(".sock")] == []
