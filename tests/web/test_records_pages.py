@@ -4,16 +4,20 @@ document's page leads to its hồ sơ."""
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 import zipfile
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from openpyxl import Workbook
 from playwright.sync_api import expect
 
+from tests.backends import wait_job
 from tests.web.conftest import WebService, log_in, shoot
 
 CODE = "2026.ĐT.07"
@@ -136,3 +140,46 @@ def test_a_refused_filing_names_the_document_by_its_number(page: Any, web: WebSe
     expect(alert).to_contain_text("2026.TB.02")
     expect(alert).not_to_contain_text("document_ids")
     expect(alert).not_to_contain_text(letter["id"])
+
+
+def test_the_clerk_files_a_whole_batch_in_class_list_order(page: Any, web: WebService) -> None:
+    """A class's call-up letters go in its hồ sơ at once, however many (the list of documents shows 100 at most):
+    the page offers each batch whole, and files its letters in the order of the class list."""
+    requester = web.client("chuyenvien")
+    example = requester.get("/api/v1/templates/giay-trieu-tap").json()["example"]
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ", "Đơn vị công tác"])
+    for i, name in enumerate(["Nguyễn Văn An", "Trần Thị Bình", "Lê Đức Cường"]):
+        sheet.append([name, date(1980 + i, 1 + i, 10 + i), "Nam", "Chuyên viên", "Xã B"])
+    xlsx = BytesIO()
+    book.save(xlsx)
+    data = {k: v for k, v in example.items() if k != "student"}
+    started = requester.post(
+        "/api/v1/batches",
+        data={"template": "giay-trieu-tap", "data": json.dumps(data)},
+        files={"file": ("lop-k09.xlsx", xlsx.getvalue())},
+    )
+    assert started.status_code == 202, started.text
+    assert wait_job(requester, started.json()["job_id"])["status"] == "succeeded"
+    letters = requester.get(f"/api/v1/batches/{started.json()['id']}").json()["documents"]
+    code = "2026.ĐT.09"
+    clerk = web.client("vanthu")
+    made = clerk.post(
+        "/api/v1/records", json={"code": code, "title": "Lớp K09", "start_date": date.today().isoformat()}
+    )
+    assert made.status_code == 201, made.text
+
+    log_in(page, web, "vanthu")
+    page.goto(f"/records/{quote(code)}")
+    batch = page.get_by_test_id("unfiled-batch").filter(
+        has_text=f"Giấy triệu tập: 3 văn bản, từ {letters[0]['notation']} đến {letters[2]['notation']}"
+    )
+    batch.get_by_role("button", name="Đưa cả đợt (3 văn bản) vào hồ sơ").click()
+    expect(page.get_by_text("Đã đưa 3 văn bản vào hồ sơ.")).to_be_visible()
+    expect(page.get_by_test_id("filed").locator("tbody tr")).to_have_count(3)
+    expect(batch).to_have_count(0)
+    filed = clerk.get(f"/api/v1/records/{quote(code)}").json()["documents"]
+    assert [d["id"] for d in filed] == [d["id"] for d in letters]
+    assert {d["batch_id"] for d in filed} == {started.json()["id"]}

@@ -111,6 +111,7 @@ export interface DocumentOut {
   pdf_sha256: string | null;
   docx_sha256: string | null;
   workflow: string;
+  batch_id: string | null;
   signers: string[];
   signatures: { signer?: string; username?: string; at?: string; field?: string; organisation?: string }[];
   rejection: { reason?: string; by?: string; at?: string } | null;
@@ -145,6 +146,24 @@ export interface DocumentList {
   total: number;
   page: number;
   page_size: number;
+}
+
+/** A batch as `GET /api/v1/batches/{id}` gives it: its letters in list order. */
+export interface BatchOut {
+  id: string;
+  template: string;
+  job_id: string;
+  status: string;
+  progress: { done: number; total: number };
+  documents: {
+    id: string;
+    index: number;
+    row: number | null;
+    number: number | null;
+    notation: string | null;
+    status: string;
+    name: string | null;
+  }[];
 }
 
 export interface SignatureReport {

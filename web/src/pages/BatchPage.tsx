@@ -1,7 +1,7 @@
 import "./batch-admin.css";
 import { useEffect, useRef, useState } from "react";
 import { Link } from "react-router-dom";
-import { api, ApiError, type Job } from "../api";
+import { api, ApiError, type BatchOut, type Job } from "../api";
 import DataTable from "../components/DataTable";
 import ErrorBox, { FormErrorBox } from "../components/ErrorBox";
 import { FileField, SelectField } from "../components/Field";
@@ -35,14 +35,6 @@ interface Report {
   valid: number;
   skipped_empty: number;
   problems: RowProblem[];
-}
-
-interface BatchOut {
-  id: string;
-  job_id: string;
-  status: string;
-  progress: { done: number; total: number };
-  documents: { id: string; row: number | null; number: number | null; notation: string | null; status: string; name: string | null }[];
 }
 
 /** A class list in, documents out: download an empty list, upload a filled one, see each bad row (row, column,

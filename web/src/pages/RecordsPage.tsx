@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
-import { api, ApiError, type DocumentList, type DocumentOut, type FieldProblem, type TemplateSummary } from "../api";
+import { api, ApiError, type BatchOut, type DocumentList, type DocumentOut, type FieldProblem, type TemplateSummary } from "../api";
 import { problemAt, split, TextField } from "../components/AdminFields";
 import DataTable from "../components/DataTable";
 import DateInput from "../components/DateInput";
@@ -44,9 +44,15 @@ function datesText(f: RecordFile) {
 }
 
 /** A refusal of a filing with each document named by its number and notation, not by its place in the request
- * (``document_ids[0]``) or its id. */
-function namingDocuments(err: unknown, ids: string[], docs: DocumentOut[]): unknown {
+ * (``document_ids[0]``, ``batch[3]``) or its id: ``names`` maps those to notations. */
+function namingDocuments(err: unknown, names: Map<string, string>): unknown {
   if (!(err instanceof ApiError)) return err;
+  const named = (text: string) => [...names].reduce((out, [from, to]) => out.split(from).join(to), text);
+  const errors = err.errors.map((e) => ({ ...e, path: named(e.path.replace(/^body\./, "")), message: named(e.message), message_vi: named(e.message_vi) }));
+  return new ApiError(err.status, err.code, named(err.messageEn), named(err.messageVi), errors);
+}
+
+function chosenNames(ids: string[], docs: DocumentOut[]): Map<string, string> {
   const names = new Map<string, string>();
   ids.forEach((id, i) => {
     const notation = docs.find((d) => d.id === id)?.notation;
@@ -55,9 +61,18 @@ function namingDocuments(err: unknown, ids: string[], docs: DocumentOut[]): unkn
       names.set(id, notation);
     }
   });
-  const named = (text: string) => [...names].reduce((out, [from, to]) => out.split(from).join(to), text);
-  const errors = err.errors.map((e) => ({ ...e, path: named(e.path.replace(/^body\./, "")), message: named(e.message), message_vi: named(e.message_vi) }));
-  return new ApiError(err.status, err.code, named(err.messageEn), named(err.messageVi), errors);
+  return names;
+}
+
+function batchNames(batch: BatchOut): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const d of batch.documents) {
+    if (d.notation) {
+      names.set(`batch[${d.index}]`, d.notation);
+      names.set(d.id, d.notation);
+    }
+  }
+  return names;
 }
 
 /** The hồ sơ of the body (``/records``): the list, and a form to open one (clerks, admins); ``/records/:code`` is
@@ -176,6 +191,7 @@ function RecordFilePage({ code }: { code: string }) {
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
   const unfiled = issued?.items ?? []; // the body's first 100 not filed yet, in the order they were issued
   const selection = useSelection(unfiled.map((d) => d.id));
+  const batchIds = [...new Set(unfiled.flatMap((d) => (d.batch_id ? [d.batch_id] : [])))]; // each batch once, as issued
   const location = useLocation(); // a file just opened: its notice comes with the page
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -268,6 +284,28 @@ function RecordFilePage({ code }: { code: string }) {
               <h2>{t("fileAddTitle")}</h2>
               {unfiled.length === 0 && <p>{t("fileNothingToAdd")}</p>}
               {issued.total > unfiled.length && <p>{t("fileFirstShown", { n: unfiled.length, total: issued.total })}</p>}
+              {batchIds.length > 0 && (
+                <>
+                  <p>{t("fileBatches")}</p>
+                  <ul data-testid="unfiled-batches">
+                    {batchIds.map((id) => (
+                      <BatchFiling
+                        key={id}
+                        batchId={id}
+                        title={title}
+                        busy={busy}
+                        file={(batch) =>
+                          act(
+                            () => api.post(`${path}/documents`, { batch_id: batch.id }),
+                            t("fileAdded", { n: batch.documents.length }),
+                            (err) => namingDocuments(err, batchNames(batch)),
+                          )
+                        }
+                      />
+                    ))}
+                  </ul>
+                </>
+              )}
               {unfiled.length > 0 && (
                 <>
                   <ChoosingTable selection={selection} headers={[t("numberNotation"), t("type"), t("issuedOnShort")]}>
@@ -297,7 +335,7 @@ function RecordFilePage({ code }: { code: string }) {
                         act(
                           () => api.post(`${path}/documents`, { document_ids: ids }),
                           t("fileAdded", { n: ids.length }),
-                          (err) => namingDocuments(err, ids, unfiled),
+                          (err) => namingDocuments(err, chosenNames(ids, unfiled)),
                         )
                       }
                     >
@@ -311,5 +349,24 @@ function RecordFilePage({ code }: { code: string }) {
         </>
       )}
     </section>
+  );
+}
+
+/** A batch whose letters are not filed yet: every letter of it filed at once, in list order (the API's ``batch_id``),
+ * however many there are (the list above shows the first 100 documents only). */
+function BatchFiling({ batchId, title, busy, file }: { batchId: string; title: (id: string) => string; busy: boolean; file: (batch: BatchOut) => void }) {
+  const { t } = useI18n();
+  const { data: batch, error } = useFetch<BatchOut>(`/api/v1/batches/${encodeURIComponent(batchId)}`);
+  if (error) return <li><ErrorBox error={error} /></li>;
+  if (!batch) return null;
+  const letters = batch.documents;
+  const range = { first: letters[0]?.notation ?? "", last: letters[letters.length - 1]?.notation ?? "" };
+  return (
+    <li data-testid="unfiled-batch">
+      {t("fileBatchLine", { title: title(batch.template), n: letters.length, ...range })}{" "}
+      <button type="button" disabled={busy} onClick={() => file(batch)}>
+        {t("fileBatchButton", { n: letters.length })}
+      </button>
+    </li>
   );
 }
