@@ -61,7 +61,7 @@ def _beat(rt: Runtime, offices: ConverterPool, ok: bool) -> None:
 
 def _heartbeat(rt: Runtime, offices: ConverterPool) -> None:
     """Report this worker node alive every ``heartbeat_seconds``; watch its LibreOffices twice a second and, when
-    one died, report it down at once, start it again and publish its new port to the worker processes."""
+    one died, report it down at once, start it again and publish its new office server to the worker processes."""
     reported: bool | None = None
     next_beat = 0.0
 

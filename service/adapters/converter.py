@@ -42,14 +42,18 @@ class OfficeServerError(Exception):
     """The office server's answer to a call it could not do (a document LibreOffice cannot open, say)."""
 
 
+MAX_SOCKET_PATH = 107  # bytes of a Unix socket's path on Linux (sun_path, its last byte a NUL)
+
+
 def socket_path(scratch: str, server: int) -> str:
     """Where the office server of PID ``server`` listens (``office_server.socket_path``)."""
     return os.path.join(scratch, f"office-{server}.sock")
 
 
 def _call(server: int, scratch: str, call: dict[str, object], timeout: float) -> object:
-    """One call to the office server of PID ``server``: ``timeout`` seconds for each step (OSError, TimeoutError);
-    its refusal raises ``OfficeServerError``."""
+    """One call to the office server of PID ``server``, on a connection of its own: ``timeout`` seconds to send the
+    call and again for the answer (TimeoutError); no server, or one that died, raises OSError or ValueError; its
+    refusal raises ``OfficeServerError``."""
     with socket.socket(socket.AF_UNIX) as s:
         s.settimeout(timeout)
         s.connect(socket_path(scratch, server))
@@ -59,6 +63,8 @@ def _call(server: int, scratch: str, call: dict[str, object], timeout: float) ->
     if not line:
         raise ConnectionResetError("the office server ended the call without an answer")
     answer = json.loads(line)
+    if not isinstance(answer, dict) or not answer.keys() & {"result", "error"}:
+        raise ValueError(f"not an answer of the office server: {line[:200]!r}")
     if "error" in answer:
         raise OfficeServerError(answer["error"])
     return answer["result"]
@@ -353,6 +359,11 @@ class Converter:
         self.scratch = self.scratch or scratch_folder("convert")  # kept across restarts
         for stale in Path(self.scratch).glob("office-*.sock"):  # left by an office server that died
             stale.unlink(missing_ok=True)
+        if len(socket_path(self.scratch, 4_194_304).encode()) > MAX_SOCKET_PATH:  # the longest PID (pid_max)
+            raise ConversionError(
+                f"the scratch folder's path is too long for the office server's socket: {self.scratch}",
+                f"Đường dẫn thư mục tạm quá dài cho socket của bộ chuyển đổi: {self.scratch}",
+            )
         cmd = [
             str(self._python),
             str(OFFICE_SERVER),

@@ -59,6 +59,9 @@ text keeps up to 20 MB by default, which a batch's letters fill and keep: 4 MB c
 text fits) and holds ~25 MB less in each LibreOffice."""
 
 
+MAX_CALL = 1 << 16  # bytes of a call read at most: a line longer is refused
+
+
 def socket_path(scratch: str, server: int) -> str:
     """Where the office server of PID ``server`` listens: in the scratch folder it was given."""
     return os.path.join(scratch, f"office-{server}.sock")
@@ -234,24 +237,23 @@ def main() -> None:
     }
 
     class Calls(socketserver.StreamRequestHandler):
-        def handle(self) -> None:
-            for line in self.rfile:
-                try:
-                    call = json.loads(line)
-                    answer = {"result": calls[call["call"]](call)}
-                except Exception as exc:  # the caller's error, or LibreOffice's: told, and the next call served
-                    answer = {"error": f"{type(exc).__name__}: {exc}"}
-                self.wfile.write(json.dumps(answer).encode() + b"\n")
+        timeout = 5.0  # a caller that sends no call in time is dropped: connections are served one at a time
 
-    path = socket_path(args.scratch, os.getpid())
-    with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
-    server = socketserver.UnixStreamServer(path, Calls)
+        def handle(self) -> None:  # one call a connection, closed after its answer
+            try:
+                call = json.loads(self.rfile.readline(MAX_CALL))
+                answer = {"result": calls[call["call"]](call)}
+            except Exception as exc:  # the caller's error, or LibreOffice's: told, and the next call served
+                answer = {"error": f"{type(exc).__name__}: {exc}"}
+            self.wfile.write(json.dumps(answer).encode() + b"\n")
+
+    class Server(socketserver.UnixStreamServer):
+        request_queue_size = 128  # callers waiting their turn: past the backlog, a Unix socket refuses at once
+
+    server = Server(socket_path(args.scratch, os.getpid()), Calls)
 
     def stop(*_: object) -> None:
         office.process.terminate()
-        with contextlib.suppress(FileNotFoundError):
-            os.remove(path)
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)

@@ -6,10 +6,12 @@ import ctypes.util
 import os
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -90,6 +92,33 @@ def test_the_office_server_listens_on_a_socket_only_its_owner_reaches(converter:
     with pytest.raises(OfficeServerError, match="32 hexadecimal digits"):
         _call(server, converter.scratch, {"call": "convert", "name": "../../etc/passwd", "filter_data": []}, 5.0)
     assert converter.to_pdf(letter_docx).startswith(b"%PDF")
+
+
+def test_a_caller_that_keeps_its_connection_open_blocks_nobody(converter: Converter, letter_docx: bytes) -> None:
+    """The server serves one connection at a time: each call has its own, closed after its answer (a child forked
+    while a call was open keeps its copy of the connection open), and a connection that sends nothing is dropped."""
+    converter.to_pdf(letter_docx)
+    assert converter.pid is not None
+    path = socket_path(converter.scratch, converter.pid)
+    with socket.socket(socket.AF_UNIX) as answered, socket.socket(socket.AF_UNIX) as silent:
+        answered.connect(path)
+        answered.sendall(b'{"call": "info"}\n')
+        assert b"result" in answered.recv(4096)  # answered, and the connection left open
+        assert converter.to_pdf(letter_docx, timeout=15).startswith(b"%PDF")
+        silent.connect(path)  # sends nothing
+        assert converter.to_pdf(letter_docx, timeout=15).startswith(b"%PDF")
+
+
+def test_many_callers_at_once_wait_their_turn(converter: Converter, letter_docx: bytes) -> None:
+    """More callers than a Unix socket's default backlog (5, where a connect fails at once rather than waits): every
+    one is served, none told LibreOffice is unreachable."""
+    converter.to_pdf(letter_docx)
+    assert converter.pid is not None
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(
+            pool.map(lambda _: _call(converter.pid or 0, converter.scratch, {"call": "info"}, 30), range(16))
+        )
+    assert len(answers) == 16
 
 
 def _offices_of(profile: str) -> list[int]:
