@@ -42,6 +42,9 @@ class OfficeServerError(Exception):
     """The office server's answer to a call it could not do (a document LibreOffice cannot open, say)."""
 
 
+LEFT_BY_THE_DEAD = ("office-*.sock", "lu*.tmp", ".~lock.*#")
+"""What a dead office server (its socket) and a LibreOffice killed while it wrote a PDF (its temporary and lock files)
+leave in the scratch folder, removed before the next one starts; a caller's own files are named by 32 hex digits."""
 MAX_SOCKET_PATH = 107  # bytes of a Unix socket's path on Linux (sun_path, its last byte a NUL)
 
 
@@ -357,8 +360,9 @@ class Converter:
             )
         self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
         self.scratch = self.scratch or scratch_folder("convert")  # kept across restarts
-        for stale in Path(self.scratch).glob("office-*.sock"):  # left by an office server that died
-            stale.unlink(missing_ok=True)
+        for pattern in LEFT_BY_THE_DEAD:
+            for stale in Path(self.scratch).glob(pattern):
+                stale.unlink(missing_ok=True)
         if len(socket_path(self.scratch, 4_194_304).encode()) > MAX_SOCKET_PATH:  # the longest PID (pid_max)
             raise ConversionError(
                 f"the scratch folder's path is too long for the office server's socket: {self.scratch}",

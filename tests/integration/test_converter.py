@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes.util
 import os
 import shutil
@@ -119,6 +120,23 @@ def test_many_callers_at_once_wait_their_turn(converter: Converter, letter_docx:
             pool.map(lambda _: _call(converter.pid or 0, converter.scratch, {"call": "info"}, 30), range(16))
         )
     assert len(answers) == 16
+
+
+def test_what_a_libreoffice_killed_while_writing_leaves_is_removed_when_it_starts_again(
+    converter: Converter, letter_docx: bytes
+) -> None:
+    """LibreOffice writes a PDF through a temporary file and a lock file beside it: killed while writing, it leaves
+    them in the scratch folder, which lives as long as the converter; its next start removes them."""
+    converter.to_pdf(letter_docx)
+    assert converter.pid is not None
+    left = [Path(converter.scratch, name) for name in ("lu1234abcd.tmp", f".~lock.{'0' * 32}.pdf#")]
+    for path in left:
+        path.write_bytes(b"left behind")
+    os.killpg(converter.pid, signal.SIGKILL)
+    with contextlib.suppress(ConversionError):  # made before the death is seen: fails, and the next call restarts it
+        converter.to_pdf(letter_docx)
+    assert converter.to_pdf(letter_docx).startswith(b"%PDF")  # a new LibreOffice
+    assert not any(path.exists() for path in left)
 
 
 def _offices_of(profile: str) -> list[int]:
