@@ -94,6 +94,7 @@ class DocumentOut(BaseModel):
     pdf_sha256: str | None
     docx_sha256: str | None
     workflow: str
+    organisation: str = Field(description="the issuing body (its abbreviation), whose hồ sơ the document is filed in")
     batch_id: str | None = Field(default=None, description="the batch a letter was made in; null: requested alone")
     signers: list[str]
     signatures: list[dict[str, Any]]

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from playwright.sync_api import expect
 
 from tests.backends import wait_job
-from tests.web.conftest import WebService, log_in, shoot
+from tests.web.conftest import PIN, WebService, log_in, shoot
 
 CODE = "2026.ĐT.07"
 
@@ -183,3 +183,37 @@ def test_the_clerk_files_a_whole_batch_in_class_list_order(page: Any, web: WebSe
     filed = clerk.get(f"/api/v1/records/{quote(code)}").json()["documents"]
     assert [d["id"] for d in filed] == [d["id"] for d in letters]
     assert {d["batch_id"] for d in filed} == {started.json()["id"]}
+
+
+def test_a_partner_bodys_signer_sees_the_hoso_code_not_a_link_to_a_page_it_cannot_open(
+    page: Any, web: WebService
+) -> None:
+    """A joint regulation is filed in the issuing body's hồ sơ, which the API shows only to that body: the partner
+    body's leader who signed it reads its code on the document's page, with no link to a page that would refuse."""
+    requester = web.client("chuyenvien")
+    data = requester.get("/api/v1/templates/quy-che-phoi-hop").json()["example"]
+    asked = requester.post(
+        "/api/v1/documents", json={"template": "quy-che-phoi-hop", "data": data, "signers": ["bithu", "hieutruong"]}
+    )
+    assert asked.status_code == 202, asked.text
+    assert wait_job(requester, asked.json()["job_id"])["status"] == "succeeded"
+    doc_id = asked.json()["id"]
+    assert requester.post(f"/api/v1/documents/{doc_id}:submit", json={}).status_code == 200
+    for leader in ("bithu", "hieutruong"):  # the partner's leader first, as the request set
+        signed = web.client(leader).post("/api/v1/inbox:sign", json={"document_ids": [doc_id], "pin": PIN})
+        assert signed.status_code == 200, signed.text
+    clerk = web.client("vanthu")
+    assert clerk.post(f"/api/v1/documents/{doc_id}:issue", json={}).status_code == 200
+    code = "2026.PH.01"
+    made = clerk.post(
+        "/api/v1/records", json={"code": code, "title": "Phối hợp", "start_date": date.today().isoformat()}
+    )
+    assert made.status_code == 201, made.text
+    assert clerk.post(f"/api/v1/records/{code}/documents", json={"document_ids": [doc_id]}).status_code == 200
+    assert web.client("bithu").get(f"/api/v1/records/{code}").status_code == 404  # not the partner's
+
+    log_in(page, web, "bithu")
+    page.goto(f"/documents/{doc_id}")
+    metadata = page.get_by_test_id("archive-metadata")
+    expect(metadata).to_contain_text(code)
+    expect(metadata.get_by_role("link", name=code)).to_have_count(0)

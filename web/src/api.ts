@@ -111,6 +111,7 @@ export interface DocumentOut {
   pdf_sha256: string | null;
   docx_sha256: string | null;
   workflow: string;
+  organisation: string;
   batch_id: string | null;
   signers: string[];
   signatures: { signer?: string; username?: string; at?: string; field?: string; organisation?: string }[];

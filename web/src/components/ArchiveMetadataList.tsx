@@ -4,13 +4,14 @@ import type { ArchiveMetadata } from "../api";
 import { dateText } from "../format";
 import { useI18n, type MessageKey } from "../i18n";
 
-/** An issued document's archive metadata (NĐ 30/2020 Phụ lục VI), as the API gives it: one line per field. */
-export default function ArchiveMetadataList({ metadata }: { metadata: ArchiveMetadata | null | undefined }) {
+/** An issued document's archive metadata (NĐ 30/2020 Phụ lục VI), as the API gives it: one line per field. Its hồ sơ
+ * code links to the hồ sơ's page for those who can open it (``fileLinked``: the issuing body's people, admins). */
+export default function ArchiveMetadataList({ metadata, fileLinked }: { metadata: ArchiveMetadata | null | undefined; fileLinked: boolean }) {
   const { t } = useI18n();
   if (!metadata) return <p>{t("archiveNone")}</p>;
   const m = metadata;
   const rows: [MessageKey, ReactNode][] = [
-    ["fileCode", m.file_code ? <Link to={`/records/${encodeURIComponent(m.file_code)}`}>{m.file_code}</Link> : t("notFiled")],
+    ["fileCode", !m.file_code ? t("notFiled") : fileLinked ? <Link to={`/records/${encodeURIComponent(m.file_code)}`}>{m.file_code}</Link> : m.file_code],
     ...(m.doc_ordinal !== null ? [["docOrdinal", m.doc_ordinal] as [MessageKey, number]] : []),
     ["typeName", m.type_name],
     ["codeNumber", m.code_number],

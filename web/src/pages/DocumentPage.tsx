@@ -16,7 +16,7 @@ import { useSession } from "../session";
 export default function DocumentPage() {
   const { id = "" } = useParams();
   const { t, statusText, actionText } = useI18n();
-  const { hasRole } = useSession();
+  const { hasRole, user } = useSession();
   const { data: doc, error, reload } = useFetch<DocumentOut>(`/api/v1/documents/${id}`);
   const version = doc ? `${doc.status}-${doc.pdf_sha256 ?? ""}` : null;
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
@@ -75,7 +75,8 @@ export default function DocumentPage() {
       {doc.status === "issued" && (
         <section aria-labelledby="archive">
           <h2 id="archive">{t("archiveTitle")}</h2>
-          <ArchiveMetadataList metadata={doc.metadata} />
+          {/* a partner body's signer sees the code: the hồ sơ is the issuing body's, which the API shows only to it */}
+          <ArchiveMetadataList metadata={doc.metadata} fileLinked={hasRole("admin") || user?.organisation === doc.organisation} />
         </section>
       )}
       <section aria-labelledby="downloads">
