@@ -134,6 +134,11 @@ class Settings(BaseSettings):
     worker_metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="a `vanban worker` started on its own serves /metrics on this port"
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="when set, /metrics (the API's and a worker node's) asks for `Authorization: Bearer <this>`",
+    )
     max_queued_jobs: int = Field(
         default=1000, ge=0, description="jobs queued or running past which new documents and batches get 429 (0: none)"
     )

@@ -11,10 +11,12 @@ multiprocess values when it is first imported, so it is imported here lazily, ne
 
 from __future__ import annotations
 
+import hmac
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -136,10 +138,41 @@ def exposition(queue: dict[str, int]) -> bytes:
     return text + generate_latest(now)
 
 
-def serve_node_metrics(port: int, host: str = "0.0.0.0") -> None:
-    """A worker node started on its own: its processes' metrics at ``http://host:port/metrics``."""
-    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+TEXT = "text/plain; charset=utf-8"
+METRICS_REFUSED = (
+    "metrics need Authorization: Bearer <VANBAN_METRICS_TOKEN>\n"
+    "Số liệu vận hành cần Authorization: Bearer <VANBAN_METRICS_TOKEN>\n"
+)
+
+
+def bearer_matches(authorization: str | None, token: str | None) -> bool:
+    """``Authorization: Bearer <token>`` as the metrics' token asks (none set: anyone), compared in constant time."""
+    if token is None:
+        return True
+    given = (authorization or "").encode("utf-8", "replace")
+    return hmac.compare_digest(given, f"Bearer {token}".encode())
+
+
+def serve_node_metrics(port: int, host: str = "0.0.0.0", token: str | None = None) -> None:
+    """A worker node started on its own: its processes' metrics at ``http://host:port/metrics``, in a thread of its
+    own; ``token``: asked for as the API asks for it (``VANBAN_METRICS_TOKEN``)."""
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from prometheus_client import CollectorRegistry, make_wsgi_app, multiprocess
 
     registry = CollectorRegistry()
     multiprocess.MultiProcessCollector(registry)
-    start_http_server(port, addr=host, registry=registry)
+    metrics = make_wsgi_app(registry)
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if bearer_matches(environ.get("HTTP_AUTHORIZATION"), token):
+            return metrics(environ, start_response)  # type: ignore[no-any-return]
+        start_response("401 Unauthorized", [("WWW-Authenticate", "Bearer"), ("Content-Type", TEXT)])
+        return [METRICS_REFUSED.encode()]
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *_: Any) -> None:  # a scrape every few seconds is no news
+            pass
+
+    server = make_server(host, port, guarded, handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True, name="metrics").start()

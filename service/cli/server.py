@@ -149,7 +149,8 @@ def worker(
     if not os.environ.get(MULTIPROCESS_ENV):  # started on its own, not by `vanban serve`: a folder of its own
         _observe(settings, settings.metrics / f"worker-{os.getpid()}", clear=True)
         if settings.worker_metrics_port:
-            serve_node_metrics(settings.worker_metrics_port, settings.host)
+            token = settings.metrics_token.get_secret_value() if settings.metrics_token else None
+            serve_node_metrics(settings.worker_metrics_port, settings.host, token)
     else:
         configure(settings.log_format, settings.log_level)
     prepare(settings, lives_on=True)

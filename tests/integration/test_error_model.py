@@ -139,7 +139,7 @@ def test_every_operation_documents_its_errors_with_the_one_error_model(app_clien
             if path == "/healthz":
                 assert "503" in responses
                 continue
-            if path == "/metrics":  # Prometheus scrapes it unauthenticated, like /healthz
+            if path == "/metrics":  # Prometheus scrapes it, with VANBAN_METRICS_TOKEN when one is set
                 assert "text/plain" in next(iter(responses["200"]["content"]))
                 continue
             assert {"401", "422"} <= set(responses), (method, path, sorted(responses))
