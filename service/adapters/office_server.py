@@ -4,8 +4,8 @@ Run by Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to), a
 the service. It starts LibreOffice (``soffice.bin``, its own child: it dies with it) listening on a private pipe,
 connects to it as soon as it answers, and listens on ``<scratch>/office-<its pid>.sock`` (``socket_path``; the
 scratch folder is its owner's alone, mode 0700: no other user of the machine can call it). A call is a line of JSON,
-``{"call": ..., ...}``, answered by a line ``{"result": ...}`` or ``{"error": "..."}``; two calls, served one at a
-time (LibreOffice converts one document at a time):
+``{"call": ..., ...}``, on a connection of its own, answered by a line ``{"result": ...}`` or ``{"error": "..."}``;
+two calls, served one at a time (LibreOffice converts one document at a time):
 
 - ``info``: LibreOffice's version, once it answers;
 - ``convert`` with ``name`` and ``filter_data``: ``<scratch>/<name>.docx`` made ``<scratch>/<name>.pdf``
