@@ -200,7 +200,8 @@ class FakeRepository(orm.NewRows):
 
         def order(d: orm.DocumentRow) -> tuple[Any, ...]:
             if where.by_issue:
-                return (d.issued_on is None, d.issued_on or date.min, d.created_at.timestamp(), d.id)
+                number = (d.number is None, d.number or 0)
+                return (d.issued_on is None, d.issued_on or date.min, d.created_at.timestamp(), *number, d.id)
             return (-d.created_at.timestamp(), d.id)
 
         rows = sorted(self._rows(orm.DocumentRow, matches), key=order)

@@ -422,7 +422,11 @@ class Repository(orm.NewRows):
             .where(*conditions)
             .order_by(
                 *(
-                    (orm.DocumentRow.issued_on.asc().nulls_last(), orm.DocumentRow.created_at.asc())
+                    (  # a batch's letters share both: their numbers say their order
+                        orm.DocumentRow.issued_on.asc().nulls_last(),
+                        orm.DocumentRow.created_at.asc(),
+                        orm.DocumentRow.number.asc().nulls_last(),
+                    )
                     if where.by_issue
                     else (orm.DocumentRow.created_at.desc(),)
                 ),

@@ -133,6 +133,15 @@ def test_issued_documents_not_filed_yet_are_found_whatever_their_number(any_db: 
     assert sorted(_ids(any_db, REQUESTER)) == ["draft", "filed", "loose", "reviewed"]
 
 
+def test_letters_issued_together_come_in_the_order_of_their_numbers(any_db: Database) -> None:
+    """A batch's letters share their request time and issue day: by issue, they come in number order (the class
+    list's), which the hồ sơ page files them in, not in the order of their random ids."""
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    for name, number in (("a", 3), ("b", 1), ("c", 2)):
+        _add(any_db, name, "TCT", at, number=number, notation=f"{number:02d}/GTT-TCT", issued_on=date(2026, 12, 1))
+    assert _ids(any_db, REQUESTER, status="issued", filed=False, by_issue=True) == ["b", "c", "a"]
+
+
 def test_a_day_out_of_range_is_refused_at_its_field() -> None:
     """0001-01-01 in Vietnam is the year 0 in UTC, and the day after 9999-12-31 does not exist: both were a 500."""
     with pytest.raises(InvalidRequest) as caught:
