@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from service.config import PROJECT_ROOT, Settings
 from service.main import create_app
@@ -22,7 +23,7 @@ TOKEN = "metrics-token-for-prometheus-01"
 
 def test_the_apis_metrics_ask_for_the_token_once_one_is_set(tmp_path: Path) -> None:
     for token, anyone in ((None, 200), (TOKEN, 401)):
-        settings = Settings(data_dir=tmp_path / str(anyone), metrics_token=token)
+        settings = Settings(data_dir=tmp_path / str(anyone), metrics_token=SecretStr(token) if token else None)
         prepare(settings)
         client = TestClient(create_app(settings))
         assert client.get("/metrics").status_code == anyone
