@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -296,7 +295,9 @@ def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], Non
     """One look at a node's LibreOffice, by the process that owns it: when it died, publish 0, call ``down``
     (the worker node reports itself down), start it again and publish its new office server. True when it runs."""
     ok = office.alive()
+    office.sweep()
     if not ok:
+        log.warning("converter (office server pid %s) is gone: starting a new one", office.pid)
         address.publish(0)
         if down is not None:
             down()
@@ -320,6 +321,7 @@ class Converter:
         self._start_timeout = start_timeout
         self._proc: subprocess.Popen[bytes] | None = None
         self._profile: str | None = None
+        self._server = 0  # the PID of the office server launched last, until what it left is removed
         self._lock = threading.Lock()
         self._stopped = False
         self._ready = False  # answered since it was launched
@@ -358,11 +360,9 @@ class Converter:
                 f"converter interpreter {self._python} is missing (run `make run` or `make test` to install it)",
                 f"Thiếu trình thông dịch của bộ chuyển đổi {self._python} (chạy `make run` để cài)",
             )
-        self._profile = tempfile.mkdtemp(prefix="vanban-lo-")
+        self._forget_locked()  # a server that died on its own
+        self._profile = scratch_folder("lo", in_memory=False)  # LibreOffice's profile, its temporary files in it
         self.scratch = self.scratch or scratch_folder("convert")  # kept across restarts
-        for pattern in LEFT_BY_THE_DEAD:
-            for stale in Path(self.scratch).glob(pattern):
-                stale.unlink(missing_ok=True)
         if len(socket_path(self.scratch, 4_194_304).encode()) > MAX_SOCKET_PATH:  # the longest PID (pid_max)
             raise ConversionError(
                 f"the scratch folder's path is too long for the office server's socket: {self.scratch}",
@@ -388,6 +388,33 @@ class Converter:
             stderr=subprocess.DEVNULL,
         )
         self._started = time.monotonic()
+        self._server = self._proc.pid
+
+    def _forget_locked(self) -> None:
+        """What the last office server and its LibreOffice left: its profile, its socket, LibreOffice's pipe in /tmp
+        (osl's fixed place for pipes), what LibreOffice writes beside a PDF."""
+        if self._profile:
+            shutil.rmtree(self._profile, ignore_errors=True)
+            self._profile = None
+        if self._server:
+            for pipe in Path("/tmp").glob(f"OSL_PIPE_{os.getuid()}_vanban-{self._server}-*"):
+                pipe.unlink(missing_ok=True)
+            self._server = 0
+        for pattern in LEFT_BY_THE_DEAD if self.scratch else ():
+            for stale in Path(self.scratch).glob(pattern):
+                stale.unlink(missing_ok=True)
+
+    def sweep(self) -> None:
+        """Remove the files in passing that nobody waits for any more: a caller waits at most the timeout, so one
+        older than twice that and a minute was left by a caller that was killed (its ``finally`` never ran)."""
+        if not self.scratch:
+            return
+        too_old = time.time() - 2 * self._timeout - 60
+        for kind in ("docx", "pdf"):
+            for path in Path(self.scratch).glob(f"*.{kind}"):
+                with contextlib.suppress(FileNotFoundError):
+                    if path.stat().st_mtime < too_old:
+                        path.unlink()
 
     def _wait_locked(self) -> None:
         assert self._proc is not None
@@ -425,9 +452,7 @@ class Converter:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-        if self._profile:
-            shutil.rmtree(self._profile, ignore_errors=True)
-            self._profile = None
+        self._forget_locked()
 
     @property
     def pid(self) -> int | None:

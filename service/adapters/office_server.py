@@ -71,9 +71,9 @@ def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def _allocator_environment(jemalloc: str) -> dict[str, str]:
+def _allocator(jemalloc: str) -> dict[str, str]:
     mine = os.environ.get("MALLOC_CONF")
-    return {**os.environ, "LD_PRELOAD": jemalloc, "MALLOC_CONF": f"{MALLOC_CONF},{mine}" if mine else MALLOC_CONF}
+    return {"LD_PRELOAD": jemalloc, "MALLOC_CONF": f"{MALLOC_CONF},{mine}" if mine else MALLOC_CONF}
 
 
 def write_settings(profile: str) -> None:
@@ -122,6 +122,8 @@ class Office:
         deadline = time.monotonic() + start_timeout
         if not os.path.exists(os.path.join(profile, "user")):
             write_settings(profile)
+        self.temporary = os.path.join(profile, "tmp")  # LibreOffice's own (lu*.tmp): gone with the profile
+        os.makedirs(self.temporary, exist_ok=True)
         self.process = self._launch(options)
         while True:
             try:
@@ -136,14 +138,13 @@ class Office:
         self.context = context
         self.desktop = context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
-    @staticmethod
-    def _launch(options: list[str]) -> subprocess.Popen[bytes]:
+    def _launch(self, options: list[str]) -> subprocess.Popen[bytes]:
         """``soffice.bin`` itself, a child of this process that dies with it. Not the ``soffice`` script: it runs
         ``oosplash``, whose child ``soffice.bin`` would outlive this process killed (an orphan of init, with all its
         memory); what ``oosplash`` does for a headless start is done here (a start again when asked)."""
         return subprocess.Popen(
             [OFFICE, *options],
-            env=_allocator_environment(JEMALLOC) if JEMALLOC else None,
+            env={**os.environ, "TMPDIR": self.temporary, **(_allocator(JEMALLOC) if JEMALLOC else {})},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,

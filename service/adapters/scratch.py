@@ -12,15 +12,16 @@ SCRATCH = str(Path("/dev/shm")) if Path("/dev/shm").is_dir() else None
 """For ``tempfile``'s ``dir=``: None is the system's temporary folder."""
 
 
-def scratch_folder(kind: str) -> str:
+def scratch_folder(kind: str, *, in_memory: bool = True) -> str:
     """A new folder of this process for files in passing (mode 0700, named with its PID), once the folders of this
     kind left by processes that are gone are removed (a node killed with kill -9 cannot remove its own: in memory,
-    they would stay until the machine restarts)."""
-    for folder in Path(SCRATCH or tempfile.gettempdir()).glob(f"vanban-{kind}-*-*"):
+    they would stay until the machine restarts). ``in_memory``: in ``SCRATCH``, else in the temporary folder."""
+    parent = (SCRATCH if in_memory else None) or tempfile.gettempdir()
+    for folder in Path(parent).glob(f"vanban-{kind}-*-*"):
         owner = folder.name.split("-")[2]
         if owner.isdigit() and not _alive(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
-    return tempfile.mkdtemp(prefix=f"vanban-{kind}-{os.getpid()}-", dir=SCRATCH)
+    return tempfile.mkdtemp(prefix=f"vanban-{kind}-{os.getpid()}-", dir=parent)
 
 
 _OWN: dict[tuple[int, str], str] = {}

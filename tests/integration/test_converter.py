@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes.util
+import glob
 import os
 import shutil
 import signal
@@ -22,9 +23,11 @@ from service.adapters.converter import (
     OFFICE_SERVER,
     SYSTEM_PYTHON,
     Converter,
+    ConverterAddress,
     OfficeServerError,
     _call,
     _convert,
+    keep_up,
     socket_path,
 )
 from service.adapters.renderer import render_many
@@ -137,6 +140,40 @@ def test_what_a_libreoffice_killed_while_writing_leaves_is_removed_when_it_start
         converter.to_pdf(letter_docx)
     assert converter.to_pdf(letter_docx).startswith(b"%PDF")  # a new LibreOffice
     assert not any(path.exists() for path in left)
+
+
+def test_a_restarted_libreoffice_leaves_nothing_of_the_dead_one_behind(
+    converter: Converter, letter_docx: bytes
+) -> None:
+    """Each start makes a profile (LibreOffice's temporary files inside it) and a pipe in /tmp: those of a LibreOffice
+    that died are removed when the next one starts, not left to fill /tmp over the restarts."""
+    converter.to_pdf(letter_docx)
+    server, profile = converter.pid, converter._profile
+    assert server is not None and profile is not None
+    office = next(p for p in _offices_of(profile) if Path(f"/proc/{p}/comm").read_text().strip() == "soffice.bin")
+    assert glob.glob(f"{profile}/tmp/lu{office}*.tmp") and not glob.glob(f"/tmp/lu{office}*.tmp")
+    pipes = f"/tmp/OSL_PIPE_{os.getuid()}_vanban-{server}-*"
+    assert glob.glob(pipes)
+    os.killpg(server, signal.SIGKILL)
+    with contextlib.suppress(ConversionError):  # made before the death is seen: fails, and the next call restarts it
+        converter.to_pdf(letter_docx)
+    assert converter.to_pdf(letter_docx).startswith(b"%PDF") and converter.pid != server
+    assert not os.path.exists(profile) and not glob.glob(pipes)
+
+
+def test_files_a_killed_caller_left_in_passing_are_swept(converter: Converter, letter_docx: bytes) -> None:
+    """A worker process killed while its document converted never removes its DOCX (nor its PDF, which the office
+    server keeps while the DOCX is there): the node's watch removes files in passing older than a conversion may
+    take, and leaves the others."""
+    converter.to_pdf(letter_docx)
+    old, new = (Path(converter.scratch, f"{os.urandom(16).hex()}.{kind}") for kind in ("docx", "pdf"))
+    for path in (old, new):
+        path.write_bytes(b"in passing")
+    ago = time.time() - 3 * 60 - 2 * 60  # older than twice the fixture's 60 s timeout, and a minute
+    os.utime(old, (ago, ago))
+    assert keep_up(converter, ConverterAddress())
+    assert not old.exists() and new.exists()
+    new.unlink()
 
 
 def _offices_of(profile: str) -> list[int]:
