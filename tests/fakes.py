@@ -48,7 +48,7 @@ from service.errors import (
     RecordFileNotFound,
     WebhookNotDelivered,
 )
-from service.services.ports import Issued, SignatureStep, StoredObject
+from service.services.ports import BatchToFile, Issued, SignatureStep, StoredObject
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -418,6 +418,17 @@ class FakeRepository(orm.NewRows):
 
     def documents_of_file(self, code: str) -> list[orm.DocumentRow]:
         return sorted(self._rows(orm.DocumentRow, lambda d: d.file_code == code), key=lambda d: d.file_ordinal or 0)
+
+    def batches_to_file(self, organisation: str) -> list[BatchToFile]:
+        letters: dict[str, list[orm.DocumentRow]] = {}
+        for d in self._rows(orm.DocumentRow, lambda d: d.organisation == organisation and d.batch_id is not None):
+            letters.setdefault(str(d.batch_id), []).append(d)
+        found = []
+        for batch_id, docs in letters.items():
+            numbers = [d.number or 0 for d in docs if d.status == DocumentStatus.ISSUED.value and d.file_code is None]
+            if numbers:
+                found.append(BatchToFile(self.batch(batch_id), len(docs), len(numbers), min(numbers), max(numbers)))
+        return sorted(found, key=lambda b: (b.batch.created_at, b.batch.id), reverse=True)
 
     def stored_objects(self) -> list[StoredObject]:
         documents = sorted(self._rows(orm.DocumentRow), key=lambda d: d.id)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Text, bindparam, case, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import Text, and_, bindparam, case, cast, delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -18,7 +18,7 @@ from service.domain.audit import Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow
 from service.domain.office import WEBHOOK_ROLES
 from service.errors import BatchNotFound, DocumentNotFound, JobNotFound, NotFound, NumberTaken, RecordFileNotFound
-from service.services.ports import Issued, SignatureStep, StoredObject
+from service.services.ports import BatchToFile, Issued, SignatureStep, StoredObject
 
 _Row = TypeVar("_Row")
 
@@ -358,6 +358,24 @@ class Repository(orm.NewRows):
     def documents_of_file(self, code: str) -> list[orm.DocumentRow]:
         query = select(orm.DocumentRow).where(orm.DocumentRow.file_code == code).order_by(orm.DocumentRow.file_ordinal)
         return list(self._session.scalars(query))
+
+    def batches_to_file(self, organisation: str) -> list[BatchToFile]:
+        d = orm.DocumentRow
+        fileable = and_(d.status == DocumentStatus.ISSUED.value, d.file_code.is_(None))
+        count = func.sum(case((fileable, 1), else_=0))
+        numbers = (func.min(case((fileable, d.number))), func.max(case((fileable, d.number))))
+        query = (
+            select(d.batch_id, func.count(), count, *numbers)
+            .where(d.organisation == organisation, d.batch_id.is_not(None))
+            .group_by(d.batch_id)
+            .having(count > 0)
+        )
+        found = {row[0]: row[1:] for row in self._session.execute(query)}
+        batches = list(self._session.scalars(select(orm.BatchRow).where(orm.BatchRow.id.in_(list(found)))))
+        return [
+            BatchToFile(b, int(found[b.id][0]), int(found[b.id][1]), found[b.id][2], found[b.id][3])
+            for b in sorted(batches, key=lambda b: (b.created_at, b.id), reverse=True)
+        ]
 
     def stored_objects(self) -> list[StoredObject]:
         documents = select(

@@ -266,6 +266,20 @@ class RecordFileDetail(RecordFileOut):
     documents: list[DocumentOut] = Field(description="the documents filed, in order, that the caller may see")
 
 
+class BatchToFileOut(BaseModel):
+    """A batch of the hồ sơ's body with issued letters in no hồ sơ yet."""
+
+    id: str
+    template: str
+    class_name: str | None = Field(description="the class its letters call up, from the batch's data")
+    requested_at: datetime
+    letters: int = Field(description="letters of the batch, whatever their state")
+    to_file: int = Field(description="of them, issued and in no hồ sơ: fileable")
+    first: int | None = Field(description="the smallest number among those fileable")
+    last: int | None = Field(description="the largest number among those fileable")
+    whole: bool = Field(description="every letter fileable: the batch can be filed at once (batch_id)")
+
+
 class FileDocumentsIn(BaseModel):
     """Documents to file: by id, and/or every letter of a batch (in list order)."""
 

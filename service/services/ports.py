@@ -111,6 +111,22 @@ class Issued:
 
 
 @dataclass(frozen=True)
+class BatchToFile:
+    """A batch of a body with issued letters not in any hồ sơ yet: of its ``letters``, ``to_file`` can be filed;
+    their numbers run from ``first`` to ``last``. All of them (``whole``): the batch can be filed at once."""
+
+    batch: BatchRow
+    letters: int
+    to_file: int
+    first: int | None
+    last: int | None
+
+    @property
+    def whole(self) -> bool:
+        return self.to_file == self.letters
+
+
+@dataclass(frozen=True)
 class SignatureStep:
     """A signature recorded in the review flow: the document's PDF ``base_sha256``, in ``status``, became
     ``pdf_sha256``, with ``signatures`` so far; the document moves to ``new_status``."""
@@ -300,6 +316,9 @@ class Repository(Protocol):
 
     def documents_of_file(self, code: str) -> list[DocumentRow]:
         """The documents filed in the hồ sơ, in their order (``file_ordinal``)."""
+
+    def batches_to_file(self, organisation: str) -> list[BatchToFile]:
+        """The body's batches with issued letters in no hồ sơ yet, the newest first."""
 
     # -- the archive's references (fixity) ----------------------------------------------------------------------
     def stored_objects(self) -> list[StoredObject]:

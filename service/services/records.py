@@ -46,7 +46,7 @@ from service.errors import (
 )
 from service.services.auth import require
 from service.services.files import File
-from service.services.ports import Archive, Database, DocumentRow, RecordFileRow, RecordsXml, Repository
+from service.services.ports import Archive, BatchToFile, Database, DocumentRow, RecordFileRow, RecordsXml, Repository
 from service.services.visibility import can_see
 
 ZIP_MEDIA = "application/zip"
@@ -312,6 +312,15 @@ class Records:
             _reads(who, row)
             docs = [d for d in tx.repo.documents_of_file(code) if can_see(who, d)]
         return FileView(record_file(row), docs)
+
+    def batches_to_file(self, who: Principal, code: str) -> list[BatchToFile]:
+        """For the body's clerks and admins filing into the hồ sơ: its body's batches with issued letters in no hồ sơ
+        yet, the newest first (one filed whole puts every letter in, in class-list order)."""
+        code = nfc(code)  # as it was stored, however it was typed
+        with self.db.uow() as tx:
+            row = tx.repo.record_file(code)
+            _keeps(who, row)
+            return tx.repo.batches_to_file(row.organisation)
 
     def export(self, who: Principal, code: str) -> File:
         """The hồ sơ as a ZIP for transfer to the archive (clerk of its body, or admin): ``<code>/hoso.xml``,

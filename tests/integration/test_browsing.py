@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from service.adapters.orm import DocumentRow, JobRow, RecordFileRow
+from service.adapters.orm import BatchRow, DocumentRow, JobRow, RecordFileRow
 from service.domain.office import Principal
 from service.errors import InvalidRequest
 from service.services.browsing import document_filter, documents_of
@@ -147,3 +147,67 @@ def test_a_day_out_of_range_is_refused_at_its_field() -> None:
     with pytest.raises(InvalidRequest) as caught:
         document_filter(None, None, None, date(1, 1, 1), date(9999, 12, 31))
     assert [e.path for e in caught.value.errors] == ["created_from", "created_to"]
+
+
+def test_the_batches_to_file_are_the_bodys_with_issued_letters_in_no_hoso(any_db: Database) -> None:
+    """What the hồ sơ page offers to file whole, found by the database whatever the batch's size: a batch all of whose
+    letters are issued and unfiled is whole; one with a letter filed elsewhere or failed is not; one all filed, or
+    another body's, is not offered."""
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    with any_db.uow() as tx:
+        tx.repo.add(
+            RecordFileRow(
+                code="KHAC",
+                title="Khác",
+                organisation="TCT",
+                retention_years=None,
+                rights="hạn chế",
+                creator="vanthu",
+                language="Tiếng Việt",
+                start_date=date(2026, 12, 1),
+            )
+        )
+        for n, name in enumerate(("whole", "partly", "filed", "theirs")):
+            job = JobRow(id=str(uuid.uuid4()), kind="batch", status="succeeded")
+            tx.repo.add(job)
+            data = {"class": {"name": f"Lớp {name}"}}
+            tx.repo.add(
+                BatchRow(
+                    id=name,
+                    job_id=job.id,
+                    template_id="giay-trieu-tap",
+                    template_version="v1",
+                    data=data,
+                    on_error="skip",
+                    report={},
+                    chunk_size=50,
+                    created_at=at + timedelta(minutes=n),
+                )
+            )
+        tx.commit()
+    letters: dict[str, list[tuple[str, str | None]]] = {
+        "whole": [("issued", None)] * 3,
+        "partly": [("issued", None), ("issued", "KHAC"), ("failed", None), ("issued", None)],
+        "filed": [("issued", "KHAC")],
+        "theirs": [("issued", None)],
+    }
+    number = 0
+    for batch, states in letters.items():
+        for index, (status, file_code) in enumerate(states):
+            number += 1
+            _add(
+                any_db,
+                f"{batch}-{index}",
+                "TDTN" if batch == "theirs" else "TCT",
+                at,
+                status=status,
+                number=number if status == "issued" else None,
+                batch_id=batch,
+                batch_index=index,
+                file_code=file_code,
+                file_ordinal=number if file_code else None,
+            )
+    with any_db.uow() as tx:
+        found = tx.repo.batches_to_file("TCT")
+    seen = [(b.batch.id, b.letters, b.to_file, b.first, b.last, b.whole) for b in found]
+    assert seen == [("partly", 4, 2, 4, 7, False), ("whole", 3, 3, 1, 3, True)]  # the newest first

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Response
 
 from service.api.deps import CurrentUser, RuntimeDep
 from service.api.responses import ERRORS, ZIP, download, file_of
-from service.api.schemas import DocumentOut, FileDocumentsIn, RecordFileDetail, RecordFileIn, RecordFileOut
+from service.api.schemas import (
+    BatchToFileOut,
+    DocumentOut,
+    FileDocumentsIn,
+    RecordFileDetail,
+    RecordFileIn,
+    RecordFileOut,
+)
 from service.domain.records import RecordFile
 from service.services.records import NewFile
 
@@ -42,6 +49,26 @@ def get_file(code: str, rt: RuntimeDep, who: CurrentUser) -> RecordFileDetail:
     return RecordFileDetail(
         **_file_out(view.file).model_dump(), documents=[DocumentOut.model_validate(d) for d in view.documents]
     )
+
+
+@router.get("/{code}/batches")
+def batches_to_file(code: str, rt: RuntimeDep, who: CurrentUser) -> list[BatchToFileOut]:
+    """The body's batches with issued letters in no hồ sơ yet, the newest first: for the clerks and admins filing
+    into this hồ sơ (a batch ``whole`` is filed at once with ``batch_id``)."""
+    return [
+        BatchToFileOut(
+            id=b.batch.id,
+            template=b.batch.template_id,
+            class_name=((b.batch.data.get("class") or {}).get("name") or None),
+            requested_at=b.batch.created_at,
+            letters=b.letters,
+            to_file=b.to_file,
+            first=b.first,
+            last=b.last,
+            whole=b.whole,
+        )
+        for b in rt.records.batches_to_file(who, code)
+    ]
 
 
 @router.post("/{code}/documents")

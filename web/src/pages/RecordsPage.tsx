@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router-dom";
-import { api, ApiError, type BatchOut, type DocumentList, type DocumentOut, type FieldProblem, type TemplateSummary } from "../api";
+import { api, ApiError, type DocumentList, type DocumentOut, type FieldProblem, type TemplateSummary } from "../api";
 import { problemAt, split, TextField } from "../components/AdminFields";
 import DataTable from "../components/DataTable";
 import DateInput from "../components/DateInput";
@@ -14,6 +14,19 @@ import { dateText } from "../format";
 import { useI18n, type MessageKey } from "../i18n";
 import { useSession } from "../session";
 import { templateTitle } from "../components/templateChoices";
+
+/** A batch with letters to file, as `GET /api/v1/records/{code}/batches` gives it. */
+interface BatchToFile {
+  id: string;
+  template: string;
+  class_name: string | null;
+  requested_at: string;
+  letters: number;
+  to_file: number;
+  first: number | null;
+  last: number | null;
+  whole: boolean;
+}
 
 /** A hồ sơ (file of records) as `GET /api/v1/records` gives it. */
 interface RecordFile {
@@ -61,17 +74,6 @@ function chosenNames(ids: string[], docs: DocumentOut[]): Map<string, string> {
       names.set(id, notation);
     }
   });
-  return names;
-}
-
-function batchNames(batch: BatchOut): Map<string, string> {
-  const names = new Map<string, string>();
-  for (const d of batch.documents) {
-    if (d.notation) {
-      names.set(`batch[${d.index}]`, d.notation);
-      names.set(d.id, d.notation);
-    }
-  }
   return names;
 }
 
@@ -191,7 +193,7 @@ function RecordFilePage({ code }: { code: string }) {
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
   const unfiled = issued?.items ?? []; // the body's first 100 not filed yet, in the order they were issued
   const selection = useSelection(unfiled.map((d) => d.id));
-  const batchIds = [...new Set(unfiled.flatMap((d) => (d.batch_id ? [d.batch_id] : [])))]; // each batch once, as issued
+  const { data: batches, reload: reloadBatches } = useFetch<BatchToFile[]>(manager && open ? `${path}/batches` : null); // however many letters
   const location = useLocation(); // a file just opened: its notice comes with the page
   const [notice, setNotice] = useState<string | null>((location.state as { notice?: string } | null)?.notice ?? null);
   const [actionError, setActionError] = useState<unknown>(null);
@@ -212,6 +214,7 @@ function RecordFilePage({ code }: { code: string }) {
       setBusy(false);
       reload();
       reloadIssued();
+      reloadBatches();
     }
   }
 
@@ -284,21 +287,20 @@ function RecordFilePage({ code }: { code: string }) {
               <h2>{t("fileAddTitle")}</h2>
               {unfiled.length === 0 && <p>{t("fileNothingToAdd")}</p>}
               {issued.total > unfiled.length && <p>{t("fileFirstShown", { n: unfiled.length, total: issued.total })}</p>}
-              {batchIds.length > 0 && (
+              {batches && batches.length > 0 && (
                 <>
                   <p>{t("fileBatches")}</p>
                   <ul data-testid="unfiled-batches">
-                    {batchIds.map((id) => (
+                    {batches.map((b) => (
                       <BatchFiling
-                        key={id}
-                        batchId={id}
+                        key={b.id}
+                        batch={b}
                         title={title}
                         busy={busy}
-                        file={(batch) =>
+                        file={() =>
                           act(
-                            () => api.post(`${path}/documents`, { batch_id: batch.id }),
-                            t("fileAdded", { n: batch.documents.length }),
-                            (err) => namingDocuments(err, batchNames(batch)),
+                            () => api.post(`${path}/documents`, { batch_id: b.id }),
+                            t("fileAdded", { n: b.letters }),
                           )
                         }
                       />
@@ -352,21 +354,22 @@ function RecordFilePage({ code }: { code: string }) {
   );
 }
 
-/** A batch whose letters are not filed yet: every letter of it filed at once, in list order (the API's ``batch_id``),
- * however many there are (the list above shows the first 100 documents only). */
-function BatchFiling({ batchId, title, busy, file }: { batchId: string; title: (id: string) => string; busy: boolean; file: (batch: BatchOut) => void }) {
+/** A batch of the body with issued letters in no hồ sơ yet (``GET /records/{code}/batches``): when every letter can be
+ * filed, all of them at once, in class-list order (the API's ``batch_id``), however many; else, what stands in the way. */
+function BatchFiling({ batch, title, busy, file }: { batch: BatchToFile; title: (id: string) => string; busy: boolean; file: () => void }) {
   const { t } = useI18n();
-  const { data: batch, error } = useFetch<BatchOut>(`/api/v1/batches/${encodeURIComponent(batchId)}`);
-  if (error) return <li><ErrorBox error={error} /></li>;
-  if (!batch) return null;
-  const letters = batch.documents;
-  const range = { first: letters[0]?.notation ?? "", last: letters[letters.length - 1]?.notation ?? "" };
+  const about = { title: title(batch.template), name: batch.class_name ?? "", date: dateText(batch.requested_at) };
+  const numbers = { n: batch.to_file, first: batch.first ?? "", last: batch.last ?? "" };
   return (
     <li data-testid="unfiled-batch">
-      {t("fileBatchLine", { title: title(batch.template), n: letters.length, ...range })}{" "}
-      <button type="button" disabled={busy} onClick={() => file(batch)}>
-        {t("fileBatchButton", { n: letters.length })}
-      </button>
+      {t(batch.class_name ? "fileBatchOf" : "fileBatchOn", about)}: {t("fileBatchLine", numbers)}{" "}
+      {batch.whole ? (
+        <button type="button" disabled={busy} onClick={file}>
+          {t("fileBatchButton", { n: batch.letters })}
+        </button>
+      ) : (
+        <span className="hint">{t("fileBatchPartly", { n: batch.letters - batch.to_file, total: batch.letters })}</span>
+      )}
     </li>
   );
 }
