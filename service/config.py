@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.domain.pdf_record import DEFAULT_PUBLIC_URL
@@ -136,8 +136,8 @@ class Settings(BaseSettings):
     )
     metrics_token: SecretStr | None = Field(
         default=None,
-        min_length=16,
-        description="when set, /metrics (the API's and a worker node's) asks for `Authorization: Bearer <this>`",
+        description="when set (16 characters or more, no space), /metrics (the API's and a worker node's) asks for "
+        "`Authorization: Bearer <this>`",
     )
     max_queued_jobs: int = Field(
         default=1000, ge=0, description="jobs queued or running past which new documents and batches get 429 (0: none)"
@@ -195,6 +195,14 @@ class Settings(BaseSettings):
     @property
     def start_workers(self) -> bool:
         return self.local_queue if self.embedded_workers is None else self.embedded_workers
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _a_token_hard_to_guess(cls, token: SecretStr | None) -> SecretStr | None:
+        text = token.get_secret_value() if token is not None else ""
+        if token is not None and (len(text) < 16 or any(c.isspace() for c in text)):
+            raise ValueError("VANBAN_METRICS_TOKEN: 16 characters or more, no space")
+        return token
 
     def check(self) -> None:
         """Refuse a production configuration that still runs on demo keys or the local single-machine queue."""

@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None, celery: Celery | None = None) -
         status = http_status(exc)
         if status >= 500:
             log.error("request failed: %s", exc.message_en)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else None
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyAttempts) else {}
+        if status == 401:  # how to authenticate, as HTTP asks of every 401: a bearer token (or the session's cookie)
+            headers["WWW-Authenticate"] = "Bearer"
         return ErrorResponse(exc.to_dict(), status_code=status, headers=headers)
 
     @app.exception_handler(RequestValidationError)

@@ -146,11 +146,12 @@ METRICS_REFUSED = (
 
 
 def bearer_matches(authorization: str | None, token: str | None) -> bool:
-    """``Authorization: Bearer <token>`` as the metrics' token asks (none set: anyone), compared in constant time."""
+    """``Authorization: Bearer <token>`` (the scheme in any case) as the metrics' token asks (none set: anyone), the
+    token compared in constant time."""
     if token is None:
         return True
-    given = (authorization or "").encode("utf-8", "replace")
-    return hmac.compare_digest(given, f"Bearer {token}".encode())
+    scheme, _, given = (authorization or "").strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8", "replace"), token.encode())
 
 
 def serve_node_metrics(port: int, host: str = "0.0.0.0", token: str | None = None) -> None:

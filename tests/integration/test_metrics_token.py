@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from service.config import PROJECT_ROOT, Settings
 from service.main import create_app
@@ -33,8 +34,16 @@ def test_the_apis_metrics_ask_for_the_token_once_one_is_set(tmp_path: Path) -> N
     assert "VANBAN_METRICS_TOKEN" in refused.json()["message"] and "Số liệu" in refused.json()["message_vi"]
     not_ascii = {"Authorization": "Bearer ẩn".encode()}
     assert client.get("/metrics", headers=not_ascii).status_code == 401
+    assert refused.headers["www-authenticate"] == "Bearer"  # as HTTP asks of every 401
     scraped = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
     assert scraped.status_code == 200 and "vanban_queue_depth" in scraped.text
+    assert client.get("/metrics", headers={"Authorization": f"bearer {TOKEN}"}).status_code == 200  # any case
+
+
+@pytest.mark.parametrize("token", ["short", " " * 16, "sixteen or more but spaced"])
+def test_a_token_easy_to_guess_or_to_mangle_is_refused_at_start(token: str) -> None:
+    with pytest.raises(ValidationError, match="16 characters or more, no space"):
+        Settings(metrics_token=SecretStr(token))
 
 
 def test_a_worker_nodes_metrics_ask_for_the_token(tmp_path: Path) -> None:
