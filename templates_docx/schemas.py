@@ -123,6 +123,91 @@ STUDENTS = [
 ]
 
 
+LABELS = {
+    "organisation": "Cơ quan ban hành",
+    "signer": "Người ký",
+    "partner_signer": "Người ký của cơ quan phối hợp",
+    "recipients": "Nơi nhận",
+    "class": "Lớp học",
+    "student": "Học viên",
+    "students": "Danh sách học viên",
+    "session": "Buổi tập trung",
+    "bring": "Mang theo",
+    "contact": "Liên hệ",
+    "legal_bases": "Căn cứ",
+    "proposer": "Theo đề nghị của",
+    "article_2": "Điều 2",
+    "article_3": "Điều 3",
+    "addressees": "Kính gửi",
+    "introduction": "Mở đầu",
+    "eligibility": "Đối tượng, tiêu chuẩn",
+    "dossier": "Hồ sơ gồm",
+    "fee": "Học phí (đồng)",
+    "deadline": "Hạn nộp hồ sơ",
+    "summary": "Tình hình chung",
+    "results": "Kết quả học tập",
+    "scores": "Điểm",
+    "proposals": "Kiến nghị",
+    "title": "Tên kế hoạch",
+    "objectives": "Mục đích, yêu cầu",
+    "tasks": "Nhiệm vụ",
+    "content": "Nội dung",
+    "lead": "Đơn vị chủ trì",
+    "timeline": "Thời gian",
+    "implementation": "Tổ chức thực hiện",
+    "partner": "Cơ quan phối hợp",
+    "subject": "Phối hợp (trích yếu)",
+    "chapters": "Chương",
+    "articles": "Điều",
+    "clauses": "Khoản",
+    "full_name": "Họ và tên",
+    "date_of_birth": "Ngày sinh",
+    "gender": "Giới tính",
+    "position": "Chức vụ",
+    "unit": "Đơn vị công tác",
+    "phone": "Số điện thoại",
+    "email": "Email",
+    "name": "Tên",
+    "course": "Khóa, hệ đào tạo",
+    "start": "Ngày khai giảng",
+    "end": "Ngày kết thúc",
+    "place": "Địa điểm học",
+    "quota": "Chỉ tiêu (học viên)",
+    "class.name": "Tên lớp",
+    "session.start": "Thời gian tập trung",
+    "session.place": "Địa điểm tập trung",
+    "signer.title": "Chức vụ",
+    "signer.name": "Họ và tên",
+    "partner_signer.title": "Chức vụ",
+    "partner_signer.name": "Họ và tên",
+    "partner.name": "Tên cơ quan phối hợp",
+    "chapters.title": "Tên chương",
+    "articles.title": "Tên điều",
+}
+"""What a person filling a template's form reads for each field without a description of its own (the web form
+shows a field's description as its label): by ``parent.field`` first, then by field."""
+
+
+def _labelled(node: dict[str, Any], parent: str = "") -> dict[str, Any]:
+    """``node`` with ``LABELS`` as the descriptions of its fields that have none; an array's items, when texts or
+    numbers, labelled as the array is."""
+    out = dict(node)
+    if node.get("type") == "object":
+        out["properties"] = {}
+        for name, field in node["properties"].items():
+            label = LABELS.get(f"{parent}.{name}") or LABELS.get(name)
+            field = _labelled(field, name)
+            if label and "description" not in field:
+                field = {**field, "description": label}
+            out["properties"][name] = field
+    elif node.get("type") == "array":
+        items = _labelled(node["items"], parent)
+        if items.get("type") != "object" and "description" not in items and LABELS.get(parent):
+            items = {**items, "description": LABELS[parent]}
+        out["items"] = items
+    return out
+
+
 def schema(
     title: str, abbreviation: str, properties: dict[str, Any], *, optional: tuple[str, ...] = (), **facts: Any
 ) -> dict[str, Any]:
@@ -133,7 +218,7 @@ def schema(
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": title,
         "x-vanban": {"type_abbreviation": abbreviation, **facts},
-        **obj([*COMMON_REQUIRED, *required], {**COMMON, **properties}),
+        **_labelled(obj([*COMMON_REQUIRED, *required], {**COMMON, **properties})),
     }
 
 
