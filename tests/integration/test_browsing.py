@@ -43,6 +43,24 @@ def _add(db: Database, name: str, organisation: str, at: datetime, **values: Any
     return name
 
 
+def _open_file(db: Database, code: str) -> None:
+    """An open hồ sơ of TCT."""
+    with db.uow() as tx:
+        tx.repo.add(
+            RecordFileRow(
+                code=code,
+                title=code,
+                organisation="TCT",
+                retention_years=None,
+                rights="hạn chế",
+                creator="vanthu",
+                language="Tiếng Việt",
+                start_date=date(2026, 12, 1),
+            )
+        )
+        tx.commit()
+
+
 def _ids(db: Database, who: Principal, **filters: Any) -> list[str]:
     where = document_filter(
         filters.get("status"),
@@ -105,20 +123,7 @@ def test_filters_and_pages(any_db: Database) -> None:
 def test_issued_documents_not_filed_yet_are_found_whatever_their_number(any_db: Database) -> None:
     """The hồ sơ page offers the issued documents not filed yet: found by the database, not among the newest 100."""
     at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
-    with any_db.uow() as tx:
-        tx.repo.add(
-            RecordFileRow(
-                code="2026.ĐT.07",
-                title="Lớp K07",
-                organisation="TCT",
-                retention_years=None,
-                rights="hạn chế",
-                creator="vanthu",
-                language="Tiếng Việt",
-                start_date=date(2026, 12, 1),
-            )
-        )
-        tx.commit()
+    _open_file(any_db, "2026.ĐT.07")
     _add(any_db, "filed", "TCT", at, notation="01/GTT-TCT", file_code="2026.ĐT.07", file_ordinal=1)
     _add(any_db, "loose", "TCT", at, notation="02/GTT-TCT", issued_on=date(2026, 12, 3))
     # requested first, issued later (a reviewed document): by issue, it comes after; not issued, last
@@ -154,19 +159,8 @@ def test_the_batches_to_file_are_the_bodys_with_issued_letters_in_no_hoso(any_db
     letters are issued and unfiled is whole; one with a letter filed elsewhere or failed is not; one all filed, or
     another body's, is not offered."""
     at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    _open_file(any_db, "KHAC")
     with any_db.uow() as tx:
-        tx.repo.add(
-            RecordFileRow(
-                code="KHAC",
-                title="Khác",
-                organisation="TCT",
-                retention_years=None,
-                rights="hạn chế",
-                creator="vanthu",
-                language="Tiếng Việt",
-                start_date=date(2026, 12, 1),
-            )
-        )
         for n, name in enumerate(("whole", "partly", "filed", "theirs")):
             job = JobRow(id=str(uuid.uuid4()), kind="batch", status="succeeded")
             tx.repo.add(job)
