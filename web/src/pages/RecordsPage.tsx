@@ -57,15 +57,9 @@ function datesText(f: RecordFile) {
 }
 
 /** A refusal of a filing with each document named by its number and notation, not by its place in the request
- * (``document_ids[0]``, ``batch[3]``) or its id: ``names`` maps those to notations. */
-function namingDocuments(err: unknown, names: Map<string, string>): unknown {
+ * (``document_ids[0]``) or its id. */
+function namingDocuments(err: unknown, ids: string[], docs: DocumentOut[]): unknown {
   if (!(err instanceof ApiError)) return err;
-  const named = (text: string) => [...names].reduce((out, [from, to]) => out.split(from).join(to), text);
-  const errors = err.errors.map((e) => ({ ...e, path: named(e.path.replace(/^body\./, "")), message: named(e.message), message_vi: named(e.message_vi) }));
-  return new ApiError(err.status, err.code, named(err.messageEn), named(err.messageVi), errors);
-}
-
-function chosenNames(ids: string[], docs: DocumentOut[]): Map<string, string> {
   const names = new Map<string, string>();
   ids.forEach((id, i) => {
     const notation = docs.find((d) => d.id === id)?.notation;
@@ -74,7 +68,9 @@ function chosenNames(ids: string[], docs: DocumentOut[]): Map<string, string> {
       names.set(id, notation);
     }
   });
-  return names;
+  const named = (text: string) => [...names].reduce((out, [from, to]) => out.split(from).join(to), text);
+  const errors = err.errors.map((e) => ({ ...e, path: named(e.path.replace(/^body\./, "")), message: named(e.message), message_vi: named(e.message_vi) }));
+  return new ApiError(err.status, err.code, named(err.messageEn), named(err.messageVi), errors);
 }
 
 /** The hồ sơ of the body (``/records``): the list, and a form to open one (clerks, admins); ``/records/:code`` is
@@ -337,7 +333,7 @@ function RecordFilePage({ code }: { code: string }) {
                         act(
                           () => api.post(`${path}/documents`, { document_ids: ids }),
                           t("fileAdded", { n: ids.length }),
-                          (err) => namingDocuments(err, chosenNames(ids, unfiled)),
+                          (err) => namingDocuments(err, ids, unfiled),
                         )
                       }
                     >
