@@ -58,6 +58,9 @@ def make_celery(settings: Settings) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
+        # a worker process killed: its task goes back to the queue after this, not Celery's 10 s spent waiting for
+        # a result it might have sent first (results are ignored here)
+        worker_lost_wait=1.0,
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],

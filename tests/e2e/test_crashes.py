@@ -80,6 +80,16 @@ def kill_libreoffice(svc: ServiceProcesses) -> list[int]:
     return pids
 
 
+def worker_processes(svc: ServiceProcesses) -> list[int]:
+    """The node's worker processes (Celery's pool): forked copies of their parent (the same command line) that have
+    no forked copy of their own (the API and the node have)."""
+    pids = tree([p.pid for p in svc.procs])
+    command = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in pids if Path(f"/proc/{pid}").exists()}
+    parent = {pid: int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in command}
+    forked = [pid for pid in command if parent[pid] in command and command[pid] == command[parent[pid]]]
+    return [pid for pid in forked if not any(parent[other] == pid for other in forked)]
+
+
 def kill_node(svc: ServiceProcesses) -> None:
     """kill -9 of serve, its workers and their LibreOffice: every process this test started, at once."""
     pids = tree([p.pid for p in svc.procs])
@@ -184,6 +194,19 @@ def test_libreoffice_killed_mid_batch(node: ServiceProcesses, tmp_path: Path) ->
         body = post_batch(c, n)
         wait_done(c, body["job_id"], CHUNK)
         kill_libreoffice(node)
+        assert_every_number_once(c, body, n, tmp_path)
+
+
+def test_a_worker_process_killed_mid_batch(node: ServiceProcesses, tmp_path: Path) -> None:
+    """kill -9 of a worker process making a chunk: the node forks another and the chunk goes back to the queue (after
+    ``worker_lost_wait``, 1 s: results are ignored, so nothing is worth Celery's 10 s of waiting for one)."""
+    n = 120
+    with node.client() as c:
+        body = post_batch(c, n)
+        wait_done(c, body["job_id"], CHUNK)
+        victims = worker_processes(node)
+        assert victims, "the node runs no worker process"
+        os.kill(victims[0], signal.SIGKILL)
         assert_every_number_once(c, body, n, tmp_path)
 
 
