@@ -151,7 +151,8 @@ def test_a_restarted_libreoffice_leaves_nothing_of_the_dead_one_behind(
     server, profile = converter.pid, converter._profile
     assert server is not None and profile is not None
     office = next(p for p in _offices_of(profile) if Path(f"/proc/{p}/comm").read_text().strip() == "soffice.bin")
-    assert glob.glob(f"{profile}/tmp/lu{office}*.tmp") and not glob.glob(f"/tmp/lu{office}*.tmp")
+    environment = Path(f"/proc/{office}/environ").read_bytes().split(b"\0")
+    assert f"TMPDIR={profile}/tmp".encode() in environment and glob.glob(f"{profile}/tmp/lu{office}*.tmp")
     pipes = f"/tmp/OSL_PIPE_{os.getuid()}_vanban-{server}-*"
     assert glob.glob(pipes)
     os.killpg(server, signal.SIGKILL)
