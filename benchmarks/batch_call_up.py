@@ -1,4 +1,4 @@
-"""Batch call-up letters through the API on the embedded default (SQLite, local queue, 2 worker processes),
+"""Batch call-up letters through the API on the embedded default (SQLite, local queue, workers on threads of `serve`),
 against a naive pipeline (docxtpl render + one LibreOffice conversion + pyHanko's default signing per letter)
 measured in the same run.
 

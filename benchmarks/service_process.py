@@ -1,5 +1,6 @@
 """The service as the benchmarks run it: ``vanban serve`` on the embedded default in a throw-away data folder,
-with the memory of its whole process tree (API, worker node and processes, LibreOffice) sampled as it runs."""
+with the memory of its whole process tree (the API and its workers, the office servers, LibreOffice) sampled as it
+runs."""
 
 from __future__ import annotations
 
@@ -44,8 +45,8 @@ def _kind(pid: int) -> str:
         ("soffice", "LibreOffice"),
         ("oosplash", "LibreOffice"),
         ("office_server", "office server"),
-        ("worker", "workers"),
-        ("serve", "API"),
+        ("worker", "workers"),  # of a `vanban worker` node (`serve` runs its workers on its own threads)
+        ("serve", "API and workers"),
     ):
         if key in cmd:
             return name

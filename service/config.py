@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default_factory=lambda: os.cpu_count() or 1, ge=1, description="worker processes per node; default: cores"
     )
+    worker_threads: int = Field(
+        default_factory=lambda: (os.cpu_count() or 1) + 1,
+        ge=1,
+        description="tasks run at once by the workers of `serve` (threads of its one process); default: cores + 1",
+    )
     converters: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,

@@ -86,17 +86,20 @@ def _heartbeat(rt: Runtime, offices: ConverterPool) -> None:
 @worker_init.connect
 def _start_node(sender: Any = None, **_: Any) -> None:
     """The worker node's LibreOffices (``VANBAN_CONVERTERS``), started by the main process before it forks the
-    worker processes."""
-    global _node, _offices
+    worker processes; on the ``threads`` pool (``vanban serve``), its tasks convert through them from its threads."""
+    global _node, _offices, _runtime
     settings = settings_of(sender.app)
     _offices = ConverterPool(settings.converter_python, settings.converters, settings.converter_timeout)
-    _node = Runtime(settings, converter=_offices.offices[0])
+    if sender.app.conf.worker_pool == "threads":
+        _node = _runtime = Runtime(settings, converter=_offices.shared(*_waits(settings)))
+    else:
+        _node = Runtime(settings, converter=_offices.offices[0])
     _node.worker_id  # noqa: B018  (fixed now: the processes forked later share the node's id)
     try:
         _offices.start()
     except VanbanError:
         log.exception("converter did not start; the heartbeat will try again")
-    share_with_children()
+    share_with_children()  # on threads too: the full collections after each chunk skip what is frozen
 
 
 @worker_ready.connect
@@ -122,9 +125,12 @@ def _start_process(**_: Any) -> None:
     """A worker process converts through the node's LibreOffices."""
     global _runtime
     if _node is not None and _offices is not None:
-        settings = _node.settings
-        shared = _offices.shared(settings.converter_timeout, settings.converter_restart_seconds)
-        _runtime = Runtime(settings, converter=shared)
+        _runtime = Runtime(_node.settings, converter=_offices.shared(*_waits(_node.settings)))
+
+
+def _waits(settings: Settings) -> tuple[float, float]:
+    """How long a conversion may take, and how long it waits for a LibreOffice that died to come back."""
+    return settings.converter_timeout, settings.converter_restart_seconds
 
 
 @worker_shutdown.connect

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +13,9 @@ from service.adapters.metrics import MULTIPROCESS_ENV, serve_node_metrics, use_f
 from service.cli.common import console
 from service.config import Settings, get_settings
 from service.logs import configure
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def _people(settings: Settings) -> None:
@@ -51,87 +52,52 @@ def serve() -> None:
     from service.runtime import prepare
 
     settings = get_settings()
-    _observe(settings, settings.metrics / "serve", clear=True)  # the workers started below record there too
+    _observe(settings, settings.metrics / "serve", clear=True)
     prepare(settings, lives_on=True)
     _people(settings)
-    app = create_app(settings)
-    node: WorkerNode | None = None
-    if settings.start_workers:
-        node = WorkerNode.fork(settings, beat=bool(settings.archive_check_hours))  # the schedule runs there too
-        console.print(f"started {settings.worker_concurrency} worker process(es), pid {node.pid}")
-    # uvicorn re-raises SIGTERM after its graceful shutdown; as SystemExit it lets `finally` stop the workers.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn's records go to our handler (service.logs); requests are logged by the app
+        access_log=False,
+    )
+    console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
+    if not settings.start_workers:
+        uvicorn.Server(config).run()
+        return
+    _serve_with_workers(settings, uvicorn.Server(config))
+
+
+def _serve_with_workers(settings: Settings, api: uvicorn.Server) -> None:
+    """The embedded default: the API and the workers in one process. The API answers on a thread of its own; the
+    workers run ``settings.worker_threads`` tasks at once on threads of the main one (Celery's ``threads`` pool),
+    which takes the signals: SIGTERM ends the tasks in hand, then the API. One process holds the code and the data
+    once: a worker process forked beside the API copied half of it (~150 MiB more for a batch; LibreOffice, which
+    does most of the work, runs in processes of its own either way)."""
+    import threading
+
+    stopping = threading.Event()
+
+    def answer() -> None:
+        api.run()
+        if not stopping.is_set():  # the API ended on its own (its port taken, say): the workers end too
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=answer, name="api")
+    thread.start()
+    while not api.started and thread.is_alive():
+        thread.join(0.05)
+    if not thread.is_alive():
+        raise SystemExit(1)
+    console.print(f"started {settings.worker_threads} worker thread(s)")
     try:
-        console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            log_config=None,  # uvicorn's records go to our handler (service.logs); requests are logged by the app
-            access_log=False,
-        )
+        _run_worker(settings, settings.worker_threads, bool(settings.archive_check_hours), pool="threads")
     finally:
-        if node is not None:
-            node.stop(30)
-
-
-class WorkerNode:
-    """The embedded worker node: forked by ``vanban serve`` once the API and the workers' code are imported, so that
-    the code is in memory once, shared by the API, the node and the worker processes the node forks in turn (a
-    ``vanban worker`` started as a program of its own would load all of it again, about 100 MB). It dies with the
-    API (SIGTERM when its parent dies) and is named ``vanban-worker`` (``ps``, ``/proc/PID/comm``)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-
-    @classmethod
-    def fork(cls, settings: Settings, *, beat: bool) -> WorkerNode:
-        import celery.apps.worker  # noqa: F401  (the worker's own machinery, imported before the fork: shared)
-
-        import service.tasks  # noqa: F401  (what the worker processes run)
-        from service.adapters.process import die_with_parent, name_process, share_with_children
-
-        parent = os.getpid()
-        share_with_children()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid:
-            return cls(pid)
-        code = 1
-        try:
-            die_with_parent()
-            if os.getppid() != parent:  # the API died before the line above: so does its node
-                os._exit(1)
-            name_process("vanban-worker")
-            _run_worker(settings, settings.worker_concurrency, beat)
-            code = 0
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1
-        except BaseException:
-            import traceback
-
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-
-    def stop(self, timeout: float) -> None:
-        """SIGTERM (Celery's warm shutdown: the tasks in hand end), then SIGKILL after ``timeout`` seconds."""
-        import time
-
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if os.waitpid(self.pid, os.WNOHANG)[0]:
-                return
-            time.sleep(0.1)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGKILL)
-        os.waitpid(self.pid, 0)
+        stopping.set()
+        api.should_exit = True
+        thread.join(30)
 
 
 def worker(
@@ -157,10 +123,12 @@ def worker(
     _run_worker(settings, concurrency or settings.worker_concurrency, beat)
 
 
-def _run_worker(settings: Settings, concurrency: int, beat: bool) -> None:
+def _run_worker(settings: Settings, concurrency: int, beat: bool, pool: str = "prefork") -> None:
     from service.worker import make_celery
 
-    make_celery(settings).worker_main(
+    app = make_celery(settings)
+    app.conf.worker_pool = pool
+    app.worker_main(
         [
             "worker",
             "--loglevel=INFO",

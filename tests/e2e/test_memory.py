@@ -1,37 +1,33 @@
-"""What the embedded default's processes share: ``vanban serve`` forks its worker node once the API's and the workers'
-code is imported, so that code is in memory once for the API, the node and the node's worker processes (a node
-started as a program of its own loaded all of it again: about 100 MB more)."""
+"""What the embedded default's processes hold: ``vanban serve`` runs the API and its workers in one process, its tasks
+on threads, so the service's code and data are in memory once (a worker process forked beside the API copied about
+half of what it shared with it as soon as it ran a batch); LibreOffice runs beside it, its own processes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.backends import EMBEDDED, ServiceProcesses, on
+from service.adapters.converter import OFFICE_SERVER
+from service.config import PROJECT_ROOT
+from tests.backends import EMBEDDED, ServiceProcesses, on, wait_job
 
 pytestmark = pytest.mark.slow
 
 
-def _rollup(pid: int) -> dict[str, int]:
-    """``/proc/PID/smaps_rollup`` in KiB."""
-    values = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
-        name, value = line.split(":", 1)
-        values[name] = int(value.split()[0])
-    return values
-
-
 def _children(pid: int) -> list[int]:
-    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    return [int(p) for tid in Path(f"/proc/{pid}/task").iterdir() for p in (tid / "children").read_text().split()]
 
 
 @on(EMBEDDED)
-def test_the_worker_node_is_forked_from_the_api_and_shares_its_memory(service: ServiceProcesses) -> None:
+def test_the_api_and_its_workers_are_one_process(service: ServiceProcesses) -> None:
     serve = service.procs[0].pid
-    nodes = [p for p in _children(serve) if Path(f"/proc/{p}/comm").read_text().strip() == "vanban-worker"]
-    assert len(nodes) == 1, [Path(f"/proc/{p}/comm").read_text() for p in _children(serve)]
-    assert Path(f"/proc/{nodes[0]}/exe").resolve() == Path(f"/proc/{serve}/exe").resolve()
-    # pages written before the fork and not since: the imported code, shared by the API with its node (a program
-    # started on its own shares none of the API's heap)
-    assert _rollup(serve)["Shared_Dirty"] > 30 * 1024, _rollup(serve)
+    with service.client() as c:  # the workers answer: a document is made
+        example = json.loads((PROJECT_ROOT / "templates_docx/giay-trieu-tap/example.json").read_text(encoding="utf-8"))
+        r = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": example})
+        assert r.status_code == 202, r.text
+        assert wait_job(c, r.json()["job_id"], timeout=300)["status"] == "succeeded"
+    children = {pid: Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0") for pid in _children(serve)}
+    # its only children are the office servers (each with its LibreOffice), no forked copy of the service
+    assert children and all(str(OFFICE_SERVER).encode() in cmd for cmd in children.values()), children
