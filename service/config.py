@@ -96,7 +96,7 @@ class Settings(BaseSettings):
     class_list_max_unpacked_bytes: int = Field(
         default=10 * 1_048_576, ge=1, description="what an uploaded class list (XLSX unpacked, CSV) may weigh"
     )
-    batch_chunk_size: int = Field(default=50, ge=1, le=1000, description="letters per render/convert/sign task")
+    batch_chunk_size: int = Field(default=25, ge=1, le=1000, description="letters per render/convert/sign task")
     signature_level: str = Field(default="B-B", pattern="^B-(B|T|LT|LTA)$", description="PAdES level of issued PDFs")
     tsa_url: str | None = Field(default=None, description="RFC 3161 TSA; default: the demo PKI's own TSA")
     signing_session_seconds: float = Field(default=300, description="how long a two-step signature may take")

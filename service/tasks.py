@@ -18,7 +18,7 @@ from celery.signals import (
     worker_shutdown,
 )
 
-from service.adapters.converter import ConverterPool
+from service.adapters.converter import ConverterPool, load_uno
 from service.adapters.metrics import METRICS
 from service.adapters.process import release_memory, share_with_children
 from service.config import Settings
@@ -89,8 +89,14 @@ def _start_node(sender: Any = None, **_: Any) -> None:
     worker processes; on the ``threads`` pool (``vanban serve``), its tasks convert through them from its threads."""
     global _node, _offices, _runtime
     settings = settings_of(sender.app)
-    _offices = ConverterPool(settings.converter_python, settings.converters, settings.converter_timeout)
-    if sender.app.conf.worker_pool == "threads":
+    threads = sender.app.conf.worker_pool == "threads"  # no process forked: its office servers on threads too
+    _offices = ConverterPool(
+        settings.converter_python,
+        settings.converters,
+        settings.converter_timeout,
+        in_process=threads and load_uno(settings.converter_python),
+    )
+    if threads:
         _node = _runtime = Runtime(settings, converter=_offices.shared(*_waits(settings)))
     else:
         _node = Runtime(settings, converter=_offices.offices[0])

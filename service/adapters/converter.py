@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import importlib.util
 import json
 import logging
 import multiprocessing
@@ -18,12 +19,15 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from service.adapters.process import die_with_parent
 from service.adapters.scratch import scratch_folder
@@ -68,6 +72,8 @@ def _call(server: int, scratch: str, call: dict[str, object], timeout: float) ->
     if not isinstance(answer, dict) or not answer.keys() & {"result", "error"}:
         raise ValueError(f"not an answer of the office server: {line[:200]!r}")
     if "error" in answer:
+        if answer.get("timeout"):  # it killed LibreOffice: the conversion took longer than its timeout
+            raise TimeoutError(answer["error"])
         raise OfficeServerError(answer["error"])
     return answer["result"]
 
@@ -126,6 +132,89 @@ def _unreachable(exc: Exception) -> ConverterUnreachable:
     return ConverterUnreachable(
         f"LibreOffice failed to convert the document: {exc}", f"LibreOffice không chuyển đổi được văn bản: {exc}"
     )
+
+
+def load_uno(python: Path) -> bool:
+    """python3-uno, the module of ``python`` (Debian's interpreter), loaded into this one, so that an office server
+    can run on a thread of this process (``office_server.OfficeServer``); False, and logged, when this interpreter
+    cannot load it (another Python version): office servers then run in processes of their own. Its import hook
+    (``com.sun.star...`` as modules, on every import of the process) is taken out again: the server does not use it."""
+    if "uno" in sys.modules:
+        return True
+    import builtins
+
+    hook = builtins.__import__
+    try:
+        found = subprocess.run(
+            [str(python), "-c", "import uno; print(uno.__file__)"], capture_output=True, text=True, timeout=60
+        )
+        spec = importlib.util.spec_from_file_location("uno", found.stdout.strip())
+        if found.returncode or spec is None or spec.loader is None:
+            raise ImportError(found.stderr.strip()[-300:] or "python3-uno not found")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["uno"] = module
+        spec.loader.exec_module(module)
+    except Exception as exc:  # any failure: the office servers run apart, as they always could
+        sys.modules.pop("uno", None)
+        log.warning("python3-uno cannot be loaded here (%s): each LibreOffice gets an office server process", exc)
+        return False
+    finally:
+        builtins.__import__ = hook
+    return True
+
+
+def _office_server() -> ModuleType:
+    from service.adapters import office_server  # imports uno: after ``load_uno``
+
+    return office_server
+
+
+class _ServerThread:
+    """An office server on a thread of this process: what ``Converter`` needs of the ``subprocess.Popen`` of one in
+    a process of its own (``pid``: the name of its socket, LibreOffice's PID once it listens; ``poll``, ``end``).
+    LibreOffice, started by that thread (and killed by the kernel if the thread ends), ends the server when it dies."""
+
+    def __init__(self, profile: str, scratch: str, pipe: str, timeout: float, start_timeout: float) -> None:
+        self.pid = 0
+        self._server: Any = None
+        self._ending = False
+        self._thread = threading.Thread(
+            target=self._run, args=(profile, scratch, pipe, timeout, start_timeout), name="office-server", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, profile: str, scratch: str, pipe: str, timeout: float, start_timeout: float) -> None:
+        try:
+            self._server = _office_server().OfficeServer(profile, scratch, pipe, timeout, start_timeout, self._fatal)
+            self.pid = self._server.name
+            if not self._ending:
+                self._server.server.serve_forever()
+        except BaseException:  # SystemExit: LibreOffice did not start
+            log.exception("the office server ended")
+        finally:
+            if self._server is not None:
+                self._server.office.process.kill()
+                self._server.office.process.wait()
+                self._server.server.server_close()
+
+    def _fatal(self) -> None:
+        """LibreOffice died (or was killed): stop serving (called from the server's watch, never its own thread)."""
+        self._ending = True
+        if self._server is not None:  # shutdown() waits for the serving to end: not on the watch's own thread
+            threading.Thread(target=self._server.server.shutdown, daemon=True).start()
+
+    def poll(self) -> int | None:
+        return None if self._thread.is_alive() else 1
+
+    def end(self, grace: float) -> None:
+        self._ending = True
+        server = self._server
+        if server is not None:
+            server.office.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.office.process.wait(grace)
+            server.office.process.kill()  # the watch then stops the serving
+        self._thread.join(grace + 60)
 
 
 class ConverterAddress:
@@ -254,8 +343,8 @@ class ConverterPool:
     document at a time), owned by the node's main process, which starts them before it forks its worker processes
     and watches them (``keep_up``); each forked process converts through them with ``shared``."""
 
-    def __init__(self, python: Path, count: int, timeout: float = 60.0) -> None:
-        self.offices = [Converter(python, timeout=timeout) for _ in range(max(1, count))]
+    def __init__(self, python: Path, count: int, timeout: float = 60.0, in_process: bool = False) -> None:
+        self.offices = [Converter(python, timeout=timeout, in_process=in_process) for _ in range(max(1, count))]
         self.slots = [ConverterSlot(ConverterAddress(), multiprocessing.Value(ctypes.c_int, 0)) for _ in self.offices]
         self._processes = multiprocessing.Value(ctypes.c_int, 0)
 
@@ -314,14 +403,17 @@ def keep_up(office: Converter, address: ConverterAddress, down: Callable[[], Non
 class Converter:
     """One warm LibreOffice. Thread-safe: conversions are serialised, LibreOffice being single-threaded."""
 
-    def __init__(self, python: Path = SYSTEM_PYTHON, timeout: float = 60.0, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self, python: Path = SYSTEM_PYTHON, timeout: float = 60.0, start_timeout: float = 60.0, in_process: bool = False
+    ) -> None:
         self._python = python
+        self._in_process = in_process  # its office server on a thread of this process (``load_uno`` done)
         self.scratch = ""  # the folder documents pass through, made at its first start, removed when it stops
         self._timeout = timeout
         self._start_timeout = start_timeout
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._proc: subprocess.Popen[bytes] | _ServerThread | None = None
         self._profile: str | None = None
-        self._server = 0  # the PID of the office server launched last, until what it left is removed
+        self._pipe = ""  # LibreOffice's pipe, named here: removed with what a dead one left
         self._lock = threading.Lock()
         self._stopped = False
         self._ready = False  # answered since it was launched
@@ -368,27 +460,20 @@ class Converter:
                 f"the scratch folder's path is too long for the office server's socket: {self.scratch}",
                 f"Đường dẫn thư mục tạm quá dài cho socket của bộ chuyển đổi: {self.scratch}",
             )
-        cmd = [
-            str(self._python),
-            str(OFFICE_SERVER),
-            "--profile",
-            self._profile,
-            "--scratch",
-            self.scratch,
-            "--timeout",
-            str(self._timeout),
-            "--start-timeout",
-            str(self._start_timeout),
-        ]
-        self._proc = subprocess.Popen(
-            cmd,
-            start_new_session=True,  # its own process group, so LibreOffice is killed with it
-            preexec_fn=die_with_parent,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        self._pipe = f"vanban-{os.getpid()}-{os.urandom(8).hex()}"
+        if self._in_process:
+            self._proc = _ServerThread(self._profile, self.scratch, self._pipe, self._timeout, self._start_timeout)
+        else:
+            options = {"profile": self._profile, "scratch": self.scratch, "pipe": self._pipe}
+            options |= {"timeout": str(self._timeout), "start-timeout": str(self._start_timeout)}
+            self._proc = subprocess.Popen(
+                [str(self._python), str(OFFICE_SERVER), *(f"--{k}={v}" for k, v in options.items())],
+                start_new_session=True,  # its own process group, so LibreOffice is killed with it
+                preexec_fn=die_with_parent,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
         self._started = time.monotonic()
-        self._server = self._proc.pid
 
     def _forget_locked(self) -> None:
         """What the last office server and its LibreOffice left: its profile, its socket, LibreOffice's pipe in /tmp
@@ -396,10 +481,9 @@ class Converter:
         if self._profile:
             shutil.rmtree(self._profile, ignore_errors=True)
             self._profile = None
-        if self._server:
-            for pipe in Path("/tmp").glob(f"OSL_PIPE_{os.getuid()}_vanban-{self._server}-*"):
-                pipe.unlink(missing_ok=True)
-            self._server = 0
+        if self._pipe:
+            Path(f"/tmp/OSL_PIPE_{os.getuid()}_{self._pipe}").unlink(missing_ok=True)
+            self._pipe = ""
         for pattern in LEFT_BY_THE_DEAD if self.scratch else ():
             for stale in Path(self.scratch).glob(pattern):
                 stale.unlink(missing_ok=True)
@@ -443,7 +527,9 @@ class Converter:
 
     def _kill_locked(self, grace: float = 2.0) -> None:
         proc, self._proc = self._proc, None
-        if proc is not None:
+        if isinstance(proc, _ServerThread):
+            proc.end(grace)
+        elif proc is not None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):

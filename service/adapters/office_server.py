@@ -1,11 +1,13 @@
-"""One warm LibreOffice behind a Unix socket: the converter process ``converter.Converter`` starts.
+"""One warm LibreOffice behind a Unix socket: the office server ``converter.Converter`` starts.
 
-Run by Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to), as a script: it imports nothing of
-the service. It starts LibreOffice (``soffice.bin``, its own child: it dies with it) listening on a private pipe,
-connects to it as soon as it answers, and listens on ``<scratch>/office-<its pid>.sock`` (``socket_path``; the
-scratch folder is its owner's alone, mode 0700: no other user of the machine can call it). A call is a line of JSON,
-``{"call": ..., ...}``, on a connection of its own, answered by a line ``{"result": ...}`` or ``{"error": "..."}``;
-two calls, served one at a time (LibreOffice converts one document at a time):
+Run by Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to) as a script, it imports nothing of the
+service; a process that forks no worker (``vanban serve``) runs ``OfficeServer`` on a thread of its own instead,
+python3-uno loaded into it (``converter.load_uno``): no second Python for each LibreOffice. It starts LibreOffice
+(``soffice.bin``, its own child: it dies with it) listening on the pipe its owner named, connects to it as soon as
+it answers, and listens on ``<scratch>/office-<name>.sock`` (``socket_path``; its PID, or LibreOffice's on a
+thread; the scratch folder is its owner's alone, mode 0700: no other user of the machine can call it). A call is a
+line of JSON, ``{"call": ..., ...}``, on a connection of its own, answered by a line ``{"result": ...}`` or
+``{"error": "...", "timeout": false}``; two calls, served one at a time (LibreOffice converts one document at a time):
 
 - ``info``: LibreOffice's version, once it answers;
 - ``convert`` with ``name`` and ``filter_data``: ``<scratch>/<name>.docx`` made ``<scratch>/<name>.pdf``
@@ -13,8 +15,8 @@ two calls, served one at a time (LibreOffice converts one document at a time):
   the scratch folder its owner gave it is read or written.
 
 A document is loaded hidden and read-only; its indexes (a table of contents) are brought up to date only when it
-has any. A conversion that takes longer than ``--timeout`` seconds, or a
-LibreOffice that dies, ends this process (exit 1): its owner starts a new one.
+has any. A conversion that takes longer than ``--timeout`` seconds kills LibreOffice (answered with ``"timeout":
+true``); a LibreOffice that dies ends the server (its process exits 1): its owner starts a new one.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ from concurrent import futures
 from typing import Any
 
 import uno
-from com.sun.star.beans import PropertyValue
-from com.sun.star.connection import NoConnectException
+
+NoConnectException = uno.getClass("com.sun.star.connection.NoConnectException")
 
 PR_SET_PDEATHSIG = 1
 OFFICE = os.path.join(os.path.dirname(os.path.realpath(shutil.which("soffice") or "/usr/bin/soffice")), "soffice.bin")
@@ -59,6 +61,9 @@ text keeps up to 20 MB by default, which a batch's letters fill and keep: 4 MB c
 text fits) and holds ~25 MB less in each LibreOffice."""
 
 
+_UNO = threading.Lock()
+"""Held while the local UNO context is first used: two offices starting at once on threads of one process would
+otherwise both make pyuno introspect it, which fails (``AttributeError: createInstanceWithContext``)."""
 MAX_CALL = 1 << 16  # bytes of a call read at most: a line longer is refused
 
 
@@ -91,8 +96,8 @@ def write_settings(profile: str) -> None:
         )
 
 
-def _prop(name: str, value: object) -> PropertyValue:
-    return PropertyValue(Name=name, Value=value)
+def _prop(name: str, value: object) -> Any:
+    return uno.createUnoStruct("com.sun.star.beans.PropertyValue", Name=name, Value=value)
 
 
 def _filter_value(text: str) -> object:
@@ -104,8 +109,7 @@ def _filter_value(text: str) -> object:
 class Office:
     """LibreOffice (``soffice.bin``) started by this process, and the UNO desktop it answers through."""
 
-    def __init__(self, profile: str, start_timeout: float) -> None:
-        pipe = f"vanban-{os.getpid()}-{os.urandom(4).hex()}"
+    def __init__(self, profile: str, start_timeout: float, pipe: str) -> None:
         options = [
             "--headless",
             "--invisible",
@@ -117,8 +121,9 @@ class Office:
             f"-env:UserInstallation={uno.systemPathToFileUrl(profile)}",
             f"--accept=pipe,name={pipe};urp;StarOffice.ComponentContext",
         ]
-        local = uno.getComponentContext()
-        resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+        with _UNO:
+            local = uno.getComponentContext()
+            resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
         deadline = time.monotonic() + start_timeout
         if not os.path.exists(os.path.join(profile, "user")):
             write_settings(profile)
@@ -198,67 +203,96 @@ class Office:
             raise
 
 
+class OfficeServer:
+    """``Office`` (LibreOffice listening on ``pipe``) behind ``socket_path(scratch, name)``: in a process of its own
+    (``main``; ``name`` its PID), or on a thread of the process that owns it (``converter.Converter`` in a process
+    that forks no worker: UNO's threads do not survive a fork; ``name`` LibreOffice's PID). ``fatal`` is called when
+    LibreOffice dies, or was killed because a conversion took longer than ``timeout`` seconds."""
+
+    def __init__(
+        self,
+        profile: str,
+        scratch: str,
+        pipe: str,
+        timeout: float,
+        start_timeout: float,
+        fatal: Callable[[], None],
+        name: int | None = None,
+    ) -> None:
+        self.scratch, self.timeout, self._fatal = scratch, timeout, fatal
+        self.office = Office(profile, start_timeout, pipe)
+        self.name = self.office.process.pid if name is None else name
+        self._pool = futures.ThreadPoolExecutor(1)
+        threading.Thread(target=self._watch, daemon=True).start()
+        calls: dict[str, Callable[[dict[str, Any]], object]] = {
+            "info": lambda _: self.office.version(),
+            "convert": lambda call: self.convert(call.get("name"), call.get("filter_data")),
+        }
+
+        class Calls(socketserver.StreamRequestHandler):
+            timeout = 5.0  # a caller that sends no call in time is dropped: connections are served one at a time
+
+            def handle(self) -> None:  # one call a connection, closed after its answer
+                try:
+                    call = json.loads(self.rfile.readline(MAX_CALL))
+                    answer = {"result": calls[call["call"]](call)}
+                except Exception as exc:  # the caller's error, or LibreOffice's: told, and the next call served
+                    answer = {"error": f"{type(exc).__name__}: {exc}", "timeout": isinstance(exc, TimeoutError)}
+                self.wfile.write(json.dumps(answer).encode() + b"\n")
+
+        class Server(socketserver.UnixStreamServer):
+            request_queue_size = 128  # callers waiting their turn: past the backlog, a Unix socket refuses at once
+
+        self.server = Server(socket_path(scratch, self.name), Calls)
+
+    def _watch(self) -> None:  # LibreOffice gone: so is this server
+        self.office.process.wait()
+        self._fatal()
+
+    def convert(self, name: Any, filter_data: Any) -> bool:  # a str, a list of str
+        if not isinstance(name, str) or not re.fullmatch("[0-9a-f]{32}", name):
+            raise ValueError("a document's name is 32 hexadecimal digits")
+        source, target = (os.path.join(self.scratch, f"{name}.{kind}") for kind in ("docx", "pdf"))
+        job = self._pool.submit(self.office.convert, source, target, filter_data)
+        try:
+            close = job.result(timeout=self.timeout)
+        except futures.TimeoutError:
+            self.office.process.kill()  # the watch calls ``fatal``
+            raise TimeoutError(f"the conversion took longer than {self.timeout:g} s") from None
+        self._pool.submit(close)  # done before the next conversion, which waits in the same queue
+        if not os.path.exists(source):  # its caller gave up waiting (and removed the DOCX): nobody reads the PDF
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(target)
+        return True
+
+    def stop(self) -> None:
+        """LibreOffice ended, then the socket closed (from any thread but the one serving)."""
+        self.office.process.kill()
+        self.office.process.wait()
+        self.server.shutdown()
+        self.server.server_close()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", required=True, help="LibreOffice's user installation, a folder of its own")
     parser.add_argument("--scratch", required=True, help="the folder documents pass through")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds a conversion may take")
     parser.add_argument("--start-timeout", type=float, default=60.0)
+    parser.add_argument("--pipe", required=True, help="the name of the pipe LibreOffice listens on")
     args = parser.parse_args()
     _die_with_parent()
-
-    office = Office(args.profile, args.start_timeout)
-    pool = futures.ThreadPoolExecutor(1)
-
-    def watch() -> None:  # LibreOffice gone: so is this converter
-        office.process.wait()
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-    def convert(name: Any, filter_data: Any) -> bool:  # a str, a list of str
-        if not isinstance(name, str) or not re.fullmatch("[0-9a-f]{32}", name):
-            raise ValueError("a document's name is 32 hexadecimal digits")
-        source, target = (os.path.join(args.scratch, f"{name}.{kind}") for kind in ("docx", "pdf"))
-        job = pool.submit(office.convert, source, target, filter_data)
-        try:
-            close = job.result(timeout=args.timeout)
-        except futures.TimeoutError:
-            office.process.kill()
-            os._exit(1)
-        pool.submit(close)  # done before the next conversion, which waits in the same queue
-        if not os.path.exists(source):  # its caller gave up waiting (and removed the DOCX): nobody reads the PDF
-            with contextlib.suppress(FileNotFoundError):
-                os.remove(target)
-        return True
-
-    calls: dict[str, Callable[[dict[str, Any]], object]] = {
-        "info": lambda _: office.version(),
-        "convert": lambda call: convert(call.get("name"), call.get("filter_data")),
-    }
-
-    class Calls(socketserver.StreamRequestHandler):
-        timeout = 5.0  # a caller that sends no call in time is dropped: connections are served one at a time
-
-        def handle(self) -> None:  # one call a connection, closed after its answer
-            try:
-                call = json.loads(self.rfile.readline(MAX_CALL))
-                answer = {"result": calls[call["call"]](call)}
-            except Exception as exc:  # the caller's error, or LibreOffice's: told, and the next call served
-                answer = {"error": f"{type(exc).__name__}: {exc}"}
-            self.wfile.write(json.dumps(answer).encode() + b"\n")
-
-    class Server(socketserver.UnixStreamServer):
-        request_queue_size = 128  # callers waiting their turn: past the backlog, a Unix socket refuses at once
-
-    server = Server(socket_path(args.scratch, os.getpid()), Calls)
+    server = OfficeServer(
+        args.profile, args.scratch, args.pipe, args.timeout, args.start_timeout, lambda: os._exit(1), os.getpid()
+    )
 
     def stop(*_: object) -> None:
-        office.process.terminate()
+        server.office.process.terminate()
         sys.exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    server.serve_forever()
+    server.server.serve_forever()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,16 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
+M_ARENA_MAX = -8  # mallopt's parameter (malloc.h)
+
+
+def share_malloc_arenas(arenas: int = 2) -> None:
+    """Before a process starts its threads: glibc gives each thread that allocates an arena of its own (up to eight
+    per core), each keeping the memory freed in it for that thread; ``arenas`` shared by all the threads hold less."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").mallopt(M_ARENA_MAX, arenas)
+
+
 def share_with_children() -> None:
     """Just before a process forks its workers: move what it built so far (modules, settings, caches) out of the
     garbage collector's reach, so the children's collections never write to those pages and they stay shared with

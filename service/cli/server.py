@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from service.adapters.metrics import MULTIPROCESS_ENV, serve_node_metrics, use_folder
+from service.adapters.process import share_malloc_arenas
 from service.cli.common import console
 from service.config import Settings, get_settings
 from service.logs import configure
@@ -70,6 +72,12 @@ def serve() -> None:
     _serve_with_workers(settings, uvicorn.Server(config))
 
 
+SWITCH_INTERVAL = 0.0005
+"""Seconds a thread holds the GIL while another waits for it (Python's default: 0.005): a thread back from
+LibreOffice or the network waits at most this long for a thread rendering or signing; at 5 ms, the few such waits of
+each conversion made it take twice as long."""
+
+
 def _serve_with_workers(settings: Settings, api: uvicorn.Server) -> None:
     """The embedded default: the API and the workers in one process. The API answers on a thread of its own; the
     workers run ``settings.worker_threads`` tasks at once on threads of the main one (Celery's ``threads`` pool),
@@ -85,6 +93,8 @@ def _serve_with_workers(settings: Settings, api: uvicorn.Server) -> None:
         if not stopping.is_set():  # the API ended on its own (its port taken, say): the workers end too
             os.kill(os.getpid(), signal.SIGTERM)
 
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    share_malloc_arenas()
     thread = threading.Thread(target=answer, name="api")
     thread.start()
     while not api.started and thread.is_alive():

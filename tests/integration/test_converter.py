@@ -11,8 +11,10 @@ import signal
 import socket
 import stat
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -28,6 +30,7 @@ from service.adapters.converter import (
     _call,
     _convert,
     keep_up,
+    load_uno,
     socket_path,
 )
 from service.adapters.renderer import render_many
@@ -153,7 +156,7 @@ def test_a_restarted_libreoffice_leaves_nothing_of_the_dead_one_behind(
     office = next(p for p in _offices_of(profile) if Path(f"/proc/{p}/comm").read_text().strip() == "soffice.bin")
     environment = Path(f"/proc/{office}/environ").read_bytes().split(b"\0")
     assert f"TMPDIR={profile}/tmp".encode() in environment and glob.glob(f"{profile}/tmp/lu{office}*.tmp")
-    pipes = f"/tmp/OSL_PIPE_{os.getuid()}_vanban-{server}-*"
+    pipes = f"/tmp/OSL_PIPE_{os.getuid()}_{converter._pipe}"
     assert glob.glob(pipes)
     os.killpg(server, signal.SIGKILL)
     with contextlib.suppress(ConversionError):  # made before the death is seen: fails, and the next call restarts it
@@ -228,7 +231,7 @@ def test_libreoffice_runs_with_a_small_cache_of_laid_out_text(tmp_path: Path) ->
     no longer fill a 20 MB cache in each LibreOffice."""
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); import office_server as s\n"
-        "office = s.Office(sys.argv[2], 60)\n"
+        "office = s.Office(sys.argv[2], 60, 'vanban-test-%d' % s.os.getpid())\n"
         "try: print(office.setting('/org.openoffice.Office.Common/Cache/Font', 'GlyphsCacheSize'))\n"
         "finally: office.process.kill()\n"
     )
@@ -274,3 +277,62 @@ def test_a_pdf_nobody_waits_for_any_more_is_not_left_in_the_scratch_folder(
         _convert(converter.pid or 0, converter.scratch, forty, 0.1)
     assert converter.to_pdf(letter_docx).startswith(b"%PDF")  # served after the abandoned one
     assert [f for f in os.listdir(converter.scratch) if not f.endswith(".sock")] == []
+
+
+@pytest.fixture(scope="module")
+def converter_here() -> Iterator[Converter]:
+    """A converter whose office server runs on a thread of this process, python3-uno loaded into it (as in
+    ``vanban serve``, which forks no worker)."""
+    assert load_uno(SYSTEM_PYTHON), "python3-uno cannot be loaded into this interpreter"
+    conv = Converter(timeout=60, in_process=True)
+    conv.start()
+    yield conv
+    conv.stop()
+
+
+def _children() -> list[int]:
+    return [int(p) for t in Path(f"/proc/{os.getpid()}/task").iterdir() for p in (t / "children").read_text().split()]
+
+
+def test_an_office_server_on_a_thread_converts_with_libreoffice_its_only_new_process(
+    converter_here: Converter, letter_docx: bytes
+) -> None:
+    assert converter_here.to_pdf(letter_docx).startswith(b"%PDF")
+    office = converter_here.pid
+    assert office is not None and Path(f"/proc/{office}/comm").read_text().strip() == "soffice.bin"
+    assert office in _children()  # LibreOffice is this process's child: no office server process between them
+
+
+def test_an_office_server_on_a_thread_cuts_off_a_hang(converter_here: Converter, letter_docx: bytes) -> None:
+    with pytest.raises(ConversionTimeout, match="did not finish"):
+        converter_here.to_pdf(letter_docx, timeout=0.001)
+    assert converter_here.to_pdf(letter_docx).startswith(b"%PDF")  # a new LibreOffice, started on demand
+
+
+def test_an_office_server_on_a_thread_survives_its_libreoffice_killed(
+    converter_here: Converter, letter_docx: bytes
+) -> None:
+    converter_here.to_pdf(letter_docx)
+    office, profile, pipe = converter_here.pid, converter_here._profile, converter_here._pipe
+    assert office and profile and glob.glob(f"/tmp/OSL_PIPE_{os.getuid()}_{pipe}")
+    os.kill(office, signal.SIGKILL)
+    with contextlib.suppress(ConversionError):  # made before the death is seen: fails, and the next call restarts it
+        converter_here.to_pdf(letter_docx)
+    assert converter_here.to_pdf(letter_docx).startswith(b"%PDF") and converter_here.pid != office
+    assert not os.path.exists(profile) and not glob.glob(f"/tmp/OSL_PIPE_{os.getuid()}_{pipe}")
+
+
+def test_loading_python3_uno_leaves_the_imports_of_the_process_as_they_were() -> None:
+    """uno.py hooks every import of the process (``com.sun.star...`` as modules): taken out again; and an
+    interpreter that has no python3-uno is told, not raised: office servers then run as processes."""
+    check = (
+        "import builtins, sys; from pathlib import Path; from service.adapters.converter import load_uno\n"
+        "before = builtins.__import__\n"
+        "assert not load_uno(Path('/bin/false')) and 'uno' not in sys.modules\n"
+        "assert load_uno(Path(sys.argv[1])) and builtins.__import__ is before\n"
+        "import uno; assert uno.getComponentContext()\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", check, str(SYSTEM_PYTHON)], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
