@@ -190,12 +190,10 @@ class _ServerThread:
             if not self._ending:
                 self._server.server.serve_forever()
         except BaseException:  # SystemExit: LibreOffice did not start
-            log.exception("the office server ended")
+            log.exception("the office server on a thread failed")
         finally:
             if self._server is not None:
-                self._server.office.process.kill()
-                self._server.office.process.wait()
-                self._server.server.server_close()
+                self._server.close()
 
     def _fatal(self) -> None:
         """LibreOffice died (or was killed): stop serving (called from the server's watch, never its own thread)."""

@@ -1,4 +1,5 @@
-"""Child processes that do not outlive the process that started them (Linux prctl PR_SET_PDEATHSIG)."""
+"""Processes and their memory: children that do not outlive the process that started them (Linux prctl
+PR_SET_PDEATHSIG), memory handed back after large work, and kept shared or small across forks and threads."""
 
 from __future__ import annotations
 
@@ -41,13 +42,3 @@ def share_with_children() -> None:
     the parent instead of being copied into every child."""
     gc.collect()
     gc.freeze()
-
-
-PR_SET_NAME = 15
-
-
-def name_process(name: str) -> None:
-    """This process's name as ``ps`` and ``/proc/PID/comm`` show it (at most 15 bytes): a forked process keeps its
-    parent's command line, so the name tells which part of the service it is."""
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-    libc.prctl(PR_SET_NAME, name.encode()[:15])

@@ -223,7 +223,9 @@ def test_libreoffice_runs_on_jemalloc(converter: Converter, letter_docx: bytes) 
         pid for pid in _offices_of(converter._profile) if Path(f"/proc/{pid}/comm").read_text().strip() == "soffice.bin"
     ]
     assert "libjemalloc" in Path(f"/proc/{office}/maps").read_text()
-    assert b"MALLOC_CONF=narenas:1" in Path(f"/proc/{office}/environ").read_bytes().split(b"\0")
+    assert b"MALLOC_CONF=narenas:1,dirty_decay_ms:0,muzzy_decay_ms:0" in Path(
+        f"/proc/{office}/environ"
+    ).read_bytes().split(b"\0")
 
 
 def test_libreoffice_runs_with_a_small_cache_of_laid_out_text(tmp_path: Path) -> None:
