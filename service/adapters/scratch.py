@@ -3,6 +3,7 @@ folder. A chunk's DOCX and PDF pass through here between the worker and LibreOff
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -28,12 +29,19 @@ _OWN: dict[tuple[int, str], str] = {}
 
 
 def own_scratch_folder(kind: str) -> str:
-    """This process's folder of ``kind`` (see :func:`scratch_folder`), made at its first use: a process forked
-    after its parent made one gets its own."""
+    """This process's folder of ``kind`` (see :func:`scratch_folder`), made at its first use and removed when the
+    process ends: a process forked after its parent made one gets its own."""
     key = (os.getpid(), kind)
     if key not in _OWN or not os.path.isdir(_OWN[key]):
         _OWN[key] = scratch_folder(kind)
+        atexit.register(_remove_own, key)
     return _OWN[key]
+
+
+def _remove_own(key: tuple[int, str]) -> None:
+    folder = _OWN.pop(key, None) if key[0] == os.getpid() else None  # a forked child runs its parent's handlers
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:

@@ -233,18 +233,21 @@ def test_libreoffice_runs_with_a_small_cache_of_laid_out_text(tmp_path: Path) ->
     no longer fill a 20 MB cache in each LibreOffice."""
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]); import office_server as s\n"
-        "office = s.Office(sys.argv[2], 60, 'vanban-test-%d' % s.os.getpid())\n"
+        "office = s.Office(sys.argv[2], 60, sys.argv[3])\n"
         "try: print(office.setting('/org.openoffice.Office.Common/Cache/Font', 'GlyphsCacheSize'))\n"
         "finally: office.process.kill()\n"
     )
-    server = Path(OFFICE_SERVER)
-    out = subprocess.run(
-        [str(SYSTEM_PYTHON), "-c", script, str(server.parent), str(tmp_path / "profile")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
+    server, pipe = Path(OFFICE_SERVER), f"vanban-test-{os.getpid()}-{os.urandom(4).hex()}"
+    try:
+        out = subprocess.run(
+            [str(SYSTEM_PYTHON), "-c", script, str(server.parent), str(tmp_path / "profile"), pipe],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+    finally:
+        Path(f"/tmp/OSL_PIPE_{os.getuid()}_{pipe}").unlink(missing_ok=True)
     assert out.stdout.split() == ["4000000"], out.stderr
 
 
@@ -264,6 +267,23 @@ def test_the_scratch_folder_of_a_process_gone_is_removed(tmp_path: Path) -> None
     finally:
         for folder in made:  # only the test's own
             shutil.rmtree(folder)
+
+
+def test_a_process_that_ends_removes_its_own_scratch_folder() -> None:
+    """``vanban serve`` stopped with SIGTERM left its folder of PDFs in passing in memory (``/dev/shm``) until the
+    next process of the service made one."""
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from service.adapters.scratch import own_scratch_folder; print(own_scratch_folder('pages'))",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert made and not os.path.exists(made)
 
 
 def test_a_pdf_nobody_waits_for_any_more_is_not_left_in_the_scratch_folder(
