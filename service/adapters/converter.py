@@ -1,9 +1,10 @@
 """DOCX -> PDF with LibreOffice, kept warm behind ``office_server.py``.
 
-The office server runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to); this module starts
-it in its own process group, calls it through a Unix socket in a scratch folder of its own (mode 0700, in memory
-where the machine has it), through which documents pass as files too, and kills and restarts the whole group when
-LibreOffice crashes or hangs past the timeout.
+The office server runs on Debian's ``/usr/bin/python3`` (the interpreter python3-uno belongs to), in its own process
+group, or, in a process that forks no worker (``vanban serve``), on a thread of this one with python3-uno loaded into
+it (``load_uno``). This module calls it through a Unix socket in a scratch folder of its own (mode 0700, in memory
+where the machine has it), through which documents pass as files too, and kills and restarts it with its LibreOffice
+when LibreOffice crashes or hangs past the timeout.
 """
 
 from __future__ import annotations

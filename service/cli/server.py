@@ -67,6 +67,8 @@ def serve() -> None:
     )
     console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
     if not settings.start_workers:
+        # uvicorn re-raises SIGTERM after its graceful shutdown: an exit of 0, as a stop asked for
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         uvicorn.Server(config).run()
         return
     _serve_with_workers(settings, uvicorn.Server(config))
