@@ -138,7 +138,8 @@ def _unreachable(exc: Exception) -> ConverterUnreachable:
 def load_uno(python: Path) -> bool:
     """python3-uno, the module of ``python`` (Debian's interpreter), loaded into this one, so that an office server
     can run on a thread of this process (``office_server.OfficeServer``); False, and logged, when this interpreter
-    cannot load it (another Python version): office servers then run in processes of their own. Its import hook
+    cannot load it (built for another Python version: it would load, and crash later): office servers then run in
+    processes of their own. Its import hook
     (``com.sun.star...`` as modules, on every import of the process) is taken out again: the server does not use it."""
     if "uno" in sys.modules:
         return True
@@ -147,11 +148,20 @@ def load_uno(python: Path) -> bool:
     hook = builtins.__import__
     try:
         found = subprocess.run(
-            [str(python), "-c", "import uno; print(uno.__file__)"], capture_output=True, text=True, timeout=60
+            [str(python), "-c", "import sys, uno; print(*sys.version_info[:2], uno.__file__)"],
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
-        spec = importlib.util.spec_from_file_location("uno", found.stdout.strip())
-        if found.returncode or spec is None or spec.loader is None:
+        words = found.stdout.split(maxsplit=2) if not found.returncode else []
+        if len(words) != 3:
             raise ImportError(found.stderr.strip()[-300:] or "python3-uno not found")
+        major, minor, path = words[0], words[1], words[2].strip()
+        if f"{major}.{minor}" != "{}.{}".format(*sys.version_info[:2]):  # pyuno is built for its own Python
+            raise ImportError(f"python3-uno is built for Python {major}.{minor}")
+        spec = importlib.util.spec_from_file_location("uno", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules["uno"] = module
         spec.loader.exec_module(module)
@@ -188,8 +198,9 @@ class _ServerThread:
         try:
             self._server = _office_server().OfficeServer(profile, scratch, pipe, timeout, start_timeout, self._fatal)
             self.pid = self._server.name
-            if not self._ending:
-                self._server.server.serve_forever()
+            self._server.server.timeout = 0.5  # how soon the end is seen when no call comes
+            while not self._ending:
+                self._server.server.handle_request()
         except BaseException:  # SystemExit: LibreOffice did not start
             log.exception("the office server on a thread failed")
         finally:
@@ -197,10 +208,8 @@ class _ServerThread:
                 self._server.close()
 
     def _fatal(self) -> None:
-        """LibreOffice died (or was killed): stop serving (called from the server's watch, never its own thread)."""
+        """LibreOffice died (or was killed): the serving ends after the call in hand, within half a second."""
         self._ending = True
-        if self._server is not None:  # shutdown() waits for the serving to end: not on the watch's own thread
-            threading.Thread(target=self._server.server.shutdown, daemon=True).start()
 
     def poll(self) -> int | None:
         return None if self._thread.is_alive() else 1
@@ -212,7 +221,7 @@ class _ServerThread:
             server.office.process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.office.process.wait(grace)
-            server.office.process.kill()  # the watch then stops the serving
+            server.office.process.kill()
         self._thread.join(grace + 60)
 
 
@@ -261,6 +270,7 @@ class SharedConverter:
     ) -> None:
         self._slots, self._home = list(slots), home
         self._timeout, self._restart_wait, self._notice = timeout, restart_wait, notice
+        self._choosing = threading.Lock()
         self.pid: int | None = None
 
     def start(self) -> None:
@@ -277,8 +287,9 @@ class SharedConverter:
         )
 
     def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
-        slot = self._choose()
-        _count(slot, 1)
+        with self._choosing:  # threads of one process choosing at once would all see the same counts
+            slot = self._choose()
+            _count(slot, 1)
         try:
             return self._convert(slot.address, docx, timeout or self._timeout)
         finally:

@@ -7,6 +7,7 @@ import atexit
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 SCRATCH = str(Path("/dev/shm")) if Path("/dev/shm").is_dir() else None
@@ -26,16 +27,18 @@ def scratch_folder(kind: str, *, in_memory: bool = True) -> str:
 
 
 _OWN: dict[tuple[int, str], str] = {}
+_MAKING = threading.Lock()
 
 
 def own_scratch_folder(kind: str) -> str:
     """This process's folder of ``kind`` (see :func:`scratch_folder`), made at its first use and removed when the
     process ends: a process forked after its parent made one gets its own."""
     key = (os.getpid(), kind)
-    if key not in _OWN or not os.path.isdir(_OWN[key]):
-        _OWN[key] = scratch_folder(kind)
-        atexit.register(_remove_own, key)
-    return _OWN[key]
+    with _MAKING:  # threads of one process using it first at once: one folder
+        if key not in _OWN or not os.path.isdir(_OWN[key]):
+            _OWN[key] = scratch_folder(kind)
+            atexit.register(_remove_own, key)
+        return _OWN[key]
 
 
 def _remove_own(key: tuple[int, str]) -> None:

@@ -64,6 +64,7 @@ def serve() -> None:
         log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's records go to our handler (service.logs); requests are logged by the app
         access_log=False,
+        timeout_graceful_shutdown=10,  # a caller holding a long look at a job (``?wait=``) does not hold the stop
     )
     console.print(f"vanban on http://{settings.host}:{settings.port} (data in {settings.data_dir})")
     if not settings.start_workers:
@@ -88,23 +89,26 @@ def _serve_with_workers(settings: Settings, api: uvicorn.Server) -> None:
     does most of the work, runs in processes of its own either way)."""
     import threading
 
-    stopping = threading.Event()
+    working, stopping = threading.Event(), threading.Event()
 
     def answer() -> None:
-        api.run()
-        if not stopping.is_set():  # the API ended on its own (its port taken, say): the workers end too
-            os.kill(os.getpid(), signal.SIGTERM)
+        try:
+            api.run()
+        finally:
+            if working.is_set() and not stopping.is_set():  # the API ended on its own: the workers end too
+                os.kill(os.getpid(), signal.SIGTERM)
 
     sys.setswitchinterval(SWITCH_INTERVAL)
     share_malloc_arenas()
     thread = threading.Thread(target=answer, name="api")
     thread.start()
-    while not api.started and thread.is_alive():
-        thread.join(0.05)
-    if not thread.is_alive():
-        raise SystemExit(1)
-    console.print(f"started {settings.worker_threads} worker thread(s)")
     try:
+        while not api.started and thread.is_alive():
+            thread.join(0.05)
+        if not thread.is_alive():  # it could not start (its port taken, say)
+            raise SystemExit(1)
+        console.print(f"started {settings.worker_threads} worker thread(s)")
+        working.set()
         _run_worker(settings, settings.worker_threads, bool(settings.archive_check_hours), pool="threads")
     finally:
         stopping.set()

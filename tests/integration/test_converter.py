@@ -344,17 +344,22 @@ def test_an_office_server_on_a_thread_survives_its_libreoffice_killed(
     assert not os.path.exists(profile) and not glob.glob(f"/tmp/OSL_PIPE_{os.getuid()}_{pipe}")
 
 
-def test_loading_python3_uno_leaves_the_imports_of_the_process_as_they_were() -> None:
-    """uno.py hooks every import of the process (``com.sun.star...`` as modules): taken out again; and an
-    interpreter that has no python3-uno is told, not raised: office servers then run as processes."""
+def test_loading_python3_uno_leaves_the_imports_of_the_process_as_they_were(tmp_path: Path) -> None:
+    """uno.py hooks every import of the process (``com.sun.star...`` as modules): taken out again. An interpreter
+    that has no python3-uno, or one built for another Python (it would load, and crash later), is told, not raised:
+    office servers then run as processes."""
+    other = tmp_path / "python3.99"
+    other.write_text("#!/bin/sh\necho 3 99 /usr/lib/python3/dist-packages/uno.py\n")
+    other.chmod(0o755)
     check = (
         "import builtins, sys; from pathlib import Path; from service.adapters.converter import load_uno\n"
         "before = builtins.__import__\n"
         "assert not load_uno(Path('/bin/false')) and 'uno' not in sys.modules\n"
+        "assert not load_uno(Path(sys.argv[2])) and 'uno' not in sys.modules\n"
         "assert load_uno(Path(sys.argv[1])) and builtins.__import__ is before\n"
         "import uno; assert uno.getComponentContext()\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", check, str(SYSTEM_PYTHON)], cwd=PROJECT_ROOT, capture_output=True, text=True
+        [sys.executable, "-c", check, str(SYSTEM_PYTHON), str(other)], cwd=PROJECT_ROOT, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
