@@ -200,7 +200,7 @@ def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
 
     def work() -> None:
         production.produce_chunk(batch_id, chunk)
-        release_memory()
+        release_memory(generation=1)
 
     _run(
         self,

@@ -84,8 +84,14 @@ PDF_EXPORT_OPTIONS = ["SelectPdfVersion=2", "ExportBookmarksToPDFDestination=tru
 output intent, XMP with ``pdfaid``), the archival form of an issued document; the DOCX's bookmarks as named
 destinations (where each letter of a chunk starts, where its signature mark is: ``pdf_pages.letters``)."""
 
+UNTAGGED_EXPORT_OPTIONS = ["ExportBookmarksToPDFDestination=true", "EmbedStandardFonts=true"]
+"""For a chunk of letters to be cut into one PDF per letter: LibreOffice's PDF/A export always tags the PDF (a
+structure tree over every page, which the letters cut from it cannot keep), and the tags cost a third of the
+cutting and a tenth of the conversion. ``pdf_pages.letters`` gives each letter the rest of PDF/A-2b (its sRGB
+output intent, its XMP); fonts are embedded either way."""
 
-def _convert(server: int, scratch: str, docx: bytes, timeout: float) -> bytes:
+
+def _convert(server: int, scratch: str, docx: bytes, timeout: float, tagged: bool = True) -> bytes:
     """One conversion by the office server of PID ``server``, through files in its ``scratch`` folder (in memory
     where the machine has it: no document travels through the socket); any failure is a ``ConversionError``."""
     name = os.urandom(16).hex()
@@ -101,7 +107,12 @@ def _convert(server: int, scratch: str, docx: bytes, timeout: float) -> bytes:
             f"Không ghi được văn bản cho LibreOffice vào {scratch}: {exc}",
         ) from None
     try:
-        _call(server, scratch, {"call": "convert", "name": name, "filter_data": PDF_EXPORT_OPTIONS}, timeout)
+        _call(
+            server,
+            scratch,
+            {"call": "convert", "name": name, "filter_data": PDF_EXPORT_OPTIONS if tagged else UNTAGGED_EXPORT_OPTIONS},
+            timeout,
+        )
         with open(target, "rb") as f:
             data = f.read()
     except TimeoutError:
@@ -286,22 +297,22 @@ class SharedConverter:
             key=lambda slot: slot.in_hand.value,  # min() keeps the first of equals: this process's own
         )
 
-    def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
+    def to_pdf(self, docx: bytes, timeout: float | None = None, tagged: bool = True) -> bytes:
         with self._choosing:  # threads of one process choosing at once would all see the same counts
             slot = self._choose()
             _count(slot, 1)
         try:
-            return self._convert(slot.address, docx, timeout or self._timeout)
+            return self._convert(slot.address, docx, timeout or self._timeout, tagged)
         finally:
             _count(slot, -1)
 
-    def _convert(self, address: ConverterAddress, docx: bytes, timeout: float) -> bytes:
+    def _convert(self, address: ConverterAddress, docx: bytes, timeout: float, tagged: bool) -> bytes:
         deadline = time.monotonic() + self._restart_wait
         while True:
             generation, server = address.generation, address.server
             if server:
                 try:
-                    return _convert(server, address.scratch, docx, timeout)
+                    return _convert(server, address.scratch, docx, timeout, tagged)
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:
@@ -579,14 +590,14 @@ class Converter:
         finally:
             self._lock.release()
 
-    def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
-        """Convert a DOCX to PDF. A crash or a hang kills LibreOffice (restarted on the next call) and raises
-        ``ConversionError``, which the job retries."""
+    def to_pdf(self, docx: bytes, timeout: float | None = None, tagged: bool = True) -> bytes:
+        """Convert a DOCX to PDF (tagged PDF/A-2b; not ``tagged``: see ``UNTAGGED_EXPORT_OPTIONS``). A crash or a
+        hang kills LibreOffice (restarted on the next call) and raises ``ConversionError``, which the job retries."""
         with self._lock:
             self._start_locked()
             try:
                 assert self._proc is not None
-                return _convert(self._proc.pid, self.scratch, docx, timeout or self._timeout)
+                return _convert(self._proc.pid, self.scratch, docx, timeout or self._timeout, tagged)
             except ConversionError as exc:
                 if isinstance(exc, ConversionTimeout) or not self.ping():
                     self._kill_locked()  # stuck or dead: the next call starts a fresh one

@@ -10,11 +10,13 @@ import re
 import secrets
 import subprocess
 import tempfile
+import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from html import unescape
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -86,8 +88,9 @@ def _split(
     slots: Sequence[SignatureSlot | None],
     marks: Sequence[Mark | None],
 ) -> list[bytes]:
-    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A),
-    becomes its record (see :func:`make_record`) and gets its signature slot in the same pass."""
+    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A; a
+    source without: sRGB's), becomes its record (see :func:`make_record`) and gets its signature slot in the same
+    pass."""
     out = []
     intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
     for index, (first, last) in enumerate(ranges):
@@ -95,8 +98,29 @@ def _split(
         part.pages.extend(source.pages[first : last + 1])
         if intents:
             part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
+        else:
+            part.Root.OutputIntents = pikepdf.Array([_srgb_intent(part)])
         out.append(_written(part, records[index], slots[index], marks[index]))
     return out
+
+
+_SRGB = zlib.compress((Path(__file__).parent / "sRGB.icc").read_bytes(), 9)
+"""The sRGB ICC profile (v2, "no copyright, use freely", as pikepdf ships it), compressed once."""
+
+
+def _srgb_intent(doc: pikepdf.Pdf) -> pikepdf.Dictionary:
+    """PDF/A's output intent for a letter cut from a chunk converted without PDF/A (``converter.to_pdf``'s
+    ``tagged``): sRGB, what LibreOffice's PDF/A export gives."""
+    profile = pikepdf.Stream(doc, b"")
+    profile.write(_SRGB, filter=pikepdf.Name.FlateDecode)
+    profile.N = 3
+    intent = pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent,
+        S=pikepdf.Name.GTS_PDFA1,
+        OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
+        DestOutputProfile=profile,
+    )
+    return doc.make_indirect(intent)
 
 
 def _written(doc: pikepdf.Pdf, record: PdfRecord, slot: SignatureSlot | None, mark: Mark | None) -> bytes:

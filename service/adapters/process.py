@@ -17,11 +17,12 @@ def die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def release_memory() -> None:
+def release_memory(generation: int = 2) -> None:
     """After a large piece of work (a 10,000-row class list, a chunk of letters): collect the cyclic garbage that
     PDF and XML libraries leave, and hand the freed heap back to the system, so long-lived processes do not keep
-    their high-water mark."""
-    gc.collect()
+    their high-water mark. ``generation`` 1 collects only what the work made since the last collections (a chunk's
+    garbage): a full collection walks every object of the process, tens of milliseconds with the GIL held."""
+    gc.collect(generation)
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 

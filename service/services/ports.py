@@ -453,9 +453,9 @@ class StoredObject:
 
 
 class PdfConverter(Protocol):
-    """DOCX to PDF (LibreOffice in production)."""
+    """DOCX to PDF (LibreOffice in production): tagged PDF/A-2b; not ``tagged``, a PDF to be cut into letters."""
 
-    def to_pdf(self, docx: bytes) -> bytes: ...
+    def to_pdf(self, docx: bytes, tagged: bool = True) -> bytes: ...
 
 
 class Renderer(Protocol):

@@ -400,7 +400,7 @@ class Production:
             docx = self.renderer.render_many(template.docx, contexts)  # one document too: its bookmarks
         stages.append(("render", time.perf_counter()))
         with self.metrics.stage("convert"):
-            pdf = self.converter.to_pdf(docx)
+            pdf = self.converter.to_pdf(docx, tagged=len(docs) == 1)  # letters cut out cannot keep the tags
         stages.append(("convert", time.perf_counter()))
         # each document's PDF becomes a record (metadata, QR code) before its signature
         # and is written with a slot for the organisation's signature, filled next

@@ -26,11 +26,11 @@ class SecondDelivery:
         self.converter = converter
         self.other: Callable[[], object] | None = None
 
-    def to_pdf(self, docx: bytes, timeout: float | None = None) -> bytes:
+    def to_pdf(self, docx: bytes, timeout: float | None = None, tagged: bool = True) -> bytes:
         other, self.other = self.other, None
         if other is not None:
             other()
-        return self.converter.to_pdf(docx)
+        return self.converter.to_pdf(docx, tagged=tagged)
 
     def stop(self) -> None:
         """Leaves the wrapped converter running: it is the session's, stopped when the session ends."""

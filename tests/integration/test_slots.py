@@ -37,9 +37,9 @@ TEMPLATE = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
 
 @pytest.fixture(scope="module")
 def chunk(converter: Converter) -> bytes:
-    """Two call-up letters converted together, as a batch's chunk is."""
+    """Two call-up letters converted together, as a batch's chunk is: untagged, each letter made PDF/A-2b after."""
     contexts = [render_context(TEMPLATE, TEMPLATE.example, f"{i + 5:02d}/GTT-TCT", date(2027, 3, 4)) for i in range(2)]
-    return converter.to_pdf(render_many(TEMPLATE.docx, contexts))
+    return converter.to_pdf(render_many(TEMPLATE.docx, contexts), tagged=False)
 
 
 def _record(i: int) -> PdfRecord:
@@ -66,6 +66,19 @@ def _signed(chunk: bytes, organisation: OrganisationSignature, places: list[str 
 
 def _pdfsig(path: Path) -> str:
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_chunk_is_converted_untagged_and_one_document_keeps_its_tags(converter: Converter, chunk: bytes) -> None:
+    """LibreOffice's PDF/A export tags every page, which letters cut from a chunk cannot keep: a chunk is converted
+    without PDF/A (its letters get their output intent when cut), one document as tagged PDF/A-2b."""
+    one = render_many(TEMPLATE.docx, [render_context(TEMPLATE, TEMPLATE.example, "05/GTT-TCT", date(2027, 3, 4))])
+    with pikepdf.open(BytesIO(converter.to_pdf(one))) as tagged, pikepdf.open(BytesIO(chunk)) as untagged:
+        assert "/StructTreeRoot" in tagged.Root and "/OutputIntents" in tagged.Root
+        assert "/StructTreeRoot" not in untagged.Root and "/OutputIntents" not in untagged.Root
+    for letter in letters(chunk, [_record(0), _record(1)]):
+        with pikepdf.open(BytesIO(letter.pdf)) as doc:
+            (intent,) = doc.Root.OutputIntents
+            assert intent.S == "/GTS_PDFA1" and intent.DestOutputProfile.N == 3
 
 
 def test_each_letter_is_signed_whole_with_its_seal_where_the_mark_is(
