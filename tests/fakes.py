@@ -613,7 +613,7 @@ class FakeConverter:
         self.fail = fail
         self.converted = 0
 
-    def to_pdf(self, docx: bytes, tagged: bool = True) -> bytes:
+    def to_pdf(self, docx: bytes, *, tagged: bool = True) -> bytes:
         if self.fail is not None:
             raise self.fail
         pages = docx_pages(docx)

@@ -297,7 +297,7 @@ class SharedConverter:
             key=lambda slot: slot.in_hand.value,  # min() keeps the first of equals: this process's own
         )
 
-    def to_pdf(self, docx: bytes, timeout: float | None = None, tagged: bool = True) -> bytes:
+    def to_pdf(self, docx: bytes, timeout: float | None = None, *, tagged: bool = True) -> bytes:
         with self._choosing:  # threads of one process choosing at once would all see the same counts
             slot = self._choose()
             _count(slot, 1)
@@ -590,7 +590,7 @@ class Converter:
         finally:
             self._lock.release()
 
-    def to_pdf(self, docx: bytes, timeout: float | None = None, tagged: bool = True) -> bytes:
+    def to_pdf(self, docx: bytes, timeout: float | None = None, *, tagged: bool = True) -> bytes:
         """Convert a DOCX to PDF (tagged PDF/A-2b; not ``tagged``: see ``UNTAGGED_EXPORT_OPTIONS``). A crash or a
         hang kills LibreOffice (restarted on the next call) and raises ``ConversionError``, which the job retries."""
         with self._lock:

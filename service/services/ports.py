@@ -455,7 +455,7 @@ class StoredObject:
 class PdfConverter(Protocol):
     """DOCX to PDF (LibreOffice in production): tagged PDF/A-2b; not ``tagged``, a PDF to be cut into letters."""
 
-    def to_pdf(self, docx: bytes, tagged: bool = True) -> bytes: ...
+    def to_pdf(self, docx: bytes, *, tagged: bool = True) -> bytes: ...
 
 
 class Renderer(Protocol):

@@ -26,7 +26,7 @@ class SecondDelivery:
         self.converter = converter
         self.other: Callable[[], object] | None = None
 
-    def to_pdf(self, docx: bytes, timeout: float | None = None, tagged: bool = True) -> bytes:
+    def to_pdf(self, docx: bytes, timeout: float | None = None, *, tagged: bool = True) -> bytes:
         other, self.other = self.other, None
         if other is not None:
             other()
