@@ -46,7 +46,7 @@ def make_celery(settings: Settings) -> Celery:
             "data_folder_in": folder,
             "data_folder_out": folder,
             "control_folder": control,
-            "polling_interval": 0.01,  # a task waits for the worker to look at most this long
+            "polling_interval": 0.05,  # a task put by another process waits at most this long (local_queue)
         }
     else:  # Redis: a message a worker took and never acknowledged (it died) is delivered again after this
         options = {"visibility_timeout": settings.task_visibility_seconds}

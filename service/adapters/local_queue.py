@@ -3,18 +3,26 @@
 kombu's own transport creates a message's file under its final name and then writes it: a worker that looks in
 between (it looks every few milliseconds) takes an empty file, fails to decode it, and stops (``Unrecoverable error:
 JSONDecodeError``) with the message lost. Here a message is written under a name the worker does not read, then
-renamed (atomic in one folder)."""
+renamed (atomic in one folder).
+
+kombu's transport also looks in the folder every ``polling_interval``. Here a message put, acknowledged or given
+back in this process (``vanban serve``: its API and its workers) wakes the worker at once; the interval is only how
+long one put by another process (the CLI, the scheduler) may wait."""
 
 from __future__ import annotations
 
 import os
+import threading
 import uuid
+from queue import Empty
 from time import monotonic
 from typing import Any
 
 from kombu.exceptions import ChannelError
 from kombu.transport import filesystem
 from kombu.utils.json import dumps
+
+_changed = threading.Event()  # a message put, or a delivery ended (the worker may take one more), in this process
 
 
 class Channel(filesystem.Channel):
@@ -29,7 +37,31 @@ class Channel(filesystem.Channel):
             os.rename(partial, final)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+        _changed.set()
+
+    def basic_ack(self, delivery_tag: Any, multiple: bool = False) -> None:
+        super().basic_ack(delivery_tag, multiple)
+        _changed.set()
+
+    def basic_reject(self, delivery_tag: Any, requeue: bool = False) -> None:
+        super().basic_reject(delivery_tag, requeue)
+        _changed.set()
 
 
 class Transport(filesystem.Transport):
     Channel = Channel
+
+    def drain_events(self, connection: Any, timeout: float | None = None) -> None:
+        """kombu's loop, its sleep between looks cut short by a change made in this process."""
+        start = monotonic()
+        while True:
+            _changed.clear()  # before looking: a change made while looking is not missed
+            try:
+                self.cycle.get(self._deliver, timeout=timeout)
+                return
+            except Empty:
+                waited = monotonic() - start
+                if timeout is not None and waited >= timeout:
+                    raise TimeoutError() from None
+                pause = self.polling_interval or 0.0
+                _changed.wait(pause if timeout is None else min(pause, timeout - waited))

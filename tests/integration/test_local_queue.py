@@ -47,3 +47,31 @@ def test_a_worker_looking_all_the_time_takes_every_message_whole(tmp_path: Path)
         consumer.join(120)
     assert not failures, failures[0]
     assert sorted(p["document_id"] for p in received) == sorted(f"d{i}" for i in range(MESSAGES))  # type: ignore[index]
+
+
+def test_a_message_put_in_this_process_wakes_its_worker_without_waiting_for_a_look(tmp_path: Path) -> None:
+    """``vanban serve``'s API and workers share the process: a document asked for is taken at once, not at the
+    worker's next look in the folder (here an hour away)."""
+    QUEUE = "wake"  # kombu remembers the exchanges a process declared, whatever their folder: one of its own
+    (tmp_path / "control").mkdir()
+    options = {
+        "data_folder_in": str(tmp_path),
+        "data_folder_out": str(tmp_path),
+        "control_folder": str(tmp_path / "control"),
+        "polling_interval": 3600,
+    }
+    received: list[object] = []
+
+    def consume() -> None:
+        with Connection(transport=Transport, transport_options=options) as conn:
+            message = conn.SimpleQueue(QUEUE).get(block=True)  # no timeout: kombu would sleep the whole hour
+            received.append(message.payload)
+            message.ack()
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    consumer.join(0.5)  # the worker has looked once and waits
+    with Connection(transport=Transport, transport_options=options) as conn:
+        conn.SimpleQueue(QUEUE).put({"document_id": "d1"})
+    consumer.join(60)
+    assert received == [{"document_id": "d1"}]
