@@ -40,24 +40,26 @@ class Channel(filesystem.Channel):
         _changed.set()
 
     def basic_ack(self, delivery_tag: Any, multiple: bool = False) -> None:
-        super().basic_ack(delivery_tag, multiple)
+        super().basic_ack(delivery_tag, multiple)  # type: ignore[no-untyped-call]
         _changed.set()
 
     def basic_reject(self, delivery_tag: Any, requeue: bool = False) -> None:
-        super().basic_reject(delivery_tag, requeue)
+        super().basic_reject(delivery_tag, requeue)  # type: ignore[no-untyped-call]
         _changed.set()
 
 
 class Transport(filesystem.Transport):
     Channel = Channel
 
-    def drain_events(self, connection: Any, timeout: float | None = None) -> None:
+    def drain_events(self, connection: Any, **kwargs: Any) -> None:
         """kombu's loop, its sleep between looks cut short by a change made in this process."""
+        timeout: float | None = kwargs.get("timeout")
+        assert self.cycle is not None
         start = monotonic()
         while True:
             _changed.clear()  # before looking: a change made while looking is not missed
             try:
-                self.cycle.get(self._deliver, timeout=timeout)
+                self.cycle.get(self._deliver, timeout=timeout)  # type: ignore[no-untyped-call]
                 return
             except Empty:
                 waited = monotonic() - start
