@@ -51,9 +51,8 @@ class Channel(filesystem.Channel):
 class Transport(filesystem.Transport):
     Channel = Channel
 
-    def drain_events(self, connection: Any, **kwargs: Any) -> None:
+    def drain_events(self, connection: Any, timeout: float | None = None, **kwargs: Any) -> None:
         """kombu's loop, its sleep between looks cut short by a change made in this process."""
-        timeout: float | None = kwargs.get("timeout")
         assert self.cycle is not None
         start = monotonic()
         while True:
