@@ -120,6 +120,11 @@ class Service:
             for kind, kib in by_kind.items():
                 self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0), kib)
 
+    def reset_peak(self) -> None:
+        """Peaks from now on: not the start's (migrations, LibreOffice's first start) nor an earlier measure's."""
+        self.peak_kib = 0
+        self.peak_by_kind = {}
+
     def memory(self) -> str:
         parts = ", ".join(f"{k} {v / 1024:.0f}" for k, v in sorted(self.peak_by_kind.items()))
         return f"{self.peak_kib / 1024:.0f} MiB (peaks by kind, MiB: {parts})"
@@ -138,8 +143,7 @@ class Service:
 
     def batch(self, xlsx: bytes, data: dict[str, object]) -> float:
         """Seconds from the upload of a class list to the end of its job (which must succeed)."""
-        self.peak_kib = 0
-        self.peak_by_kind = {}
+        self.reset_peak()
         with self.client() as c:
             start = time.perf_counter()
             r = c.post(
