@@ -174,6 +174,17 @@ def pdfa_findings(path: Path) -> list[str]:
     return [str(finding) for finding in findings if finding.kind == "violation"]
 
 
+def pdfa_verdict(path: Path) -> tuple[str, list[str]]:
+    """pikepdf's verdict on ``path`` as PDF/A-2b (``pass``, ``fail``, or ``not_checked`` where it meets what it does
+    not check, a signed PDF's form say) and every finding."""
+    import pikepdf
+    import pikepdf.pdfa
+
+    with pikepdf.open(path) as pdf:
+        report = pikepdf.pdfa.check(pdf, "2b")
+    return report.verdict, [str(finding) for finding in report.findings]
+
+
 def pdfa_problems(path: Path, title: str, author: str, language: str = "vi-VN") -> list[str]:
     """What keeps ``path`` from being the PDF/A-2b record it claims: the XMP claim (pdfaid part 2, conformance B),
     an sRGB output intent, no encryption nor JavaScript, no rule broken that pikepdf's validator checks, the same

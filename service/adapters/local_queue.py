@@ -25,6 +25,14 @@ from kombu.utils.json import dumps
 _changed = threading.Event()  # a message put, or a delivery ended (the worker may take one more), in this process
 
 
+def _forked() -> None:  # a fork taken while a thread held the event's lock: the child's would stay held
+    global _changed
+    _changed = threading.Event()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 class Channel(filesystem.Channel):
     # the signature of kombu's filesystem channel, which mypy finds differs from its base's
     def _put(self, queue: Any, payload: Any, **kwargs: Any) -> Any:  # type: ignore[override]

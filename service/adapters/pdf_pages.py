@@ -88,8 +88,8 @@ def _split(
     slots: Sequence[SignatureSlot | None],
     marks: Sequence[Mark | None],
 ) -> list[bytes]:
-    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A; a
-    source without: sRGB's), becomes its record (see :func:`make_record`) and gets its signature slot in the same
+    """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A),
+    becomes its record (see :func:`make_record`) and gets its signature slot in the same
     pass."""
     out = []
     intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
@@ -98,8 +98,6 @@ def _split(
         part.pages.extend(source.pages[first : last + 1])
         if intents:
             part.Root.OutputIntents = pikepdf.Array([part.copy_foreign(i) for i in intents])
-        else:
-            part.Root.OutputIntents = pikepdf.Array([_srgb_intent(part)])
         out.append(_written(part, records[index], slots[index], marks[index]))
     return out
 
@@ -109,7 +107,7 @@ _SRGB = zlib.compress((Path(__file__).parent / "sRGB.icc").read_bytes(), 9)
 
 
 def _srgb_intent(doc: pikepdf.Pdf) -> pikepdf.Dictionary:
-    """PDF/A's output intent for a letter cut from a chunk converted without PDF/A (``converter.to_pdf``'s
+    """PDF/A's output intent for a PDF converted without PDF/A (a chunk of letters: ``converter.to_pdf``'s
     ``tagged``): sRGB, what LibreOffice's PDF/A export gives."""
     profile = pikepdf.Stream(doc, b"")
     profile.write(_SRGB, filter=pikepdf.Name.FlateDecode)
@@ -394,7 +392,8 @@ _XMP = """<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>
 def make_record(pdf: bytes, record: PdfRecord) -> bytes:
     """``pdf`` as a record: the same title, author, subject and keywords in its Info dictionary and its XMP (with
     the PDF/A-2b claim, ``pdfaid`` part 2 conformance B), its language in the catalog
-    (/Lang) and in XMP, no producer, and, when ``record.verify_url`` is set, its QR code in the bottom margin of page 1.
+    (/Lang) and in XMP, no producer, an sRGB output intent where it has none (converted without PDF/A), and, when
+    ``record.verify_url`` is set, its QR code in the bottom margin of page 1.
     A full rewrite: call it before any signature."""
     with pikepdf.open(BytesIO(pdf)) as doc:
         _as_record(doc, record)
@@ -419,6 +418,8 @@ def _as_record(doc: pikepdf.Pdf, record: PdfRecord) -> None:
     info = {f"/{k.title()}": pikepdf.String(v) for k, v in values.items()}
     doc.docinfo = doc.make_indirect(pikepdf.Dictionary(info | {"/CreationDate": date, "/ModDate": date}))
     doc.Root.Lang = pikepdf.String(record.language)
+    if "/OutputIntents" not in doc.Root:  # converted without PDF/A
+        doc.Root.OutputIntents = pikepdf.Array([_srgb_intent(doc)])
     if record.verify_url is not None:
         page = doc.pages[0]
         box = [float(v) for v in page.mediabox]

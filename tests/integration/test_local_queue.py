@@ -4,6 +4,7 @@ fail to decode it and stop, the message lost: the worker node died under a strea
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -75,3 +76,18 @@ def test_a_message_put_in_this_process_wakes_its_worker_without_waiting_for_a_lo
         conn.SimpleQueue(QUEUE).put({"document_id": "d1"})
     consumer.join(60)
     assert received == [{"document_id": "d1"}]
+
+
+def test_a_forked_child_gets_a_wake_up_of_its_own() -> None:
+    """A fork taken while another thread held the wake-up's lock (a worker acknowledging a task) would leave the
+    child's copy held for ever: the child makes a new one."""
+    from service.adapters import local_queue
+
+    parent = local_queue._changed
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: says whether its wake-up is a new one, and leaves at once
+        os.write(write, b"new" if local_queue._changed is not parent else b"old")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 3) == b"new"

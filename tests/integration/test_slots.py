@@ -30,7 +30,7 @@ from signing.timestamps import local_tsa
 from signing.trust import Trust
 from signing.verify import verify_pdf
 from tests.fakes import PKI_PASSWORD
-from tests.pdftools import check_pdf, pdfa_problems
+from tests.pdftools import check_pdf, pdfa_findings, pdfa_problems, pdfa_verdict, record_facts
 
 TEMPLATE = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
 
@@ -68,17 +68,28 @@ def _pdfsig(path: Path) -> str:
     return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=True).stdout
 
 
-def test_a_chunk_is_converted_untagged_and_one_document_keeps_its_tags(converter: Converter, chunk: bytes) -> None:
+def test_a_chunk_is_converted_untagged_and_one_document_keeps_its_tags(
+    converter: Converter, chunk: bytes, tmp_path: Path
+) -> None:
     """LibreOffice's PDF/A export tags every page, which letters cut from a chunk cannot keep: a chunk is converted
     without PDF/A (its letters get their output intent when cut), one document as tagged PDF/A-2b."""
     one = render_many(TEMPLATE.docx, [render_context(TEMPLATE, TEMPLATE.example, "05/GTT-TCT", date(2027, 3, 4))])
     with pikepdf.open(BytesIO(converter.to_pdf(one))) as tagged, pikepdf.open(BytesIO(chunk)) as untagged:
         assert "/StructTreeRoot" in tagged.Root and "/OutputIntents" in tagged.Root
         assert "/StructTreeRoot" not in untagged.Root and "/OutputIntents" not in untagged.Root
-    for letter in letters(chunk, [_record(0), _record(1)]):
+    for i, letter in enumerate(letters(chunk, [_record(0), _record(1)])):
         with pikepdf.open(BytesIO(letter.pdf)) as doc:
             (intent,) = doc.Root.OutputIntents
             assert intent.S == "/GTS_PDFA1" and intent.DestOutputProfile.N == 3
+        path = tmp_path / f"{i}.pdf"
+        path.write_bytes(letter.pdf)
+        assert pdfa_verdict(path) == ("pass", [])  # unsigned: nothing the validator leaves unchecked
+    # a document converted untagged and kept whole gets the intent too
+    (whole,) = letters(converter.to_pdf(one, tagged=False), [_record(0)])
+    path = tmp_path / "whole.pdf"
+    path.write_bytes(whole.pdf)
+    intents = record_facts(path).output_intents
+    assert [s for s, profile in intents if b"sRGB" in profile] == ["/GTS_PDFA1"] and pdfa_findings(path) == []
 
 
 def test_each_letter_is_signed_whole_with_its_seal_where_the_mark_is(
