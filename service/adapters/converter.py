@@ -87,8 +87,8 @@ destinations (where each letter of a chunk starts, where its signature mark is: 
 UNTAGGED_EXPORT_OPTIONS = ["ExportBookmarksToPDFDestination=true", "EmbedStandardFonts=true"]
 """For a chunk of letters to be cut into one PDF per letter: LibreOffice's PDF/A export always tags the PDF (a
 structure tree over every page, which the letters cut from it cannot keep), and the tags cost a third of the
-cutting and a tenth of the conversion. ``pdf_pages.letters`` gives each letter the rest of PDF/A-2b (its sRGB
-output intent, its XMP); fonts are embedded either way."""
+cutting and a tenth of the conversion. ``pdf_pages`` gives each record made from it the rest of PDF/A-2b (its
+sRGB output intent, its XMP); fonts are embedded either way."""
 
 
 def _convert(server: int, scratch: str, docx: bytes, timeout: float, tagged: bool = True) -> bytes:

@@ -89,8 +89,7 @@ def _split(
     marks: Sequence[Mark | None],
 ) -> list[bytes]:
     """One PDF per (first, last) page range, 0-based inclusive; each keeps the source's output intents (PDF/A),
-    becomes its record (see :func:`make_record`) and gets its signature slot in the same
-    pass."""
+    becomes its record (see :func:`make_record`) and gets its signature slot in the same pass."""
     out = []
     intents = [i if i.is_indirect else source.make_indirect(i) for i in source.Root.get("/OutputIntents", [])]
     for index, (first, last) in enumerate(ranges):
