@@ -163,25 +163,25 @@ def record_facts(path: Path) -> RecordFacts:
     return RecordFacts(xmp, info, lang, intents, "/Encrypt" in trailer, javascript)
 
 
-def pdfa_findings(path: Path) -> list[str]:
-    """The rules of PDF/A-2b (veraPDF's) that pikepdf's validator finds ``path`` breaking; what it does not check
-    (a signed PDF's form, say) is not counted."""
+def _pdfa_report(path: Path) -> Any:
+    """pikepdf's PDF/A validator (veraPDF's rules for PDF/A-2b) on ``path``."""
     import pikepdf
     import pikepdf.pdfa
 
     with pikepdf.open(path) as pdf:
-        findings = pikepdf.pdfa.check(pdf, "2b").findings
-    return [str(finding) for finding in findings if finding.kind == "violation"]
+        return pikepdf.pdfa.check(pdf, "2b")
+
+
+def pdfa_findings(path: Path) -> list[str]:
+    """The rules of PDF/A-2b that pikepdf's validator finds ``path`` breaking; what it does not check (a signed PDF's
+    form, say) is not counted."""
+    return [str(finding) for finding in _pdfa_report(path).findings if finding.kind == "violation"]
 
 
 def pdfa_verdict(path: Path) -> tuple[str, list[str]]:
     """pikepdf's verdict on ``path`` as PDF/A-2b (``pass``, ``fail``, or ``not_checked`` where it meets what it does
     not check, a signed PDF's form say) and every finding."""
-    import pikepdf
-    import pikepdf.pdfa
-
-    with pikepdf.open(path) as pdf:
-        report = pikepdf.pdfa.check(pdf, "2b")
+    report = _pdfa_report(path)
     return report.verdict, [str(finding) for finding in report.findings]
 
 

@@ -150,8 +150,8 @@ def load_uno(python: Path) -> bool:
     """python3-uno, the module of ``python`` (Debian's interpreter), loaded into this one, so that an office server
     can run on a thread of this process (``office_server.OfficeServer``); False, and logged, when this interpreter
     cannot load it (built for another Python version: it would load, and crash later): office servers then run in
-    processes of their own. Its import hook
-    (``com.sun.star...`` as modules, on every import of the process) is taken out again: the server does not use it."""
+    processes of their own. Its import hook (``com.sun.star...`` as modules, on every import of the process) is taken
+    out again: the server does not use it."""
     if "uno" in sys.modules:
         return True
     import builtins
