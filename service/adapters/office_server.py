@@ -125,12 +125,17 @@ def unanchor_comments(docx: str) -> None:
         if not any(name.startswith("word/comments") for name in source.namelist()):
             return
         rewritten = docx + ".unanchored"
-        with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target:
-            for item in source.infolist():
-                data = source.read(item.filename)
-                if item.filename.startswith("word/") and item.filename.endswith(".xml"):
-                    data = _COMMENT_ANCHOR.sub(b"", data)
-                target.writestr(item, data)
+        try:
+            with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target:
+                for item in source.infolist():
+                    data = source.read(item.filename)
+                    if item.filename.startswith("word/") and item.filename.endswith(".xml"):
+                        data = _COMMENT_ANCHOR.sub(b"", data)
+                    target.writestr(item, data)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(rewritten)
+            raise
     os.replace(rewritten, docx)
 
 

@@ -50,22 +50,41 @@ def test_converts_docx_to_pdf(converter: Converter, letter_docx: bytes) -> None:
     assert pdf.startswith(b"%PDF")
 
 
-def test_a_document_with_a_comment_converts(converter: Converter, tmp_path: Path) -> None:
-    """A template a reviewer left a Word comment in: LibreOffice 7.4 aborts loading it through UNO (hidden) where the
-    comment is anchored in the text. The comment is not printed; the text is."""
+def _commented(damaged: bool = False) -> bytes:
+    """A document a reviewer left a Word comment in, anchored in its text as Word writes it (its range too);
+    ``damaged``: its text's stored bytes altered (a wrong checksum)."""
     anchored = with_notes(docx_with("Nội dung văn bản"), comment="Ý kiến của Phòng Đào tạo")
     with zipfile.ZipFile(io.BytesIO(anchored)) as source, zipfile.ZipFile(out := io.BytesIO(), "w") as target:
-        for item in source.infolist():  # the comment's range too, as Word writes it
+        for item in source.infolist():
             data = source.read(item.filename)
             if item.filename == "word/document.xml":
                 data = data.replace(b"<w:body><w:p>", b'<w:body><w:p><w:commentRangeStart w:id="0"/>', 1)
                 end = b'<w:commentRangeEnd w:id="0"/>'
                 data = data.replace(b"<w:r><w:commentReference", end + b"<w:r><w:commentReference")
+                item.compress_type = zipfile.ZIP_STORED  # its text as it is in the file, to be altered
             target.writestr(item, data)
-    (tmp_path / "c.pdf").write_bytes(converter.to_pdf(out.getvalue()))
+    docx = out.getvalue()
+    if damaged:
+        docx = docx.replace("Nội dung".encode(), "Nội dunG".encode(), 1)
+    return docx
+
+
+def test_a_document_with_a_comment_converts(converter: Converter, tmp_path: Path) -> None:
+    """LibreOffice 7.4 aborts loading a DOCX whose text anchors a comment when it is opened hidden through UNO. The
+    comment is not printed; the text is."""
+    (tmp_path / "c.pdf").write_bytes(converter.to_pdf(_commented()))
     text = pdf_text(tmp_path / "c.pdf")
     assert "Nội dung văn bản" in text
     assert "Ý kiến" not in text
+
+
+def test_a_damaged_document_with_a_comment_fails_clearly_and_leaves_nothing(
+    converter: Converter, letter_docx: bytes
+) -> None:
+    with pytest.raises(ConversionError, match="CRC"):
+        converter.to_pdf(_commented(damaged=True))
+    assert [f for f in os.listdir(converter.scratch) if not f.endswith(".sock")] == []
+    assert converter.to_pdf(letter_docx).startswith(b"%PDF")
 
 
 def test_a_broken_file_fails_clearly_and_the_converter_stays_usable(converter: Converter, letter_docx: bytes) -> None:
