@@ -65,8 +65,9 @@ def test_template_versions_and_hostile_uploads_over_the_api(tmp_path: Path) -> N
 
 
 def test_rich_content_reaches_the_pdf(tmp_path: Path, converter: Converter) -> None:
-    """Issue 16's two conversions: formatted runs, a hyperlink, paragraphs and an included document through the real
-    LibreOffice; what the PDF says, read by pdftotext."""
+    """Issue 16's conversions: formatted runs, a hyperlink, paragraphs, an included document, a header, a footer,
+    notes and a comment (which LibreOffice once aborted on) through the real LibreOffice; what the PDF says, read by
+    pdftotext."""
     from datetime import date
 
     from service.adapters.renderer import render_docx
@@ -80,7 +81,7 @@ def test_rich_content_reaches_the_pdf(tmp_path: Path, converter: Converter) -> N
     catalog = Service().templates
     texts = []
     for case in corpus():
-        if case.name not in ("rich", "subdoc"):
+        if case.name not in ("rich", "subdoc", "parts"):
             continue
         template, _ = register_template(catalog, None, f"pdf-{case.name}", case.docx, None, None)
         docx = render_docx(case.docx, render_context(template, as_sent(template.schema, case.data), "", date.today()))
@@ -88,5 +89,16 @@ def test_rich_content_reaches_the_pdf(tmp_path: Path, converter: Converter) -> N
         path.write_bytes(converter.to_pdf(docx))
         texts.append(" ".join(pdf_text(path).split()))
     said = " ".join(texts)
-    for expected in ("Kính gửi: Ông Nguyễn Văn An (xem tại đây).", "Đoạn hai", "Phụ lục I: lịch học", "Sáng thứ Hai"):
+    for expected in (
+        "Kính gửi: Ông Nguyễn Văn An (xem tại đây).",
+        "Đoạn hai",
+        "Phụ lục I: lịch học",
+        "Sáng thứ Hai",
+        "TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ",
+        "Trang của Hiệu trưởng",
+        "Nội dung: Mở lớp",
+        "Chú thích: theo Kế hoạch 05",
+        "Cuối: hết",
+    ):
         assert expected in said, (expected, said)
+    assert "Phòng Đào tạo" not in said  # the comment's filled text: not printed
