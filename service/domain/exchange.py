@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from service.domain.data_fields import recipients_of
 from service.domain.records import ArchiveMetadata, Priority, SignerInfo
 
 
@@ -57,8 +58,8 @@ def exchange_recipients(data: dict[str, Any]) -> list[str]:
     partner = data.get("partner")
     if isinstance(partner, dict) and partner.get("name"):
         names.append(str(partner["name"]))
-    for r in data.get("recipients") or []:
-        name = str(r).strip().rstrip(";.")
+    for r in recipients_of(data):
+        name = r.strip().rstrip(";.")
         if name and not name.startswith(("Như ", "Lưu")) and name not in names:
             names.append(name)
     return names

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from service.domain.clock import Clock
+from service.domain.data_fields import organisation_field, recipients_of, signer_name
 from service.domain.documents import DocumentStatus, Notation
 from service.domain.office import Principal, Role
 from service.domain.records import ArchiveMetadata, defaults_for, signers_of
@@ -87,9 +88,9 @@ def register_line(doc: DocumentRow | dict[str, Any], template: Template, **overr
         "issued_on": d["issued_on"],
         "type_name": template.title,
         "subject": subject_of(template, data),
-        "signer": d.get("signer") or (data.get("signer") or {}).get("name", ""),
-        "recipients": list(data.get("recipients") or []),
-        "archive_unit": (data.get("organisation") or {}).get("archive_unit") or "",
+        "signer": d.get("signer") or signer_name(data),
+        "recipients": recipients_of(data),
+        "archive_unit": organisation_field(data, "archive_unit"),
         "manual": False,
     }
     return values | override
@@ -101,14 +102,14 @@ def archive_metadata(doc: DocumentRow, template: Template, page_amount: int) -> 
     priority and retention the type's defaults (``service.domain.records.RECORD_DEFAULTS``)."""
     assert doc.number is not None and doc.issued_on is not None
     data = doc.data
-    recipients = tuple(str(r) for r in data.get("recipients") or [])
+    recipients = tuple(recipients_of(data))
     defaults = defaults_for(template.id)
     return ArchiveMetadata(
         type_name=template.title,
         code_number=two_digits(doc.number),
         code_notation=Notation(doc.number, template.type_abbreviation, doc.organisation).symbol,
         issued_date=doc.issued_on,
-        organ_name=str((data.get("organisation") or {}).get("name") or doc.organisation),
+        organ_name=organisation_field(data, "name") or doc.organisation,
         subject=subject_of(template, data),
         page_amount=page_amount,
         signers=signers_of(data),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.domain import rich
 from service.domain.clock import Clock
+from service.domain.data_fields import organisation_field
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
@@ -164,7 +165,7 @@ def pdf_record(template: Template, doc: DocumentRow, created: datetime, public_u
     """What the document's PDF says of itself: its trích yếu as title, the issuing body as author, its type and
     number (a draft has none yet) as subject, and the address of its public verification page for the QR code."""
     data = letter_data(doc.data)
-    author = str((data.get("organisation") or {}).get("name") or doc.organisation)
+    author = organisation_field(data, "name") or doc.organisation
     subject = f"{template.title} số {doc.notation}" if doc.notation else template.title
     about = (data.get("class") or {}).get("name")
     keywords = tuple(str(k) for k in dict.fromkeys((template.title, doc.notation, author, about)) if k)

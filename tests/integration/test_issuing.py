@@ -34,14 +34,14 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database.dispose()
 
 
-def _document(db: Database, signatures: list[dict[str, Any]] | None = None) -> str:
+def _document(db: Database, signatures: list[dict[str, Any]] | None = None, data: dict[str, Any] | None = None) -> str:
     job = JobRow(id=str(uuid.uuid4()), kind="document", status=JobStatus.QUEUED, done=0, total=1, attempts=0)
     doc = DocumentRow(
         id=str(uuid.uuid4()),
         job_id=job.id,
         template_id=DECISION.id,
         template_version=DECISION.version,
-        data={"subject": "mở lớp", "recipients": ["Như trên"], "signer": {"name": "Nguyễn Văn An"}},
+        data=data or {"subject": "mở lớp", "recipients": ["Như trên"], "signer": {"name": "Nguyễn Văn An"}},
         status=DocumentStatus.REQUESTED,
         organisation="TCT",
         register=DEFAULT_REGISTER,
@@ -79,6 +79,25 @@ def test_a_document_is_numbered_once_with_its_date_and_register_line(db: Databas
     assert _number(db, first).number == 1  # a retried job keeps its number and writes no second line
     assert _number(db, second).notation == "02/QĐ-TCT"
     assert _lines(db) == [(1, "01/QĐ-TCT", first), (2, "02/QĐ-TCT", second)]
+
+
+def test_a_template_giving_the_signer_recipients_and_body_as_text_is_numbered_and_described(db: Database) -> None:
+    """A registered template may name its fields as the built-in ones do, in other shapes: a signer's name as text,
+    the recipients as lines of text, the body's name as text. They are read as what they say (the register line, the
+    archive metadata), not failed as an internal error."""
+    data = {
+        "subject": "mở lớp",
+        "signer": "Hiệu trưởng",
+        "recipients": "Như trên;\nLưu: VT.",
+        "organisation": "TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ",
+    }
+    row = _number(db, _document(db, data=data))
+    with db.uow() as tx:
+        (line,) = [e for e in tx.repo.register_entries("TCT", DEFAULT_REGISTER, ISSUED_ON.year)]
+    assert (line.signer, line.recipients) == ("Hiệu trưởng", ["Như trên;", "Lưu: VT."])
+    metadata = issuing.archive_metadata(row, DECISION, 1)
+    assert metadata.organ_name == "TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ"
+    assert metadata.to == ("Như trên;", "Lưu: VT.")
 
 
 def test_a_batch_takes_contiguous_numbers_in_list_order(db: Database) -> None:
