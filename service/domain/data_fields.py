@@ -1,7 +1,8 @@
 """The fields of a document's data the service reads itself: the issuing body (``organisation``), the signer
-(``signer``) and the recipients (``recipients``, nơi nhận), as the built-in templates give them (an object, an object,
-a list). A registered template may give the same names other shapes: text is read as what it says (the body's or
-the signer's name, the recipients one per line); anything else as nothing."""
+(``signer``), the recipients (``recipients``, nơi nhận) and the place (``place``, địa danh), as the built-in templates
+give them (an object, an object, a list, a text). A registered template may give the same names other shapes: text is
+read as what it says (the body's or the signer's name, the recipients one per line), an object by its ``name``,
+anything else as nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ def organisation_field(data: Mapping[str, Any], key: str) -> str:
 def signer_name(data: Mapping[str, Any]) -> str:
     """``signer.name``; a signer given as text is its name."""
     value = data.get("signer")
+    if isinstance(value, Mapping):
+        name = value.get("name")
+        return str(name) if name else ""
+    return value.strip() if isinstance(value, str) else ""
+
+
+def place_of(data: Mapping[str, Any]) -> str:
+    """The place the document is issued at (the place-and-date line, a signature's location); a place given as an
+    object is its ``name``."""
+    value = data.get("place")
     if isinstance(value, Mapping):
         name = value.get("name")
         return str(name) if name else ""

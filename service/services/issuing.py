@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from service.domain.clock import Clock
-from service.domain.data_fields import organisation_field, recipients_of, signer_name
+from service.domain.data_fields import organisation_field, place_of, recipients_of, signer_name
 from service.domain.documents import DocumentStatus, Notation
 from service.domain.office import Principal, Role
 from service.domain.records import ArchiveMetadata, defaults_for, signers_of
@@ -291,7 +291,8 @@ class Issuer:
         parts = {"number": f"{number:02d}", "day": day, "month": month, "year": year}
         values = {name: parts[name.split("_")[0]] for name in field_names(pdf) if name.split("_")[0] in parts}
         pdf = fill_text_fields(pdf, values)
-        signed, _ = self.organisation.sign(pdf, f"Ban hành {issued_notation}", doc.data.get("place"), prepared=True)
+        place = place_of(doc.data) or None
+        signed, _ = self.organisation.sign(pdf, f"Ban hành {issued_notation}", place, prepared=True)
         return signed
 
     def register(self, who: Principal, organisation: str, year: int | None) -> Register:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.domain import rich
 from service.domain.clock import Clock
-from service.domain.data_fields import organisation_field
+from service.domain.data_fields import organisation_field, place_of
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
@@ -94,7 +94,7 @@ def render_context(
     context["document"] = {
         "notation": notation,
         "issued_on": issued_on.isoformat() if issued_on else None,
-        "place_date": place_date(context.get("place", ""), issued_on),
+        "place_date": place_date(place_of(context), issued_on),
     }
     enrich(context, enrichers_of(template.schema.get("x-vanban", {})))
     return context
@@ -406,7 +406,7 @@ class Production:
         # each document's PDF becomes a record (metadata, QR code) before its signature
         # and is written with a slot for the organisation's signature, filled next
         now = self.clock.now()
-        reasons = [(f"Ban hành {d.notation}", d.data.get("place")) for d in docs]
+        reasons = [(f"Ban hành {d.notation}", place_of(d.data) or None) for d in docs]
         slots = [self.organisation.slot(reason, place, now) for reason, place in reasons]
         with self.metrics.stage("split"):
             records = [pdf_record(template, d, now, self.public_url) for d in docs]

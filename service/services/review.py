@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from service.domain.clock import Clock
+from service.domain.data_fields import place_of
 from service.domain.documents import DocumentStatus
 from service.domain.office import (
     SUBMITTABLE,
@@ -398,7 +399,7 @@ class Review:
         return SignatureRequest(
             field_name=field,
             reason=f"{who.title or 'Ký duyệt'} ký",
-            location=doc.data.get("place"),
+            location=place_of(doc.data) or None,
             level=self.level,
             certify=not doc.signatures,  # the first signer certifies: later filling and signing stay allowed
             image=image,

@@ -240,6 +240,46 @@ def _custom_docx(*paragraphs: str) -> bytes:
 
 
 @on(STORAGE_BACKENDS)
+def test_a_template_naming_the_usual_fields_in_other_shapes_is_issued(
+    service: ServiceProcesses, tmp_path: Path
+) -> None:
+    """A registered template may use the names the service reads itself in its own shapes: the body, the signer and
+    the recipients as text, the place as an object. Its document is issued (it failed as an internal error, in its
+    register line, then in its signature's location)."""
+    template_id = f"thong-bao-{uuid.uuid4().hex[:6]}"
+    docx = _custom_docx(
+        "{{ organisation }}",
+        "Số: {{ document.notation }}",
+        "{{ document.place_date }}",
+        "Kính gửi: {{ recipients }}",
+        "{{ place.name }} là nơi học.",
+        "{{ signer }}",
+    )
+    data = {
+        "organisation": "TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ",
+        "recipients": "Như trên;\nLưu: VT.",
+        "place": {"name": "Phú Thọ"},
+        "signer": "Nguyễn Văn An",
+    }
+    with service.client() as c:
+        registered = c.post(
+            "/api/v1/templates",
+            data={"id": template_id, "type_abbreviation": "TB"},
+            files={"docx": ("t.docx", docx)},
+        )
+        assert registered.status_code == 201, registered.text
+        accepted = c.post("/api/v1/documents", json={"template": template_id, "data": data}).json()
+        job = wait_job(c, accepted["job_id"])
+        assert job["status"] == "succeeded", job
+        path = tmp_path / "thong-bao.pdf"
+        path.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
+    check_pdf(path)
+    text = " ".join(pdf_text(path).split())
+    for expected in ("TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ", "Phú Thọ, ngày", "Phú Thọ là nơi học.", "Nguyễn Văn An"):
+        assert expected in text, (expected, text)
+
+
+@on(STORAGE_BACKENDS)
 def test_registered_template_versions(service: ServiceProcesses, tmp_path: Path) -> None:
     import zipfile
     from io import BytesIO
