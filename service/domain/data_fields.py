@@ -1,8 +1,7 @@
-"""The fields of a document's data the service reads itself: the issuing body (``organisation``), the signer
-(``signer``), the recipients (``recipients``, nơi nhận) and the place (``place``, địa danh), as the built-in templates
-give them (an object, an object, a list, a text). A registered template may give the same names other shapes: text is
-read as what it says (the body's or the signer's name, the recipients one per line), an object by its ``name``,
-anything else as nothing."""
+"""The fields of a document's data the service reads itself, as the built-in templates give them: objects named
+by an entry (``organisation.name``, ``signer.name``, ``class.name``, ``student.full_name``, ``place.name``), texts
+(``place``) and lists (``recipients``, nơi nhận). A registered template may give the same names other shapes: a text
+is read as the name it says, the recipients one per line; anything else as nothing, never as an error."""
 
 from __future__ import annotations
 
@@ -10,32 +9,17 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def organisation_field(data: Mapping[str, Any], key: str) -> str:
-    """``organisation.<key>`` (``name``, ``archive_unit``...); an organisation given as text is its name."""
-    value = data.get("organisation")
-    if isinstance(value, Mapping):
-        found = value.get(key)
-        return str(found) if found else ""
-    return value.strip() if key == "name" and isinstance(value, str) else ""
+def field_part(data: Mapping[str, Any], field: str, key: str) -> str:
+    """``<field>.<key>`` where the field is an object (``organisation.archive_unit``), else nothing."""
+    value = data.get(field)
+    found = value.get(key) if isinstance(value, Mapping) else None
+    return str(found) if found else ""
 
 
-def signer_name(data: Mapping[str, Any]) -> str:
-    """``signer.name``; a signer given as text is its name."""
-    value = data.get("signer")
-    if isinstance(value, Mapping):
-        name = value.get("name")
-        return str(name) if name else ""
-    return value.strip() if isinstance(value, str) else ""
-
-
-def place_of(data: Mapping[str, Any]) -> str:
-    """The place the document is issued at (the place-and-date line, a signature's location); a place given as an
-    object is its ``name``."""
-    value = data.get("place")
-    if isinstance(value, Mapping):
-        name = value.get("name")
-        return str(name) if name else ""
-    return value.strip() if isinstance(value, str) else ""
+def field_name(data: Mapping[str, Any], field: str, key: str = "name") -> str:
+    """The name of what ``field`` holds: its ``key`` entry where it is an object, itself where it is text."""
+    value = data.get(field)
+    return value.strip() if isinstance(value, str) else field_part(data, field, key)
 
 
 def recipients_of(data: Mapping[str, Any]) -> list[str]:

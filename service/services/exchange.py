@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.domain.data_fields import place_of
+from service.domain.data_fields import field_name
 from service.domain.exchange import Organ, exchange_recipients, message_of
 from service.domain.office import Principal, Role
 from service.domain.vietnamese import slug
@@ -64,7 +64,7 @@ class Exchange:
             doc.id,
             Organ(doc.organisation, metadata.organ_name),
             Organ(organ_id(name), name),
-            place_of(doc.data),
+            field_name(doc.data, "place"),
             self.archive.get(doc.pdf_sha256, ".pdf"),
         )
         data = self.xml.edxml(message)

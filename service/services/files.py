@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from service.domain.batch import letter_name
+from service.domain.data_fields import field_name
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role
 from service.errors import Forbidden, NotReady
@@ -111,7 +112,7 @@ def batch_report(db: Database, who: Principal | None, batch_id: str, default_org
                 "number": d.number,
                 "notation": d.notation,
                 "status": d.status,
-                "name": (d.data.get("student") or {}).get("full_name"),
+                "name": field_name(d.data, "student", "full_name") or None,
                 "pdf_sha256": d.pdf_sha256,
             }
             for d in docs
@@ -138,7 +139,7 @@ def issued_letters(
         raise NotReady(f"batch {batch_id} has no issued document yet", f"Lô {batch_id} chưa có văn bản nào ban hành")
     return [
         (
-            letter_name(d.number, (d.data.get("student") or {}).get("full_name") or d.template_id),
+            letter_name(d.number, field_name(d.data, "student", "full_name") or d.template_id),
             archive.get(str(d.pdf_sha256), ".pdf"),
         )
         for d in docs

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from service.domain.clock import Clock
-from service.domain.data_fields import organisation_field, place_of, recipients_of, signer_name
+from service.domain.data_fields import field_name, field_part, recipients_of
 from service.domain.documents import DocumentStatus, Notation
 from service.domain.office import Principal, Role
 from service.domain.records import ArchiveMetadata, defaults_for, signers_of
@@ -63,7 +63,7 @@ def notation(template: Template, organisation: str, number: int) -> str:
 
 def subject_of(template: Template, data: dict[str, Any]) -> str:
     """Trích yếu: what the document is about, for the register."""
-    about = data.get("subject") or data.get("title") or (data.get("class") or {}).get("name") or ""
+    about = data.get("subject") or data.get("title") or field_name(data, "class")
     return f"{template.title} {about}".strip()
 
 
@@ -88,9 +88,9 @@ def register_line(doc: DocumentRow | dict[str, Any], template: Template, **overr
         "issued_on": d["issued_on"],
         "type_name": template.title,
         "subject": subject_of(template, data),
-        "signer": d.get("signer") or signer_name(data),
+        "signer": d.get("signer") or field_name(data, "signer"),
         "recipients": recipients_of(data),
-        "archive_unit": organisation_field(data, "archive_unit"),
+        "archive_unit": field_part(data, "organisation", "archive_unit"),
         "manual": False,
     }
     return values | override
@@ -109,7 +109,7 @@ def archive_metadata(doc: DocumentRow, template: Template, page_amount: int) -> 
         code_number=two_digits(doc.number),
         code_notation=Notation(doc.number, template.type_abbreviation, doc.organisation).symbol,
         issued_date=doc.issued_on,
-        organ_name=organisation_field(data, "name") or doc.organisation,
+        organ_name=field_name(data, "organisation") or doc.organisation,
         subject=subject_of(template, data),
         page_amount=page_amount,
         signers=signers_of(data),
@@ -291,7 +291,7 @@ class Issuer:
         parts = {"number": f"{number:02d}", "day": day, "month": month, "year": year}
         values = {name: parts[name.split("_")[0]] for name in field_names(pdf) if name.split("_")[0] in parts}
         pdf = fill_text_fields(pdf, values)
-        place = place_of(doc.data) or None
+        place = field_name(doc.data, "place") or None
         signed, _ = self.organisation.sign(pdf, f"Ban hành {issued_notation}", place, prepared=True)
         return signed
 

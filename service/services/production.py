@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.domain import rich
 from service.domain.clock import Clock
-from service.domain.data_fields import organisation_field, place_of
+from service.domain.data_fields import field_name
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
@@ -94,7 +94,7 @@ def render_context(
     context["document"] = {
         "notation": notation,
         "issued_on": issued_on.isoformat() if issued_on else None,
-        "place_date": place_date(place_of(context), issued_on),
+        "place_date": place_date(field_name(context, "place"), issued_on),
     }
     enrich(context, enrichers_of(template.schema.get("x-vanban", {})))
     return context
@@ -165,9 +165,9 @@ def pdf_record(template: Template, doc: DocumentRow, created: datetime, public_u
     """What the document's PDF says of itself: its trích yếu as title, the issuing body as author, its type and
     number (a draft has none yet) as subject, and the address of its public verification page for the QR code."""
     data = letter_data(doc.data)
-    author = organisation_field(data, "name") or doc.organisation
+    author = field_name(data, "organisation") or doc.organisation
     subject = f"{template.title} số {doc.notation}" if doc.notation else template.title
-    about = (data.get("class") or {}).get("name")
+    about = field_name(data, "class")
     keywords = tuple(str(k) for k in dict.fromkeys((template.title, doc.notation, author, about)) if k)
     url = verify_url(public_url, doc.verify_code) if doc.verify_code else None
     return PdfRecord(issuing.subject_of(template, data), author, subject, keywords, created, url)
@@ -406,7 +406,7 @@ class Production:
         # each document's PDF becomes a record (metadata, QR code) before its signature
         # and is written with a slot for the organisation's signature, filled next
         now = self.clock.now()
-        reasons = [(f"Ban hành {d.notation}", place_of(d.data) or None) for d in docs]
+        reasons = [(f"Ban hành {d.notation}", field_name(d.data, "place") or None) for d in docs]
         slots = [self.organisation.slot(reason, place, now) for reason, place in reasons]
         with self.metrics.stage("split"):
             records = [pdf_record(template, d, now, self.public_url) for d in docs]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from service.domain.clock import Clock
-from service.domain.data_fields import place_of
+from service.domain.data_fields import field_name
 from service.domain.documents import DocumentStatus
 from service.domain.office import (
     SUBMITTABLE,
@@ -399,7 +399,7 @@ class Review:
         return SignatureRequest(
             field_name=field,
             reason=f"{who.title or 'Ký duyệt'} ký",
-            location=place_of(doc.data) or None,
+            location=field_name(doc.data, "place") or None,
             level=self.level,
             certify=not doc.signatures,  # the first signer certifies: later filling and signing stay allowed
             image=image,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from service.domain.data_fields import organisation_field
+from service.domain.data_fields import field_name
 from service.errors import FieldError, InvalidRequest, UnknownVerifyCode
 from service.services.ports import Database, DocumentRow
 from signing.errors import NotVerifiable
@@ -77,7 +77,7 @@ def _issued(db: Database, code: str) -> tuple[DocumentRow, PublicRecord]:
         line = tx.repo.register_entry(doc.organisation, doc.register, doc.year, doc.number)
         body = tx.repo.organisation(doc.organisation)
     data = doc.data
-    body_name = organisation_field(data, "name") or (body.name if body else doc.organisation)
+    body_name = field_name(data, "organisation") or (body.name if body else doc.organisation)
     signers = [str(s.get("name")) for s in doc.signatures if s.get("name")] or [doc.signer or ""]
     title = line.subject if line is not None else ""
     return doc, PublicRecord(doc.notation, doc.issued_on, str(body_name), title, signers, doc.pdf_sha256)

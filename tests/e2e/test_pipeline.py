@@ -243,16 +243,16 @@ def _custom_docx(*paragraphs: str) -> bytes:
 def test_a_template_naming_the_usual_fields_in_other_shapes_is_issued(
     service: ServiceProcesses, tmp_path: Path
 ) -> None:
-    """A registered template may use the names the service reads itself in its own shapes: the body, the signer and
-    the recipients as text, the place as an object. Its document is issued (it failed as an internal error, in its
-    register line, then in its signature's location)."""
+    """A registered template may use the names the service reads itself in its own shapes: the body, the signer, the
+    class and the recipients as text, the place as an object. Its document is issued (it failed as an internal error,
+    in its register line, then in its signature's location)."""
     template_id = f"thong-bao-{uuid.uuid4().hex[:6]}"
     docx = _custom_docx(
         "{{ organisation }}",
         "Số: {{ document.notation }}",
         "{{ document.place_date }}",
         "Kính gửi: {{ recipients }}",
-        "{{ place.name }} là nơi học.",
+        "{{ place.name }} là nơi học của {{ class }}.",
         "{{ signer }}",
     )
     data = {
@@ -260,6 +260,7 @@ def test_a_template_naming_the_usual_fields_in_other_shapes_is_issued(
         "recipients": "Như trên;\nLưu: VT.",
         "place": {"name": "Phú Thọ"},
         "signer": "Nguyễn Văn An",
+        "class": "Lớp K12",
     }
     with service.client() as c:
         registered = c.post(
@@ -275,7 +276,8 @@ def test_a_template_naming_the_usual_fields_in_other_shapes_is_issued(
         path.write_bytes(c.get(f"/api/v1/documents/{accepted['id']}/pdf").content)
     check_pdf(path)
     text = " ".join(pdf_text(path).split())
-    for expected in ("TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ", "Phú Thọ, ngày", "Phú Thọ là nơi học.", "Nguyễn Văn An"):
+    said = ("TRƯỜNG CHÍNH TRỊ TỈNH PHÚ THỌ", "Phú Thọ, ngày", "Phú Thọ là nơi học của Lớp K12.", "Nguyễn Văn An")
+    for expected in said:
         assert expected in text, (expected, text)
 
 

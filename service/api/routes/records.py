@@ -17,6 +17,7 @@ from service.api.schemas import (
     RecordFileIn,
     RecordFileOut,
 )
+from service.domain.data_fields import field_name
 from service.domain.records import RecordFile
 from service.services.records import NewFile
 
@@ -59,7 +60,7 @@ def batches_to_file(code: str, rt: RuntimeDep, who: CurrentUser) -> list[BatchTo
         BatchToFileOut(
             id=b.batch.id,
             template=b.batch.template_id,
-            class_name=((b.batch.data.get("class") or {}).get("name") or None),
+            class_name=field_name(b.batch.data, "class") or None,
             requested_at=b.batch.created_at,
             letters=b.letters,
             to_file=b.to_file,
