@@ -118,20 +118,26 @@ _COMMENT_ANCHOR = re.compile(
 
 
 def unanchor_comments(docx: str) -> None:
-    """The DOCX at ``docx`` (rewritten in place) without the places its comments are anchored in the text, where it
-    has comments: LibreOffice 7.4 aborts opening such a document hidden through UNO, as it is here. The comments are
-    not printed in the PDF anyway; a document without any is left as it is, unread past its list of parts."""
+    """The DOCX at ``docx`` (rewritten in place) without the places comments are anchored in its text, where it has
+    any: LibreOffice 7.4 aborts opening a document whose text anchors comments hidden through UNO, as it is here, and
+    cannot open one whose anchors have no comments part (a document included by ``{{p ...}}`` brings its anchors, not
+    its comments). Wherever its comments part is, whatever its name: the anchors are looked for in every part of the
+    text. The comments are not printed in the PDF anyway; a document without anchors is left as it is."""
     with zipfile.ZipFile(docx) as source:
-        if not any(name.startswith("word/comments") for name in source.namelist()):
+        parts = [
+            item for item in source.infolist() if item.filename.startswith("word/") and item.filename.endswith(".xml")
+        ]
+        texts = {item.filename: source.read(item.filename) for item in parts}
+        if not any(_COMMENT_ANCHOR.search(text) for text in texts.values()):
             return
         rewritten = docx + ".unanchored"
         try:
             with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target:
                 for item in source.infolist():
-                    data = source.read(item.filename)
-                    if item.filename.startswith("word/") and item.filename.endswith(".xml"):
-                        data = _COMMENT_ANCHOR.sub(b"", data)
-                    target.writestr(item, data)
+                    text = texts.get(item.filename)
+                    target.writestr(
+                        item, source.read(item.filename) if text is None else _COMMENT_ANCHOR.sub(b"", text)
+                    )
         except BaseException:
             with contextlib.suppress(OSError):
                 os.remove(rewritten)

@@ -7,6 +7,7 @@ import ctypes.util
 import glob
 import io
 import os
+import re
 import shutil
 import signal
 import socket
@@ -76,6 +77,36 @@ def test_a_document_with_a_comment_converts(converter: Converter, tmp_path: Path
     text = pdf_text(tmp_path / "c.pdf")
     assert "Nội dung văn bản" in text
     assert "Ý kiến" not in text
+
+
+def _moved_comments(docx: bytes, to: str | None) -> bytes:
+    """``docx`` with its comments part at ``to`` (a name Word may give it: only the relationship says what it is),
+    or, ``to`` None, without it (the anchors left, as a document included by ``{{p ...}}`` brings them)."""
+    with zipfile.ZipFile(io.BytesIO(docx)) as source, zipfile.ZipFile(out := io.BytesIO(), "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename in ("word/_rels/document.xml.rels", "[Content_Types].xml") and to is None:
+                data = re.sub(rb"<(Relationship|Override) [^>]*comments[^>]*/>", b"", data)
+            elif item.filename == "word/_rels/document.xml.rels":
+                data = data.replace(b'Target="comments.xml"', f'Target="{to}"'.encode())
+            elif item.filename == "[Content_Types].xml":
+                data = data.replace(b'PartName="/word/comments.xml"', f'PartName="/word/{to}"'.encode())
+            if item.filename == "word/comments.xml":
+                if to is None:
+                    continue
+                item.filename = f"word/{to}"
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("to", ["notes/remarks.xml", None], ids=["comments-named-otherwise", "anchors-without-part"])
+def test_a_document_with_comments_anywhere_or_nowhere_converts(
+    converter: Converter, tmp_path: Path, to: str | None
+) -> None:
+    """The anchors are removed wherever the comments are: a part named otherwise made LibreOffice abort at every
+    try (a crash loop of minutes), anchors without any part made it refuse the document."""
+    (tmp_path / "c.pdf").write_bytes(converter.to_pdf(_moved_comments(_commented(), to)))
+    assert "Nội dung văn bản" in pdf_text(tmp_path / "c.pdf")
 
 
 def test_a_damaged_document_with_a_comment_fails_clearly_and_leaves_nothing(
