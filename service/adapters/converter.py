@@ -124,6 +124,11 @@ def _convert(server: int, scratch: str, docx: bytes, timeout: float, tagged: boo
         if exc.filename == target:
             raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF") from None
         raise _unreachable(exc) from None
+    except ConnectionResetError as exc:  # the call was taken and never answered: LibreOffice died under it
+        raise DiedUnderConversion(
+            f"LibreOffice stopped while converting the document: {exc}",
+            f"LibreOffice dừng khi đang chuyển đổi văn bản: {exc}",
+        ) from None
     except (OSError, ValueError) as exc:  # no server listening, or one that died under the call
         raise _unreachable(exc) from None
     except OfficeServerError as exc:
@@ -138,6 +143,16 @@ def _convert(server: int, scratch: str, docx: bytes, timeout: float, tagged: boo
     if not data.startswith(b"%PDF"):
         raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF")
     return data
+
+
+class DiedUnderConversion(ConverterUnreachable):
+    """LibreOffice took a conversion and died before it answered (crashed on the document, or was killed)."""
+
+
+DEATHS_PER_DOCUMENT = 2
+"""A document under which LibreOffice died this many times is failed (``SharedConverter``): it is likely what kills
+it, and trying it again until LibreOffice stays up would crash it over and over, each conversion of the node
+waiting behind it."""
 
 
 def _unreachable(exc: Exception) -> ConverterUnreachable:
@@ -269,7 +284,8 @@ class SharedConverter:
     so that as many documents are converted at once as the node has LibreOffices.
 
     When LibreOffice dies under a conversion, or is down when one starts, the conversion waits for the node to
-    bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new one."""
+    bring it back (up to ``restart_wait`` seconds, longer than a restart) and is tried again on the new one; a
+    document under which it died ``DEATHS_PER_DOCUMENT`` times fails."""
 
     def __init__(
         self,
@@ -308,11 +324,19 @@ class SharedConverter:
 
     def _convert(self, address: ConverterAddress, docx: bytes, timeout: float, tagged: bool) -> bytes:
         deadline = time.monotonic() + self._restart_wait
+        deaths = 0
         while True:
             generation, server = address.generation, address.server
             if server:
                 try:
                     return _convert(server, address.scratch, docx, timeout, tagged)
+                except DiedUnderConversion:
+                    deaths += 1
+                    if deaths >= DEATHS_PER_DOCUMENT:
+                        raise ConversionError(
+                            f"LibreOffice stopped {deaths} times while converting this document",
+                            f"LibreOffice dừng {deaths} lần khi đang chuyển đổi văn bản này",
+                        ) from None
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:

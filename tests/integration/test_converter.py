@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from service.adapters.converter import (
     SYSTEM_PYTHON,
     Converter,
     ConverterAddress,
+    ConverterPool,
     OfficeServerError,
     _call,
     _convert,
@@ -264,6 +266,44 @@ def _offices_of(profile: str) -> list[int]:
             if profile.encode() in cmdline and b"soffice" in cmdline:
                 found.append(int(entry))
     return found
+
+
+def test_a_document_libreoffice_dies_under_twice_fails_instead_of_crashing_it_for_minutes(tmp_path: Path) -> None:
+    """A node's shared LibreOffice that dies under every conversion of one document (as a document that crashes it
+    makes it do; here it is killed, by PID, as soon as the document arrives): the document fails after two deaths,
+    not after the two minutes a restart is waited for, and the next document converts."""
+    template = TemplateFolder(PROJECT_ROOT / "templates_docx").get("giay-trieu-tap")
+    context = render_context(template, template.example, "05/GTT-TCT", date(2026, 2, 4))
+    letter, forty = render_many(template.docx, [context]), render_many(template.docx, [context] * 40)
+    pool = ConverterPool(SYSTEM_PYTHON, 1, timeout=60)
+    pool.start()
+    office, stop, killed = pool.offices[0], threading.Event(), []
+
+    def node() -> None:  # the worker node's watch, and a LibreOffice killed under each document it is given
+        while not stop.wait(0.01):
+            pool.keep_up()
+            if any(f.endswith(".docx") for f in os.listdir(office.scratch)) and len(killed) < 5:
+                assert office._profile is not None
+                for pid in _offices_of(office._profile):
+                    if Path(f"/proc/{pid}/comm").read_text().strip() == "soffice.bin":
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+                        time.sleep(0.5)  # the office server sees it gone and ends
+
+    watch = threading.Thread(target=node)
+    watch.start()
+    try:
+        shared = pool.shared(timeout=60, restart_wait=120)
+        started = time.monotonic()
+        with pytest.raises(ConversionError, match="stopped 2 times"):
+            shared.to_pdf(forty)
+        assert len(killed) == 2 and time.monotonic() - started < 60
+        killed.extend([0, 0, 0])  # no more killing
+        assert shared.to_pdf(letter).startswith(b"%PDF")
+    finally:
+        stop.set()
+        watch.join()
+        pool.stop()
 
 
 def test_libreoffice_dies_with_its_office_server_killed(letter_docx: bytes) -> None:
