@@ -277,7 +277,8 @@ def test_a_document_libreoffice_dies_under_twice_fails_instead_of_crashing_it_fo
     letter, forty = render_many(template.docx, [context]), render_many(template.docx, [context] * 40)
     pool = ConverterPool(SYSTEM_PYTHON, 1, timeout=60)
     pool.start()
-    office, stop, killed = pool.offices[0], threading.Event(), []
+    office, stop = pool.offices[0], threading.Event()
+    killed: list[int] = []
 
     def node() -> None:  # the worker node's watch, and a LibreOffice killed under each document it is given
         while not stop.wait(0.01):
