@@ -46,6 +46,7 @@ a class not in it answers with the status of its nearest ancestor)::
         └── ConversionError                  LibreOffice crashed, hung or refused the file
             ├── ConversionTimeout            LibreOffice did not answer in time
             └── ConverterUnreachable         nothing answers on the converter's port
+                └── DiedUnderConversion      LibreOffice died under a conversion
 """
 
 from __future__ import annotations
@@ -338,6 +339,10 @@ class ConversionTimeout(ConversionError):
 
 class ConverterUnreachable(ConversionError):
     """Nothing answers on the converter's port: LibreOffice died (or is being restarted)."""
+
+
+class DiedUnderConversion(ConverterUnreachable):
+    """LibreOffice took a conversion and died before it answered (crashed on the document, or was killed)."""
 
 
 def _given(message_en: str, message_vi: str | None = None) -> tuple[str, str | None]:

@@ -32,7 +32,7 @@ from typing import Any
 
 from service.adapters.process import die_with_parent
 from service.adapters.scratch import scratch_folder
-from service.errors import ConversionError, ConversionTimeout, ConverterUnreachable
+from service.errors import ConversionError, ConversionTimeout, ConverterUnreachable, DiedUnderConversion
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +143,6 @@ def _convert(server: int, scratch: str, docx: bytes, timeout: float, tagged: boo
     if not data.startswith(b"%PDF"):
         raise ConversionError("LibreOffice returned no PDF", "LibreOffice không trả về tệp PDF")
     return data
-
-
-class DiedUnderConversion(ConverterUnreachable):
-    """LibreOffice took a conversion and died before it answered (crashed on the document, or was killed)."""
 
 
 DEATHS_PER_DOCUMENT = 2

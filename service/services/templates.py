@@ -29,6 +29,24 @@ from service.services.validation import check_schema, check_text, validate
 
 TEMPLATE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 COMPUTED = {"document"}  # what the service adds to every context: number, date line
+DOCUMENT_FIELDS = ("notation", "issued_on", "place_date")  # what it holds
+
+
+def _refuse_own_document(found: Inspection) -> None:
+    """A template's own field named ``document``, or ``document`` printed whole: the service fills that name itself
+    (``document.notation``, ``.issued_on``, ``.place_date``), and the caller's value would be replaced by it."""
+    use = found.placeholders.get("document")
+    if use is not None and (use.kind != "object" or not set(use.fields) <= set(DOCUMENT_FIELDS)):
+        fields = ", ".join(f"document.{f}" for f in DOCUMENT_FIELDS)
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "docx",
+                    f"'document' is the service's own field ({fields}): name the template's field otherwise",
+                    f"'document' là trường hệ thống tự điền ({fields}): hãy đặt tên khác cho trường của mẫu",
+                )
+            ]
+        )
 
 
 @dataclass(frozen=True)
@@ -201,6 +219,7 @@ def register_template(
         )
     found = inspect_docx(docx)
     refuse_unusable(found)
+    _refuse_own_document(found)
     placeholders = set(found.placeholders)
     schema = _parse_json("schema", schema_file)
     check_text(schema, "schema")
@@ -284,6 +303,10 @@ def check_template(docx: bytes, title: str = "mau-moi", today: date | None = Non
             refuse_unusable(part)
         except RenderError as exc:
             errors.append(exc.message_en)
+    try:
+        _refuse_own_document(found)
+    except InvalidRequest as exc:
+        errors.extend(e.message_en for e in exc.errors)
     warnings = list(found.warnings)
     for path, kind in found.kinds().items():
         base = kind.split(" ")[0]

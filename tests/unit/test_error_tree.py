@@ -52,6 +52,7 @@ EXPECTED = {
     "ConversionError": 500,
     "ConversionTimeout": 500,
     "ConverterUnreachable": 500,
+    "DiedUnderConversion": 500,
     "WebhookNotDelivered": 500,
 }
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.errors import VanbanError, http_status
-from service.services.templates import register_template
+from service.errors import InvalidRequest, VanbanError, http_status
+from service.services.templates import check_template, register_template
 from tests.template_corpus import docx_with, with_document_xml, with_notes, zip_of
 from tests.unit.services import Service
 
@@ -95,6 +95,19 @@ def test_no_template_upload_can_end_in_a_server_error(
         register_template(Service().templates, None, f"hostile-{name}", docx, schema, example)
     assert 400 <= http_status(caught.value) < 500, (name, caught.value)
     assert caught.value.message_en and caught.value.message_vi
+
+
+def test_the_services_own_document_field_is_refused_as_the_templates_and_allowed_as_the_services() -> None:
+    """``document`` is what the service fills (number, date, date line): a template printing it whole, or using a
+    field of its own under it, would print the service's values where the caller's were meant."""
+    for text in ("Tên văn bản: {{ document }}.", "{{ document.title }}", "{% for d in document %}{{ d }}{% endfor %}"):
+        with pytest.raises(InvalidRequest) as caught:
+            register_template(Service().templates, None, "ten-van-ban", docx_with(text), None, None)
+        assert caught.value.errors[0].path == "docx" and "document.notation" in caught.value.errors[0].message_vi
+    assert "document.notation" in check_template(docx_with("{{ document }}")).errors[0]
+    ours = docx_with("Số: {{ document.notation }}", "{{ document.place_date }}", "{{ document.issued_on|date_dmy }}")
+    template, _ = register_template(Service().templates, None, "so-va-ngay", ours, None, None)
+    assert "document" not in template.schema["properties"]
 
 
 def test_entities_in_a_docx_are_never_expanded() -> None:
