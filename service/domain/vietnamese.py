@@ -35,8 +35,11 @@ def as_date(value: date | str) -> date:
     return date.fromisoformat(value[:10])
 
 
-def date_dmy(value: date | str) -> str:
-    """``12/03/1985``: the short form used in tables and body text."""
+def date_dmy(value: date | str | None) -> str:
+    """``12/03/1985``: the short form used in tables and body text; no date (an optional one not given): room to
+    write it by hand."""
+    if value is None or value == "":
+        return f"{BLANK}/{BLANK}/{BLANK}"
     d = as_date(value)
     return f"{d.day:02d}/{d.month:02d}/{d.year}"
 
@@ -69,14 +72,25 @@ def time_and_date(value: datetime | str) -> str:
 
 
 # -- numbers in words ------------------------------------------------------------------------------------------
-def number_in_words(n: int) -> str:
-    """``1250000`` -> ``một triệu hai trăm năm mươi nghìn`` (num2words, Vietnamese)."""
+WORDS_LIMIT = 10**15
+
+
+def number_in_words(n: object) -> str:
+    """``1250000`` -> ``một triệu hai trăm năm mươi nghìn`` (num2words, Vietnamese), for a whole number from 0 to
+    ``WORDS_LIMIT`` - 1 (a number of digits). Any other raises ValueError: num2words reads them wrong in Vietnamese
+    (-5 as "mười lăm", 1.5 as "một phẩy năm mươi", 10^15 as "một trăm nghìn tỷ", 1e300 as None), and an amount in
+    words must be right or not written."""
     from num2words import num2words
 
-    return str(num2words(n, lang="vi"))
+    whole = n
+    if (isinstance(n, float) and n.is_integer()) or (isinstance(n, str) and n.strip().isdecimal()):
+        whole = int(n)
+    if isinstance(whole, bool) or not isinstance(whole, int) or not 0 <= whole < WORDS_LIMIT:
+        raise ValueError(f"{n!r} cannot be written in words: a whole number from 0 to {WORDS_LIMIT - 1:,} can")
+    return str(num2words(whole, lang="vi"))
 
 
-def money_in_words(amount: int) -> str:
+def money_in_words(amount: object) -> str:
     """``1250000`` -> ``Một triệu hai trăm năm mươi nghìn đồng``: the written amount of a payment line."""
     words = number_in_words(amount)
     return f"{words[:1].upper()}{words[1:]} đồng"

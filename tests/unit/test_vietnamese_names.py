@@ -2,7 +2,11 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
+
 from service.domain.vietnamese import (
+    BLANK,
+    date_dmy,
     money_in_words,
     name_sort_key,
     number_in_words,
@@ -17,6 +21,21 @@ def test_numbers_and_money_in_words() -> None:
     assert number_in_words(105) == "một trăm lẻ năm"
     assert money_in_words(1_250_000) == "Một triệu hai trăm năm mươi nghìn đồng"
     assert thousands(1_250_000) == "1.250.000"
+    assert money_in_words(1_250_000.0) == money_in_words(1_250_000)  # a whole number sent as JSON's 1250000.0
+    assert number_in_words(999_999_999_999_999).startswith("chín trăm chín mươi chín nghìn tỷ")
+
+
+@pytest.mark.parametrize("n", [-5, -1_250_000, 1.5, 10**15, 1e300, float("inf"), float("nan"), True, "abc"])
+def test_a_number_that_cannot_be_written_right_in_words_is_refused(n: object) -> None:
+    """num2words' Vietnamese wrote -5 as "mười lăm" (fifteen), 1.5 as "một phẩy năm mươi", 10^15 as "một trăm
+    nghìn tỷ" and 1e300 as None: an amount in words must be right or not written."""
+    with pytest.raises(ValueError, match="cannot be written in words"):
+        number_in_words(n)
+
+
+def test_a_date_not_given_leaves_room_to_write_it() -> None:
+    assert date_dmy(None) == f"{BLANK}/{BLANK}/{BLANK}"
+    assert date_dmy("2026-02-04") == "04/02/2026"
 
 
 def test_people_sort_by_given_name_then_middle_then_family() -> None:
