@@ -595,6 +595,14 @@ SIGNATURE_MARK = "[[sig:leader]]"
 """Where the leader signs, in a template's body (``templates_docx/build.py`` writes it white, 1 pt)."""
 
 
+_IN_MEMORY = re.compile(r"'<_io\.BytesIO object at 0x[0-9a-f]+>' ?")
+
+
+def _said(exc: Exception) -> str:
+    """What a library said of a file, without its name for a file held in memory (``<_io.BytesIO object at ...>``)."""
+    return _IN_MEMORY.sub("", str(exc))
+
+
 def inspect_docx(docx: bytes) -> Inspection:
     """Check an uploaded .docx is a sane Word file (no zip bomb, no broken zip, a body, Jinja that parses) and
     return what it uses: every placeholder of every part docxtpl fills, typed by its use."""
@@ -631,7 +639,7 @@ def inspect_docx(docx: bytes) -> Inspection:
         raise RenderError("the template nests too deeply", "Mẫu lồng nhau quá sâu") from None
     except (KeyError, ValueError, TypeError, AttributeError, etree.XMLSyntaxError, zipfile.BadZipFile, zlib.error,
             NotImplementedError) as exc:  # fmt: skip
-        raise RenderError(f"the .docx is damaged: {exc}", f"Tệp .docx bị hỏng: {exc}") from None
+        raise RenderError(f"the .docx is damaged: {_said(exc)}", f"Tệp .docx bị hỏng: {_said(exc)}") from None
     for name, use in found.placeholders.items():
         if use.conflicts:
             found.warnings.append(f"{name} is used both as {use.kind} and as {', '.join(sorted(use.conflicts))}")
@@ -700,7 +708,9 @@ def docxtpl_value(tpl: DocxTemplate, value: Any, depth: int = 0) -> Any:
         try:
             return tpl.new_subdoc(BytesIO(docx))
         except (KeyError, ValueError, TypeError, AttributeError, etree.XMLSyntaxError, zipfile.BadZipFile) as exc:
-            raise RenderError(f"the included .docx is damaged: {exc}", f"Tệp .docx đưa vào bị hỏng: {exc}") from None
+            raise RenderError(
+                f"the included .docx is damaged: {_said(exc)}", f"Tệp .docx đưa vào bị hỏng: {_said(exc)}"
+            ) from None
     return value
 
 

@@ -3,12 +3,14 @@ are made current again and compared; ``vanban templates check`` tells an author 
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from service.errors import InvalidRequest, VanbanError, http_status
+from service.errors import InvalidRequest, RenderError, VanbanError, http_status
 from service.services.templates import check_template, register_template
 from tests.template_corpus import docx_with, with_document_xml, with_notes, zip_of
 from tests.unit.services import Service
@@ -108,6 +110,16 @@ def test_the_services_own_document_field_is_refused_as_the_templates_and_allowed
     ours = docx_with("Số: {{ document.notation }}", "{{ document.place_date }}", "{{ document.issued_on|date_dmy }}")
     template, _ = register_template(Service().templates, None, "so-va-ngay", ours, None, None)
     assert "document" not in template.schema["properties"]
+
+
+def test_a_macro_enabled_document_is_refused_saying_so_and_not_naming_memory() -> None:
+    with zipfile.ZipFile(io.BytesIO(docx_with("{{ x }}"))) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    macro = b"ms-word.document.macroEnabled.main+xml"
+    docm = zip_of({name: data.replace(b"wordprocessingml.document.main+xml", macro) for name, data in parts.items()})
+    with pytest.raises(RenderError) as caught:
+        register_template(Service().templates, None, "co-macro", docm, None, None)
+    assert "macroEnabled" in caught.value.message_en and "BytesIO" not in caught.value.message_en
 
 
 def test_entities_in_a_docx_are_never_expanded() -> None:
