@@ -128,7 +128,7 @@ def unanchor_comments(docx: str) -> None:
             item for item in source.infolist() if item.filename.startswith("word/") and item.filename.endswith(".xml")
         ]
         texts = {item.filename: source.read(item.filename) for item in parts}
-        if not any(_COMMENT_ANCHOR.search(text) for text in texts.values()):
+        if not any(b"comment" in text and _COMMENT_ANCHOR.search(text) for text in texts.values()):
             return
         rewritten = docx + ".unanchored"
         try:
