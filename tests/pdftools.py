@@ -242,8 +242,11 @@ def qr_codes(path: Path, page: int = 1, dpi: int = 200) -> list[QrCode]:
         image = Image.open(next(Path(tmp).glob("page*.png")))
         image.load()
     scale = 72 / dpi
-    found = []
-    for result in zxingcpp.read_barcodes(image):
+    found: list[QrCode] = []
+    only_qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)  # no line of text read as a 1D code
+    for result in zxingcpp.read_barcodes(image, formats=only_qr):
+        if any(code.text == result.text for code in found):
+            continue  # the same symbol reported twice
         p = result.position
         xs = [pt.x for pt in (p.top_left, p.top_right, p.bottom_left, p.bottom_right)]
         ys = [pt.y for pt in (p.top_left, p.top_right, p.bottom_left, p.bottom_right)]

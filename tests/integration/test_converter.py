@@ -277,19 +277,20 @@ def test_a_document_libreoffice_dies_under_twice_fails_instead_of_crashing_it_fo
     letter, forty = render_many(template.docx, [context]), render_many(template.docx, [context] * 40)
     pool = ConverterPool(SYSTEM_PYTHON, 1, timeout=60)
     pool.start()
-    office, stop = pool.offices[0], threading.Event()
-    killed: list[int] = []
+    office, stop, poisoned = pool.offices[0], threading.Event(), threading.Event()
+    poisoned.set()
+    killed: list[str] = []  # the conversions LibreOffice was killed under, by their file's name
 
-    def node() -> None:  # the worker node's watch, and a LibreOffice killed under each document it is given
+    def node() -> None:  # the worker node's watch, and a LibreOffice killed under each conversion it is given
         while not stop.wait(0.01):
             pool.keep_up()
-            if any(f.endswith(".docx") for f in os.listdir(office.scratch)) and len(killed) < 5:
+            given = [f for f in os.listdir(office.scratch) if f.endswith(".docx") and f not in killed]
+            if given and poisoned.is_set():
                 assert office._profile is not None
                 for pid in _offices_of(office._profile):
                     if Path(f"/proc/{pid}/comm").read_text().strip() == "soffice.bin":
                         os.kill(pid, signal.SIGKILL)
-                        killed.append(pid)
-                        time.sleep(0.5)  # the office server sees it gone and ends
+                killed.extend(given)
 
     watch = threading.Thread(target=node)
     watch.start()
@@ -299,7 +300,7 @@ def test_a_document_libreoffice_dies_under_twice_fails_instead_of_crashing_it_fo
         with pytest.raises(ConversionError, match="stopped 2 times"):
             shared.to_pdf(forty)
         assert len(killed) == 2 and time.monotonic() - started < 60
-        killed.extend([0, 0, 0])  # no more killing
+        poisoned.clear()
         assert shared.to_pdf(letter).startswith(b"%PDF")
     finally:
         stop.set()
