@@ -124,10 +124,7 @@ def unanchor_comments(docx: str) -> None:
     its comments). Wherever its comments part is, whatever its name: the anchors are looked for in every part of the
     text. The comments are not printed in the PDF anyway; a document without anchors is left as it is."""
     with zipfile.ZipFile(docx) as source:
-        parts = [
-            item for item in source.infolist() if item.filename.startswith("word/") and item.filename.endswith(".xml")
-        ]
-        texts = {item.filename: source.read(item.filename) for item in parts}
+        texts = {n: source.read(n) for n in source.namelist() if n.startswith("word/") and n.endswith(".xml")}
         if not any(b"comment" in text and _COMMENT_ANCHOR.search(text) for text in texts.values()):
             return
         rewritten = docx + ".unanchored"
@@ -135,9 +132,8 @@ def unanchor_comments(docx: str) -> None:
             with zipfile.ZipFile(rewritten, "w", zipfile.ZIP_DEFLATED) as target:
                 for item in source.infolist():
                     text = texts.get(item.filename)
-                    target.writestr(
-                        item, source.read(item.filename) if text is None else _COMMENT_ANCHOR.sub(b"", text)
-                    )
+                    data = source.read(item.filename) if text is None else _COMMENT_ANCHOR.sub(b"", text)
+                    target.writestr(item, data)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.remove(rewritten)
