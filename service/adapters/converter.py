@@ -328,20 +328,21 @@ class SharedConverter:
                     return _convert(server, address.scratch, docx, timeout, tagged)
                 except DiedUnderConversion:
                     deaths += 1
-                    if deaths >= DEATHS_PER_DOCUMENT:
-                        raise ConversionError(
-                            f"LibreOffice stopped {deaths} times while converting this document",
-                            f"LibreOffice dừng {deaths} lần khi đang chuyển đổi văn bản này",
-                        ) from None
                 except ConverterUnreachable:
                     pass  # dead or restarting: wait for the node to publish the new one
                 except ConversionTimeout:
                     raise
                 except ConversionError:
                     # LibreOffice answered with an error: the document's fault, unless LibreOffice died under it
-                    # (the node then notices and publishes a change within a few seconds).
+                    # (it may answer UNO's error first; the node then publishes a change within a few seconds).
                     if not _changes(address, generation, min(deadline, time.monotonic() + self._notice)):
                         raise
+                    deaths += 1
+                if deaths >= DEATHS_PER_DOCUMENT:
+                    raise ConversionError(
+                        f"LibreOffice stopped {deaths} times while converting this document",
+                        f"LibreOffice dừng {deaths} lần khi đang chuyển đổi văn bản này",
+                    )
             if time.monotonic() >= deadline:
                 raise ConverterUnreachable(
                     f"the worker node's LibreOffice did not come back within {self._restart_wait:g} s",

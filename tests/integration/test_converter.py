@@ -6,6 +6,8 @@ import contextlib
 import ctypes.util
 import glob
 import io
+import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -31,7 +33,9 @@ from service.adapters.converter import (
     Converter,
     ConverterAddress,
     ConverterPool,
+    ConverterSlot,
     OfficeServerError,
+    SharedConverter,
     _call,
     _convert,
     keep_up,
@@ -306,6 +310,47 @@ def test_a_document_libreoffice_dies_under_twice_fails_instead_of_crashing_it_fo
         stop.set()
         watch.join()
         pool.stop()
+
+
+def test_a_libreoffice_that_answers_an_error_as_it_dies_counts_as_a_death(tmp_path: Path) -> None:
+    """LibreOffice killed under a conversion may first answer UNO's error (its bridge disposed) before its office
+    server ends: the node then publishes a new office server. That is a death under the document too, counted
+    with the others (CI once saw a third LibreOffice killed for a document failed after two). Here a stand-in
+    office server answers that error to every conversion and the node publishes its successor each time."""
+    address, calls = ConverterAddress(), []
+    address.scratch = str(tmp_path)
+
+    def office_server(pid: int) -> socket.socket:
+        listening = socket.socket(socket.AF_UNIX)
+        listening.bind(socket_path(address.scratch, pid))
+        listening.listen()
+        return listening
+
+    def node() -> None:  # each office server answers one call with LibreOffice's dying words, then the next is up
+        for pid in range(1000, 1010):
+            with office_server(pid) as listening:
+                address.publish(pid)
+                try:
+                    listening.settimeout(30)
+                    connection, _ = listening.accept()
+                except TimeoutError:
+                    return
+                with connection:
+                    calls.append(json.loads(connection.makefile("rb").readline()))
+                    error = "DisposedException: Binary URP bridge disposed during call"
+                    connection.sendall(json.dumps({"error": error, "timeout": False}).encode() + b"\n")
+                address.publish(0)  # the node noticed it gone
+
+    watch = threading.Thread(target=node, daemon=True)
+    watch.start()
+    while not address.server:
+        time.sleep(0.01)
+    shared = SharedConverter(
+        [ConverterSlot(address, multiprocessing.Value(ctypes.c_int, 0))], timeout=5, restart_wait=20
+    )
+    with pytest.raises(ConversionError, match="stopped 2 times"):
+        shared.to_pdf(b"PK a document")
+    assert len(calls) == 2
 
 
 def test_libreoffice_dies_with_its_office_server_killed(letter_docx: bytes) -> None:
