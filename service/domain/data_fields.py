@@ -30,3 +30,10 @@ def recipients_of(data: Mapping[str, Any]) -> list[str]:
     if isinstance(value, list):
         return [str(r) for r in value]
     return []
+
+
+def organisation_of(data: Any, default: str) -> str:
+    """The body a request is for: its data's ``organisation.abbreviation``, else ``default``."""
+    named = data.get("organisation") if isinstance(data, Mapping) else None
+    organisation = named.get("abbreviation") if isinstance(named, Mapping) else None
+    return organisation if isinstance(organisation, str) and organisation else default

@@ -30,6 +30,11 @@ class JobStatus(StrEnum):
     FAILED = "failed"
 
 
+BODY_ABBREVIATION = "[A-ZĐ0-9]{1,12}"
+"""A body's abbreviation (chữ viết tắt tên cơ quan), e.g. TCT, ĐTN: it names the body's register and is printed in
+every number it issues (``05/GTT-TCT``)."""
+
+
 @dataclass(frozen=True)
 class Notation:
     """Số và ký hiệu (number and notation), e.g. ``05/QĐ-TCT``.

@@ -115,6 +115,8 @@ def example_of(schema: Any, name: str = "", depth: int = 0) -> Any:
         return schema["default"]
     if "enum" in schema:
         return schema["enum"][0]
+    if schema.get("examples"):
+        return schema["examples"][0]
     kind = schema.get(KIND)
     if kind == "rich":
         return {"runs": [{"text": "Chữ đậm", "bold": True}, {"text": " và chữ thường"}]}

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
 import struct
+import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -236,6 +238,16 @@ def _decode(path: list[Any], text: str, what: str, limit: int) -> bytes:
     return blob
 
 
+def checked_docx(path: list[Any], blob: bytes) -> bytes:
+    """``blob`` if it is a Word document (a zip holding ``word/document.xml``), else a ``ContentError``."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(blob)) as docx:
+            docx.getinfo("word/document.xml")
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError):
+        raise ContentError(path, "the docx is not a Word document", "docx không phải văn bản Word (.docx)") from None
+    return blob
+
+
 def image_size(blob: bytes) -> tuple[str, int, int] | None:
     """``("png"|"jpeg", width, height)`` in pixels from the file's header, or None for anything else."""
     if blob[:8] == b"\x89PNG\r\n\x1a\n" and blob[12:16] == b"IHDR" and len(blob) >= 24:
@@ -287,7 +299,7 @@ def _paragraphs(path: list[Any], value: Any) -> Paragraphs | SubDocument | Templ
     if "template" in value:
         return TemplateInclusion(value["template"], value.get("data", {}))
     if "docx" in value:
-        return SubDocument(_decode(path, value["docx"], "docx", MAX_DOCX_BYTES))
+        return SubDocument(checked_docx(path, _decode(path, value["docx"], "docx", MAX_DOCX_BYTES)))
     out = []
     for item in value["paragraphs"]:
         if isinstance(item, str):

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from service.domain.batch import letter_name
-from service.domain.data_fields import field_name
+from service.domain.data_fields import field_name, organisation_of
 from service.domain.documents import DocumentStatus
 from service.domain.office import Principal, Role
 from service.errors import Forbidden, NotReady
 from service.services.ports import Archive, Database, DocumentRow, PdfPages
-from service.services.requesting import organisation_of
 from service.services.visibility import check_can_see
 
 MEDIA = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}

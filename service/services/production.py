@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from service.domain import rich
 from service.domain.clock import Clock
-from service.domain.data_fields import field_name
+from service.domain.data_fields import field_name, organisation_of
 from service.domain.documents import DocumentStatus, JobStatus, Notation
 from service.domain.enrich import enrich, enrichers_of
 from service.domain.office import parties
@@ -50,7 +50,6 @@ from service.services.ports import (
     Unmeasured,
     Unpublished,
 )
-from service.services.requesting import organisation_of
 from service.services.validation import check_text, content, validate
 from signing import KeyMaterial, SignatureRequest, sign_pdf
 from signing.appearance import seal_box
@@ -98,6 +97,14 @@ def render_context(
     }
     enrich(context, enrichers_of(template.schema.get("x-vanban", {})))
     return context
+
+
+def check_inclusions(template: Template, data: dict[str, Any], sources: TemplateCatalog) -> None:
+    """Fetch what ``data`` (valid for ``template``) includes by reference, as producing it will: a request naming
+    an unknown template, a picture not stored or an included template's invalid data is refused by its path when
+    it is asked for, not failed in production."""
+    if has_content(template.schema):
+        _resolved(content(template.schema, _fill_defaults(template.schema, data)), sources, 0)
 
 
 def _resolved(value: Any, sources: TemplateCatalog | None, depth: int, at: str = "") -> Any:

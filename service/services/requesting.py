@@ -21,6 +21,7 @@ from service.adapters.orm import BatchRow, DocumentRow, JobRow
 from service.adapters.spreadsheet import MAX_ROWS, MAX_UNPACKED_BYTES, read_table
 from service.domain.batch import LABELS, RowProblem, check_rows
 from service.domain.clock import Clock
+from service.domain.data_fields import organisation_of
 from service.domain.documents import DocumentStatus, JobStatus
 from service.domain.office import Principal, Role, Workflow, choose_workflow
 from service.domain.placeholders import as_sent
@@ -30,6 +31,7 @@ from service.errors import BatchRejected, FieldError, Forbidden, IdempotencyConf
 from service.services import issuing
 from service.services.auth import require
 from service.services.ports import Database
+from service.services.production import check_inclusions
 from service.services.validation import check_text, validate, validator_for
 
 if TYPE_CHECKING:
@@ -124,13 +126,6 @@ def _request_hash(template_id: str, data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def organisation_of(data: Any, default: str) -> str:
-    """The body a request is for: its data's ``organisation.abbreviation``, else ``default``."""
-    named = data.get("organisation") if isinstance(data, dict) else None
-    organisation = named.get("abbreviation") if isinstance(named, dict) else None
-    return organisation if isinstance(organisation, str) and organisation else default
-
-
 def check_requester(who: Principal | None, data: Any, default_organisation: str) -> str:
     """The organisation ``data`` is for (``organisation.abbreviation``, else the default); a requester asks only
     for their own body's documents (an administrator for any)."""
@@ -160,6 +155,7 @@ def request_document(
     check_text(command.data)
     data = as_sent(template.schema, command.data)
     validate(template.schema, data)
+    check_inclusions(template, data, templates)
     default = template.schema.get("x-vanban", {}).get("workflow", "direct")
     try:  # the local CLI (no requester) may issue directly what the office would review
         chosen = (
@@ -251,8 +247,13 @@ def check_batch_data(schema: dict[str, Any], batch_data: Any) -> dict[str, Any]:
     try:
         validate(batch_schema(schema), normalised)
     except InvalidRequest as exc:
-        raise InvalidRequest([FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in exc.errors]) from None
+        raise _under_data(exc) from None
     return normalised
+
+
+def _under_data(exc: InvalidRequest) -> InvalidRequest:
+    """The problems of a batch's data, by their path under ``data``."""
+    return InvalidRequest([FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in exc.errors])
 
 
 def _check_rows(
@@ -317,6 +318,10 @@ def check_batch(
     template = templates.get(command.template_id)
     field_name, per_row = _list_facts(template.id, template.schema)
     batch_data = check_batch_data(template.schema, command.data)
+    try:
+        check_inclusions(template, batch_data, templates)
+    except InvalidRequest as exc:
+        raise _under_data(exc) from None
     row_schema = template.schema["properties"][field_name]
     valid, report = _check_rows(command, row_schema if per_row else row_schema.get("items", {}), limits)
     return CheckedBatch(template, batch_data, field_name, per_row, valid, report)

@@ -17,6 +17,7 @@ from service.adapters.orm import TemplateVersionRow
 from service.adapters.renderer import inspect_docx, refuse_unusable, render_docx
 from service.adapters.template_files import TemplateFolder, template_version
 from service.domain.clock import Clock
+from service.domain.documents import BODY_ABBREVIATION
 from service.domain.enrich import computed_paths
 from service.domain.office import Principal, Role
 from service.domain.placeholders import Inspection, Use, example_of, mismatches, object_schema, without
@@ -177,6 +178,16 @@ def derive_schema(title: str, found: Inspection) -> dict[str, Any]:
     }
 
 
+def _state_body_abbreviation(schema: dict[str, Any]) -> None:
+    """A schema's ``organisation.abbreviation`` (the body's, printed in every number) says what the service
+    accepts of it (``BODY_ABBREVIATION``) and gives TCT as its example, where the schema says nothing of its own."""
+    body = schema.get("properties", {}).get("organisation")
+    field = body.get("properties", {}).get("abbreviation") if isinstance(body, dict) else None
+    if isinstance(field, dict):
+        field.setdefault("pattern", f"^{BODY_ABBREVIATION}$")
+        field.setdefault("examples", ["TCT"])
+
+
 def schema_problems(schema: dict[str, Any], found: Inspection) -> list[FieldError]:
     """Where a supplied schema does not cover or does not fit what the template uses."""
     uses = Use("object", fields=_uses(found, schema.get("x-vanban", {})))
@@ -233,6 +244,7 @@ def register_template(
     if problems:
         raise InvalidRequest(problems)
     check_schema(schema)
+    _state_body_abbreviation(schema)
     schema.setdefault("x-vanban", {}).setdefault("type_abbreviation", type_abbreviation)
     example = _parse_json("example", example_file)
     check_text(example, "example")

@@ -11,6 +11,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 from referencing.exceptions import Unresolvable
 
+from service.domain.documents import BODY_ABBREVIATION
 from service.domain.rich import KIND, ContentError, from_json, has_content
 from service.errors import FieldError, InvalidRequest
 
@@ -127,8 +128,28 @@ def validate(schema: dict[str, Any] | Draft202012Validator, data: Any) -> None:
         ) from None
     if errors:
         raise InvalidRequest([_explain(e) for e in errors])
+    _check_body(data)
     if isinstance(schema, dict) and has_content(schema):
         content(schema, data)
+
+
+def _check_body(data: Any) -> None:
+    """The body's abbreviation the data names (``organisation.abbreviation``), whatever a registered template's own
+    schema says of it: it names a register and is printed in every number."""
+    body = data.get("organisation") if isinstance(data, dict) else None
+    abbreviation = body.get("abbreviation") if isinstance(body, dict) else None
+    if abbreviation is not None and not (
+        isinstance(abbreviation, str) and re.fullmatch(BODY_ABBREVIATION, abbreviation)
+    ):
+        raise InvalidRequest(
+            [
+                FieldError(
+                    "organisation.abbreviation",
+                    "must be 1 to 12 capital letters or digits, as TCT",
+                    "phải gồm 1 đến 12 chữ in hoa hoặc chữ số, như TCT",
+                )
+            ]
+        )
 
 
 def content(schema: dict[str, Any], data: Any) -> Any:

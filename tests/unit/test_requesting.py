@@ -4,6 +4,8 @@ production is enqueued only once the request is committed."""
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +24,8 @@ from service.services.requesting import (
     request_batch,
     request_document,
 )
+from service.services.templates import register_template
+from tests.template_corpus import docx_with, png
 from tests.unit.services import CALL_UP, OTHER_REQUESTER, REQUESTER, Service
 
 
@@ -184,3 +188,63 @@ def test_a_requester_asks_only_for_their_own_body() -> None:
     with pytest.raises(Forbidden):
         _request(service, service.example() | {"organisation": data["organisation"]}, REQUESTER)
     assert service.db.rows(JobRow) == []
+
+
+@pytest.mark.parametrize("abbreviation", [" ", "../../etc", "T" * 5000, "tct", "TCT/01", "TCT\n"])
+def test_a_bodys_abbreviation_is_refused_by_its_path_whatever_the_templates_schema(abbreviation: str) -> None:
+    """The body's abbreviation names its register and is printed in every number (05/GTT-TCT): a registered
+    template's own schema may leave it free, the service does not; for a document and for a batch alike."""
+    service = Service()
+    docx = docx_with("{{ organisation.abbreviation }}", "{{ name }}")
+    loose = {"type": "string", "pattern": ".*"}
+    body = {"type": "object", "properties": {"abbreviation": loose}}
+    schema = {"type": "object", "properties": {"organisation": body, "name": {"type": "string"}}}
+    register_template(service.templates, None, "giay-moi", docx, json.dumps(schema).encode(), None)
+    data = {"organisation": {"abbreviation": abbreviation}, "name": "Nguyễn Văn An"}
+    with pytest.raises(InvalidRequest) as refused:
+        request_document(service.db, service.templates, RequestDocument(template_id="giay-moi", data=data))
+    assert [e.path for e in refused.value.errors] == ["organisation.abbreviation"]
+    assert "TCT" in refused.value.errors[0].message_en and "TCT" in refused.value.errors[0].message_vi
+    batch = _batch(service)
+    batch = replace(batch, data=batch.data | {"organisation": batch.data["organisation"] | data["organisation"]})
+    with pytest.raises(InvalidRequest) as refused:
+        request_batch(service.db, service.templates, batch, clock=service.clock)
+    assert [e.path for e in refused.value.errors] == ["data.organisation.abbreviation"]
+    assert service.db.rows(JobRow) == []
+
+
+def test_a_derived_schema_states_what_a_bodys_abbreviation_may_be_and_its_example_gives_one() -> None:
+    service = Service()
+    docx = docx_with("{{ organisation.abbreviation }}", "{{ name }}")
+    template, _ = register_template(service.templates, None, "giay-moi", docx, None, None)
+    field = template.schema["properties"]["organisation"]["properties"]["abbreviation"]
+    assert field["pattern"] == "^[A-ZĐ0-9]{1,12}$" and template.example["organisation"]["abbreviation"] == "TCT"
+    data = {"organisation": {"abbreviation": "tct"}, "name": "Nguyễn Văn An"}
+    with pytest.raises(InvalidRequest) as refused:
+        request_document(service.db, service.templates, RequestDocument(template_id="giay-moi", data=data))
+    assert [e.path for e in refused.value.errors] == ["organisation.abbreviation"]
+
+
+def test_what_the_data_includes_is_checked_when_asked_not_when_produced() -> None:
+    """A template included by its id, a stored picture by its digest, a .docx sent whole: an unknown template, the
+    included template's invalid data, a picture not stored or a file that is no .docx is refused by its path
+    when the document is asked for (it used to be accepted, then fail in production); nothing is recorded."""
+    service = Service()
+    register_template(service.templates, None, "phu-luc", docx_with("Phụ lục: {{ subject }}"), None, None)
+    register_template(service.templates, None, "chinh", docx_with("{{p annex}}", "{{ logo }}"), None, None)
+    digest = service.archive.put(png(), ".png")
+    data = {"annex": {"template": "phu-luc", "data": {"subject": "Lịch học"}}, "logo": {"file": digest}}
+    for wrong, path in [
+        ({**data, "annex": {"template": "khong-co"}}, "annex.template"),
+        ({**data, "annex": {"template": "phu-luc", "data": {}}}, "annex.data.subject"),
+        ({**data, "logo": {"file": "0" * 64}}, "logo.file"),
+        ({**data, "annex": {"docx": base64.b64encode(b"PK not a document").decode()}}, "annex"),
+    ]:
+        with pytest.raises(InvalidRequest) as refused:
+            request_document(service.db, service.templates, RequestDocument(template_id="chinh", data=wrong))
+        assert [e.path for e in refused.value.errors] == [path]
+        assert all(e.message_en and e.message_vi for e in refused.value.errors)
+    assert service.db.rows(JobRow) == []
+    included = {**data, "annex": {"docx": base64.b64encode(docx_with("Phụ lục gửi kèm")).decode()}}
+    for good in (data, included):
+        assert request_document(service.db, service.templates, RequestDocument(template_id="chinh", data=good)).created

@@ -25,6 +25,7 @@ from service.api.schemas import (
     PreparedDigest,
     SignerOut,
 )
+from service.domain.documents import BODY_ABBREVIATION
 from service.domain.registers import COLUMNS, entry_row
 from service.services.auth import NewUser, log_in, register_user
 from service.services.browsing import signers
@@ -32,8 +33,9 @@ from service.services.finding import credential_kind
 from service.services.issuing import subject_of
 
 router = APIRouter(prefix="/api/v1", tags=["office"], responses=ERRORS)
-ABBREVIATION = "^[A-ZĐ0-9]{1,12}$"  # ký hiệu of a body: TCT, ĐTN
-OrganisationPath = Annotated[str, Path(pattern=ABBREVIATION, description="the body's abbreviation, e.g. TCT")]
+OrganisationPath = Annotated[
+    str, Path(pattern=f"^{BODY_ABBREVIATION}$", description="the body's abbreviation, e.g. TCT")
+]
 
 
 class Token(BaseModel):
@@ -74,7 +76,7 @@ def list_signers(rt: RuntimeDep, who: CurrentUser) -> list[SignerOut]:
 class UserIn(BaseModel):
     username: str = Field(min_length=1, max_length=100)
     full_name: str = Field(min_length=1, max_length=200)
-    organisation: str = Field(min_length=1, max_length=40, pattern=ABBREVIATION)
+    organisation: str = Field(min_length=1, max_length=40, pattern=f"^{BODY_ABBREVIATION}$")
     organisation_name: str | None = Field(default=None, max_length=300)
     roles: list[str] = Field(min_length=1)
     title: str = Field(default="", max_length=200)
