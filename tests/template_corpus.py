@@ -323,3 +323,23 @@ def with_document_xml(docx: bytes, xml: bytes) -> bytes:
     """``docx`` with its word/document.xml replaced by ``xml``."""
     source = zipfile.ZipFile(BytesIO(docx))
     return zip_of({n: xml if n == "word/document.xml" else source.read(n) for n in source.namelist()})
+
+
+def with_alt_chunk(docx: bytes, target: str = "chunk.html", content_type: str = "text/html") -> bytes:
+    """``docx`` with content Word imports from another part when it opens it (an altChunk, as programs that merge
+    HTML or documents write it), here an HTML paragraph after the body's text."""
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    source = zipfile.ZipFile(BytesIO(docx))
+    files = {name: source.read(name) for name in source.namelist()}
+    files["[Content_Types].xml"] = files["[Content_Types].xml"].replace(
+        b"</Types>", f'<Override PartName="/word/{target}" ContentType="{content_type}"/></Types>'.encode()
+    )
+    files["word/_rels/document.xml.rels"] = files["word/_rels/document.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rIdAlt" Type="{rels}/aFChunk" Target="{target}"/></Relationships>'.encode(),
+    )
+    body = files["word/document.xml"]
+    at = body.rindex(b"<w:sectPr")
+    files["word/document.xml"] = body[:at] + b'<w:altChunk r:id="rIdAlt"/>' + body[at:]
+    files[f"word/{target}"] = "<html><body><p>Nội dung nhập từ HTML</p></body></html>".encode()
+    return zip_of(files)

@@ -627,6 +627,14 @@ def inspect_docx(docx: bytes) -> Inspection:
                 f" {' and '.join(shared)}, where a value that differs from letter to letter (the student, the"
                 " number, the date) is left empty"
             )
+        imported = sorted({where for where, text in sources if rich.ALT_CHUNK in text})
+        if imported:
+            raise RenderError(
+                f"the {' and '.join(imported)} hold content kept in another part (altChunk: HTML or a document a"
+                " program merged in), which LibreOffice does not print: paste that content into the document itself",
+                f"Mẫu ({', '.join(imported)}) chứa nội dung lưu ở phần khác (altChunk: HTML hoặc văn bản do chương"
+                " trình ghép vào), LibreOffice không in ra: hãy dán nội dung đó vào chính văn bản",
+            )
         for where, source in sources:
             try:
                 uses.walk_all(env.parse(source).body, _Scope())

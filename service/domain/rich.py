@@ -14,7 +14,7 @@ import io
 import struct
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 KIND = "x-vanban-kind"
 KINDS = ("rich", "paragraphs", "image")
@@ -238,14 +238,40 @@ def _decode(path: list[Any], text: str, what: str, limit: int) -> bytes:
     return blob
 
 
+ALT_CHUNK = "altChunk"
+"""The element of content Word imports from another part when it opens the file (HTML, RTF, a document a program
+merged in): LibreOffice does not print it, so a .docx holding one would lose that text silently."""
+
+
 def checked_docx(path: list[Any], blob: bytes) -> bytes:
-    """``blob`` if it is a Word document (a zip holding ``word/document.xml``), else a ``ContentError``."""
+    """``blob`` if it is a Word document (a zip holding ``word/document.xml``) with its text in itself, else a
+    ``ContentError``."""
     try:
-        with zipfile.ZipFile(io.BytesIO(blob)) as docx:
-            docx.getinfo("word/document.xml")
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError):
+        with zipfile.ZipFile(io.BytesIO(blob)) as docx, docx.open("word/document.xml") as body:
+            imports = _holds(body, ALT_CHUNK.encode())
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, RuntimeError, NotImplementedError):
         raise ContentError(path, "the docx is not a Word document", "docx không phải văn bản Word (.docx)") from None
+    if imports:
+        raise ContentError(
+            path,
+            "the docx holds content kept in another part (altChunk), which is not printed: paste it into the document",
+            "docx chứa nội dung lưu ở phần khác (altChunk), không in ra được: hãy dán nội dung đó vào văn bản",
+        )
     return blob
+
+
+def _holds(stream: IO[bytes], needle: bytes, block: int = 1 << 16, limit: int = 30 << 20) -> bool:
+    """Whether the first ``limit`` bytes of ``stream`` hold ``needle``, read a block at a time (a part that
+    unpacks larger is the renderer's to refuse)."""
+    tail = b""
+    for _ in range(limit // block):
+        data = stream.read(block)
+        if not data:
+            return False
+        if needle in tail + data:
+            return True
+        tail = data[-len(needle) :]
+    return False
 
 
 def image_size(blob: bytes) -> tuple[str, int, int] | None:

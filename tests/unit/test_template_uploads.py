@@ -3,6 +3,7 @@ are made current again and compared; ``vanban templates check`` tells an author 
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import zipfile
@@ -11,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from service.errors import InvalidRequest, RenderError, VanbanError, http_status
+from service.services.requesting import RequestDocument, request_document
 from service.services.templates import check_template, register_template
-from tests.template_corpus import docx_with, with_document_xml, with_notes, zip_of
+from tests.template_corpus import docx_with, with_alt_chunk, with_document_xml, with_notes, zip_of
 from tests.unit.services import Service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -259,3 +261,21 @@ def test_a_huge_percent_format_is_not_folded_while_compiling() -> None:
     assert len(env.compile(source, raw=True)) < 10_000
     with pytest.raises(Exception, match="longer than"):
         env.from_string(source).render()
+
+
+def test_content_kept_in_another_part_is_refused_as_it_would_not_be_printed() -> None:
+    """An altChunk (HTML or a document a program merged in, which Word imports when it opens the file) is not
+    printed by LibreOffice: a template holding one, or a .docx sent whole holding one, would lose that text
+    silently. Both are refused saying so."""
+    alt = with_alt_chunk(docx_with("Kính gửi: {{ name }}"))
+    with pytest.raises(RenderError) as caught:
+        register_template(Service().templates, None, "nhap-html", alt, None, None)
+    assert "altChunk" in caught.value.message_en and "altChunk" in caught.value.message_vi
+    with pytest.raises(RenderError, match="altChunk"):
+        check_template(alt)
+    service = Service()
+    register_template(service.templates, None, "chinh", docx_with("{{p annex}}"), None, None)
+    annex = {"docx": base64.b64encode(with_alt_chunk(docx_with("Phụ lục"))).decode()}
+    with pytest.raises(InvalidRequest) as refused:
+        request_document(service.db, service.templates, RequestDocument(template_id="chinh", data={"annex": annex}))
+    assert [e.path for e in refused.value.errors] == ["annex"] and "altChunk" in refused.value.errors[0].message_en
