@@ -343,3 +343,17 @@ def with_alt_chunk(docx: bytes, target: str = "chunk.html", content_type: str = 
     files["word/document.xml"] = body[:at] + b'<w:altChunk r:id="rIdAlt"/>' + body[at:]
     files[f"word/{target}"] = "<html><body><p>Nội dung nhập từ HTML</p></body></html>".encode()
     return zip_of(files)
+
+
+def with_tracked_changes(kept: str, deleted: str, inserted: str) -> bytes:
+    """A .docx of one paragraph edited with Track Changes on: ``kept``, then ``deleted`` (struck through until
+    accepted) and ``inserted`` (underlined until accepted), as Word writes them."""
+    change = 'w:author="Phòng Đào tạo" w:date="2026-11-02T08:00:00Z"'
+    paragraph = (
+        f'<w:p><w:r><w:t xml:space="preserve">{kept} </w:t></w:r>'
+        f'<w:del w:id="1" {change}><w:r><w:delText xml:space="preserve">{deleted} </w:delText></w:r></w:del>'
+        f'<w:ins w:id="2" {change}><w:r><w:t>{inserted}</w:t></w:r></w:ins></w:p>'
+    )
+    docx = docx_with("@")
+    body = zipfile.ZipFile(BytesIO(docx)).read("word/document.xml")
+    return with_document_xml(docx, body.replace(b"<w:p><w:r><w:t>@</w:t></w:r></w:p>", paragraph.encode()))

@@ -66,6 +66,11 @@ SETTINGS = {
 - Writer collects every word of a document it lays out for word completion (its idle layout, after the load): a
   list no conversion reads, ~8 % of LibreOffice's time on a chunk of 25 letters, growing faster than the chunk."""
 
+NO_MARKUP = 0
+"""``RedlineDisplayType.NONE``: a document's tracked changes shown as if accepted (what Word calls "No Markup"), not
+deleted text struck through and insertions underlined in colour with a bar in the margin, as LibreOffice prints
+them by default. An issued document is its final text."""
+
 DOCX_FILTER = "Office Open XML Text"
 """The import filter a DOCX is opened with. Named, LibreOffice skips its type detection; and this one of its two DOCX
 filters (the same import) does not make the Basic manager and VBA event handler it makes for "MS Word 2007 XML",
@@ -227,6 +232,8 @@ class Office:
         if document is None:
             raise ValueError("LibreOffice could not open the document")
         try:
+            if document.Redlines.getCount():  # tracked changes printed as accepted, as Word's "No Markup" shows them
+                document.RedlineDisplayType = NO_MARKUP
             indexes = document.getDocumentIndexes() if hasattr(document, "getDocumentIndexes") else None
             if indexes is not None and indexes.getCount():
                 for _ in range(2):  # a table of contents moves the pages it lists: twice, as Word does

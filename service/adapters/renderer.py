@@ -234,9 +234,49 @@ _JINJA_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})", re.DOTALL)
 _ENTITIES = {"&amp;": "&", "&quot;": '"', "&apos;": "'"}
 
 
+_REVISION = re.compile(r"<w:(?:ins|del|moveFrom|moveTo|cellIns|cellDel|\w+Change)[\s>/]")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_MARKERS = {f"{_W}rPr", f"{_W}trPr", f"{_W}tcPr", f"{_W}pPr"}  # where ins/del mark a paragraph mark, row or cell
+
+
+def _accepted(src_xml: str) -> str:
+    """A part's XML with its tracked changes accepted, as Word's "Accept All Changes" does: deleted and moved-away
+    text gone with its placeholders (a template edited with Track Changes on asks no data for what it deleted),
+    inserted and moved-in text kept as plain text, earlier formatting dropped; a deleted table row goes with its
+    row. A part with none is returned as it is."""
+    if not _REVISION.search(src_xml):
+        return src_xml
+    root = etree.fromstring(src_xml.encode(), _SAFE_XML)
+    for element in list(root.iter(f"{_W}del", f"{_W}moveFrom", f"{_W}ins", f"{_W}moveTo")):
+        parent = element.getparent()
+        if parent is None:
+            continue
+        if parent.tag in _MARKERS:
+            row = parent.getparent() if parent.tag == f"{_W}trPr" and element.tag == f"{_W}del" else None
+            table = row.getparent() if row is not None else None
+            if row is not None and table is not None:
+                table.remove(row)
+            else:
+                parent.remove(element)
+        elif element.tag in (f"{_W}del", f"{_W}moveFrom"):
+            parent.remove(element)
+        else:  # inserted or moved here: its content takes its place
+            at = parent.index(element)
+            parent[at : at + 1] = list(element)
+    changes = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(_W) and e.tag.endswith("Change")]
+    ranges = ("moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd", "cellIns", "cellDel")
+    changes += [e for name in ranges for e in root.iter(f"{_W}{name}")]
+    for element in changes:
+        if (parent := element.getparent()) is not None:
+            parent.remove(element)
+    return str(etree.tostring(root, encoding="unicode"))
+
+
 def _patch(src_xml: str) -> str:
-    """docxtpl's clean-up of a part's XML into Jinja source, then the literals unescaped once (see ``_Template``)."""
-    xml = DocxTemplate.patch_xml(None, src_xml)
+    """docxtpl's clean-up of a part's XML into Jinja source, then the literals unescaped once (see ``_Template``);
+    its tracked changes accepted first."""
+    xml = DocxTemplate.patch_xml(None, _accepted(src_xml))
     return str(_JINJA_TAG.sub(lambda m: re.sub(r"&(amp|quot|apos);", lambda e: _ENTITIES[e.group()], m[0]), xml))
 
 

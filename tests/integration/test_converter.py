@@ -49,7 +49,7 @@ from service.config import PROJECT_ROOT
 from service.errors import ConversionError, ConversionTimeout
 from service.services.production import render_context
 from tests.pdftools import pdf_text
-from tests.template_corpus import docx_with, with_notes
+from tests.template_corpus import docx_with, with_notes, with_tracked_changes
 
 
 def test_converts_docx_to_pdf(converter: Converter, letter_docx: bytes) -> None:
@@ -241,6 +241,15 @@ def test_a_restarted_libreoffice_leaves_nothing_of_the_dead_one_behind(
         converter.to_pdf(letter_docx)
     assert converter.to_pdf(letter_docx).startswith(b"%PDF") and converter.pid != server
     assert not os.path.exists(profile) and not glob.glob(pipes)
+
+
+def test_tracked_changes_are_printed_as_accepted(converter: Converter, tmp_path: Path) -> None:
+    """A document edited with Track Changes on is printed as its final text: LibreOffice's default printed the
+    deleted words struck through and the inserted ones underlined in colour, in an official document."""
+    edited = with_tracked_changes("Kính gửi", "Sở Nội vụ", "Sở Giáo dục và Đào tạo")
+    (tmp_path / "c.pdf").write_bytes(converter.to_pdf(edited))
+    text = " ".join(pdf_text(tmp_path / "c.pdf").split())
+    assert "Kính gửi Sở Giáo dục và Đào tạo" in text and "Nội vụ" not in text
 
 
 def test_files_a_killed_caller_left_in_passing_are_swept(converter: Converter, letter_docx: bytes) -> None:

@@ -6,15 +6,25 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from service.adapters.renderer import render_docx
 from service.errors import InvalidRequest, RenderError, VanbanError, http_status
 from service.services.requesting import RequestDocument, request_document
 from service.services.templates import check_template, register_template
-from tests.template_corpus import docx_with, with_alt_chunk, with_document_xml, with_notes, zip_of
+from tests.template_corpus import (
+    docx_with,
+    text_of,
+    with_alt_chunk,
+    with_document_xml,
+    with_notes,
+    with_tracked_changes,
+    zip_of,
+)
 from tests.unit.services import Service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -279,3 +289,35 @@ def test_content_kept_in_another_part_is_refused_as_it_would_not_be_printed() ->
     with pytest.raises(InvalidRequest) as refused:
         request_document(service.db, service.templates, RequestDocument(template_id="chinh", data={"annex": annex}))
     assert [e.path for e in refused.value.errors] == ["annex"] and "altChunk" in refused.value.errors[0].message_en
+
+
+def test_a_template_edited_with_track_changes_is_read_and_filled_as_accepted() -> None:
+    """A placeholder deleted with Track Changes on is no field of the template any more, one inserted is; the
+    filled document holds the final text with no tracked change left (LibreOffice prints them as marks)."""
+    edited = with_tracked_changes("Kính gửi", "{{ old_recipient }}", "{{ recipient }}")
+    template, _ = register_template(Service().templates, None, "da-sua", edited, None, None)
+    assert list(template.schema["properties"]) == ["recipient"]
+    filled = render_docx(edited, {"recipient": "Sở Giáo dục và Đào tạo"})
+    assert text_of(filled) == ["Kính gửi Sở Giáo dục và Đào tạo"]
+    with zipfile.ZipFile(io.BytesIO(filled)) as docx:
+        assert not re.search(rb"<w:(ins|del|delText)[ >]", docx.read("word/document.xml"))
+
+
+def test_a_deleted_table_row_and_earlier_formatting_go_when_changes_are_accepted() -> None:
+    change = 'w:id="{}" w:author="A" w:date="2026-11-02T08:00:00Z"'
+    row = "<w:tr>{}<w:tc><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:tc></w:tr>"
+    deleted_row = row.format(f"<w:trPr><w:del {change.format(1)}/></w:trPr>", "{{ old_row }}")
+    bold_before = f"<w:rPr><w:b/><w:rPrChange {change.format(2)}><w:rPr><w:i/></w:rPr></w:rPrChange></w:rPr>"
+    grid = '<w:tblPr/><w:tblGrid><w:gridCol w:w="5000"/></w:tblGrid>'
+    table = f"<w:tbl>{grid}{row.format('', 'Hàng giữ lại')}{deleted_row}</w:tbl>"
+    paragraph = f"<w:p><w:r>{bold_before}<w:t>{{{{ name }}}}</w:t></w:r></w:p>"
+    docx = docx_with("@")
+    with zipfile.ZipFile(io.BytesIO(docx)) as source:
+        body = source.read("word/document.xml")
+    edited = with_document_xml(docx, body.replace(b"<w:p><w:r><w:t>@</w:t></w:r></w:p>", (table + paragraph).encode()))
+    template, _ = register_template(Service().templates, None, "bang-da-sua", edited, None, None)
+    assert list(template.schema["properties"]) == ["name"]
+    filled = render_docx(edited, {"name": "Nguyễn Văn An"})
+    with zipfile.ZipFile(io.BytesIO(filled)) as result:
+        xml = result.read("word/document.xml")
+    assert xml.count(b"<w:tr>") == 1 and b"Change" not in xml and b"<w:b/>" in xml and b"<w:i/>" not in xml
