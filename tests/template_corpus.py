@@ -311,9 +311,9 @@ def docx_with(*paragraphs: str) -> bytes:
     return _docx(build)
 
 
-def zip_of(files: dict[str, bytes]) -> bytes:
+def zip_of(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
     out = BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with zipfile.ZipFile(out, "w", method) as z:
         for name, blob in files.items():
             z.writestr(name, blob)
     return out.getvalue()
@@ -354,6 +354,11 @@ def with_tracked_changes(kept: str, deleted: str, inserted: str) -> bytes:
         f'<w:del w:id="1" {change}><w:r><w:delText xml:space="preserve">{deleted} </w:delText></w:r></w:del>'
         f'<w:ins w:id="2" {change}><w:r><w:t>{inserted}</w:t></w:r></w:ins></w:p>'
     )
+    return docx_with_body(paragraph)
+
+
+def docx_with_body(xml: str) -> bytes:
+    """A .docx whose body is ``xml`` (WordprocessingML paragraphs and tables, prefix ``w``), then its section."""
     docx = docx_with("@")
     body = zipfile.ZipFile(BytesIO(docx)).read("word/document.xml")
-    return with_document_xml(docx, body.replace(b"<w:p><w:r><w:t>@</w:t></w:r></w:p>", paragraph.encode()))
+    return with_document_xml(docx, body.replace(b"<w:p><w:r><w:t>@</w:t></w:r></w:p>", xml.encode()))

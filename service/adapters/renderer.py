@@ -243,34 +243,50 @@ _MARKERS = {f"{_W}rPr", f"{_W}trPr", f"{_W}tcPr", f"{_W}pPr"}  # where ins/del m
 def _accepted(src_xml: str) -> str:
     """A part's XML with its tracked changes accepted, as Word's "Accept All Changes" does: deleted and moved-away
     text gone with its placeholders (a template edited with Track Changes on asks no data for what it deleted),
-    inserted and moved-in text kept as plain text, earlier formatting dropped; a deleted table row goes with its
-    row. A part with none is returned as it is."""
+    inserted and moved-in text kept as plain text, earlier formatting dropped; a paragraph whose mark was deleted
+    joins the next one, a deleted table row goes, and a table left without rows. A part with none is returned as
+    it is."""
     if not _REVISION.search(src_xml):
         return src_xml
     root = etree.fromstring(src_xml.encode(), _SAFE_XML)
-    for element in list(root.iter(f"{_W}del", f"{_W}moveFrom", f"{_W}ins", f"{_W}moveTo")):
+    removed, joined = (f"{_W}del", f"{_W}moveFrom"), []
+    for element in list(root.iter(*removed, f"{_W}ins", f"{_W}moveTo")):
         parent = element.getparent()
         if parent is None:
             continue
-        if parent.tag in _MARKERS:
-            row = parent.getparent() if parent.tag == f"{_W}trPr" and element.tag == f"{_W}del" else None
-            table = row.getparent() if row is not None else None
-            if row is not None and table is not None:
-                table.remove(row)
-            else:
-                parent.remove(element)
-        elif element.tag in (f"{_W}del", f"{_W}moveFrom"):
+        holder = parent.getparent()
+        if parent.tag in _MARKERS and element.tag in removed and holder is not None:
+            if parent.tag == f"{_W}trPr":  # a deleted row
+                _drop(holder)
+                continue
+            if parent.tag == f"{_W}rPr" and holder.tag == f"{_W}pPr":  # a deleted paragraph mark
+                joined.append(holder.getparent())
+        if parent.tag in _MARKERS or element.tag in removed:
             parent.remove(element)
         else:  # inserted or moved here: its content takes its place
             at = parent.index(element)
             parent[at : at + 1] = list(element)
-    changes = [e for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(_W) and e.tag.endswith("Change")]
+    for paragraph in joined:
+        following = paragraph.getnext() if paragraph is not None else None
+        if following is not None and following.tag == f"{_W}p":
+            at = 1 if len(following) and following[0].tag == f"{_W}pPr" else 0
+            following[at:at] = [child for child in paragraph if child.tag != f"{_W}pPr"]
+            _drop(paragraph)
     ranges = ("moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd", "cellIns", "cellDel")
-    changes += [e for name in ranges for e in root.iter(f"{_W}{name}")]
-    for element in changes:
-        if (parent := element.getparent()) is not None:
-            parent.remove(element)
+    for element in [
+        e for e in root.iter() if isinstance(e.tag, str) and e.tag.startswith(_W) and e.tag.endswith("Change")
+    ]:
+        _drop(element)
+    for element in [e for name in ranges for e in root.iter(f"{_W}{name}")]:
+        _drop(element)
+    for table in [t for t in root.iter(f"{_W}tbl") if t.find(f"{_W}tr") is None]:
+        _drop(table)
     return str(etree.tostring(root, encoding="unicode"))
+
+
+def _drop(element: Any) -> None:
+    if (parent := element.getparent()) is not None:
+        parent.remove(element)
 
 
 def _patch(src_xml: str) -> str:
@@ -579,8 +595,9 @@ def _strip_tags_in_jinja(xml: str) -> str:
 
 
 def _marked(template: _Template, xml: str) -> str:
-    """A part's Jinja source, ``{{r x}}``/``{{p x}}`` marked as ``{{ (x)|__vanban_rich }}`` for the analysis."""
-    xml = _strip_tags_in_jinja(xml)
+    """A part's Jinja source, ``{{r x}}``/``{{p x}}`` marked as ``{{ (x)|__vanban_rich }}`` for the analysis; its
+    tracked changes accepted first, as when it is filled."""
+    xml = _strip_tags_in_jinja(_accepted(xml))
     xml = re.sub(r"{{r\s(.*?)}}", r"{{ (\1)|__vanban_rich }}", xml, flags=re.DOTALL)
     xml = re.sub(r"{{p\s(.*?)}}", r"{{ (\1)|__vanban_paragraphs }}", xml, flags=re.DOTALL)
     return str(template.patch_xml(xml))

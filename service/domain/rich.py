@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import lzma
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -238,7 +240,7 @@ def _decode(path: list[Any], text: str, what: str, limit: int) -> bytes:
     return blob
 
 
-ALT_CHUNK = "altChunk"
+ALT_CHUNK = "<w:altChunk"
 """The element of content Word imports from another part when it opens the file (HTML, RTF, a document a program
 merged in): LibreOffice does not print it, so a .docx holding one would lose that text silently."""
 
@@ -249,7 +251,8 @@ def checked_docx(path: list[Any], blob: bytes) -> bytes:
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as docx, docx.open("word/document.xml") as body:
             imports = _holds(body, ALT_CHUNK.encode())
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, RuntimeError, NotImplementedError):
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, RuntimeError, NotImplementedError,
+            zlib.error, lzma.LZMAError):  # fmt: skip
         raise ContentError(path, "the docx is not a Word document", "docx không phải văn bản Word (.docx)") from None
     if imports:
         raise ContentError(

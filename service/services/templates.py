@@ -171,11 +171,13 @@ def derive_schema(title: str, found: Inspection) -> dict[str, Any]:
     """The schema a template's use of its placeholders implies: loops are arrays of objects, dotted names nested
     objects, what is tested or given a ``|default`` optional, ``{{r}}``/``{{p}}`` rich content, numbers where it
     computes (see ``service.domain.placeholders``)."""
-    return {
+    schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": title,
         **object_schema(_uses(found, {})),
     }
+    _state_body_abbreviation(schema)
+    return schema
 
 
 def _state_body_abbreviation(schema: dict[str, Any]) -> None:

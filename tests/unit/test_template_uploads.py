@@ -18,6 +18,7 @@ from service.services.requesting import RequestDocument, request_document
 from service.services.templates import check_template, register_template
 from tests.template_corpus import (
     docx_with,
+    docx_with_body,
     text_of,
     with_alt_chunk,
     with_document_xml,
@@ -311,13 +312,66 @@ def test_a_deleted_table_row_and_earlier_formatting_go_when_changes_are_accepted
     grid = '<w:tblPr/><w:tblGrid><w:gridCol w:w="5000"/></w:tblGrid>'
     table = f"<w:tbl>{grid}{row.format('', 'Hàng giữ lại')}{deleted_row}</w:tbl>"
     paragraph = f"<w:p><w:r>{bold_before}<w:t>{{{{ name }}}}</w:t></w:r></w:p>"
-    docx = docx_with("@")
-    with zipfile.ZipFile(io.BytesIO(docx)) as source:
-        body = source.read("word/document.xml")
-    edited = with_document_xml(docx, body.replace(b"<w:p><w:r><w:t>@</w:t></w:r></w:p>", (table + paragraph).encode()))
+    edited = docx_with_body(table + paragraph)
     template, _ = register_template(Service().templates, None, "bang-da-sua", edited, None, None)
     assert list(template.schema["properties"]) == ["name"]
     filled = render_docx(edited, {"name": "Nguyễn Văn An"})
     with zipfile.ZipFile(io.BytesIO(filled)) as result:
         xml = result.read("word/document.xml")
     assert xml.count(b"<w:tr>") == 1 and b"Change" not in xml and b"<w:b/>" in xml and b"<w:i/>" not in xml
+
+
+CHANGE = 'w:author="A" w:date="2026-11-02T08:00:00Z"'
+
+
+def test_a_paragraph_deleted_with_its_mark_joins_the_next_and_a_table_of_deleted_rows_goes() -> None:
+    """As Word accepts them: a paragraph whose mark was deleted joins the next one (no blank line is left where
+    a deleted line was), and a table all of whose rows were deleted is no empty table."""
+    deleted_line = (
+        f'<w:p><w:pPr><w:rPr><w:del w:id="3" {CHANGE}/></w:rPr></w:pPr>'
+        f'<w:del w:id="4" {CHANGE}><w:r><w:delText>Dòng bỏ</w:delText></w:r></w:del></w:p>'
+    )
+    row = (
+        f'<w:tr><w:trPr><w:del w:id="5" {CHANGE}/></w:trPr><w:tc><w:p><w:r><w:t>Hàng bỏ</w:t></w:r></w:p></w:tc></w:tr>'
+    )
+    table = f'<w:tbl><w:tblPr/><w:tblGrid><w:gridCol w:w="5000"/></w:tblGrid>{row}</w:tbl>'
+    edited = docx_with_body(
+        f"<w:p><w:r><w:t>{{{{ a }}}}</w:t></w:r></w:p>{deleted_line}{table}<w:p><w:r><w:t>B</w:t></w:r></w:p>"
+    )
+    filled = render_docx(edited, {"a": "A"})
+    assert text_of(filled) == ["A", "B"]
+    with zipfile.ZipFile(io.BytesIO(filled)) as result:
+        assert b"<w:tbl>" not in result.read("word/document.xml")
+
+
+def test_a_placeholder_finished_with_track_changes_on_is_read() -> None:
+    """``{{ `` typed first, ``recipient }}`` typed later with Track Changes on, another change in the same part:
+    the template was refused as damaged (its changes were accepted after its placeholders' tags were cut)."""
+    typed = (
+        f'<w:p><w:r><w:t xml:space="preserve">Kính gửi {{{{ </w:t></w:r>'
+        f'<w:ins w:id="2" {CHANGE}><w:r><w:t>recipient }}}}</w:t></w:r></w:ins></w:p>'
+        f'<w:p><w:ins w:id="9" {CHANGE}><w:r><w:t>Thêm</w:t></w:r></w:ins></w:p>'
+    )
+    template, _ = register_template(Service().templates, None, "go-tiep", docx_with_body(typed), None, None)
+    assert list(template.schema["properties"]) == ["recipient"]
+
+
+def test_a_derived_example_is_one_the_service_accepts() -> None:
+    checked = check_template(docx_with("{{ organisation.abbreviation }}", "{{ name }}"))
+    assert checked.example["organisation"]["abbreviation"] == "TCT" and not checked.errors
+
+
+def test_a_docx_sent_whole_with_damaged_text_is_refused_by_its_path_and_the_word_altchunk_in_text_is_not() -> None:
+    service = Service()
+    register_template(service.templates, None, "chinh", docx_with("{{p annex}}"), None, None)
+    for method in (zipfile.ZIP_DEFLATED, zipfile.ZIP_LZMA):
+        damaged = bytearray(zip_of({"word/document.xml": b"<w:document>" + b"x" * 5000 + b"</w:document>"}, method))
+        start = 30 + int.from_bytes(damaged[26:28], "little") + int.from_bytes(damaged[28:30], "little")
+        damaged[start + 4 : start + 30] = bytes(b ^ 0x55 for b in damaged[start + 4 : start + 30])
+        annex = {"docx": base64.b64encode(bytes(damaged)).decode()}
+        with pytest.raises(InvalidRequest) as refused:
+            request_document(service.db, service.templates, RequestDocument(template_id="chinh", data={"annex": annex}))
+        assert [e.path for e in refused.value.errors] == ["annex"]
+    mentioned = {"docx": base64.b64encode(docx_with("Hướng dẫn: không dùng altChunk")).decode()}
+    request_document(service.db, service.templates, RequestDocument(template_id="chinh", data={"annex": mentioned}))
+    register_template(service.templates, None, "nhac-den", docx_with("Không dùng altChunk: {{ x }}"), None, None)
