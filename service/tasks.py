@@ -20,7 +20,7 @@ from celery.signals import (
 
 from service.adapters.converter import ConverterPool, load_uno
 from service.adapters.metrics import METRICS
-from service.adapters.process import release_memory, share_with_children
+from service.adapters.process import Turn, release_memory, share_with_children
 from service.config import Settings
 from service.errors import RetryableError, VanbanError, WebhookNotDelivered
 from service.logs import bound
@@ -210,17 +210,30 @@ def produce_batch_chunk(self: Task, batch_id: str, chunk: int) -> None:
     )
 
 
+_delivering = Turn()
+"""Webhook deliveries are made one at a time on a worker node (made at import, before Celery forks its processes):
+each may wait ``VANBAN_WEBHOOK_TIMEOUT`` for its endpoint, and the node's production must not wait behind endpoints
+that answer slowly (a requester's six hanging endpoints held every production thread)."""
+TURN_WAIT = 1.0  # seconds a delivery that found another one under way waits in the queue before it looks again
+
+
 @shared_task(bind=True, name=DELIVER_WEBHOOK, max_retries=None)
 def deliver_webhook(self: Task, delivery_id: str) -> None:
-    """One attempt of a webhook delivery; not delivered: again after ``VANBAN_WEBHOOK_BACKOFF_SECONDS``, doubled
-    each time (at most an hour), until the delivery's attempts reach ``VANBAN_WEBHOOK_MAX_ATTEMPTS``."""
+    """One attempt of a webhook delivery, in the node's turn (``_delivering``; without it, back to the queue for
+    ``TURN_WAIT``); not delivered: again after ``VANBAN_WEBHOOK_BACKOFF_SECONDS``, doubled each time (at most an
+    hour), until the delivery's attempts reach ``VANBAN_WEBHOOK_MAX_ATTEMPTS``."""
     rt = runtime(settings_of(self.app))
+    if not _delivering.take(longest=2 * rt.settings.webhook_timeout + 5):
+        self.apply_async([delivery_id], countdown=TURN_WAIT, retries=self.request.retries)
+        return
     try:
         METRICS.webhook_delivery(rt.webhooks.deliver(delivery_id))
     except WebhookNotDelivered:
         METRICS.webhook_delivery("retried")
         wait = min(rt.settings.webhook_backoff_seconds * 2**self.request.retries, 3600.0)
         raise self.retry(countdown=wait) from None
+    finally:
+        _delivering.give_back()
 
 
 # What each task's arguments name, bound to its log lines (with the request id its message carries).

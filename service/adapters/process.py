@@ -6,7 +6,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import multiprocessing
+import os
 import signal
+import threading
+import time
 
 PR_SET_PDEATHSIG = 1
 
@@ -43,3 +47,44 @@ def share_with_children() -> None:
     the parent instead of being copied into every child."""
     gc.collect()
     gc.freeze()
+
+
+class Turn:
+    """One holder at a time among a node's threads and the processes it forks after making it (shared memory):
+    ``take`` answers at once. A holder whose process died (kill -9) or that held it past ``longest`` seconds loses
+    it, so a turn is never stuck."""
+
+    def __init__(self) -> None:
+        self._lock = multiprocessing.Lock()
+        self._holder = multiprocessing.RawArray(ctypes.c_double, 2)  # its PID (0: free), since (CLOCK_MONOTONIC)
+        self._local = threading.local()  # whether this thread holds it (threads of one process share its PID)
+
+    def take(self, longest: float) -> bool:
+        if not self._lock.acquire(timeout=1.0):
+            return False
+        try:
+            pid, since = int(self._holder[0]), self._holder[1]
+            if pid and _alive(pid) and time.monotonic() - since < longest:
+                return False
+            self._holder[0], self._holder[1] = os.getpid(), time.monotonic()
+            self._local.held = True
+            return True
+        finally:
+            self._lock.release()
+
+    def give_back(self) -> None:
+        if getattr(self._local, "held", False):
+            self._local.held = False
+            with self._lock:
+                if int(self._holder[0]) == os.getpid():
+                    self._holder[0] = 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

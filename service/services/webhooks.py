@@ -28,7 +28,7 @@ from service.domain.clock import Clock
 from service.domain.office import WEBHOOK_ROLES, Principal, Role
 from service.errors import FieldError, InvalidRequest, NotFound, WebhookNotDelivered
 from service.services.auth import require
-from service.services.ports import Database, WebhookDeliveryRow, WebhookEndpointRow
+from service.services.ports import Database, UserRow, WebhookDeliveryRow, WebhookEndpointRow
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,8 @@ class Webhooks:
         with self.db.uow() as tx:
             delivery = tx.repo.webhook_delivery(delivery_id)
             endpoint = tx.repo.webhook_endpoint(delivery.endpoint_id) if delivery else None
-        if delivery is None or endpoint is None or delivery.status != "pending" or not endpoint.active:
+            owner = tx.repo.user(endpoint.owner_id) if endpoint else None
+        if delivery is None or endpoint is None or delivery.status != "pending" or not _listens(endpoint, owner):
             return "skipped"
         body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = int(self.clock.now().timestamp())
@@ -272,3 +273,16 @@ class Webhooks:
         if problem is not None and outcome == "pending":
             raise problem
         return outcome
+
+
+def _listens(endpoint: WebhookEndpointRow, owner: UserRow | None) -> bool:
+    """What ``webhook_subscribers`` asks of an endpoint and its owner, asked again at each attempt: a delivery
+    pending when the endpoint was removed or its owner deactivated, moved to another body or stripped of the
+    roles that hear events is not sent."""
+    return (
+        endpoint.active
+        and owner is not None
+        and owner.active
+        and owner.organisation == endpoint.organisation
+        and any(r in owner.roles for r in WEBHOOK_ROLES)
+    )

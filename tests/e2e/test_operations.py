@@ -43,6 +43,7 @@ def ops(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceProcesses]:
             "VANBAN_BATCH_CHUNK_SIZE": "5",
             "VANBAN_WEBHOOK_ALLOW_PRIVATE": "1",  # the receiver listens on 127.0.0.1
             "VANBAN_WEBHOOK_BACKOFF_SECONDS": "0.5",
+            "VANBAN_WEBHOOK_TIMEOUT": "60",  # an endpoint that hangs holds its delivery a minute
             "VANBAN_MAX_QUEUED_JOBS": str(QUEUE_LIMIT),
             "VANBAN_QUEUE_FULL_RETRY_SECONDS": str(RETRY_AFTER),
         }
@@ -231,6 +232,48 @@ def test_a_webhook_receiver_gets_a_signed_batch_completed_and_its_retry_after_a_
         assert (log["batch.completed"]["attempts"], log["batch.completed"]["response_status"]) == (2, 200)
         assert log["batch.completed"]["id"] == first[0]["webhook-id"]
     assert secret not in _log(ops)
+
+
+def test_endpoints_that_hang_never_hold_up_the_letters(ops: ServiceProcesses) -> None:
+    """Six endpoints that take a minute to answer: their deliveries wait their turn (one at a time on a worker
+    node), the letters asked for meanwhile are issued. Before, each delivery held one of the node's production
+    threads for its whole wait, and a requester's slow endpoints stopped all issuing."""
+    release, received = threading.Event(), []
+
+    class Hanging(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["content-length"]))
+            release.wait(120)
+            received.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with ops.client() as c:
+            made = [
+                c.post(
+                    "/api/v1/webhooks",
+                    json={"url": f"http://127.0.0.1:{server.server_port}/{i}", "events": ["document.issued"]},
+                )
+                for i in range(6)
+            ]
+            assert all(r.status_code == 201 for r in made), made[0].text
+            for _ in range(3):
+                asked = c.post("/api/v1/documents", json={"template": "giay-trieu-tap", "data": EXAMPLE})
+                assert asked.status_code == 202, asked.text
+                assert wait_job(c, asked.json()["job_id"], timeout=40)["status"] == "succeeded"
+            release.set()
+            for r in made:
+                c.delete(f"/api/v1/webhooks/{r.json()['id']}")
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
 
 
 def test_a_flood_of_new_work_gets_429_with_retry_after_and_the_service_stays_healthy(ops: ServiceProcesses) -> None:

@@ -10,6 +10,7 @@ import http.server
 import io
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -21,6 +22,7 @@ from typing import ClassVar
 import pytest
 
 from service.adapters import orm
+from service.adapters.process import Turn
 from service.adapters.webhook_sender import HttpWebhookSender
 from service.errors import Forbidden, InvalidRequest, NotFound, QueueFull, WebhookNotDelivered
 from service.logs import JsonFormatter, TextFormatter, _ContextFilter, accept_request_id, bound
@@ -159,6 +161,24 @@ def test_a_delivery_is_given_up_after_its_last_attempt_and_a_test_delivery_can_b
         webhooks.send_test(OTHER_REQUESTER, endpoint.id)
     webhooks.remove(REQUESTER, endpoint.id)
     assert webhooks.endpoints(REQUESTER) == []
+
+
+def test_a_pending_delivery_is_not_sent_once_its_owner_no_longer_listens() -> None:
+    """An endpoint hears its organisation's events while its owner is active (``webhook_subscribers``): a delivery
+    still pending when the owner is deactivated (or moved to another body) is not sent on its next attempt."""
+    service, sender = Service(), FakeWebhookSender([500, 204])
+    webhooks, queued = _webhooks(sender, service)
+    webhooks.register(REQUESTER, "https://hooks.example.vn/vanban", ["document.issued"])
+    webhooks.publish("document.issued", "TCT", {"document_id": "d"})
+    ((delivery_id,),) = queued
+    with pytest.raises(WebhookNotDelivered):
+        webhooks.deliver(str(delivery_id))
+    with service.db.uow() as tx:
+        owner = tx.repo.user(REQUESTER.user_id)
+        assert owner is not None
+        owner.active = False
+        tx.commit()
+    assert webhooks.deliver(str(delivery_id)) == "skipped" and len(sender.sent) == 1
 
 
 @pytest.mark.parametrize(
@@ -373,3 +393,23 @@ def test_the_dashboard_shows_only_metrics_the_service_exposes() -> None:
     exposed = set(re.findall(r"^# TYPE (vanban_[a-z_]+) ", text, re.MULTILINE))
     exposed |= {f"{n}_total" for n in exposed}
     assert named and named <= exposed, named - exposed
+
+
+def test_a_turn_is_held_once_on_a_node_and_lost_by_a_holder_that_died() -> None:
+    """The webhook deliveries' turn (``service.tasks``): one holder among a node's threads and forked processes;
+    a process killed while it held it does not keep it."""
+    turn = Turn()
+    assert turn.take(longest=60)
+    taken_elsewhere: list[bool] = []
+    other = threading.Thread(target=lambda: taken_elsewhere.append(turn.take(longest=60)))
+    other.start()
+    other.join()
+    assert taken_elsewhere == [False]
+    turn.give_back()
+    child = os.fork()
+    if child == 0:  # takes the turn and dies holding it
+        os._exit(0 if turn.take(longest=60) else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert turn.take(longest=60)
+    turn.give_back()
