@@ -163,6 +163,9 @@ class FakeRepository(orm.NewRows):
 
         return sorted(self._rows(orm.DocumentRow, keep), key=lambda d: d.batch_index or 0)
 
+    def serialise(self, what: str) -> None:
+        pass  # one transaction at a time already
+
     def jobs_by_status(self) -> dict[str, int]:
         counts = {"queued": 0, "running": 0}
         for job in self._rows(orm.JobRow, lambda j: j.status in counts):

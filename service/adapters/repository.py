@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Text, and_, bindparam, case, cast, delete, func, insert, or_, select, text, update
+from sqlalchemy import Text, and_, bindparam, case, cast, delete, false, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -140,6 +140,15 @@ class Repository(orm.NewRows):
         """Jobs queued or running, oldest first (after a crash: work that may have been lost)."""
         query = select(orm.JobRow).where(orm.JobRow.status.in_(("queued", "running"))).order_by(orm.JobRow.created_at)
         return list(self._session.scalars(query))
+
+    def serialise(self, what: str) -> None:
+        """Transactions that serialise ``what`` wait for one another until this one ends (a count, then a row
+        that the count limits): a transaction-scoped advisory lock on PostgreSQL; on SQLite, its write lock, taken
+        by a write that changes nothing."""
+        if self._session.get_bind().dialect.name == "postgresql":
+            self._session.execute(select(func.pg_advisory_xact_lock(func.hashtext(what))))
+        else:
+            self._session.execute(update(orm.JobRow).where(false()).values(status=orm.JobRow.status))
 
     def jobs_by_status(self) -> dict[str, int]:
         query = select(orm.JobRow.status, func.count()).where(orm.JobRow.status.in_(("queued", "running")))

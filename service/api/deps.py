@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from service.domain.office import Principal
 from service.errors import Unauthenticated
 from service.runtime import Runtime
-from service.services.admission import admit
+from service.services.admission import Admission, admit
 from service.services.auth import LoginLimits, authenticate
 from service.services.sessions import check_csrf, session_principal
 from service.services.validation import check_text
@@ -94,6 +94,12 @@ async def check_request_text(request: Request) -> None:
         check_text(body)
 
 
+def admission(rt: Runtime) -> Admission:
+    """``VANBAN_MAX_QUEUED_JOBS``, checked again where new work is recorded."""
+    return Admission(rt.settings.max_queued_jobs, rt.settings.queue_full_retry_seconds)
+
+
 async def admitted(rt: RuntimeDep) -> None:
-    """New work only while fewer than ``VANBAN_MAX_QUEUED_JOBS`` jobs wait: else 429 with ``Retry-After``."""
+    """New work only while fewer than ``VANBAN_MAX_QUEUED_JOBS`` jobs wait: else 429 with ``Retry-After`` (early:
+    before the request is read; ``admission`` holds it exactly)."""
     await run_in_threadpool(admit, rt.db, rt.settings.max_queued_jobs, rt.settings.queue_full_retry_seconds)

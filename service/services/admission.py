@@ -4,6 +4,9 @@ and the rest of the service (reading, signing, health) goes on answering."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from service.errors import QueueFull
 from service.services.ports import Database
 
@@ -21,3 +24,22 @@ def admit(db: Database, limit: int, retry_after: int) -> None:
     waiting = sum(queue_depth(db).values())
     if waiting >= limit:
         raise QueueFull(waiting, limit, retry_after)
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The limit checked again where new work is recorded (``request_document``, ``request_batch``): ``admit``
+    refuses early and cheaply, but requests that came at once would all pass it before any was recorded."""
+
+    limit: int
+    retry_after: int
+
+    def check(self, repo: Any) -> None:
+        """In the transaction that records the new job, before it does: admissions wait for one another until it
+        ends (``serialise``), so the count holds every job admitted before."""
+        if self.limit <= 0:
+            return
+        repo.serialise("admission")
+        waiting = sum(repo.jobs_by_status().values())
+        if waiting >= self.limit:
+            raise QueueFull(waiting, self.limit, self.retry_after)

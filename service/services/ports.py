@@ -169,6 +169,10 @@ class Repository(Protocol):
     def documents_of_batch(self, batch_id: str, first: int = 0, end: int | None = None) -> list[DocumentRow]:
         """The batch's documents with ``first <= batch_index < end``, in list order."""
 
+    def serialise(self, what: str) -> None:
+        """Transactions that serialise ``what`` (``admission``, ``webhooks of <user>``) wait for one another
+        until this one ends: a count and the row it limits are one step."""
+
     def jobs_by_status(self) -> dict[str, int]:
         """How many jobs are queued and running (the queue's depth)."""
 

@@ -29,6 +29,7 @@ from service.domain.registers import DEFAULT_REGISTER
 from service.domain.templates import Template
 from service.errors import BatchRejected, FieldError, Forbidden, IdempotencyConflict, InvalidRequest
 from service.services import issuing
+from service.services.admission import Admission
 from service.services.auth import require
 from service.services.ports import Database
 from service.services.production import check_inclusions
@@ -145,6 +146,7 @@ def request_document(
     *,
     default_organisation: str = "TCT",
     enqueue: Enqueue | None = None,
+    admission: Admission | None = None,
 ) -> Requested:
     """Validate the command's data against its template, record a job and its document (and the audit entry) in
     one transaction, then enqueue its production (a replayed request is not enqueued again)."""
@@ -180,6 +182,8 @@ def request_document(
         requested_by=who.user_id if who else None,
     )
     with db.uow() as tx:
+        if admission is not None:
+            admission.check(tx.repo)
         earlier = tx.repo.add_request(job, doc)
         if earlier is None:
             tx.repo.append_audit(who.username if who else "cli", "request", doc.id, {"template": template.id})
@@ -336,6 +340,7 @@ def request_batch(
     default_organisation: str = "TCT",
     limits: BatchLimits = BatchLimits(),
     enqueue: Enqueue | None = None,
+    admission: Admission | None = None,
 ) -> BatchRequested:
     """Check the batch's data and every row, then record the job, the batch and its documents, with the letters'
     numbers taken contiguous and in list order, in one transaction; then enqueue the production: a task per chunk
@@ -365,6 +370,8 @@ def request_batch(
         chunk_size=limits.chunk_size,
     )
     with db.uow() as tx:
+        if admission is not None:
+            admission.check(tx.repo)
         tx.repo.add(job)
         tx.repo.add(batch)
         if per_row:

@@ -137,6 +137,7 @@ class Webhooks:
             created_at=self.clock.now(),
         )
         with self.db.uow() as tx:
+            tx.repo.serialise(f"webhooks of {who.user_id}")  # registrations at once: the limit still holds
             if len(tx.repo.webhook_endpoints(who.user_id)) >= MAX_ENDPOINTS:
                 raise InvalidRequest(
                     [

@@ -293,6 +293,9 @@ def test_a_flood_of_new_work_gets_429_with_retry_after_and_the_service_stays_hea
         refused = [r for r in flood if r.status_code == 429]
         assert refused and all(r.status_code in (202, 429) for r in flood)
         assert _post_batch(c, 3).status_code == 429
+        for token in ({}, {"Authorization": "Bearer garbage"}):  # the caller is known first: never told the queue
+            anonymous = httpx.post(f"{ops.url}/api/v1/documents", json={"template": "x", "data": {}}, headers=token)
+            assert anonymous.status_code == 401, anonymous.text
         assert health.status_code == 200, health.text
         for r in refused:
             body = r.json()

@@ -10,7 +10,7 @@ from starlette.background import BackgroundTask
 
 from service.adapters.process import release_memory
 from service.api.batch_form import batch_command
-from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admitted, authenticated
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admission, admitted, authenticated
 from service.api.responses import ERRORS, PDF, QUEUE_FULL, attachment, download, file_of
 from service.services import files
 from service.services.requesting import BatchLimits, request_batch
@@ -42,6 +42,7 @@ async def create_batch(
         default_organisation=rt.settings.organisation_abbreviation,
         limits=BatchLimits.of(rt.settings),
         enqueue=lambda name, args: celery.send_task(name, args=args),
+        admission=admission(rt),
     )
     del command  # the class list's bytes
     await run_in_threadpool(release_memory)

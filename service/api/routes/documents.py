@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
 from service.adapters.preview import pdf_page_count
-from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admitted
+from service.api.deps import CeleryDep, CurrentUser, RuntimeDep, admission, admitted, authenticated
 from service.api.responses import DOCX, ERRORS, PDF, QUEUE_FULL, XML, download, file_of
 from service.api.schemas import (
     DecidedMetadata,
@@ -29,7 +29,7 @@ from service.services.verification import verify_report
 router = APIRouter(prefix="/api/v1/documents", tags=["documents"], responses=ERRORS)
 
 
-@router.post("", status_code=202, dependencies=[Depends(admitted)], responses=QUEUE_FULL)
+@router.post("", status_code=202, dependencies=[Depends(authenticated), Depends(admitted)], responses=QUEUE_FULL)
 async def create_document(
     body: DocumentRequest,
     response: Response,
@@ -55,6 +55,7 @@ async def create_document(
         command,
         default_organisation=rt.settings.organisation_abbreviation,
         enqueue=lambda name, args: celery.send_task(name, args=args),
+        admission=admission(rt),
     )
     location = f"/api/v1/documents/{requested.document_id}"
     response.headers["Location"] = location
