@@ -61,9 +61,12 @@ class Retention:
         return "Vĩnh viễn" if self.years is None else f"{self.years} năm"
 
     def ends(self, end_date: date) -> date | None:
-        """The day the retention of a hồ sơ ending ``end_date`` is over; None when permanent."""
+        """The day the retention of a hồ sơ ending ``end_date`` is over; None when permanent; the calendar's last
+        day when it would end past it."""
         if self.years is None:
             return None
+        if end_date.year + self.years > date.max.year:
+            return date.max
         try:
             return end_date.replace(year=end_date.year + self.years)
         except ValueError:  # 29 February

@@ -192,7 +192,8 @@ class Records:
         self, who: Principal, code: str, document_ids: list[str], batch_id: str | None = None
     ) -> list[DocumentRow]:
         """Put issued documents in the open hồ sơ, after those it has, in the order given (a batch's letters in
-        list order), all or none: a document not issued, of another body, or filed already is refused by path."""
+        list order), all or none: a document not issued, of another body, or filed already is refused by path. Its
+        start and end dates widen to take in the documents' issue dates."""
         code = nfc(code)  # as it was stored, however it was typed
         if len(document_ids) > MAX_FILE_DOCUMENTS:
             raise InvalidRequest(
@@ -211,6 +212,10 @@ class Records:
                     raise BatchNotFound(batch_id)
                 asked += [(f"batch[{d.batch_index}]", d.id, d) for d in letters]
             docs = _check_fileable(asked, row)
+            issued = [d.issued_on for _, d in docs if d.issued_on is not None]
+            if issued:  # a hồ sơ's dates are its documents': one issued before its start or after its end widens them
+                row.start_date = min(row.start_date, *issued)
+                row.end_date = max(row.end_date, *issued) if row.end_date is not None else None
             after = len(tx.repo.documents_of_file(code))
             taken = tx.repo.file_documents(code, {d.id: after + n for n, (_, d) in enumerate(docs, start=1)})
             if taken:  # filed in another hồ sơ since they were read

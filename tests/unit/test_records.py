@@ -422,3 +422,25 @@ def test_another_bodys_batch_is_as_unknown_as_a_batch_never_made(pki: DemoPki) -
             records.file_documents(OTHER_CLERK, "TD-1", [], batch)
         answers.append(refused.value.message_vi.replace(batch, "?"))
     assert answers[0] == answers[1] == "Không có lô văn bản '?'"
+
+
+def test_a_files_dates_follow_its_documents_and_a_retention_past_the_calendar_is_not_over(pki: DemoPki) -> None:
+    """A hồ sơ's dates are those of its documents (thời gian bắt đầu, kết thúc): a document issued before its start
+    or after its given end widens them, so a hồ sơ opened as 2000-2001 with a year's retention is not proposed
+    for destruction the day its document of today is filed, and none ends before it starts. A retention that ends
+    past the calendar (year 9999 + 100) is not over: 409, where it was a 500."""
+    service = Service()
+    production, records, today = _production(service, pki, FakeConverter()), _records(service), service.clock.today()
+    old = NewFile("HS-CU", "Hồ sơ ghi từ trước", date(2000, 1, 1), date(2001, 1, 1), retention_years=1)
+    far = NewFile("HS-XA", "Hồ sơ ghi ngày quá xa", date(9999, 1, 1), date(9999, 12, 31), retention_years=100)
+    for spec in (old, far):
+        records.create(CLERK, spec)
+        records.file_documents(CLERK, spec.code, [_direct(service, production, REPORT)])
+        records.close(CLERK, spec.code)
+        with pytest.raises(WrongState):
+            records.propose_destruction(ADMIN, spec.code)
+    dates = {
+        code: (records.read(CLERK, code).file.start_date, records.read(CLERK, code).file.end_date)
+        for code in ("HS-CU", "HS-XA")
+    }
+    assert dates == {"HS-CU": (date(2000, 1, 1), today), "HS-XA": (today, date(9999, 12, 31))}
