@@ -800,12 +800,14 @@ def render_docx(template: bytes, context: dict[str, Any], depth: int = 0) -> byt
         raise RenderError(f"a picture cannot be read: {exc}", f"Không đọc được ảnh: {exc}") from None
     except (TypeError, ValueError, AttributeError, LookupError, ArithmeticError) as exc:  # e.g. {{ text(x) }}
         try:
-            called = ", ".join(sorted(inspect_docx(template).called)) or "?"
+            called = ", ".join(sorted(inspect_docx(template).called))
         except RenderError:  # naming them is a courtesy; the error stands without it
-            called = "?"
+            called = ""
+        said = f"{type(exc).__name__}: {exc}"
         raise RenderError(
-            f"the template cannot be filled ({type(exc).__name__}: {exc}); placeholder(s) called: {called}",
-            f"Không điền được mẫu văn bản ({type(exc).__name__}: {exc}); trường dữ liệu bị gọi như hàm: {called}",
+            f"the template cannot be filled ({said})" + (f"; placeholder(s) called: {called}" if called else ""),
+            f"Không điền được mẫu văn bản ({getattr(exc, 'message_vi', said)})"
+            + (f"; trường dữ liệu bị gọi như hàm: {called}" if called else ""),
         ) from None
     out = BytesIO()
     doc.save(out)

@@ -75,6 +75,15 @@ def time_and_date(value: datetime | str) -> str:
 WORDS_LIMIT = 10**15
 
 
+class NotInWords(ValueError):
+    """A number ``number_in_words`` does not write; says so in Vietnamese too (``message_vi``)."""
+
+    def __init__(self, n: object) -> None:
+        most = f"{WORDS_LIMIT - 1:,}"
+        super().__init__(f"{n!r} cannot be written in words: a whole number from 0 to {most} can")
+        self.message_vi = f"{n!r} không viết được bằng chữ: chỉ viết số nguyên từ 0 đến {most.replace(',', '.')}"
+
+
 def number_in_words(n: object) -> str:
     """``1250000`` -> ``một triệu hai trăm năm mươi nghìn`` (num2words, Vietnamese), for a whole number from 0 to
     ``WORDS_LIMIT`` - 1 (a number of digits). Any other raises ValueError: num2words reads them wrong in Vietnamese
@@ -86,7 +95,7 @@ def number_in_words(n: object) -> str:
     if (isinstance(n, float) and n.is_integer()) or (isinstance(n, str) and n.strip().isdecimal()):
         whole = int(n)
     if isinstance(whole, bool) or not isinstance(whole, int) or not 0 <= whole < WORDS_LIMIT:
-        raise ValueError(f"{n!r} cannot be written in words: a whole number from 0 to {WORDS_LIMIT - 1:,} can")
+        raise NotInWords(n)
     return str(num2words(whole, lang="vi"))
 
 

@@ -464,6 +464,7 @@ class Production:
             self.events.publish("batch.completed", d.organisation, event | {"template": d.template_id})
 
     def _job_failed(self, job: JobRow, error: VanbanError, organisation: str, batch_id: str | None = None) -> None:
+        log.warning("job %s failed for good (%s): %s", job.id, error.code, error.message_en)
         self.job_ends.announce(job.id)
         self.metrics.job_failed(error.code)
         data = {"job_id": job.id, "kind": job.kind, "batch_id": batch_id, "error": error.to_dict()}

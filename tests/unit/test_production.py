@@ -4,6 +4,7 @@ redelivered job records nothing twice, and a failure leaves nothing half-done.""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from io import BytesIO
@@ -161,7 +162,7 @@ def test_a_failed_conversion_leaves_nothing_half_done_and_a_retry_finishes(pki: 
         assert sorted(d.number or 0 for d in tx.repo.documents_waiting(DocumentStatus.ISSUED)) == sorted(issued)
 
 
-def test_what_production_measures_and_tells(pki: DemoPki) -> None:
+def test_what_production_measures_and_tells(pki: DemoPki, caplog: pytest.LogCaptureFixture) -> None:
     """Each stage timed, letters and documents counted apart, signatures by level; ``batch.completed`` once, when
     the last chunk ends (a redelivered chunk tells nothing again); ``document.issued`` for a single document;
     ``job.failed`` with the error's code once a failure is final."""
@@ -187,7 +188,16 @@ def test_what_production_measures_and_tells(pki: DemoPki) -> None:
     error = ConversionError("LibreOffice crashed", "LibreOffice bị lỗi")
     production.fail_document(failing, error, final=False)
     assert ("failed", "conversion") not in metrics.counts
-    production.fail_document(failing, error, final=True)
+    with caplog.at_level(logging.WARNING, logger="service.services.production"):
+        production.fail_document(failing, error, final=True)
+    (line,) = [r for r in caplog.records if r.name == "service.services.production"]  # the operator hears of it
+    assert (
+        line.levelno == logging.WARNING
+        and "conversion" in line.getMessage()
+        and "LibreOffice crashed" in line.getMessage()
+    )
+    with service.db.uow() as tx:
+        assert tx.repo.document(failing).job_id in line.getMessage()
     production.fail_document(failing, error, final=True)
     assert metrics.counts[("failed", "conversion")] == 1
     assert events.published[-1][0] == "job.failed" and events.published[-1][2]["error"]["code"] == "conversion"

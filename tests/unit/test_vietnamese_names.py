@@ -4,6 +4,7 @@ import unicodedata
 
 import pytest
 
+from service.adapters.renderer import render_docx
 from service.domain.vietnamese import (
     BLANK,
     date_dmy,
@@ -14,6 +15,8 @@ from service.domain.vietnamese import (
     thousands,
     title_case_name,
 )
+from service.errors import RenderError
+from tests.template_corpus import docx_with
 
 
 def test_numbers_and_money_in_words() -> None:
@@ -77,3 +80,13 @@ def test_title_case_and_slug() -> None:
     assert slug("Nguyễn Thị Đào") == "nguyen-thi-dao"
     assert slug("Quyết định số 05/QĐ-TCT") == "quyet-dinh-so-05-qd-tct"
     assert slug("!!!") == "van-ban"
+
+
+def test_a_number_that_cannot_be_written_in_words_is_a_render_error_said_in_both_languages() -> None:
+    """``{{ fee|money_in_words }}`` with 10^16: the error says what is wrong, in Vietnamese too, and never that a
+    placeholder was called like a function (it said "placeholder(s) called: ?")."""
+    with pytest.raises(RenderError) as caught:
+        render_docx(docx_with("Lệ phí: {{ fee|money_in_words }}"), {"fee": 10**16})
+    assert "in words" in caught.value.message_en and "called" not in caught.value.message_en
+    assert "bằng chữ" in caught.value.message_vi and "cannot" not in caught.value.message_vi
+    assert "như hàm" not in caught.value.message_vi
