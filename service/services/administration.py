@@ -16,14 +16,18 @@ from service.domain.office import Principal, Role
 from service.domain.templates import Template
 from service.domain.vietnamese import name_sort_key
 from service.errors import FieldError, InvalidRequest, NotFound
-from service.services.auth import add_api_key, hash_password, require
+from service.services.auth import (
+    CREDENTIAL_FIELDS,
+    KEPT_WITH_CREDENTIAL,
+    add_api_key,
+    hash_password,
+    require,
+    unknown_credential_fields,
+)
 from service.services.ports import Database, PdfConverter, UnitOfWork
 from service.services.production import render_context
 from service.services.templates import TemplateCatalog
 from signing import CredentialInvalid, parse_credential
-
-KEPT_WITH_CREDENTIAL = ("certificate", "image")  # recorded by an admin beside the key's location; kept on a change
-CREDENTIAL_FIELDS = frozenset({"kind", "path", "module", "token", "key", "url", "credential_id"})
 
 
 @dataclass(frozen=True)
@@ -84,14 +88,8 @@ def _user(tx: UnitOfWork, username: str) -> UserRow:
 
 
 def _checked_credential(stored: dict[str, str]) -> dict[str, str]:
-    unknown = sorted(set(stored) - CREDENTIAL_FIELDS)
-    if unknown:
-        raise InvalidRequest(
-            [
-                FieldError(f"credential.{k[:40]}", "not a field of a credential", "không phải trường của khóa ký")
-                for k in unknown
-            ]
-        )
+    if unknown := unknown_credential_fields(stored, CREDENTIAL_FIELDS):
+        raise InvalidRequest(unknown)
     try:
         parse_credential(stored)
     except CredentialInvalid as exc:

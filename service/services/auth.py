@@ -26,6 +26,19 @@ _SYSTEM_CLOCK = SystemClock()  # the default where a caller gives no clock
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1  # 128 * r * n bytes = 16 MiB of memory per hash
 
 
+KEPT_WITH_CREDENTIAL = ("certificate", "image")  # recorded by an admin beside the key's location; kept on a change
+CREDENTIAL_FIELDS = frozenset({"kind", "path", "module", "token", "key", "url", "credential_id"})
+"""Where a signer's key is (``signing.parse_credential``): never a PIN or a password, which are asked at signing."""
+
+
+def unknown_credential_fields(credential: dict[str, str], known: frozenset[str] | set[str]) -> list[FieldError]:
+    """A problem for each field of ``credential`` that no credential has (a password would be stored as given)."""
+    return [
+        FieldError(f"credential.{k[:40]}", "not a field of a credential", "không phải trường của khóa ký")
+        for k in sorted(set(credential) - known)
+    ]
+
+
 def hash_password(password: str) -> str:
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
@@ -77,6 +90,7 @@ def create_user(tx: UnitOfWork, new: NewUser) -> UserRow:
     if new.password is not None and len(new.password) < 8:
         problems.append(FieldError("password", "at least 8 characters", "ít nhất 8 ký tự"))
     credential = dict(new.credential) if new.credential else None
+    problems += unknown_credential_fields(credential or {}, CREDENTIAL_FIELDS | set(KEPT_WITH_CREDENTIAL))
     if credential and "certificate" in credential:
         pem = certificate_pem(credential["certificate"])
         if pem is None:

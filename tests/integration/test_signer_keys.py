@@ -12,7 +12,7 @@ import pytest
 from service.adapters.converter import Converter
 from service.config import Settings
 from service.domain.office import Principal
-from service.errors import CredentialRefused
+from service.errors import CredentialRefused, InvalidRequest
 from service.runtime import Runtime, prepare
 from service.services.auth import NewUser, create_user, principal
 from signing.pki import DemoPki, make_demo_pki
@@ -70,3 +70,14 @@ def test_an_incomplete_credential_is_a_clear_error(runtime: Runtime, credential:
     assert field in caught.value.message_en and field in caught.value.message_vi
     assert "/" not in caught.value.message_en + caught.value.message_vi
     assert _status(runtime, doc_id) == "submitted"
+
+
+def test_a_credential_takes_only_the_fields_of_a_credential(runtime: Runtime, pki: DemoPki) -> None:
+    """A person made with a credential holding a field no credential has (a password, say) is refused naming it:
+    it was stored as given, in plain text, and listed back to every admin."""
+    credential = {"kind": "pkcs12", "path": str(pki.leader_p12), "password": PASSWORD}
+    with pytest.raises(InvalidRequest) as refused:
+        _signer(runtime, "ht", credential)
+    assert [e.path for e in refused.value.errors] == ["credential.password"]
+    with runtime.db.uow() as tx:
+        assert tx.repo.user_by_name("ht") is None
