@@ -144,13 +144,25 @@ class FieldError:
 
 
 class InvalidRequest(VanbanError, code="invalid"):
+    """Every wrong field, by path; the message names the first ``NAMED`` paths, an answer lists the first ``LISTED``
+    problems (a batch of 10,000 letters refused letter by letter is told in a few kilobytes, not megabytes)."""
+
+    NAMED, LISTED = 10, 100
+
     def __init__(self, errors: list[FieldError]) -> None:
-        paths = ", ".join(e.path or "(root)" for e in errors)
-        super().__init__(f"invalid data: {paths}", f"Dữ liệu không hợp lệ: {paths}")
+        paths = ", ".join(e.path or "(root)" for e in errors[: self.NAMED])
+        more = len(errors) - self.NAMED
+        super().__init__(
+            f"invalid data: {paths}" + (f" and {more} more" if more > 0 else ""),
+            f"Dữ liệu không hợp lệ: {paths}" + (f" và {more} trường khác" if more > 0 else ""),
+        )
         self.errors = errors
 
     def to_dict(self) -> dict[str, object]:
-        return {**super().to_dict(), "errors": [e.to_dict() for e in self.errors]}
+        listed = [e.to_dict() for e in self.errors[: self.LISTED]]
+        if (more := len(self.errors) - self.LISTED) > 0:
+            listed.append(FieldError("", f"and {more} more problems", f"và {more} lỗi khác").to_dict())
+        return {**super().to_dict(), "errors": listed}
 
 
 class IdempotencyConflict(VanbanError, code="idempotency_conflict"):

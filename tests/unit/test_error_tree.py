@@ -7,7 +7,7 @@ import pkgutil
 
 import service
 from service import errors
-from service.errors import HTTP_STATUS, VanbanError, http_status
+from service.errors import HTTP_STATUS, FieldError, InvalidRequest, VanbanError, http_status
 
 # The statuses the API answered with before the tree was gathered in one module: the contract clients rely on.
 EXPECTED = {
@@ -98,3 +98,16 @@ def test_the_status_of_a_subclass_is_that_of_its_nearest_ancestor_in_the_table()
         pass
 
     assert http_status(Gone("s")) == 410
+
+
+def test_ten_thousand_wrong_fields_are_told_in_a_bounded_answer() -> None:
+    """A whole batch of 10,000 letters refused letter by letter (``batch[0]`` ... ``batch[9999]``): the message names
+    the first paths and how many more, the answer lists the first problems and says how many it left out."""
+    many = InvalidRequest(
+        [FieldError(f"batch[{i}]", "already in file HS-1", "đã thuộc hồ sơ HS-1") for i in range(10_000)]
+    )
+    assert len(many.message_en) < 300 and "9990 more" in many.message_en and "9990" in many.message_vi
+    listed = many.to_dict()["errors"]
+    assert isinstance(listed, list) and len(listed) == 101 and listed[0]["path"] == "batch[0]"
+    assert "9900" in listed[-1]["message"] and "9900" in listed[-1]["message_vi"]
+    assert len(many.errors) == 10_000  # the service itself still sees them all
