@@ -374,6 +374,7 @@ class WebhookDeliveryRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     response_status: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(Text)
+    error_vi: Mapped[str | None] = mapped_column(Text)  # the same, in Vietnamese
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     delivered_at: Mapped[datetime | None]
 

@@ -316,5 +316,6 @@ class WebhookDeliveryOut(BaseModel):
     attempts: int
     response_status: int | None
     error: str | None
+    error_vi: str | None = Field(description="the last attempt's error, in Vietnamese")
     created_at: datetime
     delivered_at: datetime | None

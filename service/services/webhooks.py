@@ -256,7 +256,7 @@ class Webhooks:
             assert row is not None
             row.attempts += 1
             row.response_status = status
-            row.error = problem.message_en if problem else None
+            row.error, row.error_vi = (problem.message_en, problem.message_vi) if problem else (None, None)
             if problem is None:
                 row.status, row.delivered_at = "delivered", self.clock.now()
             elif row.attempts >= self.max_attempts:

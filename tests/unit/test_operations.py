@@ -130,10 +130,11 @@ def test_an_event_is_delivered_signed_retried_until_taken_and_logged() -> None:
         (log,) = webhooks.deliveries(REQUESTER, made.endpoint.id)
         assert (log.status, log.attempts) == ("pending", attempt)
     assert log.response_status is None and log.error == "no answer from the endpoint"
+    assert log.error_vi and log.error_vi != log.error  # the delivery log speaks Vietnamese too
     assert webhooks.deliver(str(delivery_id)) == "delivered"
     assert webhooks.deliver(str(delivery_id)) == "skipped"  # a redelivered task: nothing is sent again
     (log,) = webhooks.deliveries(REQUESTER, made.endpoint.id)
-    assert (log.status, log.attempts, log.response_status, log.error) == ("delivered", 3, 204, None)
+    assert (log.status, log.attempts, log.response_status, log.error, log.error_vi) == ("delivered", 3, 204, None, None)
 
     assert len(sender.sent) == 3
     assert {headers["webhook-id"] for _, headers, _ in sender.sent} == {delivery_id}
