@@ -19,8 +19,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date, datetime
 from io import BytesIO
 from types import TracebackType
@@ -701,13 +700,13 @@ class FakeMetrics:
 
     def __init__(self) -> None:
         self.stages: list[str] = []
+        self.seconds: list[float] = []
         self.counts: dict[tuple[str, str], int] = {}
         self.jobs_finished: list[str] = []
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        yield
+    def stage(self, name: str, seconds: float) -> None:
         self.stages.append(name)
+        self.seconds.append(seconds)
 
     def _add(self, name: str, label: str, count: int) -> None:
         self.counts[(name, label)] = self.counts.get((name, label), 0) + count

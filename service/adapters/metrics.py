@@ -15,9 +15,7 @@ import hmac
 import os
 import shutil
 import threading
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -82,13 +80,8 @@ class PrometheusMetrics:
     """The ``Metrics`` port of the services (``services/ports.py``), and what the API, the tasks and the converter's
     watch record."""
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            _instruments().stage_seconds.labels(name).observe(time.perf_counter() - start)
+    def stage(self, name: str, seconds: float) -> None:
+        _instruments().stage_seconds.labels(name).observe(seconds)
 
     def issued(self, kind: str, count: int) -> None:
         if count:

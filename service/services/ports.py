@@ -16,8 +16,7 @@ change inside a transaction; a change is kept only if the unit of work commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -514,9 +513,8 @@ class RecordsXml(Protocol):
 class Metrics(Protocol):
     """What the services measure (``service.adapters.metrics`` records it for Prometheus)."""
 
-    def stage(self, name: str) -> AbstractContextManager[None]:
-        """Times one production stage: render, convert, split, sign, archive, record."""
-        ...
+    def stage(self, name: str, seconds: float) -> None:
+        """One production stage took ``seconds``: render, convert, split, sign, archive, record."""
 
     def issued(self, kind: str, count: int) -> None:
         """``count`` more issued: ``document`` (a single document) or ``letter`` (a batch's)."""
@@ -534,9 +532,8 @@ class Metrics(Protocol):
 class Unmeasured:
     """Metrics nobody reads (a one-off command): each call records nothing."""
 
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        yield
+    def stage(self, name: str, seconds: float) -> None:
+        pass
 
     def issued(self, kind: str, count: int) -> None:
         pass

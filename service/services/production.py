@@ -13,7 +13,8 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -245,6 +246,28 @@ class Made:
     signer: str
 
 
+class Stages:
+    """The stages of making documents, each timed once: the same seconds go to the stage's metric and to the job's
+    log line (they told different times: the log counted work that no metric stage held)."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.metrics = metrics
+        self.times: list[tuple[str, float]] = []
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            seconds = time.perf_counter() - start
+            self.times.append((name, seconds))
+            self.metrics.stage(name, seconds)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {1000 * seconds:.0f} ms" for name, seconds in self.times)
+
+
 @dataclass
 class Production:
     """Everything a worker needs to turn requested documents into signed, archived PDFs."""
@@ -363,66 +386,59 @@ class Production:
         """Make the numbered ``docs`` (see :meth:`_make`), archive them and record them issued in one transaction:
         each only if no other delivery recorded it first. ``audit``: an entry per document (a batch's letters are
         accounted for by their batch). Returns how many this call recorded."""
-        stages = [("start", time.perf_counter())]
-        made = self._make(template, docs, stages)
-        with self.metrics.stage("archive"):
+        stage = Stages(self.metrics)
+        made = self._make(template, docs, stage)
+        with stage("archive"):
             docx_sha = self.archive.put(made.docx, ".docx") if len(docs) == 1 else None  # one document's own DOCX
             digests = self.archive.put_many(made.pdfs, ".pdf")
-        stages.append(("archive", time.perf_counter()))
-        metadata = [
-            issuing.archive_metadata(d, template, pages).to_json() for d, pages in zip(docs, made.pages, strict=True)
-        ]
-        now = self.clock.now()
-        with self.metrics.stage("record"), self.db.uow() as tx:
-            # Writes first, each only if the document is not issued yet: a job delivered twice at once (a message
-            # redelivered after a crash while the sweep had sent it again) records each document once.
-            made_now = {
-                d.id: Issued(digest, made.signer, now, docx_sha, meta)
-                for d, digest, meta in zip(docs, digests, metadata, strict=True)
-            }
-            recorded_ids = tx.repo.issue(made_now)
-            issued = [(d, made_now[d.id].pdf_sha256) for d in docs if d.id in recorded_ids]
-            if audit:
-                for d, digest in issued:
-                    detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}
-                    tx.repo.append_audit("worker", "render", d.id, detail)
-            recorded = len(issued)
-            finished = self._count(tx, job_id, recorded)
-            tx.commit()
-        self._issued(issued, finished, letters=not audit)
-        stages.append(("record", time.perf_counter()))
-        timing = ", ".join(f"{name} {1000 * (t - stages[i][1]):.0f} ms" for i, (name, t) in enumerate(stages[1:]))
-        log.info(
-            "job %s: %s of %s documents issued (%s)", job_id, recorded, len(docs), timing, extra={"job_id": job_id}
-        )
+        with stage("record"):
+            metadata = [
+                issuing.archive_metadata(d, template, pages).to_json()
+                for d, pages in zip(docs, made.pages, strict=True)
+            ]
+            now = self.clock.now()
+            with self.db.uow() as tx:
+                # Writes first, each only if the document is not issued yet: a job delivered twice at once (a
+                # message redelivered after a crash while the sweep had sent it again) records each document once.
+                made_now = {
+                    d.id: Issued(digest, made.signer, now, docx_sha, meta)
+                    for d, digest, meta in zip(docs, digests, metadata, strict=True)
+                }
+                recorded_ids = tx.repo.issue(made_now)
+                issued = [(d, made_now[d.id].pdf_sha256) for d in docs if d.id in recorded_ids]
+                if audit:
+                    for d, digest in issued:
+                        detail: dict[str, object] = {"status": DocumentStatus.ISSUED.value, "pdf_sha256": digest}
+                        tx.repo.append_audit("worker", "render", d.id, detail)
+                recorded = len(issued)
+                finished = self._count(tx, job_id, recorded)
+                tx.commit()
+            self._issued(issued, finished, letters=not audit)
+        log.info("job %s: %s of %s documents issued (%s)", job_id, recorded, len(docs), stage, extra={"job_id": job_id})
         return recorded
 
-    def _make(self, template: Template, docs: Sequence[DocumentRow], stages: list[tuple[str, float]]) -> Made:
+    def _make(self, template: Template, docs: Sequence[DocumentRow], stage: Stages) -> Made:
         """One render of every document into one DOCX, one conversion, the PDF cut at each document's first page,
         each part signed by the organisation where its template marks the leader's place."""
-        contexts = []
-        for d in docs:
-            assert d.notation is not None and d.issued_on is not None
-            contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on, self.templates))
-        with self.metrics.stage("render"):
+        with stage("render"):
+            contexts = []
+            for d in docs:
+                assert d.notation is not None and d.issued_on is not None
+                contexts.append(render_context(template, letter_data(d.data), d.notation, d.issued_on, self.templates))
             docx = self.renderer.render_many(template.docx, contexts)  # one document too: its bookmarks
-        stages.append(("render", time.perf_counter()))
-        with self.metrics.stage("convert"):
+        with stage("convert"):
             pdf = self.converter.to_pdf(docx, tagged=len(docs) == 1)  # letters cut out cannot keep the tags
-        stages.append(("convert", time.perf_counter()))
         # each document's PDF becomes a record (metadata, QR code) before its signature
         # and is written with a slot for the organisation's signature, filled next
-        now = self.clock.now()
-        reasons = [(f"Ban hành {d.notation}", field_name(d.data, "place") or None) for d in docs]
-        slots = [self.organisation.slot(reason, place, now) for reason, place in reasons]
-        with self.metrics.stage("split"):
+        with stage("split"):
+            now = self.clock.now()
+            reasons = [(f"Ban hành {d.notation}", field_name(d.data, "place") or None) for d in docs]
+            slots = [self.organisation.slot(reason, place, now) for reason, place in reasons]
             records = [pdf_record(template, d, now, self.public_url) for d in docs]
             letters = self.pages.letters(pdf, records, slots)
-        stages.append(("split", time.perf_counter()))
-        with self.metrics.stage("sign"):
+        with stage("sign"):
             signed, signer = self.organisation.finish(letters, slots, reasons)
         self.metrics.signed(self.organisation.level.value, len(signed))
-        stages.append(("sign", time.perf_counter()))
         return Made(docx, signed, [letter.pages for letter in letters], signer)
 
     def _count(self, tx: UnitOfWork, job_id: str, done: int) -> JobRow | None:

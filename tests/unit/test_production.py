@@ -5,6 +5,7 @@ redelivered job records nothing twice, and a failure leaves nothing half-done.""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from io import BytesIO
@@ -180,8 +181,13 @@ def test_what_production_measures_and_tells(pki: DemoPki, caplog: pytest.LogCapt
     assert (event, organisation, data["batch_id"], data["documents"]) == ("batch.completed", "TCT", batch_id, 3)
 
     document_id = _single(service)
-    production.produce_document(document_id)
+    with caplog.at_level(logging.INFO, logger="service.services.production"):
+        production.produce_document(document_id)
     assert metrics.counts[("issued", "document")] == 1
+    (told,) = [r.getMessage() for r in caplog.records if "documents issued" in r.getMessage()]
+    observed = {n: f"{1000 * t:.0f}" for n, t in zip(metrics.stages[-6:], metrics.seconds[-6:], strict=True)}
+    assert dict(re.findall(r"(\w+) (\d+) ms", told)) == observed  # the log line and the metric tell the same times
+    caplog.clear()
     assert events.published[-1][0] == "document.issued" and events.published[-1][2]["document_id"] == document_id
 
     failing = _single(service)
