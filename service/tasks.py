@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -214,7 +215,7 @@ _delivering = Turn()
 """Webhook deliveries are made one at a time on a worker node (made at import, before Celery forks its processes):
 each may wait ``VANBAN_WEBHOOK_TIMEOUT`` for its endpoint, and the node's production must not wait behind endpoints
 that answer slowly (a requester's six hanging endpoints held every production thread)."""
-TURN_WAIT = 1.0  # seconds a delivery that found another one under way waits in the queue before it looks again
+TURN_WAIT = (1.0, 5.0)  # seconds (at random between) a delivery that found another under way waits in the queue
 
 
 @shared_task(bind=True, name=DELIVER_WEBHOOK, max_retries=None)
@@ -224,7 +225,7 @@ def deliver_webhook(self: Task, delivery_id: str) -> None:
     hour), until the delivery's attempts reach ``VANBAN_WEBHOOK_MAX_ATTEMPTS``."""
     rt = runtime(settings_of(self.app))
     if not _delivering.take(longest=2 * rt.settings.webhook_timeout + 5):
-        self.apply_async([delivery_id], countdown=TURN_WAIT, retries=self.request.retries)
+        self.apply_async([delivery_id], countdown=random.uniform(*TURN_WAIT), retries=self.request.retries)
         return
     try:
         METRICS.webhook_delivery(rt.webhooks.deliver(delivery_id))
