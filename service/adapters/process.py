@@ -64,7 +64,7 @@ class Turn:
             return False
         try:
             pid, since = int(self._holder[0]), self._holder[1]
-            if pid and _alive(pid) and time.monotonic() - since < longest:
+            if pid and alive(pid) and time.monotonic() - since < longest:
                 return False
             self._holder[0], self._holder[1] = os.getpid(), time.monotonic()
             self._local.held = True
@@ -80,7 +80,8 @@ class Turn:
                     self._holder[0] = 0
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether a process of that PID exists (one of another user's too)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

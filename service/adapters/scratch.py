@@ -10,6 +10,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from service.adapters.process import alive
+
 SCRATCH = str(Path("/dev/shm")) if Path("/dev/shm").is_dir() else None
 """For ``tempfile``'s ``dir=``: None is the system's temporary folder."""
 
@@ -21,7 +23,7 @@ def scratch_folder(kind: str, *, in_memory: bool = True) -> str:
     parent = (SCRATCH if in_memory else None) or tempfile.gettempdir()
     for folder in Path(parent).glob(f"vanban-{kind}-*-*"):
         owner = folder.name.split("-")[2]
-        if owner.isdigit() and not _alive(int(owner)):
+        if owner.isdigit() and not alive(int(owner)):
             shutil.rmtree(folder, ignore_errors=True)
     return tempfile.mkdtemp(prefix=f"vanban-{kind}-{os.getpid()}-", dir=parent)
 
@@ -45,13 +47,3 @@ def _remove_own(key: tuple[int, str]) -> None:
     folder = _OWN.pop(key, None) if key[0] == os.getpid() else None  # a forked child runs its parent's handlers
     if folder:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
