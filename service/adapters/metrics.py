@@ -11,21 +11,25 @@ multiprocess values when it is first imported, so it is imported here lazily, ne
 
 from __future__ import annotations
 
+import functools
 import hmac
+import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 STAGES = ("render", "convert", "split", "sign", "archive", "record")
 _STAGE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 _JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 3600)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 
 def use_folder(folder: Path, *, clear: bool) -> None:
@@ -50,8 +54,23 @@ class _Instruments:
     webhook_deliveries: Any
 
 
-@cache
+_made: _Instruments | None = None
+_making = threading.Lock()
+
+
 def _instruments() -> _Instruments:
+    """This process's instruments, made once: threads that measure for the first time at once (a node's task
+    threads right after a restart) wait for the first to make them; made twice, the second registration raised and
+    failed the work that measured."""
+    global _made
+    if _made is None:
+        with _making:
+            if _made is None:
+                _made = _make_instruments()
+    return _made
+
+
+def _make_instruments() -> _Instruments:
     from prometheus_client import Counter, Histogram
 
     return _Instruments(
@@ -76,33 +95,55 @@ def _instruments() -> _Instruments:
     )
 
 
+def _quiet(record: Callable[P, None]) -> Callable[P, None]:
+    """Measuring never fails the work it measures: an error recording a metric (its folder full, say) is logged
+    and the work goes on."""
+
+    @functools.wraps(record)
+    def recorded(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            record(*args, **kwargs)
+        except Exception:
+            log.exception("the metric %s was not recorded", record.__name__)
+
+    return recorded
+
+
 class PrometheusMetrics:
     """The ``Metrics`` port of the services (``services/ports.py``), and what the API, the tasks and the converter's
     watch record."""
 
+    @_quiet
     def stage(self, name: str, seconds: float) -> None:
         _instruments().stage_seconds.labels(name).observe(seconds)
 
+    @_quiet
     def issued(self, kind: str, count: int) -> None:
         if count:
             _instruments().issued.labels(kind).inc(count)
 
+    @_quiet
     def signed(self, level: str, count: int, signer: str = "organisation") -> None:
         if count:
             _instruments().signatures.labels(level, signer).inc(count)
 
+    @_quiet
     def job_finished(self, kind: str, seconds: float) -> None:
         _instruments().job_seconds.labels(kind).observe(max(0.0, seconds))
 
+    @_quiet
     def job_failed(self, code: str) -> None:
         _instruments().failed_jobs.labels(code).inc()
 
+    @_quiet
     def converter_restarted(self) -> None:
         _instruments().converter_restarts.inc()
 
+    @_quiet
     def webhook_delivery(self, outcome: str) -> None:
         _instruments().webhook_deliveries.labels(outcome).inc()
 
+    @_quiet
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         m = _instruments()
         m.requests.labels(method, route, str(status)).inc()

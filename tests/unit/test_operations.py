@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
@@ -414,3 +414,59 @@ def test_a_turn_is_held_once_on_a_node_and_lost_by_a_holder_that_died() -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     assert turn.take(longest=60)
     turn.give_back()
+
+
+def test_threads_measuring_for_the_first_time_at_once_make_the_metrics_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three worker threads taking chunks at once right after a restart: each asks for the metrics for the first
+    time; they were made by each (``functools.cache`` is no lock), the second registration raised
+    ``DuplicateTimeseries`` and its chunk failed for good, 25 letters with it."""
+    import prometheus_client
+    import prometheus_client.metrics
+
+    from service.adapters import metrics
+
+    made = metrics._instruments()  # those of this process, made by the tests before: taken away for a moment
+    for instrument in vars(made).values():
+        prometheus_client.REGISTRY.unregister(instrument)
+    monkeypatch.setattr(metrics, "_made", None)
+    init = prometheus_client.metrics.MetricWrapperBase.__init__
+
+    def slow(self: Any, *args: Any, **kwargs: Any) -> None:  # a busy GIL's pause, made sure
+        time.sleep(0.01)
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(prometheus_client.metrics.MetricWrapperBase, "__init__", slow)
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def measure() -> None:
+        start.wait()
+        try:
+            metrics.PrometheusMetrics().stage("render", 0.1)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=measure) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_a_metric_that_cannot_be_recorded_never_fails_the_work(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from service.adapters import metrics
+
+    def broken() -> Any:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(metrics, "_instruments", broken)
+    with caplog.at_level(logging.ERROR, logger="service.adapters.metrics"):
+        metrics.PrometheusMetrics().stage("render", 0.1)
+        metrics.PrometheusMetrics().issued("letter", 25)
+    assert [r.getMessage() for r in caplog.records] == [
+        "the metric stage was not recorded",
+        "the metric issued was not recorded",
+    ]
