@@ -173,7 +173,8 @@ def attempt(
         fail(VanbanError(str(exc), f"Không ký được văn bản: {exc}"), True)
     except Exception as exc:
         log.exception("%s failed", what)
-        fail(VanbanError(f"internal error: {type(exc).__name__}: {exc}"), True)
+        said = f"{type(exc).__name__}: {exc}"
+        fail(VanbanError(f"internal error: {said}", f"Lỗi nội bộ của hệ thống: {said}"), True)
     return False
 
 

@@ -24,7 +24,7 @@ import pytest
 from service.adapters import orm
 from service.adapters.process import Turn
 from service.adapters.webhook_sender import HttpWebhookSender
-from service.errors import Forbidden, InvalidRequest, NotFound, QueueFull, WebhookNotDelivered
+from service.errors import Forbidden, InvalidRequest, NotFound, QueueFull, VanbanError, WebhookNotDelivered
 from service.logs import JsonFormatter, TextFormatter, _ContextFilter, accept_request_id, bound
 from service.services.admission import admit
 from service.services.webhooks import Webhooks
@@ -470,3 +470,17 @@ def test_a_metric_that_cannot_be_recorded_never_fails_the_work(
         "the metric stage was not recorded",
         "the metric issued was not recorded",
     ]
+
+
+def test_an_unexpected_failure_of_a_task_is_final_and_said_in_both_languages() -> None:
+    from service.tasks import attempt
+
+    failed: list[tuple[VanbanError, bool]] = []
+
+    def work() -> None:
+        raise KeyError("slot")
+
+    assert attempt(work, lambda error, final: failed.append((error, final)), "chunk 3", 0, 3) is False
+    ((error, final),) = failed
+    assert final and error.code == "internal" and "KeyError" in error.message_en
+    assert error.message_vi.startswith("Lỗi nội bộ") and "KeyError" in error.message_vi
