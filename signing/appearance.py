@@ -44,11 +44,11 @@ def seal_box(mark: Mark) -> Box:
     return Box(mark.page, right - SEAL_DIAMETER, middle - SEAL_DIAMETER / 2, right, middle + SEAL_DIAMETER / 2)
 
 
-def text_style(font_size: int, tight: bool = False, figures: bool = False) -> TextBoxStyle:
-    """Liberation Serif (metric-compatible with Times New Roman), subset and embedded; ``tight``: no margin around
-    the text (text that sits in a gap of a line, like the number and date the clerk fills); ``figures``: the text
-    is only digits and ``fonts.FIGURES`` signs (a much smaller font to subset)."""
-    path = fonts.serif_figures() if figures else fonts.serif()
+def text_style(font_size: int, tight: bool = False, figures: bool = False, italic: bool = False) -> TextBoxStyle:
+    """Liberation Serif (metric-compatible with Times New Roman; ``italic``: its italic), subset and embedded;
+    ``tight``: no margin around the text (text that sits in a gap of a line, like the number and date the clerk
+    fills); ``figures``: the text is only digits and ``fonts.FIGURES`` signs (a much smaller font to subset)."""
+    path = fonts.serif_figures(italic) if figures else fonts.serif(italic)
     font = GlyphAccumulatorFactory(str(path), font_size=font_size)
     if not tight:
         return TextBoxStyle(font=font, font_size=font_size)

@@ -7,6 +7,7 @@ embedded.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from io import BytesIO
 
 from pyhanko.pdf_utils import generic, layout
@@ -19,7 +20,7 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 
 from signing.appearance import text_style
 from signing.errors import SigningError
-from signing.fonts import FIGURES
+from signing.fonts import DESCENT, FIGURES
 from signing.sign import Box
 
 
@@ -29,9 +30,29 @@ def _write(writer: IncrementalPdfFileWriter) -> bytes:
     return out.getvalue()
 
 
-def add_text_fields(pdf: bytes, boxes: dict[str, Box], sizes: dict[str, int] | None = None) -> bytes:
-    """Add empty, read-only-for-readers text fields named as ``boxes`` says, as an incremental update; ``sizes``:
-    each field's font size (default 13 pt), kept in the field and used when it is filled."""
+@dataclass(frozen=True)
+class FieldStyle:
+    """How a text field's value is drawn, kept in the field (its ``/DA`` and ``/Q``) and used when it is filled:
+    its size in points, Liberation Serif or its italic, and where in the field's box (PDF's quadding: ``LEFT``,
+    ``CENTRE``, ``RIGHT``), so that a value sits as if printed with the text around it."""
+
+    size: int = 13
+    italic: bool = False
+    quadding: int = 1
+
+
+LEFT, CENTRE, RIGHT = 0, 1, 2
+_FONTS = {False: "/Serif", True: "/SerifItalic"}  # a field's font in its /DA
+_ALIGN = {
+    LEFT: layout.AxisAlignment.ALIGN_MIN,
+    CENTRE: layout.AxisAlignment.ALIGN_MID,
+    RIGHT: layout.AxisAlignment.ALIGN_MAX,
+}
+
+
+def add_text_fields(pdf: bytes, boxes: dict[str, Box], styles: dict[str, FieldStyle] | None = None) -> bytes:
+    """Add empty, read-only-for-readers text fields named as ``boxes`` says, as an incremental update; ``styles``:
+    how each one's value is drawn (default 13 pt, upright, centred)."""
     writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
     root = writer.root
     if "/AcroForm" in root:
@@ -42,6 +63,7 @@ def add_text_fields(pdf: bytes, boxes: dict[str, Box], sizes: dict[str, int] | N
         writer.update_root()
     field_refs = form["/Fields"]
     for name, box in boxes.items():
+        style = (styles or {}).get(name, FieldStyle())
         page_ref = writer.find_page_for_modification(box.page)[0]
         page = page_ref.get_object()
         field = generic.DictionaryObject(
@@ -55,7 +77,8 @@ def add_text_fields(pdf: bytes, boxes: dict[str, Box], sizes: dict[str, int] | N
                 ),
                 pdf_name("/F"): generic.NumberObject(4),  # print
                 pdf_name("/Ff"): generic.NumberObject(1),  # read-only in viewers: only the service fills it
-                pdf_name("/DA"): generic.pdf_string(f"/F1 {(sizes or {}).get(name, 13)} Tf 0 g"),
+                pdf_name("/DA"): generic.pdf_string(f"{_FONTS[style.italic]} {style.size} Tf 0 g"),
+                pdf_name("/Q"): generic.NumberObject(style.quadding),
                 pdf_name("/P"): page_ref,
             }
         )
@@ -89,9 +112,13 @@ def field_names(pdf: bytes) -> list[str]:
     return [str(f.get_object().get("/T")) for f in root["/AcroForm"]["/Fields"]]
 
 
-def _font_size(field: generic.DictionaryObject) -> int:
+def _style(field: generic.DictionaryObject) -> FieldStyle:
+    """The style ``add_text_fields`` kept in the field (a field of an older draft: ``/F1 13 Tf``, no ``/Q``)."""
     parts = str(field.get("/DA", "")).split()
-    return int(float(parts[parts.index("Tf") - 1])) if "Tf" in parts else 13
+    if "Tf" not in parts or parts.index("Tf") < 2:
+        return FieldStyle()
+    at = parts.index("Tf")
+    return FieldStyle(int(float(parts[at - 1])), parts[at - 2] == _FONTS[True], int(field.get("/Q", CENTRE)))
 
 
 def fill_text_fields(pdf: bytes, values: dict[str, str]) -> bytes:
@@ -106,14 +133,18 @@ def fill_text_fields(pdf: bytes, values: dict[str, str]) -> bytes:
     for name, value in values.items():
         ref = fields[name]
         field = ref.get_object()
+        kept = _style(field)
+        figures = set(value) <= set(FIGURES)
         style = TextStampStyle(
             stamp_text="%(value)s",
-            text_box_style=text_style(_font_size(field), tight=True, figures=set(value) <= set(FIGURES)),
+            text_box_style=text_style(kept.size, tight=True, figures=figures, italic=kept.italic),
             border_width=0,
             inner_content_layout=layout.SimpleBoxLayoutRule(
-                x_align=layout.AxisAlignment.ALIGN_MID,
-                y_align=layout.AxisAlignment.ALIGN_MID,
-                margins=layout.Margins.uniform(0),
+                x_align=_ALIGN.get(kept.quadding, layout.AxisAlignment.ALIGN_MID),
+                # on the line's baseline: the field's box is the line's height, from its descent up (pyHanko types
+                # margins as int and draws them as the points they are)
+                y_align=layout.AxisAlignment.ALIGN_MIN,
+                margins=layout.Margins(0, 0, 0, DESCENT * kept.size),  # type: ignore[arg-type]
                 inner_content_scaling=layout.InnerScaling.NO_SCALING,
             ),
         )

@@ -257,6 +257,12 @@ def qr_codes(path: Path, page: int = 1, dpi: int = 200) -> list[QrCode]:
     return found
 
 
+def font_names(path: Path) -> set[str]:
+    """The names of the fonts of ``path``, as pdffonts lists them, without a subset's ``ABCDEF+`` prefix."""
+    lines = _run("pdffonts", str(path)).stdout.splitlines()[2:]
+    return {line.split()[0].split("+")[-1] for line in lines if line.strip()}
+
+
 def word_boxes(path: Path, page: int = 1) -> list[tuple[str, float, float, float, float]]:
     """The words of ``page`` with their boxes in PDF points (origin bottom left), as pdftotext -bbox gives them."""
     out = _run("pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-").stdout

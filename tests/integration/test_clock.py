@@ -4,6 +4,7 @@ documents and the register the API shows; on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from service.services.requesting import RequestBatch, RequestDocument, request_b
 from signing.pki import DemoPki
 from tests.backends import postgres_database
 from tests.integration.test_issue import _people
+from tests.pdftools import font_names, word_boxes
 
 PASSWORD = "test-password"
 NEW_YEAR_IN_VIETNAM = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 January 2027 in Vietnam
@@ -101,5 +103,16 @@ def test_a_reviewed_document_issued_at_01_07_is_dated_that_vietnamese_day(
         with rt.db.uow() as tx:
             (line,) = tx.repo.register_entries("TCT", "default", 2026)
         assert line.issued_on == date(2026, 11, 25)
+        # The clerk's number and date look printed with the text around them: the number against its "/QĐ-TCT",
+        # the date's figures in the italic of its line (they were upright, centred in their gaps, like boxes filled).
+        assert issued.pdf_sha256 is not None
+        path = tmp_path / "issued.pdf"
+        path.write_bytes(rt.archive.get(issued.pdf_sha256, ".pdf"))
+        boxes = word_boxes(path)
+        words = {w: (x1, y1, x2) for w, x1, y1, x2, _ in boxes}
+        before = next((x1, y1, x2) for (_, x1, y1, x2, _), (n, *_) in itertools.pairwise(boxes) if n == "25")
+        number, symbol, day = words["01"], words["/QĐ-TCT"], words["25"]
+        assert 0 <= symbol[0] - number[2] < 1 and abs(symbol[1] - number[1]) < 0.2  # against it, on its baseline
+        assert abs(before[1] - day[1]) < 0.2 and "LiberationSerif-Italic" in font_names(path)
     finally:
         rt.db.dispose()
