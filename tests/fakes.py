@@ -204,7 +204,7 @@ class FakeRepository(orm.NewRows):
             if where.by_issue:
                 number = (d.number is None, d.number or 0)
                 return (d.issued_on is None, d.issued_on or date.min, d.created_at.timestamp(), *number, d.id)
-            return (-d.created_at.timestamp(), d.id)
+            return (-d.created_at.timestamp(), d.number is None, -(d.number or 0), d.id)
 
         rows = sorted(self._rows(orm.DocumentRow, matches), key=order)
         return rows[offset : offset + limit], len(rows)

@@ -423,7 +423,8 @@ class Repository(orm.NewRows):
     def documents_page(
         self, organisation: str | None, username: str, where: DocumentFilter, offset: int, limit: int
     ) -> tuple[list[orm.DocumentRow], int]:
-        """Documents matching ``where``, newest first (or by issue, ``where.by_issue``), ``limit`` from ``offset``,
+        """Documents matching ``where``, newest first (a batch's letters, which share their time: the last number
+        first), or by issue (``where.by_issue``), ``limit`` from ``offset``,
         and how many match in all. With an ``organisation``: only those of that body, or naming ``username`` as a
         signer, or signed by that body (a first cut the caller narrows with the visibility rule; the JSON columns are
         matched as text)."""
@@ -455,7 +456,7 @@ class Repository(orm.NewRows):
                         orm.DocumentRow.number.asc().nulls_last(),
                     )
                     if where.by_issue
-                    else (orm.DocumentRow.created_at.desc(),)
+                    else (orm.DocumentRow.created_at.desc(), orm.DocumentRow.number.desc().nulls_last())
                 ),
                 orm.DocumentRow.id,
             )

@@ -145,6 +145,7 @@ def test_letters_issued_together_come_in_the_order_of_their_numbers(any_db: Data
     for name, number in (("a", 3), ("b", 1), ("c", 2)):
         _add(any_db, name, "TCT", at, number=number, notation=f"{number:02d}/GTT-TCT", issued_on=date(2026, 12, 1))
     assert _ids(any_db, REQUESTER, status="issued", filed=False, by_issue=True) == ["b", "c", "a"]
+    assert _ids(any_db, REQUESTER) == ["a", "c", "b"]  # newest first: the last number first (they came by their ids)
 
 
 def test_a_day_out_of_range_is_refused_at_its_field() -> None:
