@@ -84,8 +84,25 @@ def _clean(value: Any) -> Any:
     return value
 
 
+HEADER_ROWS = 10
+"""The header row is the first of the sheet's first rows that names every required column: a title (the school's
+name, the list's, merged across the top) and blank lines may come before it."""
+
+
+def _header_row(
+    headers: list[str], raw_rows: list[tuple[int, list[Any]]]
+) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """The header row (see ``HEADER_ROWS``) and the rows under it; row 1 and every other row when none names them."""
+    candidates = [headers, *([str(c) if c is not None else "" for c in cells] for _, cells in raw_rows)]
+    for i, cells in enumerate(candidates[:HEADER_ROWS]):
+        if set(REQUIRED) <= set(map_headers(cells).values()):
+            return cells, raw_rows[i:]
+    return headers, raw_rows
+
+
 def check_rows(headers: list[str], raw_rows: list[tuple[int, list[Any]]]) -> ClassList:
     """Validate every row before anything is numbered: required cells, readable dates, the same person twice."""
+    headers, raw_rows = _header_row(headers, raw_rows)
     columns = map_headers(headers)
     result = ClassList()
     missing = [LABELS[f] for f in REQUIRED if f not in columns.values()]
@@ -94,8 +111,8 @@ def check_rows(headers: list[str], raw_rows: list[tuple[int, list[Any]]]) -> Cla
             RowProblem(
                 1,
                 ", ".join(missing),
-                "required column(s) missing from the header row",
-                "thiếu cột bắt buộc ở dòng tiêu đề",
+                f"required column(s) missing: no row among the first {HEADER_ROWS} rows names them",
+                f"thiếu cột bắt buộc: không dòng nào trong {HEADER_ROWS} dòng đầu ghi tên các cột này",
             )
         )
         return result

@@ -65,7 +65,29 @@ def _explain(error: ValidationError) -> FieldError:
             f"unknown field(s): {', '.join(extra)}",
             f"trường không có trong mẫu: {', '.join(extra)}",
         )
-    return FieldError(_path(path), error.message, _explain_vi(str(v), value))
+    return FieldError(_path(path), _explain_en(str(v), value, error.message), _explain_vi(str(v), value))
+
+
+def _explain_en(validator: str, value: Any, message: str) -> str:
+    """What ``_explain_vi`` says, in English: never the value itself (a 470-character name was repeated whole)."""
+    match validator:
+        case "minLength":
+            return "must not be empty" if value == 1 else f"shorter than {value} characters"
+        case "maxLength":
+            return f"longer than {value} characters"
+        case "pattern":
+            return f"does not match the pattern {value}"
+        case "enum":
+            return f"must be one of: {', '.join(map(str, value))}"
+        case "minItems":
+            return f"must have at least {value} item(s)"
+        case "maxItems":
+            return f"more than {value} items"
+        case "minimum":
+            return f"must be at least {value}"
+        case "maximum":
+            return f"must be at most {value}"
+    return message if len(message) <= 200 else f"{message[:200]}…"
 
 
 def _explain_vi(validator: str, value: Any) -> str:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import io
 import unicodedata
+
+from openpyxl import Workbook
 
 from service.adapters.spreadsheet import read_table
 from service.domain.batch import check_rows, header_key, map_headers, parse_date
@@ -48,3 +51,25 @@ def test_a_list_without_a_required_column_is_refused_at_the_header() -> None:
     headers, rows = read_table("Họ và tên,Ngày sinh\nAn,01/01/1990\n".encode(), "x.csv")
     checked = check_rows(headers, rows)
     assert not checked.rows and checked.problems[0].row == 1 and "Đơn vị công tác" in checked.problems[0].column
+
+
+def test_a_list_under_a_title_finds_its_header_row_and_keeps_the_sheets_row_numbers() -> None:
+    """The way a class list is laid out in an office: the school's name and the list's title merged across the top,
+    a blank line, then the headings. They were refused as "required columns missing from the header row"."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["DANH SÁCH HỌC VIÊN LỚP TRUNG CẤP LÝ LUẬN CHÍNH TRỊ K12"])
+    sheet.merge_cells("A1:D1")
+    sheet.append([])
+    sheet.append(["STT", "Họ và tên", "Ngày sinh", "Đơn vị công tác"])
+    sheet.append([1, "Nguyễn Văn An", "05/03/1990", "Xã Thanh Ba"])
+    sheet.append([2, "Trần Thị Bình", "31/02/1990", "Xã Hạ Hòa"])
+    out = io.BytesIO()
+    book.save(out)
+    checked = check_rows(*read_table(out.getvalue(), "lop.xlsx"))
+    assert [(n, f["full_name"]) for n, f in checked.rows] == [(4, "Nguyễn Văn An")]
+    assert [(p.row, p.column) for p in checked.problems] == [(5, "Ngày sinh")]
+    missing = check_rows(*read_table("Danh sách lớp\n\nHọ và tên,Ngày sinh\nAn,01/01/1990\n".encode(), "x.csv"))
+    assert not missing.rows and "first 10 rows" in missing.problems[0].reason_en
+    assert "10 dòng đầu" in missing.problems[0].reason_vi

@@ -39,3 +39,14 @@ def test_every_wrong_field_is_listed_by_path_in_both_languages() -> None:
     assert errors["session.bring[1]"].message_vi == "không được để trống"
     body = caught.value.to_dict()
     assert body["code"] == "invalid" and isinstance(body["errors"], list) and len(body["errors"]) == 5
+
+
+def test_a_value_too_long_is_said_so_without_repeating_it() -> None:
+    """A 470-character name in a class list: the English reason repeated the whole name and said "is too long"; both
+    languages now say how long it may be, and neither repeats the value."""
+    schema = {"type": "object", "properties": {"name": {"type": "string", "maxLength": 120}, "n": {"maximum": 5}}}
+    with pytest.raises(InvalidRequest) as caught:
+        validate(schema, {"name": "Nguyễn " * 80, "n": 6})
+    n, name = caught.value.errors
+    assert (name.path, name.message_en, name.message_vi) == ("name", "longer than 120 characters", "dài quá 120 ký tự")
+    assert (n.message_en, n.message_vi) == ("must be at most 5", "phải không quá 5")
