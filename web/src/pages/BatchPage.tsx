@@ -1,6 +1,6 @@
 import "./batch-admin.css";
 import { useEffect, useRef, useState } from "react";
-import { Link } from "react-router-dom";
+import { Link, useSearchParams } from "react-router-dom";
 import { api, ApiError, type BatchOut, type Job } from "../api";
 import DataTable from "../components/DataTable";
 import ErrorBox, { FormErrorBox } from "../components/ErrorBox";
@@ -56,6 +56,23 @@ export default function BatchPage() {
   const [batch, setBatch] = useState<BatchOut | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const reportHeading = useRef<HTMLHeadingElement>(null);
+  const [params, setParams] = useSearchParams(); // the batch under way, in the address: a reload finds it again
+
+  useEffect(() => {
+    const batchId = params.get("batch");
+    const jobId = params.get("job");
+    if (batchId && jobId) void follow(batchId, jobId);
+    // once, when the page opens
+  }, []);
+
+  async function follow(batchId: string, jobId: string) {
+    try {
+      await followJob(jobId, setJob);
+      setBatch(await api.get<BatchOut>(`/api/v1/batches/${batchId}`));
+    } catch (err) {
+      setStartError(err);
+    }
+  }
 
   useEffect(() => setReport(null), [template]);
 
@@ -90,8 +107,8 @@ export default function BatchPage() {
       const started = body(form.data);
       started.append("on_error", onError);
       const accepted = await api.post<{ id: string; job_id: string }>("/api/v1/batches", started);
-      await followJob(accepted.job_id, setJob);
-      setBatch(await api.get<BatchOut>(`/api/v1/batches/${accepted.id}`));
+      setParams({ batch: accepted.id, job: accepted.job_id }, { replace: true });
+      await follow(accepted.id, accepted.job_id);
     } catch (err) {
       setStartError(err);
     } finally {
@@ -100,6 +117,7 @@ export default function BatchPage() {
   }
 
   function again() {
+    setParams({}, { replace: true });
     setJob(null);
     setBatch(null);
     setReport(null);
