@@ -50,6 +50,10 @@ def test_a_decision_requested_signed_issued_and_verified(page: Any, web: WebServ
     expect(page.get_by_text("Đã trình ký. Văn bản đang chờ ký.")).to_be_visible()
     page.get_by_role("link", name="Xem văn bản").click()
     expect(page.get_by_test_id("status")).to_have_text("Chờ ký")
+    meta = page.locator("dl.meta")  # people and templates by their names, not their usernames and ids
+    expect(meta).to_contain_text("Nguyễn Văn An")
+    expect(meta).to_contain_text("Quyết định mở lớp")
+    expect(meta).not_to_contain_text(LEADER)
     doc_id = page.url.rsplit("/", 1)[1]
     _log_out(page)
 

@@ -7,6 +7,7 @@ import ErrorBox from "../components/ErrorBox";
 import SignatureVerdict from "../components/SignatureVerdict";
 import SubmitPanel from "../components/SubmitPanel";
 import { useFetch } from "../components/useFetch";
+import { useSignerNames } from "../components/useSignerNames";
 import { dateText, dateTimeText } from "../format";
 import { useI18n } from "../i18n";
 import { useSession } from "../session";
@@ -20,6 +21,7 @@ export default function DocumentPage() {
   const { data: doc, error, reload } = useFetch<DocumentOut>(`/api/v1/documents/${id}`);
   const version = doc ? `${doc.status}-${doc.pdf_sha256 ?? ""}` : null;
   const { data: templates } = useFetch<TemplateSummary[]>("/api/v1/templates");
+  const signerName = useSignerNames();
   const { data: report } = useFetch<VerificationReport>(version ? `/api/v1/documents/${id}/signatures?v=${version}` : null);
   const { data: history } = useFetch<HistoryEntry[]>(version ? `/api/v1/documents/${id}/history?v=${version}` : null);
 
@@ -45,7 +47,7 @@ export default function DocumentPage() {
           <dt>{t("numberNotation")}</dt>
           <dd>{doc.notation ?? "—"}</dd>
           <dt>{t("template")}</dt>
-          <dd>{doc.template}</dd>
+          <dd>{title}</dd>
           <dt>{t("workflow")}</dt>
           <dd>{t(doc.workflow === "review" ? "workflowReview" : "workflowDirect")}</dd>
           <dt>{t("requestedAt")}</dt>
@@ -59,7 +61,7 @@ export default function DocumentPage() {
           {doc.signers.length > 0 && (
             <>
               <dt>{t("signers")}</dt>
-              <dd>{doc.signers.join(", ")}</dd>
+              <dd>{doc.signers.map(signerName).join(", ")}</dd>
             </>
           )}
           {doc.rejection && (

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
-import { api, type DocumentOut, type Signer } from "../api";
+import { api, type DocumentOut } from "../api";
 import DocumentPages from "../components/DocumentPages";
 import ErrorBox from "../components/ErrorBox";
 import Notice from "../components/Notice";
 import { ChoosingTable, useSelection } from "../components/Selection";
 import { useFetch } from "../components/useFetch";
+import { useSignerNames } from "../components/useSignerNames";
 import { dateTimeText } from "../format";
 import { useI18n } from "../i18n";
 import { AgentUnreachable, agentCertificates, agentSign } from "../signAgent";
@@ -26,8 +27,7 @@ export default function InboxPage() {
   const { t } = useI18n();
   const { data: docs, error, reload } = useFetch<Waiting[]>("/api/v1/inbox");
   const { data: method } = useFetch<Method>("/api/v1/inbox/method");
-  const { data: signers } = useFetch<Signer[]>("/api/v1/signers");
-  const names = Object.fromEntries((signers ?? []).map((s) => [s.username, s.full_name]));
+  const signerName = useSignerNames();
   const [shown, setShown] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -61,7 +61,7 @@ export default function InboxPage() {
               rejecting={rejecting === d.id}
               onReject={() => setRejecting(rejecting === d.id ? null : d.id)}
               onRejected={() => finished(t("rejectedDone"))}
-              names={names}
+              signerName={signerName}
             />
           ))}
         </ChoosingTable>
@@ -80,7 +80,7 @@ export default function InboxPage() {
 
 interface RowProps {
   doc: Waiting;
-  names: Record<string, string>;
+  signerName: (username: string) => string;
   chosen: boolean;
   onToggle: () => void;
   shown: boolean;
@@ -90,7 +90,7 @@ interface RowProps {
   onRejected: () => void;
 }
 
-function InboxRow({ doc, names, chosen, onToggle, shown, onShow, rejecting, onReject, onRejected }: RowProps) {
+function InboxRow({ doc, signerName, chosen, onToggle, shown, onShow, rejecting, onReject, onRejected }: RowProps) {
   const { t } = useI18n();
   const label = `${doc.subject} (${dateTimeText(doc.created_at)})`;
   return (
@@ -105,7 +105,7 @@ function InboxRow({ doc, names, chosen, onToggle, shown, onShow, rejecting, onRe
           </Link>
         </td>
         <td>{dateTimeText(doc.created_at)}</td>
-        <td>{doc.signers.map((u) => names[u] ?? u).join(", ")}</td>
+        <td>{doc.signers.map(signerName).join(", ")}</td>
         <td>
           <div className="buttons">
             <button type="button" className="small" aria-expanded={shown} onClick={onShow}>
