@@ -65,54 +65,38 @@ def _explain(error: ValidationError) -> FieldError:
             f"unknown field(s): {', '.join(extra)}",
             f"trường không có trong mẫu: {', '.join(extra)}",
         )
-    return FieldError(_path(path), _explain_en(str(v), value, error.message), _explain_vi(str(v), value))
+    return FieldError(_path(path), *_said(str(v), value, error.message))
 
 
-def _explain_en(validator: str, value: Any, message: str) -> str:
-    """What ``_explain_vi`` says, in English: never the value itself (a 470-character name was repeated whole)."""
-    match validator:
-        case "minLength":
-            return "must not be empty" if value == 1 else f"shorter than {value} characters"
-        case "maxLength":
-            return f"longer than {value} characters"
-        case "pattern":
-            return f"does not match the pattern {value}"
-        case "enum":
-            return f"must be one of: {', '.join(map(str, value))}"
-        case "minItems":
-            return f"must have at least {value} item(s)"
-        case "maxItems":
-            return f"more than {value} items"
-        case "minimum":
-            return f"must be at least {value}"
-        case "maximum":
-            return f"must be at most {value}"
-    return message if len(message) <= 200 else f"{message[:200]}…"
-
-
-def _explain_vi(validator: str, value: Any) -> str:
+def _said(validator: str, value: Any, message: str) -> tuple[str, str]:
+    """What a schema's keyword refused, in English and Vietnamese; never the value itself (a 470-character name was
+    repeated whole); jsonschema's own English where no keyword below says it better."""
+    said = message if len(message) <= 200 else f"{message[:200]}…"
     match validator:
         case "type":
-            return f"phải có kiểu {value}"
+            return said, f"phải có kiểu {value}"
+        case "minLength" if value == 1:
+            return "must not be empty", "không được để trống"
         case "minLength":
-            return "không được để trống" if value == 1 else f"phải có ít nhất {value} ký tự"
+            return f"shorter than {value} characters", f"phải có ít nhất {value} ký tự"
         case "maxLength":
-            return f"dài quá {value} ký tự"
+            return f"longer than {value} characters", f"dài quá {value} ký tự"
         case "pattern":
-            return f"không đúng định dạng (mẫu {value})"
+            return f"does not match the pattern {value}", f"không đúng định dạng (mẫu {value})"
         case "format":
-            return f"phải là {_FORMATS_VI.get(str(value), value)}"
+            return said, f"phải là {_FORMATS_VI.get(str(value), value)}"
         case "enum":
-            return f"phải là một trong: {', '.join(map(str, value))}"
+            listed = ", ".join(map(str, value))
+            return f"must be one of: {listed}", f"phải là một trong: {listed}"
         case "minItems":
-            return f"phải có ít nhất {value} mục"
+            return f"must have at least {value} item(s)", f"phải có ít nhất {value} mục"
         case "maxItems":
-            return f"có quá {value} mục"
+            return f"more than {value} items", f"có quá {value} mục"
         case "minimum":
-            return f"phải từ {value} trở lên"
+            return f"must be at least {value}", f"phải từ {value} trở lên"
         case "maximum":
-            return f"phải không quá {value}"
-    return "giá trị không hợp lệ"
+            return f"must be at most {value}", f"phải không quá {value}"
+    return said, "giá trị không hợp lệ"
 
 
 @lru_cache(maxsize=256)
