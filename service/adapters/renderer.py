@@ -234,7 +234,7 @@ _JINJA_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]\})", re.DOTALL)
 _ENTITIES = {"&amp;": "&", "&quot;": '"', "&apos;": "'"}
 
 
-_REVISION = re.compile(r"<w:(?:ins|del|moveFrom|moveTo|cellIns|cellDel|\w+Change)[\s>/]")
+_REVISION = re.compile(r"<(?:[\w.-]+:)?(?:ins|del|moveFrom|moveTo|cellIns|cellDel|\w+Change)[\s>/]")
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _MARKERS = {f"{_W}rPr", f"{_W}trPr", f"{_W}tcPr", f"{_W}pPr"}  # where ins/del mark a paragraph mark, row or cell
@@ -282,6 +282,22 @@ def _accepted(src_xml: str) -> str:
     for table in [t for t in root.iter(f"{_W}tbl") if t.find(f"{_W}tr") is None]:
         _drop(table)
     return str(etree.tostring(root, encoding="unicode"))
+
+
+def _accepted_docx(docx: bytes) -> bytes:
+    """A .docx sent whole (included as it is) with the tracked changes of its text accepted, as a template's are:
+    LibreOffice printed text deleted inside an insertion, and the filled document kept the marks."""
+    with zipfile.ZipFile(BytesIO(docx)) as source:
+        body = source.read("word/document.xml").decode("utf-8")
+        accepted = _accepted(body)
+        if accepted is body:
+            return docx
+        out = BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for item in source.infolist():
+                part = accepted.encode() if item.filename == "word/document.xml" else source.read(item.filename)
+                target.writestr(item, part)
+    return out.getvalue()
 
 
 def _drop(element: Any) -> None:
@@ -684,11 +700,11 @@ def inspect_docx(docx: bytes) -> Inspection:
                 f" {' and '.join(shared)}, where a value that differs from letter to letter (the student, the"
                 " number, the date) is left empty"
             )
-        imported = sorted({where for where, text in sources if rich.ALT_CHUNK in text})
+        imported = sorted({where for where, text in sources if rich.ALT_CHUNK.search(text.encode())})
         if imported:
             raise RenderError(
-                f"the {' and '.join(imported)} hold content kept in another part (altChunk: HTML or a document a"
-                " program merged in), which LibreOffice does not print: paste that content into the document itself",
+                f"content kept in another part (altChunk: HTML or a document a program merged in) is in the"
+                f" {' and '.join(imported)}; LibreOffice does not print it: paste it into the document itself",
                 f"Mẫu ({', '.join(imported)}) chứa nội dung lưu ở phần khác (altChunk: HTML hoặc văn bản do chương"
                 " trình ghép vào), LibreOffice không in ra: hãy dán nội dung đó vào chính văn bản",
             )
@@ -769,7 +785,9 @@ def docxtpl_value(tpl: DocxTemplate, value: Any, depth: int = 0) -> Any:
         if depth > 4:
             raise RenderError("documents included more than 4 deep", "Văn bản lồng nhau quá 4 cấp")
         _check_zip(value.docx)
-        docx = value.docx if value.context is None else render_docx(value.docx, value.context, depth + 1)
+        docx = (
+            _accepted_docx(value.docx) if value.context is None else render_docx(value.docx, value.context, depth + 1)
+        )
         try:
             return tpl.new_subdoc(BytesIO(docx))
         except (KeyError, ValueError, TypeError, AttributeError, etree.XMLSyntaxError, zipfile.BadZipFile) as exc:

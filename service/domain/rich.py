@@ -12,6 +12,7 @@ import base64
 import binascii
 import io
 import lzma
+import re
 import struct
 import zipfile
 import zlib
@@ -240,7 +241,7 @@ def _decode(path: list[Any], text: str, what: str, limit: int) -> bytes:
     return blob
 
 
-ALT_CHUNK = "<w:altChunk"
+ALT_CHUNK = re.compile(rb"<(?:[\w.-]+:)?altChunk[\s/>]")
 """The element of content Word imports from another part when it opens the file (HTML, RTF, a document a program
 merged in): LibreOffice does not print it, so a .docx holding one would lose that text silently."""
 
@@ -250,7 +251,7 @@ def checked_docx(path: list[Any], blob: bytes) -> bytes:
     ``ContentError``."""
     try:
         with zipfile.ZipFile(io.BytesIO(blob)) as docx, docx.open("word/document.xml") as body:
-            imports = _holds(body, ALT_CHUNK.encode())
+            imports = _holds(body, ALT_CHUNK)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, RuntimeError, NotImplementedError,
             zlib.error, lzma.LZMAError):  # fmt: skip
         raise ContentError(path, "the docx is not a Word document", "docx không phải văn bản Word (.docx)") from None
@@ -263,17 +264,17 @@ def checked_docx(path: list[Any], blob: bytes) -> bytes:
     return blob
 
 
-def _holds(stream: IO[bytes], needle: bytes, block: int = 1 << 16, limit: int = 30 << 20) -> bool:
-    """Whether the first ``limit`` bytes of ``stream`` hold ``needle``, read a block at a time (a part that
-    unpacks larger is the renderer's to refuse)."""
+def _holds(stream: IO[bytes], needle: re.Pattern[bytes], block: int = 1 << 16, limit: int = 30 << 20) -> bool:
+    """Whether the first ``limit`` bytes of ``stream`` hold a match of ``needle`` (at most 256 bytes long), read a
+    block at a time (a part that unpacks larger is the renderer's to refuse)."""
     tail = b""
     for _ in range(limit // block):
         data = stream.read(block)
         if not data:
             return False
-        if needle in tail + data:
+        if needle.search(tail + data):
             return True
-        tail = data[-len(needle) :]
+        tail = data[-256:]
     return False
 
 

@@ -125,14 +125,15 @@ def _resolved(value: Any, sources: TemplateCatalog | None, depth: int, at: str =
         if depth >= 4:
             raise InvalidRequest([FieldError("", "templates included more than 4 deep", "mẫu lồng nhau quá 4 cấp")])
         included = sources.get(value.template_id)
-        data = as_sent(included.schema, value.data)
-        try:
+        try:  # the included template's data, and what it includes in turn, by their paths under ``data``
+            data = as_sent(included.schema, value.data)
             validate(included.schema, data)
+            context = render_context(included, data, "", None, sources, depth + 1)
         except InvalidRequest as exc:
             raise InvalidRequest(
-                [FieldError(f"data.{e.path}", e.message_en, e.message_vi) for e in exc.errors]
+                [FieldError(f"data.{e.path}".rstrip("."), e.message_en, e.message_vi) for e in exc.errors]
             ) from None
-        return rich.SubDocument(included.docx, render_context(included, data, "", None, sources, depth + 1))
+        return rich.SubDocument(included.docx, context)
     except rich.ContentError as exc:
         raise InvalidRequest([FieldError(at, exc.message_en, exc.message_vi)]) from None
     except InvalidRequest as exc:

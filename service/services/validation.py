@@ -70,11 +70,11 @@ def _explain(error: ValidationError) -> FieldError:
 
 def _said(validator: str, value: Any, message: str) -> tuple[str, str]:
     """What a schema's keyword refused, in English and Vietnamese; never the value itself (a 470-character name was
-    repeated whole); jsonschema's own English where no keyword below says it better."""
-    said = message if len(message) <= 200 else f"{message[:200]}…"
+    repeated whole, and a value of the wrong type in Python's spelling)."""
     match validator:
         case "type":
-            return said, f"phải có kiểu {value}"
+            types = value if isinstance(value, list) else [value]
+            return f"must be {' or '.join(types)}", f"phải có kiểu {' hoặc '.join(types)}"
         case "minLength" if value == 1:
             return "must not be empty", "không được để trống"
         case "minLength":
@@ -84,7 +84,7 @@ def _said(validator: str, value: Any, message: str) -> tuple[str, str]:
         case "pattern":
             return f"does not match the pattern {value}", f"không đúng định dạng (mẫu {value})"
         case "format":
-            return said, f"phải là {_FORMATS_VI.get(str(value), value)}"
+            return f"must be a {value}", f"phải là {_FORMATS_VI.get(str(value), value)}"
         case "enum":
             listed = ", ".join(map(str, value))
             return f"must be one of: {listed}", f"phải là một trong: {listed}"
@@ -96,7 +96,7 @@ def _said(validator: str, value: Any, message: str) -> tuple[str, str]:
             return f"must be at least {value}", f"phải từ {value} trở lên"
         case "maximum":
             return f"must be at most {value}", f"phải không quá {value}"
-    return said, "giá trị không hợp lệ"
+    return f"is not valid ({validator})", "giá trị không hợp lệ"
 
 
 @lru_cache(maxsize=256)

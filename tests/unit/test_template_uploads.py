@@ -14,6 +14,7 @@ import pytest
 
 from service.adapters.renderer import render_docx
 from service.errors import InvalidRequest, RenderError, VanbanError, http_status
+from service.services.production import render_context
 from service.services.requesting import RequestDocument, request_document
 from service.services.templates import check_template, register_template
 from tests.template_corpus import (
@@ -375,3 +376,50 @@ def test_a_docx_sent_whole_with_damaged_text_is_refused_by_its_path_and_the_word
     mentioned = {"docx": base64.b64encode(docx_with("Hướng dẫn: không dùng altChunk")).decode()}
     request_document(service.db, service.templates, RequestDocument(template_id="chinh", data={"annex": mentioned}))
     register_template(service.templates, None, "nhac-den", docx_with("Không dùng altChunk: {{ x }}"), None, None)
+
+
+def test_a_docx_sent_whole_is_included_with_its_tracked_changes_accepted() -> None:
+    """A .docx sent whole (``{"docx": base64}``) with tracked changes, a deletion inside an insertion among them (as
+    Word writes another author's insertion deleted): its deleted text was printed, and the filled document kept the
+    revision marks for anyone who opened it."""
+    edited = docx_with_body(
+        f'<w:p><w:r><w:t xml:space="preserve">A </w:t></w:r><w:ins w:id="1" {CHANGE}><w:del w:id="2" {CHANGE}>'
+        f'<w:r><w:delText>INSDEL </w:delText></w:r></w:del></w:ins><w:ins w:id="3" {CHANGE}><w:r><w:t>B</w:t></w:r>'
+        "</w:ins></w:p>"
+    )
+    service = Service()
+    template, _ = register_template(service.templates, None, "chinh", docx_with("{{p annex}}"), None, None)
+    context = render_context(template, {"annex": {"docx": base64.b64encode(edited).decode()}}, "01/VD", None)
+    filled = render_docx(template.docx, context)
+    assert text_of(filled) == ["A B"]
+    with zipfile.ZipFile(io.BytesIO(filled)) as result:
+        assert not re.search(rb"<w:(ins|del|delText)[ >]", result.read("word/document.xml"))
+
+
+def test_a_nested_inclusions_problem_is_named_by_its_whole_path() -> None:
+    service = Service()
+    catalog = service.templates
+    register_template(catalog, None, "phu-luc", docx_with("{{ subject }}"), None, None)
+    host, _ = register_template(catalog, None, "khung", docx_with("{{p annex}}"), None, None)
+    for data, path in [
+        ({"annex": {"template": "khung", "data": {"annex": {"template": "khong-co"}}}}, "annex.data.annex.template"),
+        (
+            {"annex": {"template": "khung", "data": {"annex": {"template": "phu-luc", "data": {}}}}},
+            "annex.data.annex.data.subject",
+        ),
+    ]:
+        with pytest.raises(InvalidRequest) as caught:
+            render_context(host, data, "01/VD", None, catalog)
+        assert [e.path for e in caught.value.errors] == [path]
+
+
+def test_an_altchunk_is_found_whatever_prefix_names_its_namespace() -> None:
+    from service.domain.rich import ContentError, checked_docx
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    for element in ('<ww:altChunk r:id="x"/>', f'<altChunk xmlns="{w}" r:id="x"/>'):
+        body = f'<w:document xmlns:w="{w}" xmlns:ww="{w}"><w:body>{element}</w:body></w:document>'
+        with pytest.raises(ContentError, match="altChunk"):
+            checked_docx(["annex"], zip_of({"word/document.xml": body.encode()}))
+    plain = f'<w:document xmlns:w="{w}"><w:body><w:p><w:r><w:t>altChunk</w:t></w:r></w:p></w:body></w:document>'
+    assert checked_docx(["annex"], zip_of({"word/document.xml": plain.encode()}))

@@ -50,3 +50,14 @@ def test_a_value_too_long_is_said_so_without_repeating_it() -> None:
     n, name = caught.value.errors
     assert (name.path, name.message_en, name.message_vi) == ("name", "longer than 120 characters", "dài quá 120 ký tự")
     assert (n.message_en, n.message_vi) == ("must be at most 5", "phải không quá 5")
+
+
+def test_a_value_of_the_wrong_type_is_never_repeated_in_the_answer() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": ["string", "number"]}, "d": {"format": "date"}}}
+    with pytest.raises(InvalidRequest) as caught:
+        validate(schema, {"a": {"obj": "SECRETVALUE"}, "d": "SECRETDAY"})
+    for e in caught.value.errors:
+        assert "SECRET" not in e.message_en + e.message_vi and "[" not in e.message_vi, e
+    a, d = caught.value.errors
+    assert (a.message_en, a.message_vi) == ("must be string or number", "phải có kiểu string hoặc number")
+    assert d.message_en == "must be a date"
