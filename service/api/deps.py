@@ -13,7 +13,7 @@ from fastapi.security import OAuth2PasswordBearer
 from service.domain.office import Principal
 from service.errors import Unauthenticated
 from service.runtime import Runtime
-from service.services.admission import Admission, admit
+from service.services.admission import Admission
 from service.services.auth import LoginLimits, authenticate
 from service.services.sessions import check_csrf, session_principal
 from service.services.validation import check_text
@@ -102,4 +102,4 @@ def admission(rt: Runtime) -> Admission:
 async def admitted(rt: RuntimeDep) -> None:
     """New work only while fewer than ``VANBAN_MAX_QUEUED_JOBS`` jobs wait: else 429 with ``Retry-After`` (early:
     before the request is read; ``admission`` holds it exactly)."""
-    await run_in_threadpool(admit, rt.db, rt.settings.max_queued_jobs, rt.settings.queue_full_retry_seconds)
+    await run_in_threadpool(admission(rt).admit, rt.db)

@@ -17,29 +17,29 @@ def queue_depth(db: Database) -> dict[str, int]:
         return tx.repo.jobs_by_status()
 
 
-def admit(db: Database, limit: int, retry_after: int) -> None:
-    """Refuse new work (:class:`~service.errors.QueueFull`) while ``limit`` jobs or more wait; 0: no limit."""
-    if limit <= 0:
-        return
-    waiting = sum(queue_depth(db).values())
-    if waiting >= limit:
-        raise QueueFull(waiting, limit, retry_after)
-
-
 @dataclass(frozen=True)
 class Admission:
-    """The limit checked again where new work is recorded (``request_document``, ``request_batch``): ``admit``
-    refuses early and cheaply, but requests that came at once would all pass it before any was recorded."""
+    """``limit`` jobs queued or running (0: no limit) past which new work is refused with ``retry_after``: early and
+    cheaply (``admit``, before a request is read), then exactly where the new job is recorded (``check``): requests
+    that came at once would all pass the early count before any was recorded."""
 
     limit: int
     retry_after: int
 
+    def admit(self, db: Database) -> None:
+        """Refuse new work (:class:`~service.errors.QueueFull`) while the limit is reached."""
+        if self.limit > 0:
+            with db.uow() as tx:
+                self._refuse_when_full(tx.repo)
+
     def check(self, repo: Any) -> None:
         """In the transaction that records the new job, before it does: admissions wait for one another until it
         ends (``serialise``), so the count holds every job admitted before."""
-        if self.limit <= 0:
-            return
-        repo.serialise("admission")
+        if self.limit > 0:
+            repo.serialise("admission")
+            self._refuse_when_full(repo)
+
+    def _refuse_when_full(self, repo: Any) -> None:
         waiting = sum(repo.jobs_by_status().values())
         if waiting >= self.limit:
             raise QueueFull(waiting, self.limit, self.retry_after)

@@ -26,7 +26,7 @@ from service.adapters.process import Turn
 from service.adapters.webhook_sender import HttpWebhookSender
 from service.errors import Forbidden, InvalidRequest, NotFound, QueueFull, VanbanError, WebhookNotDelivered
 from service.logs import JsonFormatter, TextFormatter, _ContextFilter, accept_request_id, bound
-from service.services.admission import admit
+from service.services.admission import Admission
 from service.services.webhooks import Webhooks
 from tests.fakes import FakeWebhookSender
 from tests.rows import OWNER_CHANGES, change_owner, finished_job
@@ -376,10 +376,10 @@ def test_new_work_is_refused_with_retry_after_past_the_queue_limit() -> None:
             job.status = status
             tx.repo.add(job)
         tx.commit()
-    admit(service.db, 3, 7)  # two wait: under the limit
-    admit(service.db, 0, 7)  # no limit
+    Admission(3, 7).admit(service.db)  # two wait: under the limit
+    Admission(0, 7).admit(service.db)  # no limit
     with pytest.raises(QueueFull) as full:
-        admit(service.db, 2, 7)
+        Admission(2, 7).admit(service.db)
     assert full.value.retry_after == 7 and full.value.to_dict()["code"] == "queue_full"
     assert "2" in full.value.message_vi and full.value.status_code == 429
 
