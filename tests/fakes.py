@@ -35,7 +35,6 @@ from sqlalchemy.orm import Mapper
 from service.adapters import orm
 from service.domain.audit import GENESIS, Entry, chained, entry_columns
 from service.domain.documents import DocumentFilter, DocumentStatus, IssuedWindow, JobStatus
-from service.domain.office import WEBHOOK_ROLES
 from service.errors import (
     ArchiveMissing,
     BatchNotFound,
@@ -48,6 +47,7 @@ from service.errors import (
     WebhookNotDelivered,
 )
 from service.services.ports import BatchToFile, Issued, SignatureStep, StoredObject
+from service.services.webhooks import listens
 from signing import KeyLoadError, SigningKey
 from signing.appearance import text_style
 from signing.credentials import Credential, Pkcs12Credential
@@ -476,16 +476,7 @@ class FakeRepository(orm.NewRows):
 
     def webhook_subscribers(self, organisation: str, event: str) -> list[orm.WebhookEndpointRow]:
         def subscribed(e: orm.WebhookEndpointRow) -> bool:
-            owner = self.user(e.owner_id)
-            return (
-                e.active
-                and e.organisation == organisation
-                and event in e.events
-                and owner is not None
-                and owner.active
-                and owner.organisation == organisation
-                and any(r in owner.roles for r in WEBHOOK_ROLES)
-            )
+            return e.organisation == organisation and event in e.events and listens(e, self.user(e.owner_id))
 
         return self._rows(orm.WebhookEndpointRow, subscribed)
 

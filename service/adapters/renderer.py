@@ -235,7 +235,8 @@ _ENTITIES = {"&amp;": "&", "&quot;": '"', "&apos;": "'"}
 
 
 _REVISION = re.compile(r"<(?:[\w.-]+:)?(?:ins|del|moveFrom|moveTo|cellIns|cellDel|\w+Change)[\s>/]")
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_W = f"{{{W}}}"
 _SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 _MARKERS = {f"{_W}rPr", f"{_W}trPr", f"{_W}tcPr", f"{_W}pPr"}  # where ins/del mark a paragraph mark, row or cell
 
@@ -830,9 +831,6 @@ def render_docx(template: bytes, context: dict[str, Any], depth: int = 0) -> byt
     out = BytesIO()
     doc.save(out)
     return out.getvalue()
-
-
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def _paragraph(text: str | None = None, page_break: bool = False) -> etree._Element:

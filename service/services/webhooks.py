@@ -228,7 +228,7 @@ class Webhooks:
             delivery = tx.repo.webhook_delivery(delivery_id)
             endpoint = tx.repo.webhook_endpoint(delivery.endpoint_id) if delivery else None
             owner = tx.repo.user(endpoint.owner_id) if endpoint else None
-        if delivery is None or endpoint is None or delivery.status != "pending" or not _listens(endpoint, owner):
+        if delivery is None or endpoint is None or delivery.status != "pending" or not listens(endpoint, owner):
             return "skipped"
         body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":")).encode()
         timestamp = int(self.clock.now().timestamp())
@@ -276,7 +276,7 @@ class Webhooks:
         return outcome
 
 
-def _listens(endpoint: WebhookEndpointRow, owner: UserRow | None) -> bool:
+def listens(endpoint: WebhookEndpointRow, owner: UserRow | None) -> bool:
     """What ``webhook_subscribers`` asks of an endpoint and its owner, asked again at each attempt: a delivery
     pending when the endpoint was removed or its owner deactivated, moved to another body or stripped of the
     roles that hear events is not sent."""
