@@ -52,6 +52,7 @@ a class not in it answers with the status of its nearest ancestor)::
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
@@ -143,19 +144,23 @@ class FieldError:
         return {"path": self.path, "message": self.message_en, "message_vi": self.message_vi}
 
 
-class InvalidRequest(VanbanError, code="invalid"):
-    """Every wrong field, by path; the message names the first ``NAMED`` paths, an answer lists the first ``LISTED``
-    problems (a batch of 10,000 letters refused letter by letter is told in a few kilobytes, not megabytes)."""
+def first_named(names: Sequence[str], most: int = 10) -> tuple[str, str]:
+    """The first ``most`` of ``names`` and how many more, in English and Vietnamese: what a message names of a list
+    that may be thousands long (a batch's letters)."""
+    named, more = ", ".join(names[:most]), len(names) - most
+    return (named + f" and {more} more", named + f" và {more} mục khác") if more > 0 else (named, named)
 
-    NAMED, LISTED = 10, 100
+
+class InvalidRequest(VanbanError, code="invalid"):
+    """Every wrong field, by path; the message names the first of them (``first_named``), an answer lists the first
+    ``LISTED`` problems (a batch of 10,000 letters refused letter by letter is told in a few kilobytes, not
+    megabytes)."""
+
+    LISTED = 100
 
     def __init__(self, errors: list[FieldError]) -> None:
-        paths = ", ".join(e.path or "(root)" for e in errors[: self.NAMED])
-        more = len(errors) - self.NAMED
-        super().__init__(
-            f"invalid data: {paths}" + (f" and {more} more" if more > 0 else ""),
-            f"Dữ liệu không hợp lệ: {paths}" + (f" và {more} trường khác" if more > 0 else ""),
-        )
+        paths_en, paths_vi = first_named([e.path or "(root)" for e in errors])
+        super().__init__(f"invalid data: {paths_en}", f"Dữ liệu không hợp lệ: {paths_vi}")
         self.errors = errors
 
     def to_dict(self) -> dict[str, object]:

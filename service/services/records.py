@@ -43,6 +43,7 @@ from service.errors import (
     NotFound,
     RecordFileNotFound,
     WrongState,
+    first_named,
 )
 from service.services.auth import require
 from service.services.files import File
@@ -219,10 +220,10 @@ class Records:
             after = len(tx.repo.documents_of_file(code))
             taken = tx.repo.file_documents(code, {d.id: after + n for n, (_, d) in enumerate(docs, start=1)})
             if taken:  # filed in another hồ sơ since they were read
-                named = ", ".join(taken[:10]) + (f" (+{len(taken) - 10})" if len(taken) > 10 else "")
+                named_en, named_vi = first_named(taken)
                 raise WrongState(
-                    f"already in another file: {named}; nothing was filed",
-                    f"đã thuộc hồ sơ khác: {named}; chưa văn bản nào được lập hồ sơ",
+                    f"already in another file: {named_en}; nothing was filed",
+                    f"đã thuộc hồ sơ khác: {named_vi}; chưa văn bản nào được lập hồ sơ",
                 )
             detail: dict[str, object] = {"documents": [d.id for _, d in docs], "batch": batch_id}
             tx.repo.append_audit(who.username, "file_add", code, detail)
