@@ -30,6 +30,9 @@ def _write(writer: IncrementalPdfFileWriter) -> bytes:
     return out.getvalue()
 
 
+LEFT, CENTRE, RIGHT = 0, 1, 2  # PDF's quadding of a text field (its /Q)
+
+
 @dataclass(frozen=True)
 class FieldStyle:
     """How a text field's value is drawn, kept in the field (its ``/DA`` and ``/Q``) and used when it is filled:
@@ -38,10 +41,9 @@ class FieldStyle:
 
     size: int = 13
     italic: bool = False
-    quadding: int = 1
+    quadding: int = CENTRE
 
 
-LEFT, CENTRE, RIGHT = 0, 1, 2
 _FONTS = {False: "/Serif", True: "/SerifItalic"}  # a field's font in its /DA
 _ALIGN = {
     LEFT: layout.AxisAlignment.ALIGN_MIN,
